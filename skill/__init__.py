@@ -1,0 +1,32 @@
+"""async-dapr-coder's engine: validated specs in, checked Python (and resources) out.
+
+Front doors (the MCP server, the CLI) use only what this module exports.
+"""
+
+from skill.browse import SnippetCatalog, SnippetDetail, SnippetInfo, list_snippets, show_snippet
+from skill.errors import FieldProblem, InvalidOutputError, SkillError, SnippetError, SpecError, ToolchainError
+from skill.pipeline import generate, parse_spec
+from skill.registry import REGISTRY, Generator, get_generator
+from skill.result import GeneratedFile, LintStatus, Result
+
+__all__ = [
+    "REGISTRY",
+    "FieldProblem",
+    "GeneratedFile",
+    "Generator",
+    "InvalidOutputError",
+    "LintStatus",
+    "Result",
+    "SkillError",
+    "SnippetCatalog",
+    "SnippetDetail",
+    "SnippetError",
+    "SnippetInfo",
+    "SpecError",
+    "ToolchainError",
+    "generate",
+    "get_generator",
+    "list_snippets",
+    "parse_spec",
+    "show_snippet",
+]

@@ -1,0 +1,104 @@
+"""The one seam to the ruff binary: find it, run it on stdin, report its version.
+
+ruff runs with `--isolated` and our settings passed inline, so a user's or this repo's configuration never
+changes what generated code is held to.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from skill.errors import ToolchainError
+from skill.quality import LINE_LENGTH, RUFF_RULES, RUFF_TEST_IGNORES, TARGET_VERSION
+
+__all__ = ["RuffJob", "find_ruff", "ruff_version", "run_parallel"]
+
+
+@functools.cache
+def find_ruff() -> str:
+    """ruff next to the running interpreter first (the venv we were installed into), then PATH."""
+    exe = "ruff.exe" if os.name == "nt" else "ruff"
+    beside = Path(sys.executable).parent / exe
+    if beside.is_file():
+        return str(beside)
+    on_path = shutil.which("ruff")
+    if on_path:
+        return on_path
+    raise ToolchainError("ruff was not found next to the interpreter or on PATH; install the 'ruff' package")
+
+
+@functools.cache
+def ruff_version() -> str:
+    out = subprocess.run([find_ruff(), "--version"], capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise ToolchainError(f"`ruff --version` failed: {out.stderr.strip()}")
+    return out.stdout.strip()
+
+
+def _settings(known_first_party: Sequence[str]) -> list[str]:
+    per_file = json.dumps({"test_*.py": list(RUFF_TEST_IGNORES), "**/tests/*.py": list(RUFF_TEST_IGNORES)})
+    pairs = [
+        f"line-length={LINE_LENGTH}",
+        f'target-version="{TARGET_VERSION}"',
+        f"lint.select={json.dumps(list(RUFF_RULES))}",
+        f"lint.per-file-ignores={per_file}",
+        f"lint.isort.known-first-party={json.dumps(list(known_first_party))}",
+    ]
+    args = ["--isolated", "--no-cache"]
+    for pair in pairs:
+        args += ["--config", pair]
+    return args
+
+
+@dataclass(frozen=True)
+class RuffJob:
+    """One ruff command over one file's text. `mode` is 'format' (returns new text) or 'check' (findings)."""
+
+    mode: str
+    path: str
+    text: str
+    known_first_party: tuple[str, ...] = ()
+
+    def argv(self) -> list[str]:
+        common = [*_settings(self.known_first_party), "--stdin-filename", self.path]
+        if self.mode == "format":
+            return [find_ruff(), "format", *common, "-"]
+        return [find_ruff(), "check", *common, "--output-format", "json", "-"]
+
+
+def run_parallel(jobs: Sequence[RuffJob]) -> list[str]:
+    """Run the jobs as concurrent processes and return stdout of each, in order.
+
+    A format job must exit 0. A check job may exit 1 (it found something: the caller decides); anything else,
+    or output that is not JSON, is a toolchain failure.
+    """
+    try:
+        procs = [
+            subprocess.Popen(
+                job.argv(),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                encoding="utf-8",
+            )
+            for job in jobs
+        ]
+    except OSError as exc:
+        raise ToolchainError(f"could not start ruff: {exc}") from exc
+    outputs: list[str] = []
+    for job, proc in zip(jobs, procs, strict=True):
+        stdout, stderr = proc.communicate(job.text, timeout=60)
+        allowed = (0,) if job.mode == "format" else (0, 1)
+        if proc.returncode not in allowed:
+            raise ToolchainError(f"ruff {job.mode} failed on {job.path} (exit {proc.returncode}): {stderr.strip()}")
+        outputs.append(stdout)
+    return outputs

@@ -1,0 +1,105 @@
+"""The snippet index: every `snippets/<kind>/<file>.jinja` that starts with a header comment.
+
+The header is a Jinja comment, so the file stays a plain template that a person can read as it is::
+
+    {#- snippet
+    id: client/dapr_client
+    title: Async Dapr sidecar client
+    kind: client
+    summary: One line on what it renders.
+    requires: httpx>=0.28, pydantic>=2.7
+    -#}
+
+Files and folders whose names start with `_` hold shared macros and are not snippets.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from skill.errors import SnippetError
+
+__all__ = ["SNIPPETS_ROOT", "Snippet", "all_snippets", "get_snippet"]
+
+
+def _find_root() -> Path:
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "snippets", here.parent / "snippets"):  # installed wheel, then source tree
+        if candidate.is_dir():
+            return candidate
+    raise SnippetError(f"no snippets folder next to {here}: the installation is incomplete")
+
+
+SNIPPETS_ROOT = _find_root()
+
+_HEADER = re.compile(r"\A\{#-?\s*snippet\s*\n(?P<body>.*?)\n\s*-?#\}\n?", re.DOTALL)
+_REQUIRED_KEYS = ("id", "title", "kind", "summary")
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """One browsable snippet: its header, where it lives, and its source."""
+
+    id: str
+    title: str
+    kind: str
+    summary: str
+    requires: tuple[str, ...]
+    template: str  # path relative to SNIPPETS_ROOT, '/'-separated: the Jinja loader's name for it
+
+    @property
+    def source(self) -> str:
+        return (SNIPPETS_ROOT / self.template).read_text(encoding="utf-8")
+
+
+def _parse(path: Path) -> Snippet | None:
+    text = path.read_text(encoding="utf-8")
+    match = _HEADER.match(text)
+    if match is None:
+        return None
+    fields: dict[str, str] = {}
+    for line in match["body"].splitlines():
+        key, sep, value = line.partition(":")
+        if not sep:
+            raise SnippetError(f"{path}: header line {line!r} is not 'key: value'")
+        fields[key.strip()] = value.strip()
+    missing = [k for k in _REQUIRED_KEYS if not fields.get(k)]
+    if missing:
+        raise SnippetError(f"{path}: header lacks {', '.join(missing)}")
+    template = path.relative_to(SNIPPETS_ROOT).as_posix()
+    if fields["kind"] != template.split("/", 1)[0]:
+        raise SnippetError(f"{path}: kind {fields['kind']!r} does not match its folder")
+    requires = tuple(r.strip() for r in fields.get("requires", "").split(",") if r.strip())
+    return Snippet(fields["id"], fields["title"], fields["kind"], fields["summary"], requires, template)
+
+
+@functools.cache
+def _index() -> dict[str, Snippet]:
+    index: dict[str, Snippet] = {}
+    for path in sorted(SNIPPETS_ROOT.rglob("*.jinja")):
+        if any(part.startswith("_") for part in path.relative_to(SNIPPETS_ROOT).parts):
+            continue
+        snippet = _parse(path)
+        if snippet is None:
+            continue
+        if snippet.id in index:
+            raise SnippetError(f"snippet id {snippet.id!r} is used by two files")
+        index[snippet.id] = snippet
+    return index
+
+
+def all_snippets(kind: str | None = None) -> list[Snippet]:
+    """Every snippet, sorted by id; only those of `kind` when given."""
+    return [s for s in _index().values() if kind is None or s.kind == kind]
+
+
+def get_snippet(snippet_id: str) -> Snippet:
+    """The snippet with this id, or a SnippetError that lists the known ids."""
+    try:
+        return _index()[snippet_id]
+    except KeyError:
+        known = ", ".join(_index()) or "none"
+        raise SnippetError(f"unknown snippet {snippet_id!r}; known snippets: {known}") from None

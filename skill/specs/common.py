@@ -1,0 +1,135 @@
+"""Constrained string types shared by every spec. They reject; they never rename.
+
+Each rule is stated once, in words an agent or a person can act on, and that sentence is the error message.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from collections.abc import Callable
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+__all__ = [
+    "AppId",
+    "ClassName",
+    "ComponentName",
+    "Identifier",
+    "JobName",
+    "ModuleName",
+    "SpecModel",
+    "TopicName",
+]
+
+
+class SpecModel(BaseModel):
+    """Base of every spec: immutable, unknown keys rejected, every field described."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+
+def _rule(pattern: str, rule: str, *, max_len: int, identifier: bool = False) -> Callable[[str], str]:
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if len(value) > max_len or not compiled.fullmatch(value):
+            raise ValueError(rule)
+        if identifier and (keyword.iskeyword(value) or keyword.issoftkeyword(value)):
+            raise ValueError(f"{rule}; {value!r} is a Python keyword")
+        return value
+
+    return check
+
+
+_IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
+
+Identifier = Annotated[
+    str,
+    AfterValidator(
+        _rule(
+            _IDENT,
+            "must be a Python identifier (ASCII letters, digits, '_'; not starting with a digit; "
+            "at most 64 characters) and not a keyword",
+            max_len=64,
+            identifier=True,
+        )
+    ),
+]
+ModuleName = Annotated[
+    str,
+    AfterValidator(
+        _rule(
+            r"[a-z_][a-z0-9_]*",
+            "must be a lowercase Python module name (a-z, 0-9, '_'; not starting with "
+            "a digit; at most 64 characters) and not a keyword",
+            max_len=64,
+            identifier=True,
+        )
+    ),
+]
+ClassName = Annotated[
+    str,
+    AfterValidator(
+        _rule(
+            r"[A-Z][A-Za-z0-9]*",
+            "must be a PascalCase class name (an ASCII capital letter, then letters and digits; at most 64 characters)",
+            max_len=64,
+            identifier=True,
+        )
+    ),
+]
+# Kubernetes requires app ids to be DNS labels; self-hosted Dapr is laxer, but code that cannot be
+# deployed to Kubernetes is not what anyone asked for.
+AppId = Annotated[
+    str,
+    AfterValidator(
+        _rule(
+            r"[a-z0-9]([a-z0-9-]*[a-z0-9])?",
+            "must be a Dapr app id usable on Kubernetes: lowercase letters, "
+            "digits and '-', starting and ending with a letter or digit, at most 63 characters",
+            max_len=63,
+        )
+    ),
+    Field(examples=["order-processor"]),
+]
+ComponentName = Annotated[
+    str,
+    AfterValidator(
+        _rule(
+            r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?",
+            "must be a Dapr component name (a Kubernetes resource name): "
+            "lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 "
+            "characters",
+            max_len=253,
+        )
+    ),
+    Field(examples=["pubsub", "statestore"]),
+]
+TopicName = Annotated[
+    str,
+    AfterValidator(
+        _rule(
+            r"[A-Za-z0-9._-]+",
+            "must be a topic name valid on every broker Dapr supports (Kafka's rule): "
+            "ASCII letters, digits, '.', '_' and '-', at most 249 characters",
+            max_len=249,
+        )
+    ),
+    Field(examples=["orders"]),
+]
+# Dapr rejects '/', '\\', '#', '?', NUL and newlines in job names; the name is also a URL segment of the
+# app's `POST /job/{name}` callback, so keep to characters that need no escaping anywhere.
+JobName = Annotated[
+    str,
+    AfterValidator(
+        _rule(
+            r"[A-Za-z0-9][A-Za-z0-9._-]*",
+            "must be a Dapr job name: ASCII letters, digits, '.', '_' and '-', "
+            "starting with a letter or digit, at most 200 characters",
+            max_len=200,
+        )
+    ),
+    Field(examples=["reminder-42"]),
+]

@@ -1,0 +1,73 @@
+"""Check rendered files before anyone sees them: parse, format, lint. Failing output is never returned.
+
+Python: `ast.parse`, then `ruff format` (its text is what we return), then `ruff check` on that text with the
+strict rule set; any finding is an InvalidOutputError. TOML and JSON are parsed. Markdown and text pass as they are.
+All files of one stage go to ruff as concurrent processes, so a many-file service costs about as much as one.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from skill._ruff import RuffJob, run_parallel
+from skill.errors import InvalidOutputError
+from skill.result import Language
+
+__all__ = ["PYTHON_CHECKS", "Draft", "validate"]
+
+PYTHON_CHECKS = ("ast.parse", "ruff format", "ruff check")
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A rendered, not yet checked, file."""
+
+    path: str
+    content: str
+    language: Language
+    snippet: str
+
+
+def _parse_other(draft: Draft) -> None:
+    try:
+        if draft.language == "toml":
+            tomllib.loads(draft.content)
+        elif draft.language == "json":
+            json.loads(draft.content)
+    except ValueError as exc:  # TOMLDecodeError and JSONDecodeError are ValueErrors
+        raise InvalidOutputError(draft.path, [f"{draft.language} does not parse: {exc}"]) from exc
+
+
+def _findings(path: str, report: str) -> list[str]:
+    items = json.loads(report) if report.strip() else []
+    return [f"{path}:{i['location']['row']}:{i['location']['column']} {i['code']} {i['message']}" for i in items]
+
+
+def validate(drafts: Sequence[Draft], known_first_party: Sequence[str] = ()) -> list[Draft]:
+    """The drafts as they will be returned (Python reformatted), or InvalidOutputError naming every problem."""
+    python = [d for d in drafts if d.language == "python"]
+    for draft in drafts:
+        if draft.language == "python":
+            try:
+                ast.parse(draft.content, filename=draft.path)
+            except SyntaxError as exc:
+                raise InvalidOutputError(draft.path, [f"line {exc.lineno}: {exc.msg}"]) from exc
+        else:
+            _parse_other(draft)
+    first_party = tuple(known_first_party)
+    formatted = run_parallel([RuffJob("format", d.path, d.content, first_party) for d in python])
+    reports = run_parallel([RuffJob("check", d.path, t, first_party) for d, t in zip(python, formatted, strict=True)])
+    problems: dict[str, list[str]] = {}
+    for draft, report in zip(python, reports, strict=True):
+        found = _findings(draft.path, report)
+        if found:
+            problems[draft.path] = found
+    if problems:
+        path = next(iter(problems))
+        raise InvalidOutputError(path, [f for found in problems.values() for f in found])
+    new_text = {d.path: t for d, t in zip(python, formatted, strict=True)}
+    return [Draft(d.path, new_text.get(d.path, d.content), d.language, d.snippet) for d in drafts]
