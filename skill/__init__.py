@@ -8,6 +8,7 @@ from skill.errors import FieldProblem, InvalidOutputError, SkillError, SnippetEr
 from skill.pipeline import generate, parse_spec
 from skill.registry import REGISTRY, Generator, get_generator
 from skill.result import GeneratedFile, LintStatus, Result
+from skill.specs.common import SpecModel
 
 __all__ = [
     "REGISTRY",
@@ -23,6 +24,7 @@ __all__ = [
     "SnippetError",
     "SnippetInfo",
     "SpecError",
+    "SpecModel",
     "ToolchainError",
     "generate",
     "get_generator",

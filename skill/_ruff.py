@@ -44,7 +44,8 @@ def ruff_version() -> str:
 
 
 def _settings(known_first_party: Sequence[str]) -> list[str]:
-    per_file = json.dumps({"test_*.py": list(RUFF_TEST_IGNORES), "**/tests/*.py": list(RUFF_TEST_IGNORES)})
+    ignores = json.dumps(list(RUFF_TEST_IGNORES))
+    per_file = f'{{"test_*.py" = {ignores}, "**/tests/*.py" = {ignores}}}'  # a TOML inline table
     pairs = [
         f"line-length={LINE_LENGTH}",
         f'target-version="{TARGET_VERSION}"',
@@ -94,9 +95,10 @@ def run_parallel(jobs: Sequence[RuffJob]) -> list[str]:
         ]
     except OSError as exc:
         raise ToolchainError(f"could not start ruff: {exc}") from exc
+    # Collect every process before judging any, so none is left running when one has failed.
+    finished = [(job, proc, *proc.communicate(job.text, timeout=60)) for job, proc in zip(jobs, procs, strict=True)]
     outputs: list[str] = []
-    for job, proc in zip(jobs, procs, strict=True):
-        stdout, stderr = proc.communicate(job.text, timeout=60)
+    for job, proc, stdout, stderr in finished:
         allowed = (0,) if job.mode == "format" else (0, 1)
         if proc.returncode not in allowed:
             raise ToolchainError(f"ruff {job.mode} failed on {job.path} (exit {proc.returncode}): {stderr.strip()}")

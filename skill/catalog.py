@@ -22,7 +22,7 @@ from pathlib import Path
 
 from skill.errors import SnippetError
 
-__all__ = ["SNIPPETS_ROOT", "Snippet", "all_snippets", "get_snippet"]
+__all__ = ["SNIPPETS_ROOT", "Snippet", "all_snippets", "get_snippet", "index"]
 
 
 def _find_root() -> Path:
@@ -55,7 +55,7 @@ class Snippet:
         return (SNIPPETS_ROOT / self.template).read_text(encoding="utf-8")
 
 
-def _parse(path: Path) -> Snippet | None:
+def _parse(path: Path, root: Path) -> Snippet | None:
     text = path.read_text(encoding="utf-8")
     match = _HEADER.match(text)
     if match is None:
@@ -69,7 +69,7 @@ def _parse(path: Path) -> Snippet | None:
     missing = [k for k in _REQUIRED_KEYS if not fields.get(k)]
     if missing:
         raise SnippetError(f"{path}: header lacks {', '.join(missing)}")
-    template = path.relative_to(SNIPPETS_ROOT).as_posix()
+    template = path.relative_to(root).as_posix()
     if fields["kind"] != template.split("/", 1)[0]:
         raise SnippetError(f"{path}: kind {fields['kind']!r} does not match its folder")
     requires = tuple(r.strip() for r in fields.get("requires", "").split(",") if r.strip())
@@ -77,29 +77,30 @@ def _parse(path: Path) -> Snippet | None:
 
 
 @functools.cache
-def _index() -> dict[str, Snippet]:
-    index: dict[str, Snippet] = {}
-    for path in sorted(SNIPPETS_ROOT.rglob("*.jinja")):
-        if any(part.startswith("_") for part in path.relative_to(SNIPPETS_ROOT).parts):
+def index(root: Path = SNIPPETS_ROOT) -> dict[str, Snippet]:
+    """Every snippet under `root` by id (tests pass their own root)."""
+    found: dict[str, Snippet] = {}
+    for path in sorted(root.rglob("*.jinja")):
+        if any(part.startswith("_") for part in path.relative_to(root).parts):
             continue
-        snippet = _parse(path)
+        snippet = _parse(path, root)
         if snippet is None:
             continue
-        if snippet.id in index:
+        if snippet.id in found:
             raise SnippetError(f"snippet id {snippet.id!r} is used by two files")
-        index[snippet.id] = snippet
-    return index
+        found[snippet.id] = snippet
+    return found
 
 
 def all_snippets(kind: str | None = None) -> list[Snippet]:
     """Every snippet, sorted by id; only those of `kind` when given."""
-    return [s for s in _index().values() if kind is None or s.kind == kind]
+    return [s for s in index().values() if kind is None or s.kind == kind]
 
 
 def get_snippet(snippet_id: str) -> Snippet:
     """The snippet with this id, or a SnippetError that lists the known ids."""
     try:
-        return _index()[snippet_id]
+        return index()[snippet_id]
     except KeyError:
-        known = ", ".join(_index()) or "none"
+        known = ", ".join(index()) or "none"
         raise SnippetError(f"unknown snippet {snippet_id!r}; known snippets: {known}") from None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
+from pathlib import Path
 
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -21,10 +22,11 @@ __all__ = ["environment", "render_template"]
 
 
 @functools.cache
-def environment() -> jinja2.Environment:
+def environment(root: Path = SNIPPETS_ROOT) -> jinja2.Environment:
+    """The one environment per snippets root (tests pass their own root)."""
     env = ImmutableSandboxedEnvironment(
         # FileSystemLoader refuses names that climb out of its root ('..' segments).
-        loader=jinja2.FileSystemLoader(SNIPPETS_ROOT, encoding="utf-8"),
+        loader=jinja2.FileSystemLoader(root, encoding="utf-8"),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         trim_blocks=True,
@@ -36,10 +38,10 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def render_template(template: str, context: Mapping[str, object]) -> str:
+def render_template(template: str, context: Mapping[str, object], root: Path = SNIPPETS_ROOT) -> str:
     """Render one snippet file with a context the generator has already decided."""
     try:
-        return environment().get_template(template).render(context)
+        return environment(root).get_template(template).render(context)
     except jinja2.TemplateNotFound as exc:
         raise SnippetError(f"snippet template {template!r} does not exist") from exc
     except jinja2.TemplateError as exc:

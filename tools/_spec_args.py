@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic.fields import FieldInfo
 
-from skill.specs.common import SpecModel
+from skill import SpecModel
 
 __all__ = ["add_spec_options", "collect_spec_options"]
 

@@ -1,0 +1,84 @@
+"""The snippet catalog: headers are parsed strictly, shared partials are not snippets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from skill import SnippetError, list_snippets, show_snippet
+from skill.catalog import SNIPPETS_ROOT, index
+
+HEADER = "{{#- snippet\nid: {id}\ntitle: T\nkind: {kind}\nsummary: S\nrequires: httpx>=0.28, pydantic>=2\n-#}}\nbody\n"
+
+
+def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_index_reads_headers_and_skips_partials(tmp_path: Path) -> None:
+    root = _tree(
+        tmp_path,
+        {
+            "client/a.py.jinja": HEADER.format(id="client/a", kind="client"),
+            "client/_parts/b.jinja": HEADER.format(id="client/b", kind="client"),
+            "_shared/c.jinja": HEADER.format(id="x/c", kind="x"),
+            "client/no_header.jinja": "plain\n",
+        },
+    )
+    found = index(root)
+    assert list(found) == ["client/a"]
+    assert found["client/a"].requires == ("httpx>=0.28", "pydantic>=2")
+    assert found["client/a"].template == "client/a.py.jinja"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{#- snippet\nid: client/a\ntitle: T\nkind: client\n-#}\n", "lacks summary"),
+        ("{#- snippet\nid: client/a\ntitle: T\nkind: models\nsummary: S\n-#}\n", "does not match its folder"),
+        ("{#- snippet\nid client/a\n-#}\n", "not 'key: value'"),
+    ],
+)
+def test_bad_headers_are_errors(tmp_path: Path, text: str, message: str) -> None:
+    root = _tree(tmp_path, {"client/a.py.jinja": text})
+    with pytest.raises(SnippetError, match=message):
+        index(root)
+
+
+def test_duplicate_ids_are_errors(tmp_path: Path) -> None:
+    root = _tree(
+        tmp_path,
+        {
+            "client/a.py.jinja": HEADER.format(id="client/a", kind="client"),
+            "client/b.py.jinja": HEADER.format(id="client/a", kind="client"),
+        },
+    )
+    with pytest.raises(SnippetError, match="used by two files"):
+        index(root)
+
+
+def test_real_catalog_ids_match_their_paths() -> None:
+    snippets = list_snippets().snippets
+    assert snippets, "the catalog is empty"
+    for s in snippets:
+        assert (SNIPPETS_ROOT / s.template).is_file()
+        assert s.template.startswith(s.kind + "/")
+        assert s.template.removesuffix(".jinja").rsplit(".", 1)[0].endswith(s.id.split("/", 1)[1])
+
+
+def test_unknown_snippet_lists_known_ids() -> None:
+    with pytest.raises(SnippetError, match=r"unknown snippet 'client/nope'; known snippets: .*client/dapr_client"):
+        show_snippet("client/nope")
+
+
+def test_show_renders_the_default() -> None:
+    detail = show_snippet("client/dapr_client")
+    assert detail.source.startswith("{#- snippet")
+    (rendered,) = detail.rendered
+    assert rendered.path == "dapr_client.py"
+    assert "class DaprClient" in rendered.content
