@@ -1,0 +1,120 @@
+"""The CLI: exit codes, stdout/stderr discipline, writing folders."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tools.cli import main
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_generate_to_stdout(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _run(capsys, "generate", "client", "--blocks", "state")
+    assert code == 0, err
+    assert "class DaprClient" in out
+    assert "def get_state" in out
+    assert "def publish_event" not in out
+    assert "# requires: httpx" in out
+
+
+def test_generate_json_is_the_result_payload(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(capsys, "generate", "client", "--json", "--transport", "httpx")
+    assert code == 0
+    payload = json.loads(out)
+    assert payload["version"] == 1
+    assert payload["kind"] == "client"
+    assert payload["lint"]["status"] == "passed"
+    assert [f["path"] for f in payload["files"]] == ["dapr_client.py"]
+    assert not any("aiohttp" in r for r in payload["requirements"])
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["--blocks", "state,kafka"], "blocks.1"),
+        (["--timeout-seconds", "-3"], "timeout_seconds: Input should be greater than 0"),
+        (["--class-name", "my client"], "class_name: must be a PascalCase class name"),
+        (["--max-retries", "many"], "max_retries"),
+    ],
+)
+def test_bad_input_exits_2_naming_the_field(capsys: pytest.CaptureFixture[str], argv: list[str], needle: str) -> None:
+    code, out, err = _run(capsys, "generate", "client", *argv)
+    assert code == 2
+    assert out == ""
+    assert needle in err
+
+
+def test_bad_choice_is_rejected_by_argparse(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["generate", "client", "--transport", "requests"])
+    assert caught.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
+
+
+def test_spec_file_and_flags_merge(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = tmp_path / "client.toml"
+    spec.write_text('blocks = ["jobs"]\nclass_name = "Sidecar"\n', encoding="utf-8")
+    code, out, err = _run(capsys, "generate", "client", "--spec", str(spec), "--class-name", "Dapr")
+    assert code == 0, err
+    assert "class Dapr:" in out or "class Dapr(" in out
+    assert "def schedule_job" in out
+    assert "def get_state" not in out
+
+
+def test_spec_file_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("[1, 2]", encoding="utf-8")
+    code, _, err = _run(capsys, "generate", "client", "--spec", str(bad))
+    assert code == 2
+    assert "must hold an object" in err
+    code, _, err = _run(capsys, "generate", "client", "--spec", str(tmp_path / "missing.json"))
+    assert code == 2
+    assert "cannot read" in err
+
+
+def test_writes_folder_and_refuses_to_clobber(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out_dir = tmp_path / "out"
+    code, out, _ = _run(capsys, "generate", "client", "-o", str(out_dir))
+    assert code == 0
+    target = out_dir / "dapr_client.py"
+    assert f"wrote {target}" in out
+    original = target.read_text(encoding="utf-8")
+
+    code, out, _ = _run(capsys, "generate", "client", "-o", str(out_dir))
+    assert code == 0
+    assert f"unchanged {target}" in out
+
+    target.write_text(original + "# my edit\n", encoding="utf-8")
+    code, _, err = _run(capsys, "generate", "client", "-o", str(out_dir))
+    assert code == 2
+    assert "--force" in err
+    assert target.read_text(encoding="utf-8").endswith("# my edit\n")  # nothing half-written
+
+    code, _, _ = _run(capsys, "generate", "client", "-o", str(out_dir), "--force")
+    assert code == 0
+    assert target.read_text(encoding="utf-8") == original
+    assert [p.name for p in out_dir.iterdir()] == ["dapr_client.py"]  # no temp files left
+
+
+def test_list_and_show(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(capsys, "list", "--json")
+    assert code == 0
+    ids = [s["id"] for s in json.loads(out)["snippets"]]
+    assert "client/dapr_client" in ids
+    code, out, _ = _run(capsys, "show", "client/dapr_client", "--raw")
+    assert code == 0
+    assert out.startswith("{#- snippet")
+    code, out, _ = _run(capsys, "show", "client/dapr_client", "--rendered")
+    assert code == 0
+    assert "class DaprClient" in out
+    code, _, err = _run(capsys, "show", "client/nope")
+    assert code == 2
+    assert "unknown snippet" in err

@@ -1,0 +1,60 @@
+"""The public surface and the import rules that keep data flowing one way."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import skill
+import tools
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_all_is_sorted_and_complete() -> None:
+    # isort-style order, as ruff's RUF022 keeps it: CONSTANTS, then Classes, then functions.
+    def rank(name: str) -> tuple[int, str]:
+        return (0 if name.isupper() else 1 if name[0].isupper() else 2, name)
+
+    assert list(skill.__all__) == sorted(skill.__all__, key=rank)
+    for name in skill.__all__:
+        assert hasattr(skill, name), name
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return found
+
+
+def test_front_doors_use_only_the_engine_root() -> None:
+    for path in sorted((ROOT / "tools").glob("*.py")):
+        for module in _imports(path):
+            assert not module.startswith("skill."), f"{path.name} imports {module}; use the `skill` root"
+
+
+def test_generators_do_not_render_or_do_io() -> None:
+    for path in sorted((ROOT / "skill" / "generators").glob("*.py")):
+        for module in _imports(path):
+            assert module.split(".")[0] not in {"jinja2", "subprocess", "os", "pathlib"}, (path.name, module)
+            if module.startswith("skill."):
+                assert module.split(".")[1] in {"plan", "specs", "generators"}, (path.name, module)
+
+
+def test_only_the_pipeline_chains_stages() -> None:
+    for path in sorted((ROOT / "skill").rglob("*.py")):
+        if path.name in {"pipeline.py", "__init__.py", "browse.py"}:
+            continue
+        imports = _imports(path)
+        assert not ({"skill.render", "skill.validate"} <= imports), path
+
+
+def test_packages_resolve_inside_this_distribution() -> None:
+    # `skill` and `tools` are generic names: make sure we import ours, not another distribution's.
+    assert Path(skill.__file__).resolve().is_relative_to(ROOT)
+    assert Path(tools.__file__).resolve().is_relative_to(ROOT)
