@@ -1,0 +1,43 @@
+"""A faithful in-process stand-in for the Dapr sidecar's HTTP API (spec: shared/reference/dapr-http-api.md).
+
+from tests.sidecar import SidecarDouble, serve_double
+
+double = SidecarDouble(app_id="myapp", dapr_version="1.16", app=my_fastapi_app)
+async with double.client() as client:          # httpx.AsyncClient over ASGITransport
+    await client.post("/v1.0/state/statestore", json=[{"key": "k", "value": {"a": 1}}])
+await double.deliver_pending()                 # pub/sub -> app, §12.4 semantics
+"""
+
+from tests.sidecar.bindings import BindingInvocation, BindingResult, InputBindingDelivery
+from tests.sidecar.delivery import DeliveryAttempt, DeliveryResult
+from tests.sidecar.double import DEFAULT_BASE_URL, RecordedRequest, SidecarDouble
+from tests.sidecar.jobs import Job, JobTrigger, UndeliverableJobError
+from tests.sidecar.pubsub import PublishedMessage
+from tests.sidecar.scripted_app import ScriptedApp, SeenRequest, answer
+from tests.sidecar.server import ResetProxy, RunningSidecar, serve_double
+from tests.sidecar.state_store import StateStoreOptions, StoredItem
+from tests.sidecar.workflows import WorkflowInstance
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "BindingInvocation",
+    "BindingResult",
+    "DeliveryAttempt",
+    "DeliveryResult",
+    "InputBindingDelivery",
+    "Job",
+    "JobTrigger",
+    "PublishedMessage",
+    "RecordedRequest",
+    "ResetProxy",
+    "RunningSidecar",
+    "ScriptedApp",
+    "SeenRequest",
+    "SidecarDouble",
+    "StateStoreOptions",
+    "StoredItem",
+    "UndeliverableJobError",
+    "WorkflowInstance",
+    "answer",
+    "serve_double",
+]
