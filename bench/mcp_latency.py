@@ -1,0 +1,112 @@
+"""Warm MCP tool-call latency, measured from outside: `dapr-coder mcp` is started as a subprocess and driven over
+stdio by the official Python SDK's client, so each timing includes JSON-RPC framing, the pipe round trip, argument
+checking, the engine (render, ruff format, ruff check) and the structured-result validation on both ends.
+
+    uv run python -m bench.mcp_latency [--calls 50] [--warmup 5] [--json]
+
+Prints median and p90 in ms for generator calls (a repeated spec, which the server answers from its cache of recent
+results, and a new spec on every call, which runs the engine) and, for comparison, for a trivial tool
+(`dapr_list_snippets`: no rendering, no ruff). Target: generator median under 30 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import anyio
+from mcp import Client, StdioServerParameters
+
+__all__ = ["Timing", "main", "measure"]
+
+# (label, tool, arguments for call number i). The server keeps recent results (output is deterministic), so a
+# repeated spec measures the server and the protocol; a new class name on every call makes the engine run each time.
+CASES: tuple[tuple[str, str, Callable[[int], dict[str, Any]]], ...] = (
+    ("dapr_generate_client, same spec (served from cache)", "dapr_generate_client", lambda i: {}),
+    (
+        "dapr_generate_client, new spec each call (engine runs)",
+        "dapr_generate_client",
+        lambda i: {"class_name": f"Dapr{i}"},
+    ),
+    (
+        "  ... state + pubsub only, new spec each call",
+        "dapr_generate_client",
+        lambda i: {"blocks": ["state", "pubsub"], "class_name": f"Dapr{i}"},
+    ),
+    ("dapr_list_snippets (trivial round trip)", "dapr_list_snippets", lambda i: {}),
+)
+
+
+@dataclass(frozen=True)
+class Timing:
+    label: str
+    calls: int
+    median_ms: float
+    p90_ms: float
+    min_ms: float
+    max_ms: float
+
+
+def _server() -> StdioServerParameters:
+    script = Path(sys.executable).parent / "dapr-coder"
+    if script.is_file():
+        return StdioServerParameters(command=str(script), args=["mcp"])
+    return StdioServerParameters(command=sys.executable, args=["-m", "tools.cli", "mcp"])
+
+
+def _summary(label: str, samples: list[float]) -> Timing:
+    ordered = sorted(samples)
+    p90 = ordered[min(len(ordered) - 1, round(0.9 * (len(ordered) - 1)))]
+    return Timing(label, len(samples), statistics.median(samples), p90, ordered[0], ordered[-1])
+
+
+async def measure(calls: int = 50, warmup: int = 5) -> list[Timing]:
+    """Start the server once, warm each case up, then time `calls` sequential calls of each."""
+    timings = []
+    async with Client(_server()) as client:
+        serial = itertools.count()  # a fresh number per call: "new spec" cases never repeat one
+        for label, tool, arguments in CASES:
+            for _ in range(warmup):
+                result = await client.call_tool(tool, arguments(next(serial)))
+                if result.is_error:
+                    raise RuntimeError(f"{tool} failed: {result.content}")
+            samples = []
+            for _ in range(calls):
+                args = arguments(next(serial))
+                start = time.perf_counter()
+                await client.call_tool(tool, args)
+                samples.append((time.perf_counter() - start) * 1000)
+            timings.append(_summary(label, samples))
+    return timings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.mcp_latency", description="Warm MCP tool-call latency over stdio."
+    )
+    parser.add_argument("--calls", type=int, default=50, help="timed calls per case (default 50)")
+    parser.add_argument("--warmup", type=int, default=5, help="untimed calls per case first (default 5)")
+    parser.add_argument("--json", action="store_true", help="print the timings as JSON")
+    args = parser.parse_args(argv)
+    timings = anyio.run(measure, args.calls, args.warmup)
+    if args.json:
+        print(json.dumps([asdict(t) for t in timings], indent=2))
+        return 0
+    print(f"warm MCP tool calls over stdio (Python SDK client), {args.calls} calls each after {args.warmup} warm-up")
+    for t in timings:
+        print(f"  {t.label:56} median {t.median_ms:6.1f} ms   p90 {t.p90_ms:6.1f} ms   (min {t.min_ms:.1f})")
+    fresh, trivial = timings[1], timings[-1]
+    print(f"  engine share of an uncached generator call (median): {fresh.median_ms - trivial.median_ms:.1f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

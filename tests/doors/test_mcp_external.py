@@ -1,0 +1,225 @@
+"""`dapr-coder mcp` as a separate process, driven by a client this project did not write: the official TypeScript
+SDK (tests/doors/external_client.mjs), over stdio and over streamable HTTP. The Python code it gets back must pass
+ruff with the engine's own rule set."""
+
+from __future__ import annotations
+
+import json
+import queue
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import pytest
+
+from skill import REGISTRY, Result
+from skill.quality import LINE_LENGTH, RUFF_RULES, TARGET_VERSION
+from tools._mcp_tools import ANNOTATION_HINTS, TOOL_NAMES_BROWSE
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+CLIENT = ROOT / "tests" / "doors" / "external_client.mjs"
+TIMEOUT = 120
+
+
+def _server_command() -> list[str]:
+    script = Path(sys.executable).parent / "dapr-coder"
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "tools.cli"]
+
+
+@pytest.fixture(scope="module")
+def node() -> str:
+    path = shutil.which("node")
+    if path is None:
+        pytest.fail("node is not on PATH: install Node.js 20+ to run the external MCP client")
+    if not (ROOT / "node_modules" / "@modelcontextprotocol" / "sdk").is_dir():
+        pytest.fail("node_modules/@modelcontextprotocol/sdk is missing: run `npm ci` in the repository root")
+    return path
+
+
+def _run_client(node: str, *args: str) -> dict[str, Any]:
+    done = subprocess.run(
+        [node, str(CLIENT), *args], capture_output=True, text=True, timeout=TIMEOUT, cwd=ROOT, check=False
+    )
+    assert done.returncode == 0, f"external client failed:\n{done.stderr}"
+    report: dict[str, Any] = json.loads(done.stdout)
+    return report
+
+
+def _ruff(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    ruff = Path(sys.executable).parent / "ruff"
+    settings = [
+        "--isolated",
+        "--no-cache",
+        "--config",
+        f"line-length={LINE_LENGTH}",
+        "--config",
+        f'target-version="{TARGET_VERSION}"',
+    ]
+    cmd = [str(ruff) if ruff.is_file() else "ruff", *args[:1], *settings, *args[1:]]
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, check=False)
+
+
+def _check_report(report: dict[str, Any], tmp_path: Path) -> None:
+    assert report["server"]["name"] == "async-dapr-coder"
+    tools = {t["name"]: t for t in report["tools"]}
+    assert set(tools) == {g.tool_name for g in REGISTRY.values()} | set(TOOL_NAMES_BROWSE)
+    camel = {"read_only_hint": "readOnlyHint", "destructive_hint": "destructiveHint"}
+    camel |= {"idempotent_hint": "idempotentHint", "open_world_hint": "openWorldHint"}
+    for tool in tools.values():
+        assert tool["title"]
+        assert tool["hasOutputSchema"]
+        assert tool["inputSchema"]["additionalProperties"] is False
+        for hint, value in ANNOTATION_HINTS.items():
+            assert tool["annotations"][camel[hint]] is value
+
+    # Every tool was called; every generator's Python passes ruff with the engine's strict rules.
+    assert set(report["calls"]) == set(tools)
+    for name, call in report["calls"].items():
+        assert not call["isError"], (name, call["text"])
+        assert call["text"]
+    python_files = []
+    for g in REGISTRY.values():
+        result = Result.model_validate(report["calls"][g.tool_name]["structuredContent"])
+        for f in result.files:
+            target = tmp_path / g.name / f.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(f.content, encoding="utf-8")
+            if f.language == "python":
+                python_files.append(target)
+    assert python_files
+    files = [str(p) for p in python_files]
+    check = _ruff("check", "--select", ",".join(RUFF_RULES), *files, cwd=tmp_path)
+    assert check.returncode == 0, check.stdout + check.stderr
+    fmt = _ruff("format", "--check", *files, cwd=tmp_path)
+    assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+    shown = report["calls"]["dapr_show_snippet"]["structuredContent"]
+    assert shown["id"] in {s["id"] for s in report["calls"]["dapr_list_snippets"]["structuredContent"]["snippets"]}
+
+    # Errors come back as tool errors that name the argument and the rule; the server keeps answering.
+    errors = report["errors"]
+    assert all(e["isError"] for e in errors.values())
+    assert (
+        "colour: is not an argument of dapr_list_snippets; valid arguments: kind" in errors["unknownArgument"]["text"]
+    )
+    assert "kind: Input should be" in errors["badKind"]["text"]
+    assert "id: is not a snippet id" in errors["unknownSnippet"]["text"]
+    assert "timeout_seconds: Input should be less than or equal to 600" in errors["outOfRange"]["text"]
+    assert not report["afterErrors"]["isError"]
+
+    assert "dapr-snippets://catalog" in report["resources"]
+    assert set(report["resourceTemplates"]) == {
+        "dapr-snippets://{kind}/{name}",
+        "dapr-snippets://{kind}/{name}/rendered",
+    }
+    assert report["catalog"]["snippets"]
+    assert report["snippetSource"].startswith("{#")
+    assert set(report["prompts"]) == {"new_event_driven_service", "add_pubsub_subscription", "add_scheduled_job"}
+    assert all("dapr_list_snippets" in text for text in report["prompts"].values())
+
+
+def test_typescript_sdk_over_stdio(node: str, tmp_path: Path) -> None:
+    _check_report(_run_client(node, "stdio", *_server_command(), "mcp"), tmp_path)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def http_server() -> Iterator[str]:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [*_server_command(), "mcp", "--http", "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"dapr-coder mcp --http exited early:\n{proc.communicate()[1]}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail("dapr-coder mcp --http did not open its port within 30 s")
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}/mcp"
+    finally:
+        proc.terminate()
+        try:
+            out, _ = proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, _ = proc.communicate()
+        assert out == "", "the HTTP server printed to stdout"
+
+
+def test_typescript_sdk_over_streamable_http(node: str, http_server: str, tmp_path: Path) -> None:
+    _check_report(_run_client(node, "http", http_server), tmp_path)
+
+
+def _readline(stream: IO[str], timeout: float = 60) -> str:
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: lines.put(stream.readline()), daemon=True).start()
+    try:
+        return lines.get(timeout=timeout)
+    except queue.Empty:
+        pytest.fail(f"no answer on stdout within {timeout} s")
+
+
+def test_stdio_stdout_carries_only_protocol_messages() -> None:
+    def call(request_id: int, arguments: dict[str, Any]) -> dict[str, Any]:
+        params = {"name": "dapr_generate_client", "arguments": arguments}
+        return {"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": params}
+
+    hello = {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}}
+    requests = [
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": hello},
+        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+        call(2, {"x": 1}),
+        call(3, {}),
+    ]
+    proc = subprocess.Popen(
+        [*_server_command(), "mcp"],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdin is not None
+    assert proc.stdout is not None
+    responses: dict[int, Any] = {}
+    try:
+        for request in requests:
+            proc.stdin.write(json.dumps(request) + "\n")
+            proc.stdin.flush()
+            if "id" in request:
+                line = _readline(proc.stdout)
+                message = json.loads(line)  # anything else on stdout would break every stdio client
+                responses[message["id"]] = message
+        rest, _ = proc.communicate(timeout=30)  # closes stdin: the server must then exit
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert rest.strip() == ""
+    assert responses[2]["result"]["isError"] is True
+    assert "x: is not an argument" in responses[2]["result"]["content"][0]["text"]
+    assert responses[3]["result"]["isError"] is False
+    assert responses[3]["result"]["structuredContent"]["kind"] == "client"

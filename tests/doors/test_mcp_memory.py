@@ -1,0 +1,418 @@
+"""The MCP server through the SDK's own in-memory client: every tool, resource and prompt, and the errors."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from mcp import Client
+from mcp.shared.exceptions import MCPError
+
+import tools._mcp_prompts as prompts_module
+import tools._mcp_tools
+from skill import (
+    REGISTRY,
+    Generator,
+    Result,
+    SnippetCatalog,
+    SnippetDetail,
+    generate,
+    list_snippets,
+    show_snippet,
+)
+from skill.plan import Plan
+from skill.specs.common import SpecModel
+from tests.doors._support import connected, structured, text_of
+from tools._mcp_tools import ANNOTATION_HINTS, TOOL_NAMES_BROWSE
+from tools.mcp_server import CATALOG_URI, build_server
+
+pytestmark = pytest.mark.anyio
+
+GENERATOR_TOOLS = {g.tool_name: g for g in REGISTRY.values()}
+SNIPPET_IDS = [s.id for s in list_snippets().snippets]
+
+
+# --- the tool list -------------------------------------------------------------------------------------------
+
+
+async def test_one_tool_per_generator_plus_browsing() -> None:
+    async with connected() as client:
+        names = [t.name for t in (await client.list_tools()).tools]
+    assert sorted(names) == sorted([*GENERATOR_TOOLS, *TOOL_NAMES_BROWSE])
+
+
+async def test_every_tool_is_titled_annotated_read_only_and_has_an_output_schema() -> None:
+    async with connected() as client:
+        tools = (await client.list_tools()).tools
+    for tool in tools:
+        assert tool.title, tool.name
+        assert tool.description, tool.name
+        assert tool.annotations is not None, tool.name
+        assert tool.annotations.title == tool.title
+        for hint, value in ANNOTATION_HINTS.items():
+            assert getattr(tool.annotations, hint) is value, (tool.name, hint)
+        assert tool.annotations.read_only_hint is True
+        assert tool.annotations.destructive_hint is False
+        assert tool.annotations.idempotent_hint is True
+        assert tool.annotations.open_world_hint is False
+        assert tool.output_schema is not None, tool.name
+        assert tool.output_schema["type"] == "object"
+        assert tool.input_schema["additionalProperties"] is False, tool.name
+
+
+@pytest.mark.parametrize("generator", REGISTRY.values(), ids=list(REGISTRY))
+async def test_generator_input_schema_is_its_spec_model(generator: Generator) -> None:
+    async with connected() as client:
+        tool = next(t for t in (await client.list_tools()).tools if t.name == generator.tool_name)
+    spec_schema = generator.spec.model_json_schema()
+    props = tool.input_schema["properties"]
+    assert list(props) == list(spec_schema["properties"])  # same names, same order
+    for name, prop in props.items():
+        assert prop.get("description"), f"{generator.name}.{name} has no description"
+        assert "default" in prop or name in tool.input_schema.get("required", []), name
+        for key, value in spec_schema["properties"][name].items():
+            assert prop[key] == value, (name, key)
+    assert set(tool.input_schema.get("required", [])) == set(spec_schema.get("required", []))
+
+
+async def test_client_schema_shows_enums_bounds_and_defaults() -> None:
+    async with connected() as client:
+        tool = next(t for t in (await client.list_tools()).tools if t.name == "dapr_generate_client")
+    props = tool.input_schema["properties"]
+    assert props["transport"]["enum"] == ["auto", "httpx", "aiohttp"]
+    assert props["transport"]["default"] == "auto"
+    assert "pubsub" in props["blocks"]["items"]["enum"]
+    assert props["blocks"]["default"] == props["blocks"]["items"]["enum"]  # the default factory, shown
+    assert props["timeout_seconds"]["exclusiveMinimum"] == 0
+    assert props["timeout_seconds"]["maximum"] == 600
+    assert props["max_retries"]["minimum"] == 0
+    assert props["max_retries"]["maximum"] == 10
+
+
+async def test_output_schemas_are_the_engine_models() -> None:
+    async with connected() as client:
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+    for name in GENERATOR_TOOLS:
+        assert set(tools[name].output_schema["properties"]) == set(Result.model_fields)
+    assert set(tools["dapr_list_snippets"].output_schema["properties"]) == set(SnippetCatalog.model_fields)
+    assert set(tools["dapr_show_snippet"].output_schema["properties"]) == set(SnippetDetail.model_fields)
+
+
+# --- generator calls -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("generator", REGISTRY.values(), ids=list(REGISTRY))
+async def test_generator_defaults_give_the_engine_result_and_readable_text(generator: Generator) -> None:
+    async with connected() as client:
+        result = await client.call_tool(generator.tool_name, {})
+    payload = Result.model_validate(structured(result))
+    assert payload == generate(generator.name)
+    assert payload.lint.status == "passed"
+    text = text_of(result)
+    for f in payload.files:
+        assert f.content.strip() in text
+    for requirement in payload.requirements:
+        assert requirement in text
+
+
+async def test_client_options_reach_the_engine() -> None:
+    args: dict[str, Any] = {"blocks": ["state"], "module": "orders_dapr", "class_name": "OrdersDapr"}
+    async with connected() as client:
+        result = await client.call_tool("dapr_generate_client", args)
+    payload = Result.model_validate(structured(result))
+    assert payload == generate("client", args)
+    assert [f.path for f in payload.files] == ["orders_dapr.py"]
+    assert "class OrdersDapr" in payload.files[0].content
+
+
+async def test_list_arguments_sent_as_json_text_are_accepted() -> None:
+    # Some clients send arrays as JSON strings; the SDK pre-parses those for its own models, and so do we.
+    async with connected() as client:
+        as_text = await client.call_tool("dapr_generate_client", {"blocks": '["state", "pubsub"]'})
+        as_list = await client.call_tool("dapr_generate_client", {"blocks": ["state", "pubsub"]})
+    assert structured(as_text) == structured(as_list)
+
+
+# --- bad input ----------------------------------------------------------------------------------------------
+
+
+def _error(result: Any) -> str:
+    assert result.is_error, result
+    assert result.structured_content is None
+    return text_of(result)
+
+
+@pytest.mark.parametrize(
+    ("args", "needles"),
+    [
+        ({"transport": "grpc"}, ["transport: Input should be 'auto', 'httpx' or 'aiohttp'", "(got 'grpc')"]),
+        ({"timeout_seconds": 601}, ["timeout_seconds: Input should be less than or equal to 600", "(got 601)"]),
+        ({"max_retries": -1}, ["max_retries: Input should be greater than or equal to 0"]),
+        ({"max_connections": "lots"}, ["max_connections: Input should be a valid integer"]),
+        ({"blocks": ["state", "kafka"]}, ["blocks.1: Input should be 'state'", "(got 'kafka')"]),
+        ({"blocks": []}, ["blocks: List should have at least 1 item"]),
+        ({"class_name": "my client"}, ["class_name: must be a PascalCase class name"]),
+        ({"backoff_initial_seconds": 2, "backoff_max_seconds": 1}, ["backoff_max_seconds: must be at least"]),
+    ],
+)
+async def test_bad_values_name_the_field_and_the_rule(args: dict[str, Any], needles: list[str]) -> None:
+    async with connected() as client:
+        message = _error(await client.call_tool("dapr_generate_client", args))
+    assert message.startswith("Error executing tool dapr_generate_client: invalid arguments")
+    for needle in needles:
+        assert needle in message
+
+
+async def test_unknown_argument_is_rejected_with_the_valid_names() -> None:
+    async with connected() as client:
+        message = _error(await client.call_tool("dapr_generate_client", {"colour": "red", "timeout": 5}))
+    assert "colour: is not an argument of dapr_generate_client" in message
+    assert "timeout: is not an argument of dapr_generate_client" in message
+    valid = message.split("valid arguments: ", 1)[1].split(" (got", 1)[0]
+    assert valid.split(", ") == list(REGISTRY["client"].spec.model_fields)
+
+
+async def test_unknown_argument_is_rejected_even_when_the_rest_is_valid() -> None:
+    async with connected() as client:
+        message = _error(await client.call_tool("dapr_generate_client", {"blocks": ["state"], "verbose": True}))
+    assert "verbose: is not an argument" in message
+    assert "blocks" not in message.split("valid arguments:")[0]  # the valid argument is not reported
+
+
+async def test_every_problem_is_reported_at_once() -> None:
+    async with connected() as client:
+        message = _error(
+            await client.call_tool("dapr_generate_client", {"transport": "x", "max_retries": 99, "extra": 1})
+        )
+    assert re.findall(r"^  - (\w+):", message, flags=re.MULTILINE) == ["extra", "transport", "max_retries"]
+
+
+@pytest.mark.parametrize("tool", TOOL_NAMES_BROWSE)
+async def test_browsing_tools_reject_unknown_arguments_too(tool: str) -> None:
+    args = {"colour": "red"} if tool == "dapr_list_snippets" else {"id": "client/dapr_client", "colour": "red"}
+    async with connected() as client:
+        message = _error(await client.call_tool(tool, args))
+    assert f"colour: is not an argument of {tool}; valid arguments: " in message
+
+
+async def test_the_server_stays_up_after_errors() -> None:
+    async with connected() as client:
+        for args in ({"transport": "x"}, {"nope": 1}, {"timeout_seconds": "soon"}):
+            assert (await client.call_tool("dapr_generate_client", args)).is_error
+        unknown = await client.call_tool("dapr_no_such_tool", {})
+        assert unknown.is_error
+        assert "Unknown tool" in text_of(unknown)
+        assert not (await client.call_tool("dapr_list_snippets", {})).is_error
+
+
+# --- browsing tools -----------------------------------------------------------------------------------------
+
+
+async def test_list_snippets_is_the_catalog() -> None:
+    async with connected() as client:
+        every = await client.call_tool("dapr_list_snippets", {})
+        client_only = await client.call_tool("dapr_list_snippets", {"kind": "client"})
+        explicit_none = await client.call_tool("dapr_list_snippets", {"kind": None})
+    assert SnippetCatalog.model_validate(structured(every)) == list_snippets()
+    assert SnippetCatalog.model_validate(structured(client_only)) == list_snippets("client")
+    assert structured(explicit_none) == structured(every)
+    assert "client/dapr_client" in text_of(every)
+
+
+async def test_list_snippets_rejects_an_unknown_kind() -> None:
+    async with connected() as client:
+        message = _error(await client.call_tool("dapr_list_snippets", {"kind": "kafka"}))
+    assert "kind: Input should be 'client'" in message
+    assert "(got 'kafka')" in message
+
+
+@pytest.mark.parametrize("snippet_id", SNIPPET_IDS)
+async def test_show_snippet_gives_source_and_default_rendering(snippet_id: str) -> None:
+    async with connected() as client:
+        result = await client.call_tool("dapr_show_snippet", {"id": snippet_id})
+    detail = SnippetDetail.model_validate(structured(result))
+    assert detail == show_snippet(snippet_id)
+    assert detail.rendered, "a snippet of a registered generator renders with its defaults"
+    text = text_of(result)
+    assert detail.source in text
+    assert all(f.content in text for f in detail.rendered)
+
+
+@pytest.mark.parametrize(
+    ("args", "needles"),
+    [
+        (
+            {"id": "client/no_such"},
+            ["id: is not a snippet id; known ids: client/dapr_client", "(got 'client/no_such')"],
+        ),
+        ({"id": "../../etc/passwd"}, ["id: is not a snippet id"]),
+        ({"id": ""}, ["id: String should have at least 1 character"]),
+        ({}, ["id: Field required"]),
+    ],
+)
+async def test_show_snippet_errors(args: dict[str, Any], needles: list[str]) -> None:
+    async with connected() as client:
+        message = _error(await client.call_tool("dapr_show_snippet", args))
+    for needle in needles:
+        assert needle in message
+
+
+# --- resources ----------------------------------------------------------------------------------------------
+
+
+async def test_catalog_resource() -> None:
+    async with connected() as client:
+        listed = {str(r.uri): r for r in (await client.list_resources()).resources}
+        read = await client.read_resource(CATALOG_URI)
+    assert listed[CATALOG_URI].mime_type == "application/json"
+    (content,) = read.contents
+    assert SnippetCatalog.model_validate(json.loads(content.text)) == list_snippets()
+
+
+async def test_resource_templates_are_listed() -> None:
+    async with connected() as client:
+        templates = {t.uri_template for t in (await client.list_resource_templates()).resource_templates}
+    assert templates == {"dapr-snippets://{kind}/{name}", "dapr-snippets://{kind}/{name}/rendered"}
+
+
+@pytest.mark.parametrize("snippet_id", SNIPPET_IDS)
+async def test_snippet_resources(snippet_id: str) -> None:
+    detail = show_snippet(snippet_id)
+    async with connected() as client:
+        listed = {str(r.uri) for r in (await client.list_resources()).resources}
+        source = (await client.read_resource(f"dapr-snippets://{snippet_id}")).contents[0].text
+        rendered = (await client.read_resource(f"dapr-snippets://{snippet_id}/rendered")).contents[0].text
+    assert {f"dapr-snippets://{snippet_id}", f"dapr-snippets://{snippet_id}/rendered"} <= listed
+    assert source == detail.source
+    assert all(f.content in rendered for f in detail.rendered)
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "dapr-snippets://client/no_such",
+        "dapr-snippets://client/no_such/rendered",
+        "dapr-snippets://client/..",  # refused by the SDK's path-safety check
+        "dapr-snippets://client/%2E%2E",
+        "dapr-snippets://../etc",
+        "dapr-snippets://client/a%2Fb",
+        "dapr-snippets://nothing-here",
+    ],
+)
+async def test_unknown_or_unsafe_resources_are_errors(uri: str) -> None:
+    async with connected() as client:
+        with pytest.raises(MCPError) as caught:
+            await client.read_resource(uri)
+        assert not (await client.call_tool("dapr_list_snippets", {})).is_error
+    assert "nknown" in str(caught.value)  # "Unknown resource" or "unknown snippet ...; known snippets: ..."
+
+
+# --- prompts ------------------------------------------------------------------------------------------------
+
+PROMPTS = {
+    "new_event_driven_service": {"service_name": "order-processor", "publishes": "orders"},
+    "add_pubsub_subscription": {"topic": "orders", "dead_letter_topic": "orders-dlq"},
+    "add_scheduled_job": {"job_name": "nightly-report", "schedule": "0 0 2 * * *"},
+}
+TOOL_TOKEN = re.compile(r"\bdapr_(?:generate|list|show)_[a-z_]+\b")
+
+
+async def test_prompts_are_listed_with_titles_and_arguments() -> None:
+    async with connected() as client:
+        listed = {p.name: p for p in (await client.list_prompts()).prompts}
+    assert set(listed) == set(PROMPTS)
+    for name, prompt in listed.items():
+        assert prompt.title, name
+        assert prompt.description, name
+        assert {a.name for a in prompt.arguments or []} >= set(PROMPTS[name])
+        assert all(a.description for a in prompt.arguments or [])
+
+
+@pytest.mark.parametrize("name", PROMPTS)
+async def test_prompts_name_only_tools_that_exist(name: str) -> None:
+    async with connected() as client:
+        tools = {t.name for t in (await client.list_tools()).tools}
+        result = await client.get_prompt(name, PROMPTS[name])
+    (message,) = result.messages
+    text = message.content.text
+    mentioned = set(TOOL_TOKEN.findall(text))
+    assert mentioned <= tools, mentioned - tools
+    assert {"dapr_list_snippets", "dapr_generate_client"} <= mentioned
+    for value in PROMPTS[name].values():
+        assert value in text
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        ({}, "service_name: is required (Dapr app id of the new service"),
+        ({"service_name": "a", "topic": "b"}, "topic: is not an argument of prompt new_event_driven_service; valid"),
+    ],
+)
+async def test_prompt_argument_errors_name_the_argument(args: dict[str, str], needle: str) -> None:
+    async with connected() as client:
+        with pytest.raises(MCPError) as caught:
+            await client.get_prompt("new_event_driven_service", args)
+        assert not (await client.call_tool("dapr_list_snippets", {})).is_error
+    assert needle in str(caught.value)
+
+
+def _fake(name: str) -> Generator:
+    return Generator(
+        name=name, title=f"Fake {name}", description="A stand-in.", spec=SpecModel, plan=lambda _: Plan(files=[])
+    )
+
+
+def test_prompts_follow_the_registry_as_generators_arrive(monkeypatch: pytest.MonkeyPatch) -> None:
+    today = prompts_module.new_event_driven_service("svc")
+    assert "No `endpoint` generator on this server yet" in today
+    assert "dapr_generate_endpoint" not in today
+    monkeypatch.setitem(REGISTRY, "endpoint", _fake("endpoint"))
+    monkeypatch.setitem(REGISTRY, "service", _fake("service"))
+    later = prompts_module.new_event_driven_service("svc")
+    assert "Call `dapr_generate_endpoint`" in later
+    assert "Call `dapr_generate_service`" in later
+    assert "No `endpoint` generator" not in later
+    assert "`dapr_generate_endpoint`" in later.rsplit("Generators on this server:", 1)[1]
+
+
+async def test_new_generators_become_tools_with_no_server_edit(monkeypatch: pytest.MonkeyPatch) -> None:
+    class FakeSpec(SpecModel):
+        """Options of a stand-in generator."""
+
+        depth: int = 2
+        """How deep."""
+
+    fake = Generator(name="fake", title="Fake", description="A stand-in.", spec=FakeSpec, plan=lambda _: Plan(files=[]))
+    monkeypatch.setitem(REGISTRY, "fake", fake)  # the engine's one registry: every door reads it
+    async with Client(build_server()) as client:
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+        message = _error(await client.call_tool("dapr_generate_fake", {"depth": "deep"}))
+    assert tools["dapr_generate_fake"].input_schema["properties"]["depth"]["description"] == "How deep."
+    assert "depth: Input should be a valid integer" in message
+
+
+async def test_server_instructions_name_the_generators() -> None:
+    async with connected() as client:
+        instructions = client.instructions or ""
+    for tool in GENERATOR_TOOLS:
+        assert tool in instructions
+
+
+async def test_a_repeated_spec_is_answered_without_rendering_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+
+    def counting(name: str, spec: Any = None) -> Result:
+        calls.append(name)
+        return generate(name, spec)
+
+    monkeypatch.setattr(tools._mcp_tools, "generate", counting)
+    async with Client(build_server()) as client:
+        first = await client.call_tool("dapr_generate_client", {"blocks": ["state"]})
+        again = await client.call_tool("dapr_generate_client", {"blocks": ["state"]})
+        other = await client.call_tool("dapr_generate_client", {"blocks": ["state"], "class_name": "Other"})
+    assert structured(first) == structured(again)
+    assert structured(other) != structured(first)
+    assert calls == ["client", "client"]  # the first call and the different spec; the repeat came from the cache

@@ -1,0 +1,192 @@
+"""Prompts for the common flows, worded from the registry as it is when the server is built.
+
+A step that a generator covers names that generator's tool; while the generator does not exist yet, the step says
+so and gives the rules to follow by hand (from the Dapr reference's pitfall list). So the prompts name only tools the
+server has, and pick up new generators with no edit here beyond the step that mentions them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any
+
+from mcp.server.mcpserver.prompts.base import Message, Prompt
+from mcp.shared.exceptions import MCPError
+from mcp_types import INVALID_PARAMS, InputRequiredResult
+from pydantic import Field
+
+from skill import REGISTRY, Generator
+from tools._mcp_tools import LIST_TOOL, SHOW_TOOL
+
+if TYPE_CHECKING:
+    from mcp.server.mcpserver import Context
+
+__all__ = ["build_prompts"]
+
+
+@dataclass(frozen=True)
+class _Step:
+    generator: str | None  # the generator that does this step, once the registry has it
+    with_tool: str  # what to do with that tool; {tool} is its name
+    by_hand: str  # what to do until then (also the whole step when `generator` is None)
+
+
+def _render(intro: str, steps: list[_Step], registry: Mapping[str, Generator]) -> str:
+    lines = [intro, "", "Work in this order:"]
+    for number, step in enumerate(steps, start=1):
+        if step.generator is not None and step.generator in registry:
+            text = step.with_tool.format(tool=f"dapr_generate_{step.generator}")
+        elif step.generator is not None:
+            text = f"(No `{step.generator}` generator on this server yet: it is planned.) {step.by_hand}"
+        else:
+            text = step.by_hand
+        lines.append(f"{number}. {text}")
+    tools = ", ".join(f"`{g.tool_name}`" for g in registry.values())
+    lines += [
+        "",
+        f"Generators on this server: {tools}. Each tool's input schema lists its options with their defaults. "
+        "Tools only return text: write the returned files exactly as they are (regenerate with other arguments "
+        "rather than editing generated code), add the returned requirements to the project, and read the notes.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+_BROWSE = _Step(
+    None,
+    "",
+    f"Call `{LIST_TOOL}` to see what this server renders, and `{SHOW_TOOL}` on any snippet you want to read "
+    "(template and default rendering) before choosing arguments.",
+)
+_CLIENT = _Step(
+    "client",
+    'Call `{tool}` with the building blocks the service uses (`blocks`, e.g. ["pubsub", "state"]) and '
+    "`dapr_version` if the oldest runtime is known. It returns one checked module: the service's only way to "
+    "reach the sidecar.",
+    "Use one pooled async httpx client per process against DAPR_HTTP_ENDPOINT (or DAPR_RUNTIME_HOST and "
+    "DAPR_HTTP_PORT), sending `dapr-api-token` from DAPR_API_TOKEN, with explicit timeouts.",
+)
+_MODELS = _Step(
+    "models",
+    "Call `{tool}` for the event payload models.",
+    'Write the event payloads as Pydantic v2 models and send them with `model_dump(mode="json")` (httpx\'s '
+    "`json=` cannot serialize datetimes), with `Content-Type: application/json`.",
+)
+_LIFESPAN = _Step(
+    "service",
+    "Call `{tool}` for the service skeleton and fold the pieces above into it.",
+    "In the FastAPI app, open the client once in the lifespan (not per request, no `on_event`), await "
+    "`wait_for_sidecar()` (it polls `/v1.0/healthz/outbound`; `/v1.0/healthz` waits for the app itself and "
+    "deadlocks) and close the client on shutdown.",
+)
+_SUBSCRIPTION_RULES = (
+    "Serve `GET /dapr/subscribe` returning entries with the exact keys `pubsubname`, `topic`, `route` (or "
+    "`routes`), optional `deadLetterTopic` and string-only `metadata`. In the handler read the payload from the "
+    "CloudEvent's `data`, validate it inside the handler (a FastAPI 422 is retried for ever) and answer "
+    '`{"status": "SUCCESS"}`, `{"status": "RETRY"}` for a transient failure or `{"status": "DROP"}` for a '
+    "payload that can never succeed (upper case). When APP_API_TOKEN is set, compare the `dapr-api-token` "
+    "header with `hmac.compare_digest`."
+)
+_SCHEDULE_RULES = (
+    "The schedule body has no `name` (it is in the URL); give `schedule` (a 6-field cron with seconds first, or "
+    "`@every 1h`) or `dueTime`; always send `data` (e.g. `{}`: without it Dapr before 1.18.3 never delivers the "
+    "job over HTTP); on Dapr 1.16+ `overwrite: true` is needed to replace an existing job (409 otherwise)."
+)
+_CALLBACK_RULES = (
+    "Serve the callback at `POST /job/{name}` (singular `job`): the body is exactly the job's `data` JSON; answer "
+    "2xx, or 404 to stop retries (anything else is retried). When APP_API_TOKEN is set, compare the "
+    "`dapr-api-token` header with `hmac.compare_digest`."
+)
+_VERIFY = _Step(
+    None,
+    "",
+    "Run `ruff check`, `mypy --strict` and the tests. Without an MCP client the same generators run as "
+    "`dapr-coder generate NAME -o DIR --verify`.",
+)
+
+
+def new_event_driven_service(
+    service_name: Annotated[str, Field(description="Dapr app id of the new service, e.g. 'order-processor'.")],
+    publishes: Annotated[str, Field(description="Topics it publishes to, comma-separated.")] = "",
+    subscribes: Annotated[str, Field(description="Topics it subscribes to, comma-separated.")] = "",
+) -> str:
+    """Plan and generate a new event-driven Dapr microservice (FastAPI, async httpx, Pydantic v2)."""
+    intro = (
+        f"Create a new event-driven Dapr service with app id {service_name!r} in async Python (FastAPI, httpx, "
+        f"Pydantic v2). It publishes to: {publishes or 'nothing yet'}; it subscribes to: {subscribes or 'nothing yet'}."
+    )
+    subscription = _Step("endpoint", "Call `{tool}` for the subscriptions and `/dapr/subscribe`.", _SUBSCRIPTION_RULES)
+    return _render(intro, [_BROWSE, _CLIENT, _MODELS, subscription, _LIFESPAN, _VERIFY], REGISTRY)
+
+
+def add_pubsub_subscription(
+    topic: Annotated[str, Field(description="Topic to subscribe to, e.g. 'orders'.")],
+    pubsub: Annotated[str, Field(description="Name of the Dapr pub/sub component.")] = "pubsub",
+    dead_letter_topic: Annotated[str, Field(description="Topic for messages that are dropped; empty for none.")] = "",
+) -> str:
+    """Add a Dapr pub/sub subscription (a FastAPI handler and its /dapr/subscribe entry) to a service."""
+    dead = f", dead-letter topic {dead_letter_topic!r}" if dead_letter_topic else ""
+    intro = f"Add a subscription to topic {topic!r} on the pub/sub component {pubsub!r}{dead} to a FastAPI service."
+    steps = [
+        _BROWSE,
+        _MODELS,
+        _Step("endpoint", "Call `{tool}` with the subscription.", _SUBSCRIPTION_RULES),
+        _CLIENT,
+        _VERIFY,
+    ]
+    return _render(intro, steps, REGISTRY)
+
+
+def add_scheduled_job(
+    job_name: Annotated[str, Field(description="Dapr job name, e.g. 'nightly-report'.")],
+    schedule: Annotated[str, Field(description="When it fires: '@every 1h' or a 6-field cron.")] = "@every 1h",
+) -> str:
+    """Add a job scheduled with the Dapr Jobs API and the app's POST /job/{name} callback."""
+    intro = f"Add the Dapr job {job_name!r} (schedule {schedule!r}) to a FastAPI service, with its callback."
+    steps = [
+        _BROWSE,
+        _Step(
+            "client",
+            'Call `{tool}` with `jobs` among the `blocks` (and `dapr_version` "1.18" when every runtime is 1.18 '
+            "or newer: stable Jobs routes), then schedule with its `schedule_job`. "
+            + _SCHEDULE_RULES.replace("{", "{{").replace("}", "}}"),
+            "Schedule with `POST /v1.0-alpha1/jobs/{name}` (`/v1.0/jobs/{name}` from Dapr 1.18). " + _SCHEDULE_RULES,
+        ),
+        _Step("endpoint", "Call `{tool}` for the `POST /job/{{name}}` callback.", _CALLBACK_RULES),
+        _VERIFY,
+    ]
+    return _render(intro, steps, REGISTRY)
+
+
+_FLOWS: tuple[tuple[Callable[..., str], str], ...] = (
+    (new_event_driven_service, "New event-driven Dapr service"),
+    (add_pubsub_subscription, "Add a pub/sub subscription"),
+    (add_scheduled_job, "Add a scheduled job"),
+)
+
+
+class _CheckedPrompt(Prompt):
+    """A prompt that answers a missing or unknown argument with a message naming it (the SDK says only
+    "Internal server error" for both)."""
+
+    async def render(
+        self, arguments: dict[str, Any] | None, context: Context[Any, Any]
+    ) -> list[Message] | InputRequiredResult:
+        given = set(arguments or {})
+        declared = {a.name: a for a in self.arguments or []}
+        problems = [
+            f"{name}: is required ({declared[name].description})"
+            for name in declared
+            if declared[name].required and name not in given
+        ]
+        problems += [
+            f"{name}: is not an argument of prompt {self.name}; valid arguments: {', '.join(declared)}"
+            for name in sorted(given - set(declared))
+        ]
+        if problems:
+            raise MCPError(code=INVALID_PARAMS, message="; ".join(problems))
+        return await super().render(arguments, context)
+
+
+def build_prompts() -> list[Prompt]:
+    return [_CheckedPrompt.from_function(fn, title=title) for fn, title in _FLOWS]
