@@ -2,7 +2,7 @@
 
 Python: `ast.parse`, then `ruff format` (its text is what we return), then `ruff check` on that text with the
 strict rule set; any finding is an InvalidOutputError. TOML and JSON are parsed. Markdown and text pass as they are.
-All files of one stage go to ruff as concurrent processes, so a many-file service costs about as much as one.
+All ruff runs of one stage are concurrent processes, so a many-file service costs about as much as one file.
 """
 
 from __future__ import annotations
@@ -59,8 +59,16 @@ def validate(drafts: Sequence[Draft], known_first_party: Sequence[str] = ()) -> 
         else:
             _parse_other(draft)
     first_party = tuple(known_first_party)
-    formatted = run_parallel([RuffJob("format", d.path, d.content, first_party) for d in python])
-    reports = run_parallel([RuffJob("check", d.path, t, first_party) for d, t in zip(python, formatted, strict=True)])
+    # Format and check the rendered text at the same time; snippets are written format-clean, so usually
+    # the check already ran on the final text. Only files that formatting changed are checked again.
+    jobs = [RuffJob("format", d.path, d.content, first_party) for d in python]
+    jobs += [RuffJob("check", d.path, d.content, first_party) for d in python]
+    outputs = run_parallel(jobs)
+    formatted, reports = outputs[: len(python)], outputs[len(python) :]
+    changed = [i for i, (d, text) in enumerate(zip(python, formatted, strict=True)) if text != d.content]
+    rechecked = run_parallel([RuffJob("check", python[i].path, formatted[i], first_party) for i in changed])
+    for i, report in zip(changed, rechecked, strict=True):
+        reports[i] = report
     problems: dict[str, list[str]] = {}
     for draft, report in zip(python, reports, strict=True):
         found = _findings(draft.path, report)
