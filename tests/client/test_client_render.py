@@ -1,0 +1,196 @@
+"""The client snippet renders clean code for every option: ruff (through the engine), mypy --strict, imports.
+
+mypy runs once over the whole matrix (each combination is its own module file), which keeps this fast.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from skill.catalog import get_snippet
+from skill.quality import LINE_LENGTH, RUFF_RULES, TARGET_VERSION
+from skill.specs.client import BLOCKS
+from tests.client.conftest import load_module, render_client
+
+ALL = list(BLOCKS)
+MIXED = [
+    ["state", "pubsub"],
+    ["invoke", "jobs", "workflow"],
+    ["secrets", "configuration", "lock", "metadata"],
+    ["pubsub", "bindings", "jobs"],
+]
+MATRIX: dict[str, dict[str, Any]] = {
+    "default": {},
+    **{f"only_{block}": {"blocks": [block]} for block in BLOCKS},
+    **{f"all_{transport}": {"transport": transport} for transport in ("httpx", "aiohttp")},
+    **{
+        f"mixed{i}_{transport}": {"blocks": blocks, "transport": transport}
+        for i, blocks in enumerate(MIXED)
+        for transport in ("auto", "httpx", "aiohttp")
+    },
+    **{f"only_{block}_aiohttp": {"blocks": [block], "transport": "aiohttp"} for block in ("state", "invoke")},
+    **{f"dapr_{v.replace('.', '_')}": {"dapr_version": v} for v in ("1.14", "1.15", "1.16", "1.17", "1.18")},
+    "renamed": {"class_name": "Sidecar", "module": "sidecar_api", "max_retries": 0, "timeout_seconds": 1},
+}
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Every matrix entry rendered through the engine (ruff format + ruff check), one file each."""
+    directory = tmp_path_factory.mktemp("client_matrix")
+    paths = {}
+    for name, spec in MATRIX.items():
+        path = directory / f"client_{name}.py"
+        path.write_text(render_client(spec), encoding="utf-8")
+        paths[name] = path
+    return paths
+
+
+@pytest.fixture(scope="module")
+def mypy_report(rendered: dict[str, Path]) -> dict[str, list[str]]:
+    """mypy --strict once over the whole matrix; the error lines of each file."""
+    files = [str(p) for p in rendered.values()]
+    out = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--python-version", "3.11", *files],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode in (0, 1), out.stderr
+    report: dict[str, list[str]] = {name: [] for name in rendered}
+    by_path = {str(p): name for name, p in rendered.items()}
+    for line in out.stdout.splitlines():
+        path = line.split(":", 1)[0]
+        if path in by_path:
+            report[by_path[path]].append(line)
+    assert out.returncode == 0 or any(report.values()), out.stdout[-4000:]
+    return report
+
+
+@pytest.mark.parametrize("name", list(MATRIX))
+def test_mypy_strict_is_clean(mypy_report: dict[str, list[str]], name: str) -> None:
+    assert mypy_report[name] == []
+
+
+@pytest.mark.parametrize("name", list(MATRIX))
+def test_renders_import_and_build(rendered: dict[str, Path], tmp_path: Path, name: str) -> None:
+    module = load_module(rendered[name].read_text(encoding="utf-8"), tmp_path)
+    class_name = MATRIX[name].get("class_name", "DaprClient")
+    client = getattr(module, class_name)(module.DaprSettings(http_endpoint="http://127.0.0.1:1"))
+    assert callable(client.wait_for_sidecar)
+
+
+def test_every_block_subset_is_lint_clean(tmp_path: Path) -> None:
+    """All 1023 subsets of blocks for the default transport, through one ruff run with the engine's rules.
+
+    Guards the import guards: each subset must import exactly what it uses, in sorted order.
+    """
+    for size in range(1, len(BLOCKS) + 1):
+        for combo in itertools.combinations(BLOCKS, size):
+            from skill.generators.client import plan
+            from skill.render import render_template
+            from skill.specs.client import ClientSpec
+
+            file = plan(ClientSpec(blocks=list(combo))).files[0]
+            text = render_template("client/dapr_client.py.jinja", file.context)
+            (tmp_path / f"c_{'_'.join(combo)}.py").write_text(text, encoding="utf-8")
+    config = [
+        "--isolated",
+        "--no-cache",
+        "--config",
+        f"line-length={LINE_LENGTH}",
+        "--config",
+        f'target-version="{TARGET_VERSION}"',
+        "--config",
+        f"lint.select={json.dumps(list(RUFF_RULES))}",
+    ]
+    ruff = [sys.executable, "-m", "ruff"]
+    fmt = subprocess.run([*ruff, "format", *config, str(tmp_path)], capture_output=True, text=True, check=False)
+    assert fmt.returncode == 0, fmt.stderr
+    check = subprocess.run(
+        [*ruff, "check", *config, "--output-format", "concise", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert check.returncode == 0, check.stdout[-4000:]
+
+
+def test_the_snippet_is_catalogued_with_its_requirements() -> None:
+    snippet = get_snippet("client/dapr_client")
+    assert (snippet.kind, snippet.title) == ("client", "Async Dapr sidecar client")
+    assert snippet.requires == ("httpx>=0.28", "pydantic>=2.7", "pydantic-settings>=2.4")
+    assert snippet.template == "client/dapr_client.py.jinja"
+
+
+def test_rendering_is_deterministic() -> None:
+    assert render_client() == render_client()
+    assert render_client({"blocks": ["jobs", "state"]}) == render_client({"blocks": ["state", "jobs"]})
+
+
+def test_unselected_blocks_leave_no_trace(rendered: dict[str, Path]) -> None:
+    markers = {
+        "state": "def save_state",
+        "pubsub": "def publish_event",
+        "invoke": "def invoke_method",
+        "bindings": "def invoke_binding",
+        "secrets": "def get_secret",
+        "configuration": "def get_configuration",
+        "lock": "def try_lock",
+        "jobs": "def schedule_job",
+        "workflow": "def start_workflow",
+        "metadata": "def get_metadata",
+    }
+    for block in BLOCKS:
+        text = rendered[f"only_{block}"].read_text(encoding="utf-8")
+        present = {b for b, marker in markers.items() if marker in text}
+        assert present == {block}
+        assert ("timedelta" in text) == (block == "jobs")
+        assert ("IntEnum" in text) == (block == "lock")
+        assert ("TypeAdapter" in text) == (block not in ("secrets", "configuration", "metadata"))
+        for always in ("def wait_for_sidecar", "def check_health", "def shutdown", "def close", "trace_context"):
+            assert always in text
+
+
+def test_transport_imports(rendered: dict[str, Path]) -> None:
+    auto = rendered["default"].read_text(encoding="utf-8")
+    plain = rendered["all_httpx"].read_text(encoding="utf-8")
+    direct = rendered["all_aiohttp"].read_text(encoding="utf-8")
+    assert 'importlib.import_module("httpx_aiohttp")' in auto
+    assert "import httpx_aiohttp" not in auto  # optional: never a static import (mypy-clean without it)
+    assert "import aiohttp" not in auto
+    # 'httpx' never imports aiohttp; it only recognises aiohttp errors if a caller's client already loaded it.
+    assert "import aiohttp" not in plain
+    assert "httpx_aiohttp" not in plain
+    assert "importlib" not in plain
+    assert "import aiohttp" in direct
+    assert "URL(url, encoded=True)" in direct
+
+
+def test_routes_follow_the_dapr_version(rendered: dict[str, Path]) -> None:
+    def text(name: str) -> str:
+        return rendered[name].read_text(encoding="utf-8")
+
+    assert '"/v1.0-alpha1/jobs/' in text("default")
+    assert '"/v1.0/jobs/' in text("dapr_1_18")
+    assert '"/v1.0-alpha1/publish/bulk/' in text("dapr_1_16")
+    assert '"/v1.0/publish/bulk/' in text("dapr_1_17")
+    assert '"/v1.0-beta1/workflows/dapr/' in text("dapr_1_14")
+    assert '"/v1.0/workflows/dapr/' in text("dapr_1_15")
+    assert "/v1.0-alpha1/lock/" in text("dapr_1_18")
+    assert "/v1.0-alpha1/state/" in text("dapr_1_18")
+
+
+def test_custom_class_and_defaults(rendered: dict[str, Path]) -> None:
+    text = rendered["renamed"].read_text(encoding="utf-8")
+    assert "class Sidecar:" in text
+    assert "async with Sidecar() as dapr:" in text
+    assert "api_max_retries: int = Field(default=0, ge=0)" in text
+    assert "api_timeout_seconds: float = Field(default=1.0, gt=0)" in text

@@ -1,0 +1,201 @@
+"""Each transport of the generated client over a real socket: what reaches the wire, and what is retried.
+
+A tiny raw HTTP/1.1 server records the exact request target (so percent-encoding is checked byte for byte,
+after httpx, httpx-aiohttp or aiohttp had their say) and can drop the connection after reading a request,
+the case where a POST must not be retried because the sidecar may already have acted on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.client.conftest import FAST
+
+pytestmark = pytest.mark.anyio
+
+TRANSPORTS = ["auto", "httpx", "aiohttp"]
+AWKWARD_KEY = "a/b c+d?e#f%g"
+AWKWARD_RAW = "a%2Fb%20c%2Bd%3Fe%23f%25g"
+
+
+@dataclass
+class RawRequest:
+    method: str
+    target: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class RawServer:
+    """Answers GET with 200 JSON (ETag 1) and anything else with 204, unless an action is queued:
+    "drop" reads the request and closes the connection without answering; a float delays the answer."""
+
+    actions: list[str | float] = field(default_factory=list)
+    requests: list[RawRequest] = field(default_factory=list)
+    port: int = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                try:
+                    head = await reader.readuntil(b"\r\n\r\n")
+                except (asyncio.IncompleteReadError, ConnectionError):
+                    return
+                lines = head.decode("latin-1").split("\r\n")
+                method, target, _ = lines[0].split(" ", 2)
+                headers = {k.strip().lower(): v.strip() for k, _, v in (ln.partition(":") for ln in lines[1:] if ln)}
+                body = await reader.readexactly(int(headers.get("content-length", "0")))
+                self.requests.append(RawRequest(method, target, headers, body))
+                action = self.actions.pop(0) if self.actions else None
+                if action == "drop":
+                    return
+                if isinstance(action, float):
+                    await asyncio.sleep(action)
+                if method == "GET":
+                    payload = json.dumps({"target": target}).encode()
+                    writer.write(
+                        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nETag: 1\r\n"
+                        b"Content-Length: " + str(len(payload)).encode() + b"\r\n\r\n" + payload
+                    )
+                else:
+                    writer.write(b"HTTP/1.1 204 No Content\r\n\r\n")
+                await writer.drain()
+        finally:
+            writer.close()
+            with contextlib.suppress(ConnectionError):
+                await writer.wait_closed()
+
+
+@contextlib.asynccontextmanager
+async def raw_server() -> AsyncIterator[RawServer]:
+    state = RawServer()
+    server = await asyncio.start_server(state.handle, "127.0.0.1", 0)
+    state.port = server.sockets[0].getsockname()[1]
+    async with server:
+        yield state
+        server.close()
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.asynccontextmanager
+async def own_client(module: ModuleType, url: str, **settings: Any) -> AsyncIterator[Any]:
+    """The generated client with its own pool (no http_client): the transport under test."""
+    config = module.DaprSettings(http_endpoint=url, **{**FAST, **settings})
+    async with module.DaprClient(config) as client:
+        yield client
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_escaped_paths_and_query_values_reach_the_wire_unchanged(
+    dapr_by_transport: dict[str, ModuleType], transport: str
+) -> None:
+    module = dapr_by_transport[transport]
+    async with raw_server() as server, own_client(module, server.url, api_token="tok") as client:
+        item = await client.get_state_item("state store", AWKWARD_KEY, metadata={"k": "a+b c&d"})
+        await client.publish_event("pubsub", "orders", {"n": 1})
+    get, post = server.requests
+    assert get.target == f"/v1.0/state/state%20store/{AWKWARD_RAW}?metadata.k=a%2Bb+c%26d"
+    assert item.etag == "1"
+    assert item.value == {"target": get.target}
+    assert get.headers["dapr-api-token"] == "tok"
+    assert (post.method, post.target, post.body) == ("POST", "/v1.0/publish/pubsub/orders", b'{"n":1}')
+    assert post.headers["content-type"] == "application/json"
+
+
+async def test_auto_uses_httpx_aiohttp_when_installed(dapr_by_transport: dict[str, ModuleType]) -> None:
+    httpx_aiohttp = pytest.importorskip("httpx_aiohttp")
+    async with own_client(dapr_by_transport["auto"], "http://127.0.0.1:1") as client:
+        assert isinstance(client._backend._client._transport, httpx_aiohttp.AiohttpTransport)
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_refused_connections_are_retried_even_for_posts(
+    dapr_by_transport: dict[str, ModuleType], transport: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    module = dapr_by_transport[transport]
+    with caplog.at_level(logging.WARNING):
+        async with own_client(module, f"http://127.0.0.1:{closed_port()}", api_max_retries=2) as client:
+            with pytest.raises(module.DaprUnavailableError, match="after 3 attempt"):
+                await client.publish_event("pubsub", "orders", {"n": 1})
+    assert len([r for r in caplog.records if "retry" in r.getMessage()]) == 2
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_a_post_dropped_after_sending_is_not_retried(
+    dapr_by_transport: dict[str, ModuleType], transport: str
+) -> None:
+    module = dapr_by_transport[transport]
+    async with raw_server() as server, own_client(module, server.url) as client:
+        server.actions = ["drop"]
+        with pytest.raises(module.DaprUnavailableError, match="not idempotent"):
+            await client.publish_event("pubsub", "orders", {"n": 1})
+    assert [r.method for r in server.requests] == ["POST"]
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_a_get_dropped_after_sending_is_retried(dapr_by_transport: dict[str, ModuleType], transport: str) -> None:
+    module = dapr_by_transport[transport]
+    async with raw_server() as server, own_client(module, server.url) as client:
+        server.actions = ["drop"]
+        assert await client.get_state("statestore", "k") == {"target": "/v1.0/state/statestore/k"}
+    assert [r.method for r in server.requests] == ["GET", "GET"]
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_timeouts_apply_and_reads_are_retried(dapr_by_transport: dict[str, ModuleType], transport: str) -> None:
+    module = dapr_by_transport[transport]
+    async with raw_server() as server, own_client(module, server.url, api_timeout_seconds=0.2) as client:
+        server.actions = [1.0]
+        assert await client.get_state("statestore", "k") is not None
+        server.actions = [1.0]
+        with pytest.raises(module.DaprUnavailableError):
+            await client.save_state("statestore", "k", 1)
+    assert [r.method for r in server.requests] == ["GET", "GET", "POST"]
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_wait_for_sidecar_over_a_socket(dapr_by_transport: dict[str, ModuleType], transport: str) -> None:
+    module = dapr_by_transport[transport]
+    async with raw_server() as server, own_client(module, server.url) as client:
+        await client.wait_for_sidecar(timeout=2)
+    async with own_client(module, f"http://127.0.0.1:{closed_port()}") as client:
+        assert await client.check_health() is False
+        with pytest.raises(module.DaprUnavailableError, match="not ready"):
+            await client.wait_for_sidecar(timeout=0.2)
+
+
+async def test_aiohttp_transport_still_accepts_a_caller_httpx_client(dapr_by_transport: dict[str, ModuleType]) -> None:
+    module = dapr_by_transport["aiohttp"]
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.raw_path.decode())
+        return httpx.Response(204)
+
+    async with (
+        httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http,
+        module.DaprClient(module.DaprSettings(http_endpoint="http://x"), http_client=http) as client,
+    ):
+        assert await client.get_state("statestore", AWKWARD_KEY) is None
+    assert seen == [f"/v1.0/state/statestore/{AWKWARD_RAW}"]
