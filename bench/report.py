@@ -48,7 +48,7 @@ RATIOS: tuple[RatioSpec, ...] = (
     *_pair("default generated (auto) / seed pattern", AUTO, "seed", "state", None),
     *_pair("aiohttp-transport generated / seed pattern", AIOHTTP_GEN, "seed", "state", None),
     # What each generated transport keeps of the bare library it wraps: where a missed target comes from.
-    *_pair("wrapper cost: generated (auto) / bare httpx-aiohttp", AUTO, "httpx-aiohttp", "state", None),
+    *_pair("wrapper cost: generated (auto) / bare aiohttp", AUTO, "aiohttp", "state", None),
     *_pair("wrapper cost: generated (httpx) / bare httpx", HTTPX_GEN, "httpx", "state", None),
 )
 

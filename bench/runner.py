@@ -111,10 +111,10 @@ def run_transport(options: Options, say: TextIO = sys.stdout) -> int:
 
 def _context_notes() -> list[str]:
     """Facts about this environment that move the numbers, printed with them."""
-    if importlib.util.find_spec("httpx_aiohttp") is not None:
-        notes = ["transport=auto resolves to httpx over httpx-aiohttp here (installed)"]
+    if importlib.util.find_spec("aiohttp") is not None:
+        notes = ["transport=auto resolves to an aiohttp session here (aiohttp installed)"]
     else:
-        notes = ["transport=auto resolves to plain httpx here (httpx-aiohttp not installed)"]
+        notes = ["transport=auto resolves to plain httpx here (aiohttp not installed)"]
     if importlib.util.find_spec("sniffio") is None:
         # httpcore (httpx's pool) tries `import sniffio` on every request and the failed import searches sys.path.
         notes.append(

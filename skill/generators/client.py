@@ -9,7 +9,7 @@ __all__ = ["plan", "routes_for"]
 
 SNIPPET = "client/dapr_client"
 _BASE_REQUIREMENTS = ("httpx>=0.28,<1", "pydantic>=2.7,<3", "pydantic-settings>=2.4,<3")
-_TRANSPORT_REQUIREMENTS = {"auto": ("httpx-aiohttp>=0.2,<1",), "httpx": (), "aiohttp": ("aiohttp>=3.10,<4",)}
+_TRANSPORT_REQUIREMENTS = {"auto": ("aiohttp>=3.10,<4",), "httpx": (), "aiohttp": ("aiohttp>=3.10,<4",)}
 
 
 def _at_least(version: DaprVersion | None, floor: tuple[int, int]) -> bool:
@@ -59,8 +59,8 @@ def plan(spec: ClientSpec) -> Plan:
     ]
     if spec.transport == "auto":
         notes.append(
-            "httpx-aiohttp is optional: without it the client falls back to plain httpx, about 4x slower "
-            "under concurrency."
+            "aiohttp is optional: with it the client sends over an aiohttp session (the fast path); without "
+            "it, over httpx's own pool, several times slower under concurrency."
         )
     if "jobs" in spec.blocks and not _at_least(spec.dapr_version, (1, 16)):
         notes.append(

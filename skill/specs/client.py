@@ -37,9 +37,9 @@ class ClientSpec(SpecModel):
     )
     transport: Transport = Field(
         default="auto",
-        description="What carries the bytes. 'auto': httpx over the httpx-aiohttp transport when that package "
-        "is installed, plain httpx otherwise. 'httpx': plain httpx. 'aiohttp': an aiohttp session directly "
-        "(fastest; a caller-supplied httpx.AsyncClient still takes precedence, for tests).",
+        description="What carries the bytes. 'auto': an aiohttp session when aiohttp is installed, httpx's own "
+        "pool otherwise. 'httpx': httpx only. 'aiohttp': an aiohttp session, always. The API is the same "
+        "whatever is chosen, and a caller-supplied httpx.AsyncClient (MockTransport in tests) takes precedence.",
     )
     class_name: ClassName = Field(default="DaprClient", description="Name of the generated client class.")
     module: ModuleName = Field(default="dapr_client", description="Module (file) name, without '.py'.")

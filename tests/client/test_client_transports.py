@@ -12,6 +12,8 @@ import contextlib
 import json
 import logging
 import socket
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -123,10 +125,39 @@ async def test_escaped_paths_and_query_values_reach_the_wire_unchanged(
     assert post.headers["content-type"] == "application/json"
 
 
-async def test_auto_uses_httpx_aiohttp_when_installed(dapr_by_transport: dict[str, ModuleType]) -> None:
-    httpx_aiohttp = pytest.importorskip("httpx_aiohttp")
+async def test_auto_uses_aiohttp_directly_when_installed(dapr_by_transport: dict[str, ModuleType]) -> None:
+    pytest.importorskip("aiohttp")
     async with own_client(dapr_by_transport["auto"], "http://127.0.0.1:1") as client:
-        assert isinstance(client._backend._client._transport, httpx_aiohttp.AiohttpTransport)
+        assert type(client._backend).__name__ == "_AiohttpBackend"
+
+
+_WITHOUT_AIOHTTP = """
+import asyncio, importlib.util, sys
+sys.modules["aiohttp"] = None  # makes `import aiohttp` raise ImportError, as if it were not installed
+spec = importlib.util.spec_from_file_location("dapr_auto", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+sys.modules["dapr_auto"] = module  # dataclasses look their module up while the class is built
+spec.loader.exec_module(module)
+
+async def main() -> None:
+    settings = module.DaprSettings(http_endpoint="http://127.0.0.1:1", api_max_retries=0)
+    async with module.DaprClient(settings) as client:
+        print(type(client._backend).__name__)
+        try:
+            await client.get_state("statestore", "k")
+        except module.DaprUnavailableError as exc:
+            print(type(exc.__cause__).__name__)
+
+asyncio.run(main())
+"""
+
+
+def test_auto_falls_back_to_httpx_without_aiohttp(dapr_by_transport: dict[str, ModuleType]) -> None:
+    path = dapr_by_transport["auto"].__file__
+    assert path is not None
+    run = subprocess.run([sys.executable, "-c", _WITHOUT_AIOHTTP, path], capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["_HttpxBackend", "ConnectError"]
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)

@@ -317,9 +317,9 @@ def _may_have_been_sent(exc: httpx.TransportError) -> bool:
         return False
     if not isinstance(exc, httpx.ConnectTimeout):
         return True
-    # httpx-aiohttp maps every aiohttp ClientConnectionError to ConnectTimeout, a server
-    # disconnect after the request was written included: only an aiohttp connect failure proves
-    # that nothing was sent.
+    # A caller's client may run over httpx-aiohttp, which maps every aiohttp ClientConnectionError
+    # to ConnectTimeout, a server disconnect after the request was written included: only an
+    # aiohttp connect failure proves that nothing was sent.
     cause = exc.__cause__
     if isinstance(cause, aiohttp.ClientError):
         return not isinstance(cause, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError)
@@ -370,17 +370,20 @@ class _HttpxBackend:
 
 
 class _AiohttpBackend:
-    """An aiohttp session used directly: the fastest path, which is what this transport is for."""
+    """An aiohttp session used directly: several times faster than httpx's own pool under load."""
 
-    __slots__ = ("_limit", "_session", "_timeout")
+    __slots__ = ("_closed", "_limit", "_session", "_timeout")
 
     def __init__(self, limit: int, timeout: float) -> None:
         self._limit = limit
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: aiohttp.ClientSession | None = None
+        self._closed = False
 
     def _open(self) -> aiohttp.ClientSession:
         # An aiohttp session belongs to the running event loop, so it is made on first use.
+        if self._closed:  # as httpx does: a closed client stays closed
+            raise RuntimeError("cannot send a request: the Dapr client has been closed")
         self._session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=self._limit), timeout=self._timeout
         )
@@ -410,6 +413,7 @@ class _AiohttpBackend:
         return _Response(response.status, response.headers, body)
 
     async def aclose(self) -> None:
+        self._closed = True
         if self._session is not None:
             await self._session.close()
 

@@ -20,7 +20,6 @@ import asyncio
 import contextlib
 import email.utils
 import functools
-import importlib
 import logging
 import random
 import re
@@ -39,6 +38,14 @@ import httpx
 from pydantic import Field, SecretStr, TypeAdapter
 from pydantic_core import from_json
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+try:
+    import aiohttp
+    from yarl import URL
+except ImportError:  # optional: without aiohttp the client runs on httpx's own pool
+    _HAVE_AIOHTTP = False
+else:
+    _HAVE_AIOHTTP = True
 
 _logger = logging.getLogger(__name__)
 
@@ -317,9 +324,9 @@ def _may_have_been_sent(exc: httpx.TransportError) -> bool:
         return False
     if not isinstance(exc, httpx.ConnectTimeout):
         return True
-    # httpx-aiohttp maps every aiohttp ClientConnectionError to ConnectTimeout, a server
-    # disconnect after the request was written included: only an aiohttp connect failure proves
-    # that nothing was sent.
+    # A caller's client may run over httpx-aiohttp, which maps every aiohttp ClientConnectionError
+    # to ConnectTimeout, a server disconnect after the request was written included: only an
+    # aiohttp connect failure proves that nothing was sent.
     cause = exc.__cause__
     aiohttp = sys.modules.get("aiohttp")  # loaded only if an aiohttp-based transport is in use
     if aiohttp is not None and isinstance(cause, aiohttp.ClientError):
@@ -370,18 +377,53 @@ class _HttpxBackend:
             await self._client.aclose()
 
 
-def _optional_aiohttp_transport(limits: httpx.Limits) -> httpx.AsyncBaseTransport | None:
-    """httpx over aiohttp's pool when httpx-aiohttp is installed; else None (httpx's own pool).
+class _AiohttpBackend:
+    """An aiohttp session used directly: several times faster than httpx's own pool under load."""
 
-    aiohttp's pool is several times faster under concurrency. The package is imported by name, so
-    this module type-checks and runs whether or not it is installed.
-    """
-    try:
-        module = importlib.import_module("httpx_aiohttp")
-    except ImportError:
-        return None
-    transport: httpx.AsyncBaseTransport = module.AiohttpTransport(limits=limits)
-    return transport
+    __slots__ = ("_closed", "_limit", "_session", "_timeout")
+
+    def __init__(self, limit: int, timeout: float) -> None:
+        self._limit = limit
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._session: aiohttp.ClientSession | None = None
+        self._closed = False
+
+    def _open(self) -> aiohttp.ClientSession:
+        # An aiohttp session belongs to the running event loop, so it is made on first use.
+        if self._closed:  # as httpx does: a closed client stays closed
+            raise RuntimeError("cannot send a request: the Dapr client has been closed")
+        self._session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=self._limit), timeout=self._timeout
+        )
+        return self._session
+
+    async def send(
+        self,
+        method: str,
+        url: str,
+        params: _Params,
+        headers: Mapping[str, str],
+        content: bytes | None,
+    ) -> _Response:
+        session = self._session
+        if session is None:
+            session = self._open()
+        try:
+            # encoded=True: the path is already percent-encoded and must reach Dapr byte for byte.
+            async with session.request(
+                method, URL(url, encoded=True), params=params, headers=headers, data=content
+            ) as response:
+                body = await response.read()
+        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
+            raise _SendError(exc, sent=False) from exc
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise _SendError(exc, sent=True) from exc
+        return _Response(response.status, response.headers, body)
+
+    async def aclose(self) -> None:
+        self._closed = True
+        if self._session is not None:
+            await self._session.close()
 
 
 Concurrency = Literal["first-write", "last-write"]
@@ -828,8 +870,8 @@ class DaprClient:
     (tests use `httpx.MockTransport` or `httpx.ASGITransport`): it is never closed by this client,
     and its timeout and limits apply; URLs always come from `settings`.
 
-    Its own pool is httpx over aiohttp (httpx-aiohttp) when that package is installed, several
-    times faster under concurrency than httpx's pool, which is the fallback.
+    Its own pool is an aiohttp session used directly when aiohttp is installed, several times
+    faster under concurrency than httpx's own pool, which is the fallback.
     """
 
     def __init__(
@@ -847,9 +889,11 @@ class DaprClient:
         self._max_retries = config.api_max_retries
         self._backoff_initial = config.backoff_initial_seconds
         self._backoff_max = config.backoff_max_seconds
-        self._backend: _HttpxBackend
+        self._backend: _HttpxBackend | _AiohttpBackend
         if http_client is not None:
             self._backend = _HttpxBackend(http_client, owned=False)
+        elif _HAVE_AIOHTTP:
+            self._backend = _AiohttpBackend(config.max_connections, config.api_timeout_seconds)
         else:
             # Few idle connections: httpx's own pool scans every one of them on each request,
             # which costs more than reconnecting (about 3x at 64 concurrent requests).
@@ -858,7 +902,6 @@ class DaprClient:
                 max_keepalive_connections=min(config.max_connections, 20),
             )
             client = httpx.AsyncClient(
-                transport=_optional_aiohttp_transport(limits),
                 timeout=httpx.Timeout(config.api_timeout_seconds),
                 limits=limits,
                 trust_env=False,  # the sidecar is local: never send it through an env proxy

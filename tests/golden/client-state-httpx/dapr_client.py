@@ -299,9 +299,9 @@ def _may_have_been_sent(exc: httpx.TransportError) -> bool:
         return False
     if not isinstance(exc, httpx.ConnectTimeout):
         return True
-    # httpx-aiohttp maps every aiohttp ClientConnectionError to ConnectTimeout, a server
-    # disconnect after the request was written included: only an aiohttp connect failure proves
-    # that nothing was sent.
+    # A caller's client may run over httpx-aiohttp, which maps every aiohttp ClientConnectionError
+    # to ConnectTimeout, a server disconnect after the request was written included: only an
+    # aiohttp connect failure proves that nothing was sent.
     cause = exc.__cause__
     aiohttp = sys.modules.get("aiohttp")  # loaded only if an aiohttp-based transport is in use
     if aiohttp is not None and isinstance(cause, aiohttp.ClientError):
