@@ -195,3 +195,27 @@ def test_custom_class_and_defaults(rendered: dict[str, Path]) -> None:
     assert "async with Sidecar() as dapr:" in text
     assert "api_max_retries: int = Field(default=0, ge=0)" in text
     assert "api_timeout_seconds: float = Field(default=1.0, gt=0)" in text
+
+
+FORMAT_CLEAN_SPECS: list[dict[str, Any]] = [
+    {},
+    {"transport": "httpx"},
+    {"transport": "aiohttp"},
+    {"dapr_version": "1.18"},
+    *({"blocks": [block]} for block in BLOCKS),
+]
+
+
+@pytest.mark.parametrize("spec", FORMAT_CLEAN_SPECS, ids=json.dumps)
+def test_renders_already_formatted(spec: dict[str, Any]) -> None:
+    """The snippet is written the way ruff formats it, so a warm call needs one ruff round, not two,
+    and what a person reads in snippets/ is what the tool returns."""
+    from skill.generators.client import plan
+    from skill.render import render_template
+    from skill.specs.client import ClientSpec
+    from skill.validate import Draft, validate
+
+    planned = plan(ClientSpec(**spec)).files[0]
+    raw = render_template(get_snippet(planned.snippet).template, planned.context)
+    (checked,) = validate([Draft(planned.path, raw, "python", planned.snippet)])
+    assert checked.content == raw

@@ -547,9 +547,8 @@ def _save_request(
     consistency: Consistency | None,
 ) -> dict[str, object]:
     request = _state_request(key, etag, metadata, concurrency, consistency)
-    request["value"] = (
-        value  # the object itself: a json.dumps() string would be stored double-encoded
-    )
+    # The object itself: a json.dumps() string would be stored, and read back, double-encoded.
+    request["value"] = value
     return request
 
 
@@ -1571,7 +1570,9 @@ class DaprClient:
         A job that does not exist is DaprError 500 DAPR_SCHEDULER_GET_JOB, not a 404.
         """
         response = await self._request(
-            "GET", f"/v1.0-alpha1/jobs/{_seg(job_name)}", idempotent=True
+            "GET",
+            f"/v1.0-alpha1/jobs/{_seg(job_name)}",
+            idempotent=True,
         )
         wire = response.json() or {}
         repeats = wire.get("repeats")
@@ -1587,7 +1588,11 @@ class DaprClient:
 
     async def delete_job(self, job_name: str) -> None:
         """Delete a job (no error if it does not exist)."""
-        await self._request("DELETE", f"/v1.0-alpha1/jobs/{_seg(job_name)}", idempotent=True)
+        await self._request(
+            "DELETE",
+            f"/v1.0-alpha1/jobs/{_seg(job_name)}",
+            idempotent=True,
+        )
 
     # -- Workflow management -----------------------------------------------------------------------
 

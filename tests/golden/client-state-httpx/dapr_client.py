@@ -473,9 +473,8 @@ def _save_request(
     consistency: Consistency | None,
 ) -> dict[str, object]:
     request = _state_request(key, etag, metadata, concurrency, consistency)
-    request["value"] = (
-        value  # the object itself: a json.dumps() string would be stored double-encoded
-    )
+    # The object itself: a json.dumps() string would be stored, and read back, double-encoded.
+    request["value"] = value
     return request
 
 
