@@ -1,7 +1,7 @@
 """Each transport of the generated client over a real socket: what reaches the wire, and what is retried.
 
 A tiny raw HTTP/1.1 server records the exact request target (so percent-encoding is checked byte for byte,
-after httpx, httpx-aiohttp or aiohttp had their say) and can drop the connection after reading a request,
+after httpx or aiohttp had their say) and can drop the connection after reading a request,
 the case where a POST must not be retried because the sidecar may already have acted on it.
 """
 
