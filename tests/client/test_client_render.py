@@ -5,7 +5,6 @@ mypy runs once over the whole matrix (each combination is its own module file), 
 
 from __future__ import annotations
 
-import itertools
 import json
 import subprocess
 import sys
@@ -15,7 +14,6 @@ from typing import Any
 import pytest
 
 from skill.catalog import get_snippet
-from skill.quality import LINE_LENGTH, RUFF_RULES, TARGET_VERSION
 from skill.specs.client import BLOCKS
 from tests.client.conftest import load_module, render_client
 
@@ -85,42 +83,6 @@ def test_renders_import_and_build(rendered: dict[str, Path], tmp_path: Path, nam
     class_name = MATRIX[name].get("class_name", "DaprClient")
     client = getattr(module, class_name)(module.DaprSettings(http_endpoint="http://127.0.0.1:1"))
     assert callable(client.wait_for_sidecar)
-
-
-def test_every_block_subset_is_lint_clean(tmp_path: Path) -> None:
-    """All 1023 subsets of blocks for the default transport, through one ruff run with the engine's rules.
-
-    Guards the import guards: each subset must import exactly what it uses, in sorted order.
-    """
-    for size in range(1, len(BLOCKS) + 1):
-        for combo in itertools.combinations(BLOCKS, size):
-            from skill.generators.client import plan
-            from skill.render import render_template
-            from skill.specs.client import ClientSpec
-
-            file = plan(ClientSpec(blocks=list(combo))).files[0]
-            text = render_template("client/dapr_client.py.jinja", file.context)
-            (tmp_path / f"c_{'_'.join(combo)}.py").write_text(text, encoding="utf-8")
-    config = [
-        "--isolated",
-        "--no-cache",
-        "--config",
-        f"line-length={LINE_LENGTH}",
-        "--config",
-        f'target-version="{TARGET_VERSION}"',
-        "--config",
-        f"lint.select={json.dumps(list(RUFF_RULES))}",
-    ]
-    ruff = [sys.executable, "-m", "ruff"]
-    fmt = subprocess.run([*ruff, "format", *config, str(tmp_path)], capture_output=True, text=True, check=False)
-    assert fmt.returncode == 0, fmt.stderr
-    check = subprocess.run(
-        [*ruff, "check", *config, "--output-format", "concise", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert check.returncode == 0, check.stdout[-4000:]
 
 
 def test_the_snippet_is_catalogued_with_its_requirements() -> None:
