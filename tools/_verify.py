@@ -28,6 +28,7 @@ for path in sorted(root.rglob("*.py")):
 def verify_folder(folder: Path) -> list[str]:
     """Problems found (empty when the folder passes mypy --strict and every module imports)."""
     problems: list[str] = []
+    folder = folder.resolve()  # mypy runs with the folder as its working directory
     files = sorted(str(p) for p in folder.rglob("*.py"))
     if not files:
         return []

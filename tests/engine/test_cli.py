@@ -118,3 +118,22 @@ def test_list_and_show(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = _run(capsys, "show", "client/nope")
     assert code == 2
     assert "unknown snippet" in err
+
+
+def test_verify_runs_mypy_and_imports_on_a_relative_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, _, err = _run(capsys, "generate", "client", "--blocks", "state,jobs", "-o", "out/client", "--verify")
+    assert code == 0, err
+    assert "verified: mypy --strict and import of out/client" in err
+
+
+def test_verify_reports_a_broken_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    (out_dir / "extra.py").write_text("def f(x):\n    return x\n", encoding="utf-8")
+    code, _, err = _run(capsys, "generate", "client", "--blocks", "state", "-o", str(out_dir), "--verify")
+    assert code == 1
+    assert "mypy --strict" in err
+    assert "extra.py" in err
