@@ -6,6 +6,7 @@ changes what generated code is held to.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -19,7 +20,7 @@ from pathlib import Path
 from skill.errors import ToolchainError
 from skill.quality import LINE_LENGTH, RUFF_RULES, RUFF_TEST_IGNORES, TARGET_VERSION
 
-__all__ = ["RuffJob", "find_ruff", "ruff_version", "run_parallel"]
+__all__ = ["RuffJob", "Running", "find_ruff", "ruff_version", "run_parallel"]
 
 
 @functools.cache
@@ -75,32 +76,51 @@ class RuffJob:
         return [find_ruff(), "check", *common, "--output-format", "json", "-"]
 
 
-def run_parallel(jobs: Sequence[RuffJob]) -> list[str]:
-    """Run the jobs as concurrent processes and return stdout of each, in order.
+class Running:
+    """Ruff processes that already hold their input: the caller may do other work before `result()`."""
 
-    A format job must exit 0. A check job may exit 1 (it found something: the caller decides); anything else,
-    or output that is not JSON, is a toolchain failure.
-    """
-    try:
-        procs = [
-            subprocess.Popen(
-                job.argv(),
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                encoding="utf-8",
-            )
-            for job in jobs
+    def __init__(self, jobs: Sequence[RuffJob]) -> None:
+        self._jobs = tuple(jobs)
+        try:
+            self._procs = [
+                subprocess.Popen(
+                    job.argv(),
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                    encoding="utf-8",
+                )
+                for job in self._jobs
+            ]
+        except OSError as exc:
+            raise ToolchainError(f"could not start ruff: {exc}") from exc
+        # Hand each process all of its input now (ruff reads stdin to the end before it writes anything), so
+        # they work while this thread does something else; the exit code tells if one died early.
+        for job, proc in zip(self._jobs, self._procs, strict=True):
+            stdin, proc.stdin = proc.stdin, None  # communicate() must not touch the closed pipe later
+            assert stdin is not None
+            with contextlib.suppress(BrokenPipeError):
+                stdin.write(job.text)
+            with contextlib.suppress(BrokenPipeError):
+                stdin.close()
+
+    def result(self) -> list[str]:
+        """stdout of each job, in order. A format job must exit 0; a check job 0 or 1 (findings: the caller
+        judges them); anything else is a toolchain failure."""
+        # Collect every process before judging any, so none is left running when one has failed.
+        finished = [
+            (job, proc, *proc.communicate(timeout=60)) for job, proc in zip(self._jobs, self._procs, strict=True)
         ]
-    except OSError as exc:
-        raise ToolchainError(f"could not start ruff: {exc}") from exc
-    # Collect every process before judging any, so none is left running when one has failed.
-    finished = [(job, proc, *proc.communicate(job.text, timeout=60)) for job, proc in zip(jobs, procs, strict=True)]
-    outputs: list[str] = []
-    for job, proc, stdout, stderr in finished:
-        allowed = (0,) if job.mode == "format" else (0, 1)
-        if proc.returncode not in allowed:
-            raise ToolchainError(f"ruff {job.mode} failed on {job.path} (exit {proc.returncode}): {stderr.strip()}")
-        outputs.append(stdout)
-    return outputs
+        outputs: list[str] = []
+        for job, proc, stdout, stderr in finished:
+            allowed = (0,) if job.mode == "format" else (0, 1)
+            if proc.returncode not in allowed:
+                raise ToolchainError(f"ruff {job.mode} failed on {job.path} (exit {proc.returncode}): {stderr.strip()}")
+            outputs.append(stdout)
+        return outputs
+
+
+def run_parallel(jobs: Sequence[RuffJob]) -> list[str]:
+    """Run the jobs as concurrent processes and return stdout of each, in order (see `Running.result`)."""
+    return Running(jobs).result()
