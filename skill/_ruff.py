@@ -20,7 +20,7 @@ from pathlib import Path
 from skill.errors import ToolchainError
 from skill.quality import LINE_LENGTH, RUFF_RULES, RUFF_TEST_IGNORES, TARGET_VERSION
 
-__all__ = ["RuffJob", "Running", "find_ruff", "ruff_version", "run_parallel"]
+__all__ = ["RuffJob", "Running", "find_ruff", "ruff_argv", "ruff_version", "run_parallel", "settings_args"]
 
 
 @functools.cache
@@ -44,7 +44,8 @@ def ruff_version() -> str:
     return out.stdout.strip()
 
 
-def _settings(known_first_party: Sequence[str]) -> list[str]:
+def settings_args(known_first_party: Sequence[str] = ()) -> list[str]:
+    """`--isolated` plus our settings inline: what generated code is held to, whoever runs ruff on it."""
     ignores = json.dumps(list(RUFF_TEST_IGNORES))
     per_file = f'{{"test_*.py" = {ignores}, "**/tests/*.py" = {ignores}}}'  # a TOML inline table
     pairs = [
@@ -70,10 +71,15 @@ class RuffJob:
     known_first_party: tuple[str, ...] = ()
 
     def argv(self) -> list[str]:
-        common = [*_settings(self.known_first_party), "--stdin-filename", self.path]
+        stdin = ["--stdin-filename", self.path]
         if self.mode == "format":
-            return [find_ruff(), "format", *common, "-"]
-        return [find_ruff(), "check", *common, "--output-format", "json", "-"]
+            return ruff_argv("format", *stdin, "-", known_first_party=self.known_first_party)
+        return ruff_argv("check", *stdin, "--output-format", "json", "-", known_first_party=self.known_first_party)
+
+
+def ruff_argv(subcommand: str, *args: str, known_first_party: Sequence[str] = ()) -> list[str]:
+    """A full ruff command line: `ruff <subcommand> <our settings> <args>`."""
+    return [find_ruff(), subcommand, *settings_args(known_first_party), *args]
 
 
 class Running:

@@ -10,30 +10,18 @@ Dapr versions change route strings only; test_client_render.py type-checks each 
 from __future__ import annotations
 
 import itertools
-import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from skill._ruff import ruff_argv
 from skill.generators.client import plan
-from skill.quality import LINE_LENGTH, RUFF_RULES, TARGET_VERSION
 from skill.render import render_template
 from skill.specs.client import BLOCKS, ClientSpec
 
 TRANSPORTS = ("auto", "httpx", "aiohttp")
-_RUFF = [sys.executable, "-m", "ruff"]
-_CONFIG = [
-    "--isolated",
-    "--no-cache",
-    "--config",
-    f"line-length={LINE_LENGTH}",
-    "--config",
-    f'target-version="{TARGET_VERSION}"',
-    "--config",
-    f"lint.select={json.dumps(list(RUFF_RULES))}",
-]
 
 
 def _name(transport: str, combo: tuple[str, ...]) -> str:
@@ -55,7 +43,7 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 planned = plan(ClientSpec(blocks=list(combo), transport=transport)).files[0]
                 text = render_template("client/dapr_client.py.jinja", planned.context)
                 (folder / f"{_name(transport, combo)}.py").write_text(text, encoding="utf-8")
-    formatted = subprocess.run([*_RUFF, "format", *_CONFIG, str(folder)], capture_output=True, text=True, check=False)
+    formatted = subprocess.run(ruff_argv("format", str(folder)), capture_output=True, text=True, check=False)
     assert formatted.returncode == 0, formatted.stderr[-4000:]
     return folder
 
@@ -65,10 +53,10 @@ def test_all_combinations_are_rendered(matrix: Path) -> None:
 
 
 def test_all_combinations_pass_ruff_format_check_and_ruff_check(matrix: Path) -> None:
-    fmt = subprocess.run([*_RUFF, "format", "--check", *_CONFIG, str(matrix)], capture_output=True, text=True)
+    fmt = subprocess.run(ruff_argv("format", "--check", str(matrix)), capture_output=True, text=True, check=False)
     assert fmt.returncode == 0, fmt.stdout[-4000:]
     check = subprocess.run(
-        [*_RUFF, "check", *_CONFIG, "--output-format", "concise", str(matrix)], capture_output=True, text=True
+        ruff_argv("check", "--output-format", "concise", str(matrix)), capture_output=True, text=True
     )
     assert check.returncode == 0, check.stdout[-4000:]
 

@@ -19,7 +19,7 @@ from typing import IO, Any
 import pytest
 
 from skill import REGISTRY, Result
-from skill.quality import LINE_LENGTH, RUFF_RULES, TARGET_VERSION
+from skill._ruff import ruff_argv
 from tools._mcp_tools import ANNOTATION_HINTS, TOOL_NAMES_BROWSE
 
 pytestmark = pytest.mark.slow
@@ -53,18 +53,8 @@ def _run_client(node: str, *args: str) -> dict[str, Any]:
     return report
 
 
-def _ruff(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    ruff = Path(sys.executable).parent / "ruff"
-    settings = [
-        "--isolated",
-        "--no-cache",
-        "--config",
-        f"line-length={LINE_LENGTH}",
-        "--config",
-        f'target-version="{TARGET_VERSION}"',
-    ]
-    cmd = [str(ruff) if ruff.is_file() else "ruff", *args[:1], *settings, *args[1:]]
-    return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, check=False)
+def _ruff(subcommand: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(ruff_argv(subcommand, *args), capture_output=True, text=True, cwd=cwd, check=False)
 
 
 def _check_report(report: dict[str, Any], tmp_path: Path) -> None:
@@ -96,7 +86,7 @@ def _check_report(report: dict[str, Any], tmp_path: Path) -> None:
                 python_files.append(target)
     assert python_files
     files = [str(p) for p in python_files]
-    check = _ruff("check", "--select", ",".join(RUFF_RULES), *files, cwd=tmp_path)
+    check = _ruff("check", *files, cwd=tmp_path)
     assert check.returncode == 0, check.stdout + check.stderr
     fmt = _ruff("format", "--check", *files, cwd=tmp_path)
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
