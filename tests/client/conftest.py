@@ -76,6 +76,7 @@ class Sidecar:
             answer = answer(request)
         if isinstance(answer, BaseException):
             raise answer
+        assert isinstance(answer, httpx.Response)
         return answer
 
     @property

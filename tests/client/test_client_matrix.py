@@ -19,17 +19,17 @@ import pytest
 from skill._ruff import ruff_argv
 from skill.generators.client import plan
 from skill.render import render_template
-from skill.specs.client import BLOCKS, ClientSpec
+from skill.specs.client import BLOCKS, ClientSpec, Transport
 
-TRANSPORTS = ("auto", "httpx", "aiohttp")
+TRANSPORTS: tuple[Transport, ...] = ("auto", "httpx", "aiohttp")
 
 
-def _name(transport: str, combo: tuple[str, ...]) -> str:
+def _name(transport: Transport, combo: tuple[str, ...]) -> str:
     return f"c_{transport}_{'_'.join(combo)}"
 
 
 def _covering(blocks: tuple[str, ...]) -> set[tuple[str, ...]]:
-    sets = {(b,) for b in blocks} | set(itertools.combinations(blocks, 2))
+    sets: set[tuple[str, ...]] = {(b,) for b in blocks} | set(itertools.combinations(blocks, 2))
     sets |= {tuple(b for b in blocks if b != left_out) for left_out in blocks}
     return sets | {blocks}
 

@@ -41,4 +41,5 @@ def structured(result: CallToolResult) -> dict[str, Any]:
     # The text block of a structured result is ours, never a JSON dump of the structured part.
     with pytest.raises(json.JSONDecodeError):
         json.loads(text_of(result))
-    return result.structured_content
+    content: dict[str, Any] = result.structured_content
+    return content

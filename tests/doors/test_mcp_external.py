@@ -178,7 +178,7 @@ def test_stdio_stdout_carries_only_protocol_messages() -> None:
         return {"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": params}
 
     hello = {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}}
-    requests = [
+    requests: list[dict[str, Any]] = [
         {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": hello},
         {"jsonrpc": "2.0", "method": "notifications/initialized"},
         call(2, {"x": 1}),

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from mcp import Client
 from mcp.shared.exceptions import MCPError
+from mcp_types import TextContent, TextResourceContents
 
 import tools._mcp_prompts as prompts_module
 import tools._mcp_tools
@@ -94,10 +95,15 @@ async def test_client_schema_shows_enums_bounds_and_defaults() -> None:
 async def test_output_schemas_are_the_engine_models() -> None:
     async with connected() as client:
         tools = {t.name: t for t in (await client.list_tools()).tools}
+    def properties(name: str) -> set[str]:
+        schema = tools[name].output_schema
+        assert schema is not None
+        return set(schema["properties"])
+
     for name in GENERATOR_TOOLS:
-        assert set(tools[name].output_schema["properties"]) == set(Result.model_fields)
-    assert set(tools["dapr_list_snippets"].output_schema["properties"]) == set(SnippetCatalog.model_fields)
-    assert set(tools["dapr_show_snippet"].output_schema["properties"]) == set(SnippetDetail.model_fields)
+        assert properties(name) == set(Result.model_fields)
+    assert properties("dapr_list_snippets") == set(SnippetCatalog.model_fields)
+    assert properties("dapr_show_snippet") == set(SnippetDetail.model_fields)
 
 
 # --- generator calls -----------------------------------------------------------------------------------------
@@ -268,6 +274,7 @@ async def test_catalog_resource() -> None:
         read = await client.read_resource(CATALOG_URI)
     assert listed[CATALOG_URI].mime_type == "application/json"
     (content,) = read.contents
+    assert isinstance(content, TextResourceContents)
     assert SnippetCatalog.model_validate(json.loads(content.text)) == list_snippets()
 
 
@@ -282,8 +289,11 @@ async def test_snippet_resources(snippet_id: str) -> None:
     detail = show_snippet(snippet_id)
     async with connected() as client:
         listed = {str(r.uri) for r in (await client.list_resources()).resources}
-        source = (await client.read_resource(f"dapr-snippets://{snippet_id}")).contents[0].text
-        rendered = (await client.read_resource(f"dapr-snippets://{snippet_id}/rendered")).contents[0].text
+        (source_item,) = (await client.read_resource(f"dapr-snippets://{snippet_id}")).contents
+        (rendered_item,) = (await client.read_resource(f"dapr-snippets://{snippet_id}/rendered")).contents
+    assert isinstance(source_item, TextResourceContents)
+    assert isinstance(rendered_item, TextResourceContents)
+    source, rendered = source_item.text, rendered_item.text
     assert {f"dapr-snippets://{snippet_id}", f"dapr-snippets://{snippet_id}/rendered"} <= listed
     assert source == detail.source
     assert all(f.content in rendered for f in detail.rendered)
@@ -336,6 +346,7 @@ async def test_prompts_name_only_tools_that_exist(name: str) -> None:
         tools = {t.name for t in (await client.list_tools()).tools}
         result = await client.get_prompt(name, PROMPTS[name])
     (message,) = result.messages
+    assert isinstance(message.content, TextContent)
     text = message.content.text
     mentioned = set(TOOL_TOKEN.findall(text))
     assert mentioned <= tools, mentioned - tools

@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_SPECS: dict[str, dict[str, Any]] = {
     "client": {"blocks": ["state", "pubsub", "jobs"], "dapr_version": "1.18", "module": "orders_dapr"},
 }
-CASES = [(g, {}) for g in REGISTRY.values()] + [(REGISTRY[n], s) for n, s in SAMPLE_SPECS.items() if n in REGISTRY]
+CASES: list[tuple[Generator, dict[str, Any]]] = [(g, {}) for g in REGISTRY.values()]
+CASES += [(REGISTRY[n], s) for n, s in SAMPLE_SPECS.items() if n in REGISTRY]
 
 
 def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -21,7 +21,8 @@ ALLOWED_KEYS = {"name", "description", "license", "compatibility", "metadata", "
 
 
 def _frontmatter() -> tuple[dict[str, object], str]:
-    return parse_frontmatter(SKILL_MD.read_text(encoding="utf-8"))
+    metadata, body = parse_frontmatter(SKILL_MD.read_text(encoding="utf-8"))
+    return dict(metadata), str(body)
 
 
 def test_the_reference_validator_accepts_the_skill(tmp_path: Path) -> None:
