@@ -95,6 +95,7 @@ async def test_client_schema_shows_enums_bounds_and_defaults() -> None:
 async def test_output_schemas_are_the_engine_models() -> None:
     async with connected() as client:
         tools = {t.name: t for t in (await client.list_tools()).tools}
+
     def properties(name: str) -> set[str]:
         schema = tools[name].output_schema
         assert schema is not None
