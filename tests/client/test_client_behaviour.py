@@ -581,7 +581,7 @@ async def test_workflow_lifecycle_with_202_answers(dapr: ModuleType) -> None:
         for operation in ("terminate", "pause", "resume", "purge"):
             await getattr(client, f"{operation}_workflow")("order-1")
         with pytest.raises(ValueError, match="instance id"):
-            await client.get_workflow("bad/id")
+            await client.start_workflow("OrderFlow", instance_id="bad/id")
     start = sidecar.requests[0]
     assert raw_path(start) == "/v1.0-beta1/workflows/dapr/OrderFlow/start"
     assert query(start) == [("instanceID", "order-1")]
@@ -592,6 +592,24 @@ async def test_workflow_lifecycle_with_202_answers(dapr: ModuleType) -> None:
     assert raw_path(sidecar.requests[2]) == "/v1.0-beta1/workflows/dapr/order-1/raiseEvent/approved"
     assert [raw_path(r).rsplit("/", 1)[1] for r in sidecar.requests[3:]] == ["terminate", "pause", "resume", "purge"]
     assert len(sidecar.requests) == 7
+
+
+async def test_workflow_ids_not_made_by_start_are_managed_percent_encoded(dapr: ModuleType) -> None:
+    """Dapr restricts the characters of an instance id only on start (reference §10); child workflows get
+    ids such as `order-1:0001` from the workflow engine, and those must stay readable and terminable."""
+    sidecar = Sidecar([json_response({"instanceID": "order-1:0001", "runtimeStatus": "RUNNING"}),
+                       json_response({}, status=202)])  # fmt: skip
+    async with client_for(dapr, sidecar) as client:
+        assert (await client.get_workflow("order-1:0001")).instance_id == "order-1:0001"
+        await client.terminate_workflow("a/b")
+        await client.raise_workflow_event("order-1:0001", "approved")
+        with pytest.raises(ValueError, match="instance id"):
+            await client.get_workflow("")
+    assert [raw_path(r) for r in sidecar.requests] == [
+        "/v1.0-beta1/workflows/dapr/order-1%3A0001",
+        "/v1.0-beta1/workflows/dapr/a%2Fb/terminate",
+        "/v1.0-beta1/workflows/dapr/order-1%3A0001/raiseEvent/approved",
+    ]
 
 
 # -- metadata, health, tracing, lifecycle, settings ----------------------------------------------------------------

@@ -41,12 +41,14 @@ class RawRequest:
 
 @dataclass
 class RawServer:
-    """Answers GET with 200 JSON (ETag 1) and anything else with 204, unless an action is queued:
-    "drop" reads the request and closes the connection without answering; a float delays the answer."""
+    """Answers GET with 200 JSON (ETag 1) and anything else with 204 (or always `answer`, when set), unless an
+    action is queued: "drop" reads the request and closes the connection without answering; a float delays the
+    answer."""
 
     actions: list[str | float] = field(default_factory=list)
     requests: list[RawRequest] = field(default_factory=list)
     port: int = 0
+    answer: bytes | None = None  # when set, the raw response to every request
 
     @property
     def url(self) -> str:
@@ -69,7 +71,9 @@ class RawServer:
                     return
                 if isinstance(action, float):
                     await asyncio.sleep(action)
-                if method == "GET":
+                if self.answer is not None:
+                    writer.write(self.answer)
+                elif method == "GET":
                     payload = json.dumps({"target": target}).encode()
                     writer.write(
                         b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nETag: 1\r\n"
@@ -230,3 +234,37 @@ async def test_aiohttp_transport_still_accepts_a_caller_httpx_client(dapr_by_tra
     ):
         assert await client.get_state("statestore", AWKWARD_KEY) is None
     assert seen == [f"/v1.0/state/statestore/{AWKWARD_RAW}"]
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_redirects_are_not_followed_so_the_token_never_leaves_the_sidecar(
+    dapr_by_transport: dict[str, ModuleType], transport: str
+) -> None:
+    """An invoked app's 3xx comes back as it is (reference §4), never followed: following it would send
+    `dapr-api-token` (§1.3) to whatever host the Location names."""
+    module = dapr_by_transport[transport]
+    async with raw_server() as elsewhere, raw_server() as sidecar:
+        sidecar.answer = f"HTTP/1.1 302 Found\r\nLocation: {elsewhere.url}/login\r\nContent-Length: 0\r\n\r\n".encode()
+        async with own_client(module, sidecar.url, api_token="tok") as client:
+            with pytest.raises(module.DaprError) as caught:
+                await client.invoke_method("app", "orders", http_verb="GET")
+    assert caught.value.status_code == 302
+    assert [r.target for r in sidecar.requests] == ["/v1.0/invoke/app/method/orders"]
+    assert elsewhere.requests == []
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_cookies_set_by_one_app_are_never_sent_on_later_calls(
+    dapr_by_transport: dict[str, ModuleType], transport: str
+) -> None:
+    """Dapr passes an invoked app's headers through both ways (reference §4), so a cookie jar in the client
+    would hand app A's session cookie to app B."""
+    module = dapr_by_transport[transport]
+    async with raw_server() as server:
+        server.answer = b"HTTP/1.1 200 OK\r\nSet-Cookie: session=a-secret; Path=/\r\nContent-Length: 2\r\n\r\n{}"
+        # A host name, not an IP address: aiohttp's default jar ignores cookies from IP addresses.
+        async with own_client(module, f"http://localhost:{server.port}") as client:
+            await client.invoke_method("app-a", "login", http_verb="GET")
+            await client.invoke_method("app-b", "orders", http_verb="GET")
+    assert [r.target.rsplit("/", 1)[1] for r in server.requests] == ["login", "orders"]
+    assert "cookie" not in server.requests[1].headers

@@ -392,8 +392,12 @@ class _AiohttpBackend:
         # An aiohttp session belongs to the running event loop, so it is made on first use.
         if self._closed:  # as httpx does: a closed client stays closed
             raise RuntimeError("cannot send a request: the Dapr client has been closed")
+        # No cookie jar: Dapr passes an invoked app's Set-Cookie back and our Cookie on, so a jar
+        # would hand one app's cookies to every other app called through this client.
         self._session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=self._limit), timeout=self._timeout
+            connector=aiohttp.TCPConnector(limit=self._limit),
+            timeout=self._timeout,
+            cookie_jar=aiohttp.DummyCookieJar(),
         )
         return self._session
 
@@ -410,8 +414,14 @@ class _AiohttpBackend:
             session = self._open()
         try:
             # encoded=True: the path is already percent-encoded and must reach Dapr byte for byte.
+            # No redirects (as httpx): following an app's 3xx would send dapr-api-token elsewhere.
             async with session.request(
-                method, URL(url, encoded=True), params=params, headers=headers, data=content
+                method,
+                URL(url, encoded=True),
+                params=params,
+                headers=headers,
+                data=content,
+                allow_redirects=False,
             ) as response:
                 body = await response.read()
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
@@ -840,12 +850,11 @@ class WorkflowState:
 
 
 def _instance_path(instance_id: str) -> str:
-    """The path of an instance; Dapr only accepts letters, digits, '-' and '_', at most 64."""
-    if not _INSTANCE_ID.fullmatch(instance_id):
-        raise ValueError(
-            f"workflow instance id {instance_id!r} must be 1-64 letters, digits, '-' or '_'"
-        )
-    return f"/v1.0-beta1/workflows/dapr/{instance_id}"
+    """The path of an existing instance, percent-encoded: only start restricts the characters, and
+    child workflows get ids such as `parent:0001` from the workflow engine."""
+    if not instance_id:
+        raise ValueError("a workflow instance id must not be empty")
+    return f"/v1.0-beta1/workflows/dapr/{_seg(instance_id)}"
 
 
 def _workflow_body(data: object) -> bytes | None:
@@ -1606,7 +1615,11 @@ class DaprClient:
         """
         params: _Params = None
         if instance_id is not None:
-            _instance_path(instance_id)  # validates it
+            # Dapr accepts only letters, digits, '-' and '_', at most 64, for a new instance.
+            if not _INSTANCE_ID.fullmatch(instance_id):
+                raise ValueError(
+                    f"workflow instance id {instance_id!r} must be 1-64 letters, digits, '-' or '_'"
+                )
             params = (("instanceID", instance_id),)
         body = _workflow_body(input)
         response = await self._request(
