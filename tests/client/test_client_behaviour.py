@@ -294,6 +294,13 @@ async def test_retries_are_bounded_and_the_last_error_is_raised(dapr: ModuleType
     assert len(sidecar.requests) == 1
 
 
+async def test_minus_one_retries_means_no_limit(dapr: ModuleType) -> None:
+    sidecar = Sidecar([httpx.Response(503)] * 12 + [httpx.Response(204)])
+    async with client_for(dapr, sidecar, api_max_retries=-1) as client:
+        await client.publish_event("pubsub", "t", {})
+    assert len(sidecar.requests) == 13
+
+
 async def test_connect_errors_are_retried_even_for_posts(dapr: ModuleType) -> None:
     sidecar = Sidecar([httpx.ConnectError("refused"), httpx.ConnectTimeout("slow"), httpx.Response(204)])
     async with client_for(dapr, sidecar) as client:
@@ -693,7 +700,9 @@ def test_settings_read_the_official_environment_variables(dapr: ModuleType, monk
     assert (settings.api_timeout_seconds, settings.api_max_retries, settings.health_timeout) == (2.5, 0, 7.0)
     monkeypatch.setenv("DAPR_HTTP_ENDPOINT", "https://dapr.example.com:443/")
     assert dapr.DaprSettings().base_url == "https://dapr.example.com:443"
-    monkeypatch.setenv("DAPR_API_MAX_RETRIES", "-1")
+    monkeypatch.setenv("DAPR_API_MAX_RETRIES", "-1")  # the official SDK's "no limit"
+    assert dapr.DaprSettings().api_max_retries == -1
+    monkeypatch.setenv("DAPR_API_MAX_RETRIES", "-2")
     with pytest.raises(ValueError, match="api_max_retries"):
         dapr.DaprSettings()
 

@@ -155,7 +155,7 @@ def test_custom_class_and_defaults(rendered: dict[str, Path]) -> None:
     text = rendered["renamed"].read_text(encoding="utf-8")
     assert "class Sidecar:" in text
     assert "async with Sidecar() as dapr:" in text
-    assert "api_max_retries: int = Field(default=0, ge=0)" in text
+    assert "api_max_retries: int = Field(default=0, ge=-1)" in text
     assert "api_timeout_seconds: float = Field(default=1.0, gt=0)" in text
 
 

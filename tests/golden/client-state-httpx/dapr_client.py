@@ -62,8 +62,8 @@ class DaprSettings(BaseSettings):
     """DAPR_API_TOKEN: sent as `dapr-api-token` on every request when set."""
     api_timeout_seconds: float = Field(default=30.0, gt=0)
     """DAPR_API_TIMEOUT_SECONDS: the per-request timeout."""
-    api_max_retries: int = Field(default=3, ge=0)
-    """DAPR_API_MAX_RETRIES: retries of safe failures (0 disables them)."""
+    api_max_retries: int = Field(default=3, ge=-1)
+    """DAPR_API_MAX_RETRIES: retries of safe failures; 0: none; -1: no limit (as in the SDK)."""
     health_timeout: float = Field(default=60.0, gt=0)
     """DAPR_HEALTH_TIMEOUT: how long `wait_for_sidecar()` waits, in seconds."""
     backoff_initial_seconds: float = Field(default=0.1, gt=0)
@@ -535,7 +535,8 @@ class DaprClient:
         token = config.api_token.get_secret_value() if config.api_token is not None else ""
         # Sent on every request (the sidecar strips it before forwarding anything to an app).
         self._headers: dict[str, str] = {"dapr-api-token": token} if token else {}
-        self._max_retries = config.api_max_retries
+        # -1 means no limit, as in the official SDK; failures are still only retried when safe.
+        self._max_retries = sys.maxsize if config.api_max_retries < 0 else config.api_max_retries
         self._backoff_initial = config.backoff_initial_seconds
         self._backoff_max = config.backoff_max_seconds
         self._backend: _HttpxBackend
@@ -618,12 +619,11 @@ class DaprClient:
                 reason = f"HTTP {status}"
             attempt += 1
             _logger.warning(
-                "Dapr %s %s failed (%s); retry %d of %d in %.2fs",
+                "Dapr %s %s failed (%s); retry %d in %.2fs",
                 method,
                 path,
                 reason,
                 attempt,
-                self._max_retries,
                 delay,
             )
             await asyncio.sleep(delay)
