@@ -719,3 +719,8 @@ def test_settings_defaults_come_from_the_spec(tmp_path: Any) -> None:
     assert fields["api_max_retries"].default == 1
     assert fields["health_timeout"].default == 9.0
     assert fields["max_connections"].default == 8
+
+
+def test_a_seed_style_port_argument_is_a_clear_type_error(dapr: ModuleType) -> None:
+    with pytest.raises(TypeError, match=r"DaprSettings\(http_port=3501\)"):
+        dapr.DaprClient(3500)

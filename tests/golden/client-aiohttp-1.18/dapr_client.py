@@ -880,6 +880,12 @@ class Sidecar:
         *,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
+        if settings is not None and not isinstance(settings, DaprSettings):
+            # The seed client took (port, host): say what replaced them instead of failing later.
+            raise TypeError(
+                "pass a DaprSettings (for example DaprSettings(http_port=3501)), or nothing "
+                "to read DAPR_HTTP_PORT and the other settings from the environment"
+            )
         self.settings = settings if settings is not None else DaprSettings()
         config = self.settings
         self._base_url = config.base_url
