@@ -16,11 +16,14 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from skill.errors import ToolchainError
 from skill.quality import LINE_LENGTH, RUFF_RULES, RUFF_TEST_IGNORES, TARGET_VERSION
 
 __all__ = ["RuffJob", "Running", "find_ruff", "ruff_argv", "ruff_version", "run_parallel", "settings_args"]
+
+_TIMEOUT_SECONDS = 60.0  # per ruff process; one file takes milliseconds
 
 
 @functools.cache
@@ -38,7 +41,12 @@ def find_ruff() -> str:
 
 @functools.cache
 def ruff_version() -> str:
-    out = subprocess.run([find_ruff(), "--version"], capture_output=True, text=True, check=False)
+    try:
+        out = subprocess.run(
+            [find_ruff(), "--version"], capture_output=True, text=True, check=False, timeout=_TIMEOUT_SECONDS
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ToolchainError(f"`ruff --version` could not run: {exc}") from exc
     if out.returncode != 0:
         raise ToolchainError(f"`ruff --version` failed: {out.stderr.strip()}")
     return out.stdout.strip()
@@ -63,9 +71,9 @@ def settings_args(known_first_party: Sequence[str] = ()) -> list[str]:
 
 @dataclass(frozen=True)
 class RuffJob:
-    """One ruff command over one file's text. `mode` is 'format' (returns new text) or 'check' (findings)."""
+    """One ruff command over one file's text: 'format' returns the new text, 'check' JSON findings."""
 
-    mode: str
+    mode: Literal["format", "check"]
     path: str
     text: str
     known_first_party: tuple[str, ...] = ()
@@ -87,19 +95,20 @@ class Running:
 
     def __init__(self, jobs: Sequence[RuffJob]) -> None:
         self._jobs = tuple(jobs)
+        self._procs: list[subprocess.Popen[str]] = []
         try:
-            self._procs = [
-                subprocess.Popen(
-                    job.argv(),
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    text=True,
-                    encoding="utf-8",
+            for job in self._jobs:
+                self._procs.append(
+                    subprocess.Popen(
+                        job.argv(),
+                        stdin=subprocess.PIPE,
+                        stdout=subprocess.PIPE,
+                        stderr=subprocess.PIPE,
+                        encoding="utf-8",
+                    )
                 )
-                for job in self._jobs
-            ]
         except OSError as exc:
+            self._kill()  # those already started would wait for input for ever
             raise ToolchainError(f"could not start ruff: {exc}") from exc
         # Hand each process all of its input now (ruff reads stdin to the end before it writes anything), so
         # they work while this thread does something else; the exit code tells if one died early.
@@ -115,9 +124,14 @@ class Running:
         """stdout of each job, in order. A format job must exit 0; a check job 0 or 1 (findings: the caller
         judges them); anything else is a toolchain failure."""
         # Collect every process before judging any, so none is left running when one has failed.
-        finished = [
-            (job, proc, *proc.communicate(timeout=60)) for job, proc in zip(self._jobs, self._procs, strict=True)
-        ]
+        try:
+            finished = [
+                (job, proc, *proc.communicate(timeout=_TIMEOUT_SECONDS))
+                for job, proc in zip(self._jobs, self._procs, strict=True)
+            ]
+        except subprocess.TimeoutExpired as exc:
+            self._kill()
+            raise ToolchainError(f"ruff did not finish within {_TIMEOUT_SECONDS:g} s") from exc
         outputs: list[str] = []
         for job, proc, stdout, stderr in finished:
             allowed = (0,) if job.mode == "format" else (0, 1)
@@ -125,6 +139,11 @@ class Running:
                 raise ToolchainError(f"ruff {job.mode} failed on {job.path} (exit {proc.returncode}): {stderr.strip()}")
             outputs.append(stdout)
         return outputs
+
+    def _kill(self) -> None:
+        for proc in self._procs:
+            proc.kill()
+            proc.communicate()  # reap it and close its pipes
 
 
 def run_parallel(jobs: Sequence[RuffJob]) -> list[str]:

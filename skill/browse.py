@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import functools
+
 from pydantic import BaseModel, ConfigDict, Field
 
-from skill.catalog import Snippet, all_snippets, get_snippet
+from skill.catalog import Snippet, all_snippets, index
+from skill.errors import FieldProblem, SpecError
 from skill.pipeline import generate
 from skill.registry import REGISTRY
 from skill.result import GeneratedFile
@@ -46,10 +49,20 @@ def list_snippets(kind: str | None = None) -> SnippetCatalog:
     return SnippetCatalog(snippets=[_info(s) for s in all_snippets(kind)])
 
 
+@functools.cache
+def _default_files(kind: str) -> tuple[GeneratedFile, ...]:
+    """What `kind`'s generator makes with its defaults. Output is deterministic and snippets are loaded once per
+    process, so this is rendered (and ruff run) once, not on every browse."""
+    return tuple(generate(kind).files)
+
+
 def show_snippet(snippet_id: str) -> SnippetDetail:
-    """One snippet's header, raw template and default rendering."""
-    snippet = get_snippet(snippet_id)
+    """One snippet's header, raw template and default rendering; SpecError when the id is not in the catalog."""
+    snippet = index().get(snippet_id)
+    if snippet is None:
+        rule = f"is not a snippet id; known ids: {', '.join(index()) or 'none'}"
+        raise SpecError("show_snippet", [FieldProblem.of(["id"], snippet_id, rule)], what="arguments")
     rendered = []
     if snippet.kind in REGISTRY:
-        rendered = [f for f in generate(snippet.kind).files if f.snippet == snippet.id]
+        rendered = [f for f in _default_files(snippet.kind) if f.snippet == snippet.id]
     return SnippetDetail(**_info(snippet).model_dump(), source=snippet.source, rendered=rendered)

@@ -78,7 +78,7 @@ def _parse(path: Path, root: Path) -> Snippet | None:
 
 @functools.cache
 def index(root: Path = SNIPPETS_ROOT) -> dict[str, Snippet]:
-    """Every snippet under `root` by id (tests pass their own root)."""
+    """Every snippet under `root`, keyed and sorted by id (tests pass their own root)."""
     found: dict[str, Snippet] = {}
     for path in sorted(root.rglob("*.jinja")):
         if any(part.startswith("_") for part in path.relative_to(root).parts):
@@ -89,7 +89,7 @@ def index(root: Path = SNIPPETS_ROOT) -> dict[str, Snippet]:
         if snippet.id in found:
             raise SnippetError(f"snippet id {snippet.id!r} is used by two files")
         found[snippet.id] = snippet
-    return found
+    return dict(sorted(found.items()))
 
 
 def all_snippets(kind: str | None = None) -> list[Snippet]:
@@ -98,7 +98,8 @@ def all_snippets(kind: str | None = None) -> list[Snippet]:
 
 
 def get_snippet(snippet_id: str) -> Snippet:
-    """The snippet with this id, or a SnippetError that lists the known ids."""
+    """The snippet a plan names, or a SnippetError that lists the known ids (a plan naming no snippet is our bug;
+    ids from callers are checked by `browse.show_snippet`)."""
     try:
         return index()[snippet_id]
     except KeyError:

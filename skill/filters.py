@@ -8,6 +8,7 @@ string with ASCII escapes is also a valid YAML double-quoted scalar and TOML bas
 from __future__ import annotations
 
 import json
+import math
 from urllib.parse import quote
 
 __all__ = ["FILTERS", "json_str", "py_literal", "py_str", "url_segment"]
@@ -24,8 +25,8 @@ def py_str(value: object) -> str:
 
 def py_literal(value: object) -> str:
     """A Python literal for a scalar, or a tuple/list of scalars."""
-    if isinstance(value, float) and value != value:  # NaN has no literal
-        raise ValueError("py_literal cannot emit NaN")
+    if isinstance(value, float) and not math.isfinite(value):  # repr gives `nan`/`inf`: names, not literals
+        raise ValueError(f"py_literal cannot emit {value!r}")
     if isinstance(value, _PY_SCALARS):
         return repr(value)
     if isinstance(value, tuple | list) and all(isinstance(v, _PY_SCALARS) for v in value):

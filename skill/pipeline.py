@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from skill._ruff import ruff_version
 from skill.catalog import get_snippet
-from skill.errors import FieldProblem, SpecError
+from skill.errors import SpecError
 from skill.quality import RUFF_RULES
 from skill.registry import get_generator
 from skill.render import render_template
@@ -17,27 +17,6 @@ from skill.specs.common import SpecModel
 from skill.validate import PYTHON_CHECKS, Draft, validate
 
 __all__ = ["generate", "parse_spec"]
-
-_MAX_SHOWN = 80
-
-
-def _shown(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
-
-
-def _problems(exc: ValidationError) -> list[FieldProblem]:
-    problems = []
-    for err in exc.errors(include_url=False):
-        loc = ".".join(str(part) for part in err["loc"]) or "spec"
-        rule = err["msg"].removeprefix("Value error, ")
-        field, sep, rest = rule.partition(": ")
-        if loc == "spec" and sep and field.isidentifier():  # model-level rules name their own field
-            loc, rule = field, rest
-        if err["type"] == "extra_forbidden":
-            rule = "is not an option of this generator"
-        problems.append(FieldProblem(loc, _shown(err.get("input")), rule))
-    return problems
 
 
 def parse_spec(generator: str, spec: SpecModel | Mapping[str, object] | None) -> SpecModel:
@@ -49,7 +28,7 @@ def parse_spec(generator: str, spec: SpecModel | Mapping[str, object] | None) ->
     try:
         return gen.spec.model_validate(data)
     except ValidationError as exc:
-        raise SpecError(generator, _problems(exc)) from None
+        raise SpecError.from_validation_error(generator, exc) from None
 
 
 def generate(generator: str, spec: SpecModel | Mapping[str, object] | None = None) -> Result:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from skill.result import Language
 
@@ -23,7 +23,7 @@ class Plan:
     files: Sequence[FilePlan]
     requirements: Sequence[str] = ()
     notes: Sequence[str] = ()
-    known_first_party: Sequence[str] = field(default=())
+    known_first_party: Sequence[str] = ()
 
     def merge(self, other: Plan, *, prefix: str = "") -> Plan:
         """This plan plus `other` (its files placed under `prefix`), requirements and notes de-duplicated."""

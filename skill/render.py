@@ -38,12 +38,30 @@ def environment(root: Path = SNIPPETS_ROOT) -> jinja2.Environment:
     return env
 
 
+def _where(exc: BaseException, root: Path) -> str:
+    """' (<template> line N)' for the innermost template frame of a runtime error, if Jinja left one."""
+    found = ""
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".jinja"):
+            name = Path(filename).relative_to(root).as_posix() if Path(filename).is_relative_to(root) else filename
+            found = f" ({name} line {tb.tb_lineno})"
+        tb = tb.tb_next
+    return found
+
+
 def render_template(template: str, context: Mapping[str, object], root: Path = SNIPPETS_ROOT) -> str:
-    """Render one snippet file with a context the generator has already decided."""
+    """Render one snippet file with a context the generator has already decided.
+
+    Any failure is a SnippetError naming the template (and the line, when known): snippets and contexts are ours,
+    so a failure here is our defect, whatever raised it (a Jinja error, or a filter refusing a value).
+    """
     try:
         return environment(root).get_template(template).render(context)
     except jinja2.TemplateNotFound as exc:
-        raise SnippetError(f"snippet template {template!r} does not exist") from exc
-    except jinja2.TemplateError as exc:
-        where = f" line {exc.lineno}" if isinstance(exc, jinja2.TemplateSyntaxError) else ""
-        raise SnippetError(f"rendering {template}{where} failed: {exc}") from exc
+        raise SnippetError(f"snippet template {exc.name!r} does not exist (rendering {template})") from exc
+    except jinja2.TemplateSyntaxError as exc:
+        raise SnippetError(f"rendering {template} failed: {exc.name or template} line {exc.lineno}: {exc}") from exc
+    except Exception as exc:  # see the docstring: every failure here is a snippet defect
+        raise SnippetError(f"rendering {template} failed{_where(exc, root)}: {type(exc).__name__}: {exc}") from exc

@@ -1,7 +1,9 @@
 """Check rendered files before anyone sees them: parse, format, lint. Failing output is never returned.
 
-Python: `ast.parse`, then `ruff format` (its text is what we return), then `ruff check` on that text with the
-strict rule set; any finding is an InvalidOutputError. TOML and JSON are parsed. Markdown and text pass as they are.
+Python: `ast.parse` (while ruff is already at work), `ruff format` (its text is what we return), then `ruff check`
+on that text with the strict rule set; any finding, a syntax error included (ruff's parser also rejects syntax
+newer than the target version), is an InvalidOutputError. TOML and JSON are parsed. YAML, Markdown and text pass
+as they are.
 All ruff runs of one stage are concurrent processes, so a many-file service costs about as much as one file.
 """
 
@@ -43,11 +45,12 @@ def _parse_other(draft: Draft) -> None:
         raise InvalidOutputError(draft.path, [f"{draft.language} does not parse: {exc}"]) from exc
 
 
-def _parse_python(draft: Draft) -> None:
-    try:
-        ast.parse(draft.content, filename=draft.path)
-    except SyntaxError as exc:
-        raise InvalidOutputError(draft.path, [f"line {exc.lineno}: {exc.msg}"]) from exc
+def _raise_syntax_errors(drafts: Sequence[Draft]) -> None:
+    for draft in drafts:
+        try:
+            ast.parse(draft.content, filename=draft.path)
+        except SyntaxError as exc:
+            raise InvalidOutputError(draft.path, [f"line {exc.lineno}: {exc.msg}"]) from exc
 
 
 def _findings(path: str, report: str) -> list[str]:
@@ -58,9 +61,6 @@ def _findings(path: str, report: str) -> list[str]:
 def validate(drafts: Sequence[Draft], known_first_party: Sequence[str] = ()) -> list[Draft]:
     """The drafts as they will be returned (Python reformatted), or InvalidOutputError naming every problem."""
     python = [d for d in drafts if d.language == "python"]
-    for draft in drafts:
-        if draft.language != "python":
-            _parse_other(draft)
     first_party = tuple(known_first_party)
     # Format and check the rendered text at the same time; snippets are written format-clean, so usually
     # the check already ran on the final text. Only files that formatting changed are checked again.
@@ -68,11 +68,13 @@ def validate(drafts: Sequence[Draft], known_first_party: Sequence[str] = ()) -> 
     jobs += [RuffJob("check", d.path, d.content, first_party) for d in python]
     ruff = Running(jobs)  # ruff works in its own processes while Python parses
     try:
-        for draft in python:
-            _parse_python(draft)
+        _raise_syntax_errors(python)
+        for draft in drafts:
+            if draft.language != "python":
+                _parse_other(draft)
     except InvalidOutputError:
-        with contextlib.suppress(ToolchainError):  # ruff's complaint about the same syntax adds nothing
-            ruff.result()
+        with contextlib.suppress(ToolchainError):
+            ruff.result()  # reap the processes; the parse failure is the report
         raise
     outputs = ruff.result()
     formatted, reports = outputs[: len(python)], outputs[len(python) :]
@@ -86,7 +88,6 @@ def validate(drafts: Sequence[Draft], known_first_party: Sequence[str] = ()) -> 
         if found:
             problems[draft.path] = found
     if problems:
-        path = next(iter(problems))
-        raise InvalidOutputError(path, [f for found in problems.values() for f in found])
+        raise InvalidOutputError(next(iter(problems)), [f for found in problems.values() for f in found])
     new_text = {d.path: t for d, t in zip(python, formatted, strict=True)}
     return [Draft(d.path, new_text.get(d.path, d.content), d.language, d.snippet) for d in drafts]

@@ -1,4 +1,5 @@
-"""Writing a Result to a folder: all or nothing, and never over a file the user changed unless asked."""
+"""Writing a Result to a folder: nothing is written if a file is in the way, each file is replaced atomically, and
+a file the user changed is never overwritten unless asked."""
 
 from __future__ import annotations
 
@@ -27,15 +28,23 @@ def _target(out_dir: Path, rel: str) -> Path:
     return out_dir.joinpath(*pure.parts)
 
 
+def _same(path: Path, text: str) -> bool:
+    """Whether `path` already holds exactly these bytes (compared as bytes: a CRLF or non-UTF-8 copy differs)."""
+    return path.is_file() and path.read_bytes() == text.encode("utf-8")
+
+
 def write_result(result: Result, out_dir: Path, *, force: bool = False) -> list[Path]:
-    """Write every file of `result` under `out_dir`; returns the paths written (unchanged files skipped)."""
+    """Write every file of `result` under `out_dir`; returns the paths written (unchanged files skipped).
+
+    OSError (a folder that cannot be made, a directory where a file should go) propagates for the caller to report.
+    """
     targets = [(_target(out_dir, f.path), f.content) for f in result.files]
-    clashes = [p for p, text in targets if p.exists() and p.read_text(encoding="utf-8") != text]
+    clashes = [p for p, text in targets if p.exists() and not _same(p, text)]
     if clashes and not force:
         raise FilesInTheWay(clashes)
     written = []
     for path, text in targets:
-        if path.exists() and path.read_text(encoding="utf-8") == text:
+        if _same(path, text):
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

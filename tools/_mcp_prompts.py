@@ -36,7 +36,7 @@ def _render(intro: str, steps: list[_Step], registry: Mapping[str, Generator]) -
     lines = [intro, "", "Work in this order:"]
     for number, step in enumerate(steps, start=1):
         if step.generator is not None and step.generator in registry:
-            text = step.with_tool.format(tool=f"dapr_generate_{step.generator}")
+            text = step.with_tool.format(tool=registry[step.generator].tool_name)
         elif step.generator is not None:
             text = f"(No `{step.generator}` generator on this server yet: it is planned.) {step.by_hand}"
         else:

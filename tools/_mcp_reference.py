@@ -17,6 +17,7 @@ from typing import Any
 
 from skill import REGISTRY, Generator
 from tools._mcp_tools import input_schema
+from tools._spec_args import spec_flags
 
 __all__ = ["BEGIN", "END", "REFERENCES", "options_table", "render_reference", "stale_references"]
 
@@ -51,12 +52,6 @@ def _bounds(prop: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def _structured(prop: dict[str, Any]) -> bool:
-    """Options the CLI takes only through --spec: objects, and lists of objects (as tools/_spec_args decides)."""
-    item = prop.get("items", prop) if prop.get("type") == "array" else prop
-    return "$ref" in item or item.get("type") == "object"
-
-
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -64,13 +59,14 @@ def _cell(text: str) -> str:
 def options_table(g: Generator) -> str:
     """A Markdown table of the generator's options, from its tool's input schema."""
     schema = input_schema(g.spec)
+    flags = spec_flags(g.spec)
     rows = [
         "| option (MCP argument / spec key) | CLI flag | type | default | limits | what it does |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for name, prop in schema["properties"].items():
         default = f"`{json.dumps(prop['default'])}`" if "default" in prop else "required"
-        flag = "(`--spec` file only)" if _structured(prop) else f"`--{name.replace('_', '-')}`"
+        flag = f"`{flags[name]}`" if name in flags else "(`--spec` file only)"
         cells = [f"`{name}`", flag, _type(prop), default, _bounds(prop), prop.get("description", "")]
         rows.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     return "\n".join(rows) + "\n"

@@ -43,9 +43,9 @@ from skill import (
     parse_spec,
     show_snippet,
 )
-from tools._present import result_text
+from tools._present import detail_text, internal_failure, result_text
 
-__all__ = ["ANNOTATION_HINTS", "TOOL_NAMES_BROWSE", "build_tools", "input_schema"]
+__all__ = ["ANNOTATION_HINTS", "LIST_TOOL", "SHOW_TOOL", "TOOL_NAMES_BROWSE", "build_tools", "input_schema"]
 
 # Every tool only renders text: nothing is written, nothing outside this process is touched.
 ANNOTATION_HINTS: Mapping[str, bool] = {
@@ -58,13 +58,12 @@ _log = logging.getLogger(__name__)
 LIST_TOOL = "dapr_list_snippets"
 SHOW_TOOL = "dapr_show_snippet"
 TOOL_NAMES_BROWSE = (LIST_TOOL, SHOW_TOOL)
-_MAX_SHOWN = 80
 
 
 class _RawArguments(ArgModelBase):
     """Takes every argument as given and passes them on as one dict: the tool checks them (see module doc)."""
 
-    model_config = ConfigDict(extra="allow", arbitrary_types_allowed=True)
+    model_config = ConfigDict(extra="allow")  # merged with ArgModelBase's own config
 
     def model_dump_one_level(self) -> dict[str, Any]:
         return {"arguments": dict(self.model_extra or {})}
@@ -86,11 +85,6 @@ def input_schema(model: type[BaseModel]) -> dict[str, Any]:
         prop["default"] = pydantic_core.to_jsonable_python(info.get_default(call_default_factory=True))
     schema["additionalProperties"] = False
     return schema
-
-
-def _shown(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
 
 
 def _wants_json(prop: Mapping[str, Any]) -> bool:
@@ -121,7 +115,7 @@ class _Door:
         properties: dict[str, Any] = self.schema["properties"]
         valid = ", ".join(properties) or "none"
         problems = [
-            FieldProblem(name, _shown(value), f"is not an argument of {self.name}; valid arguments: {valid}")
+            FieldProblem.of([name], value, f"is not an argument of {self.name}; valid arguments: {valid}")
             for name, value in arguments.items()
             if name not in properties
         ]
@@ -130,7 +124,7 @@ class _Door:
             if name not in properties:
                 continue
             if isinstance(value, str) and _wants_json(properties[name]):
-                with contextlib.suppress(ValueError):  # not JSON: the model reports the type
+                with contextlib.suppress(ValueError, RecursionError):  # not JSON (or too deep): the model reports it
                     value = json.loads(value)
             known[name] = value
         try:
@@ -146,7 +140,7 @@ class _Door:
                 raise _bad_input(self.name, list(exc.problems)) from None
             # Input was checked above, so anything else is ours (a snippet, ruff), never the caller's to fix.
             _log.error("%s failed: %s", self.name, exc)
-            raise ToolError(f"internal failure (not caused by your input): {exc}") from exc
+            raise ToolError(internal_failure(exc)) from exc
         return CallToolResult(
             content=[TextContent(type="text", text=text)], structured_content=model.model_dump(mode="json")
         )
@@ -219,11 +213,7 @@ def _model_checker(tool: str, model: type[BaseModel]) -> Callable[[dict[str, Any
         try:
             return model.model_validate(arguments)
         except ValidationError as exc:
-            problems = [
-                FieldProblem(".".join(str(p) for p in err["loc"]) or "arguments", _shown(err.get("input")), err["msg"])
-                for err in exc.errors(include_url=False)
-            ]
-            raise SpecError(tool, problems) from None
+            raise SpecError.from_validation_error(tool, exc, what="arguments") from None
 
     return check
 
@@ -232,15 +222,6 @@ def _catalog_text(catalog: SnippetCatalog) -> str:
     if not catalog.snippets:
         return "No snippets yet.\n"
     return "".join(f"{s.id} ({s.kind}) - {s.title}: {s.summary}\n" for s in catalog.snippets)
-
-
-def _detail_text(detail: SnippetDetail) -> str:
-    parts = [
-        f"# {detail.id}: {detail.title}\n# {detail.summary}\n# template: snippets/{detail.template}\n",
-        detail.source,
-    ]
-    parts += [f"\n# ===== rendered with defaults: {f.path} =====\n{f.content}" for f in detail.rendered]
-    return "".join(parts)
 
 
 def _browse_doors(kinds: tuple[str, ...]) -> list[_Door]:
@@ -269,12 +250,8 @@ def _browse_doors(kinds: tuple[str, ...]) -> list[_Door]:
         return catalog, _catalog_text(catalog)
 
     def run_show(args: Any) -> tuple[BaseModel, str]:
-        known = [s.id for s in list_snippets().snippets]
-        if args.id not in known:
-            rule = f"is not a snippet id; known ids: {', '.join(known) or 'none yet'} (see {LIST_TOOL})"
-            raise _bad_input(SHOW_TOOL, [FieldProblem("id", _shown(args.id), rule)])
-        detail = show_snippet(args.id)
-        return detail, _detail_text(detail)
+        detail = show_snippet(args.id)  # an unknown id is a SpecError: reported as the caller's to fix
+        return detail, detail_text(detail)
 
     return [
         _Door(

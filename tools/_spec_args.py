@@ -1,4 +1,8 @@
-"""Command-line options derived from a spec model, so a new spec field is a new flag with no CLI edit."""
+"""Command-line options derived from a spec model, so a new spec field is a new flag with no CLI edit.
+
+Scalars, choices and lists of strings or choices get a flag; anything structured (models, mappings, lists of those)
+comes only through `--spec`. `spec_flags` states that decision for the option tables in `references/`.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,9 @@ from pydantic.fields import FieldInfo
 
 from skill import SpecModel
 
-__all__ = ["add_spec_options", "collect_spec_options"]
+__all__ = ["add_spec_options", "collect_spec_options", "spec_flags"]
+
+_SCALARS = (str, int, float)
 
 
 def _flag(name: str) -> str:
@@ -35,29 +41,45 @@ def _is_list(annotation: Any) -> bool:
     return typing.get_origin(annotation) is list
 
 
-def _help(info: FieldInfo) -> str:
-    text = info.description or ""
-    return text.replace("%", "%%")
+def _is_scalar(annotation: Any) -> bool:
+    """str, int or float, or an optional one."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        arms = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return bool(arms) and all(a in _SCALARS for a in arms)
+    return annotation in _SCALARS
+
+
+def _argparse_keywords(info: FieldInfo) -> dict[str, Any] | None:
+    """How the field's flag is declared, or None when the field only comes through --spec."""
+    annotation = info.annotation
+    help_text = (info.description or "").replace("%", "%%")
+    if _is_list(annotation):
+        (item,) = typing.get_args(annotation)
+        choices = _literal_choices(item)
+        if choices is None and item is not str:
+            return None
+        more = f" One or more of: {', '.join(choices)}." if choices else ""
+        return {"metavar": "A,B", "help": f"{help_text} Comma-separated.{more}"}
+    if annotation is bool:
+        return {"action": argparse.BooleanOptionalAction, "help": help_text}
+    if (choices := _literal_choices(annotation)) is not None:
+        return {"choices": choices, "help": help_text}
+    if _is_scalar(annotation):
+        return {"metavar": "VALUE", "help": help_text}
+    return None
+
+
+def spec_flags(spec: type[SpecModel]) -> dict[str, str]:
+    """The CLI flag of each spec field that has one (the others only come through --spec)."""
+    return {name: _flag(name) for name, info in spec.model_fields.items() if _argparse_keywords(info) is not None}
 
 
 def add_spec_options(parser: argparse.ArgumentParser, spec: type[SpecModel]) -> None:
     group = parser.add_argument_group("spec options (override --spec)")
     for name, info in spec.model_fields.items():
-        annotation = info.annotation
-        dest = f"spec__{name}"
-        if _is_list(annotation):
-            (item,) = typing.get_args(annotation)
-            choices = _literal_choices(item)
-            if choices is None and item is not str:
-                continue  # structured lists (models) only come through --spec
-            more = f" One or more of: {', '.join(choices)}." if choices else ""
-            group.add_argument(_flag(name), dest=dest, metavar="A,B", help=f"{_help(info)} Comma-separated.{more}")
-        elif annotation is bool:
-            group.add_argument(_flag(name), dest=dest, action=argparse.BooleanOptionalAction, help=_help(info))
-        elif (choices := _literal_choices(annotation)) is not None:
-            group.add_argument(_flag(name), dest=dest, choices=choices, help=_help(info))
-        elif annotation in (str, int, float) or _literal_choices(annotation) is None:
-            group.add_argument(_flag(name), dest=dest, metavar="VALUE", help=_help(info))
+        keywords = _argparse_keywords(info)
+        if keywords is not None:
+            group.add_argument(_flag(name), dest=f"spec__{name}", **keywords)
 
 
 def collect_spec_options(args: argparse.Namespace, spec: type[SpecModel]) -> Mapping[str, object]:

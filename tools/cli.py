@@ -12,9 +12,9 @@ import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 
-from skill import REGISTRY, SkillError, SpecError, generate, list_snippets, show_snippet
+from skill import REGISTRY, SkillError, generate, list_snippets, show_snippet
 from tools._files import FilesInTheWay, write_result
-from tools._present import Exit, exit_code, result_text
+from tools._present import Exit, detail_text, exit_code, result_text
 from tools._spec_args import add_spec_options, collect_spec_options
 
 __all__ = ["main"]
@@ -76,15 +76,18 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _generate(args: argparse.Namespace) -> Exit:
+    if args.verify and args.out is None:
+        raise _BadInputError("--verify needs -o DIR")
     g = REGISTRY[args.generator]
     spec = {**_read_spec(args.spec), **collect_spec_options(args, g.spec)}
     result = generate(g.name, spec)
     if args.out is None:
-        if args.verify:
-            raise _BadInputError("--verify needs -o DIR")
         sys.stdout.write(result.model_dump_json(indent=2) + "\n" if args.json else result_text(result))
         return Exit.OK
-    written = write_result(result, args.out, force=args.force)
+    try:
+        written = write_result(result, args.out, force=args.force)
+    except OSError as exc:  # a folder that cannot be made or written: the caller's to fix, before anything is printed
+        raise _BadInputError(f"-o: cannot write {exc.filename or args.out}: {exc.strerror or exc}") from exc
     if args.json:
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
     else:
@@ -124,11 +127,7 @@ def _show(args: argparse.Namespace) -> Exit:
     elif args.rendered:
         sys.stdout.write("".join(f.content for f in detail.rendered))
     else:
-        print(f"# {detail.id}: {detail.title}\n# {detail.summary}\n# template: snippets/{detail.template}\n")
-        sys.stdout.write(detail.source)
-        for f in detail.rendered:
-            print(f"\n# ===== rendered with defaults: {f.path} =====")
-            sys.stdout.write(f.content)
+        sys.stdout.write(detail_text(detail))
     return Exit.OK
 
 
@@ -147,9 +146,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(_COMMANDS[args.command](args))
     except (_BadInputError, FilesInTheWay) as exc:
-        print(f"dapr-coder: {exc}", file=sys.stderr)
-        return int(Exit.BAD_INPUT)
-    except SpecError as exc:
         print(f"dapr-coder: {exc}", file=sys.stderr)
         return int(Exit.BAD_INPUT)
     except SkillError as exc:

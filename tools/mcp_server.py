@@ -23,9 +23,10 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 from mcp.server.mcpserver.resources import FunctionResource
 
-from skill import REGISTRY, SkillError, SnippetDetail, list_snippets, show_snippet
+from skill import REGISTRY, SkillError, SnippetDetail, SpecError, list_snippets, show_snippet
 from tools._mcp_prompts import build_prompts
 from tools._mcp_tools import LIST_TOOL, SHOW_TOOL, build_tools
+from tools._present import internal_failure
 
 __all__ = ["CATALOG_URI", "SERVER_NAME", "build_server", "serve"]
 
@@ -52,20 +53,13 @@ def _instructions() -> str:
     )
 
 
-def _snippet_id(kind: str, name: str) -> str:
-    snippet_id = f"{kind}/{name}"
-    known = [s.id for s in list_snippets().snippets]
-    if snippet_id not in known:
-        raise ResourceNotFoundError(f"unknown snippet {snippet_id!r}; known snippets: {', '.join(known) or 'none'}")
-    return snippet_id
-
-
 def _detail(kind: str, name: str) -> SnippetDetail:
-    snippet_id = _snippet_id(kind, name)
     try:
-        return show_snippet(snippet_id)
+        return show_snippet(f"{kind}/{name}")  # only ids in the catalog are read: nothing else is reachable
+    except SpecError as exc:
+        raise ResourceNotFoundError("; ".join(str(p) for p in exc.problems)) from None
     except SkillError as exc:  # a snippet that fails to render is our defect: say so instead of "internal error"
-        raise ResourceError(f"internal failure (not caused by your request): {exc}") from exc
+        raise ResourceError(internal_failure(exc)) from exc
 
 
 def snippet_source(kind: str, name: str) -> str:
@@ -97,7 +91,7 @@ def _add_resources(server: MCPServer) -> None:
         )
     )
     # Template parameters pass the SDK's default path-safety checks (no '..', absolute paths or NUL), and then
-    # must name a catalogued snippet: nothing outside the catalog is ever read.
+    # must name a catalogued snippet (see `_detail`): nothing outside the catalog is ever read.
     server.resource(
         _SNIPPET_URI,
         name="snippet-source",

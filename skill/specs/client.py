@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from skill.specs.common import ClassName, ModuleName, SpecModel
 
-__all__ = ["BLOCKS", "Block", "ClientSpec", "DaprVersion", "Transport"]
+__all__ = ["BLOCKS", "RESERVED_CLASS_NAMES", "RESERVED_MODULE_NAMES", "Block", "ClientSpec", "DaprVersion", "Transport"]
 
 Block = Literal[
     "state", "pubsub", "invoke", "bindings", "secrets", "configuration", "lock", "jobs", "workflow", "metadata"
@@ -18,6 +19,29 @@ BLOCKS: tuple[Block, ...] = (
 )  # fmt: skip
 DaprVersion = Literal["1.14", "1.15", "1.16", "1.17", "1.18"]
 Transport = Literal["auto", "httpx", "aiohttp"]
+
+# Class-like names the generated module binds at top level (for some choice of blocks and transport) or takes from
+# builtins. A client class of the same name would replace them: ruff reports some (F811), the others would fail only
+# at run time (`except Exception` catching the client class). tests/engine/test_specs.py renders every transport and
+# proves this list complete.
+RESERVED_CLASS_NAMES = frozenset(
+    {
+        "Any", "BaseException", "BaseSettings", "BindingResponse", "BulkPublishFailedEntry", "BulkStateItem",
+        "Concurrency", "ConfigurationItem", "ConnectionError", "Consistency", "ConstantFailurePolicy", "ContextVar",
+        "DaprBulkPublishError", "DaprClientError", "DaprConflictError", "DaprError", "DaprNotFoundError",
+        "DaprSettings", "DaprUnavailableError", "DropFailurePolicy", "Exception", "Field", "ImportError", "IntEnum",
+        "InvokeResponse", "Iterator", "JSONValue", "Job", "JobFailurePolicy", "Literal", "Mapping", "Metadata",
+        "QueryResponse", "RuntimeError", "SecretStr", "Self", "Sequence", "SettingsConfigDict", "StateItem",
+        "TimeoutError", "TracebackType", "TransactionalStateOperation", "TypeAdapter", "TypeError", "URL", "UTC",
+        "UnlockStatus", "ValueError", "WorkflowState",
+    }
+)  # fmt: skip
+# A module file of one of these names would shadow what the generated code (and the app around it) imports. The
+# standard library's list is the running interpreter's; the packages are the generated module's imports (also
+# checked by tests/engine/test_specs.py).
+RESERVED_MODULE_NAMES = sys.stdlib_module_names | {
+    "aiohttp", "httpx", "pydantic", "pydantic_core", "pydantic_settings", "yarl",
+}  # fmt: skip
 
 
 class ClientSpec(SpecModel):
@@ -55,6 +79,23 @@ class ClientSpec(SpecModel):
         default=60.0, gt=0, le=600, description="How long wait_for_sidecar() waits; DAPR_HEALTH_TIMEOUT overrides."
     )
     max_connections: int = Field(default=100, ge=1, le=10_000, description="Connection pool size.")
+
+    @field_validator("class_name")
+    @classmethod
+    def _class_name_is_free(cls, value: str) -> str:
+        if value in RESERVED_CLASS_NAMES:
+            raise ValueError("must not be a name the generated module already defines, imports or uses")
+        return value
+
+    @field_validator("module")
+    @classmethod
+    def _module_shadows_nothing(cls, value: str) -> str:
+        if value in RESERVED_MODULE_NAMES:
+            raise ValueError(
+                "must not be the name of a standard-library module or of a package the generated code imports "
+                "(the file would shadow it)"
+            )
+        return value
 
     @model_validator(mode="after")
     def _coherent(self) -> Self:

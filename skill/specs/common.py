@@ -30,13 +30,17 @@ class SpecModel(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
 
+# Python 3.12's list, fixed here so that a spec is accepted or refused the same way on every interpreter.
+_SOFT_KEYWORDS = frozenset({"_", "case", "match", "type"})
+
+
 def _rule(pattern: str, rule: str, *, max_len: int, identifier: bool = False) -> Callable[[str], str]:
     compiled = re.compile(pattern)
 
     def check(value: str) -> str:
         if len(value) > max_len or not compiled.fullmatch(value):
             raise ValueError(rule)
-        if identifier and (keyword.iskeyword(value) or keyword.issoftkeyword(value)):
+        if identifier and (keyword.iskeyword(value) or value in _SOFT_KEYWORDS):
             raise ValueError(f"{rule}; {value!r} is a Python keyword")
         return value
 
@@ -49,9 +53,9 @@ Identifier = Annotated[
     str,
     AfterValidator(
         _rule(
-            _IDENT,
+            r"(?![lIO]\Z)" + _IDENT,
             "must be a Python identifier (ASCII letters, digits, '_'; not starting with a digit; "
-            "at most 64 characters) and not a keyword",
+            "at most 64 characters; not 'l', 'I' or 'O' alone, which read as 1 and 0) and not a keyword",
             max_len=64,
             identifier=True,
         )
@@ -73,8 +77,9 @@ ClassName = Annotated[
     str,
     AfterValidator(
         _rule(
-            r"[A-Z][A-Za-z0-9]*",
-            "must be a PascalCase class name (an ASCII capital letter, then letters and digits; at most 64 characters)",
+            r"(?![IO]\Z)[A-Z][A-Za-z0-9]*",
+            "must be a PascalCase class name (an ASCII capital letter, then letters and digits; at most 64 "
+            "characters; not 'I' or 'O' alone, which read as 1 and 0)",
             max_len=64,
             identifier=True,
         )

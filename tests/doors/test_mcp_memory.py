@@ -13,12 +13,15 @@ from mcp_types import TextContent, TextResourceContents
 
 import tools._mcp_prompts as prompts_module
 import tools._mcp_tools
+import tools.mcp_server
 from skill import (
     REGISTRY,
     Generator,
+    InvalidOutputError,
     Result,
     SnippetCatalog,
     SnippetDetail,
+    SnippetError,
     generate,
     list_snippets,
     show_snippet,
@@ -143,6 +146,13 @@ async def test_list_arguments_sent_as_json_text_are_accepted() -> None:
 
 
 # --- bad input ----------------------------------------------------------------------------------------------
+
+
+async def test_json_text_too_deep_to_parse_is_the_callers_error_not_a_crash() -> None:
+    deep = "[" * 100_000 + "]" * 100_000  # json.loads raises RecursionError, not ValueError
+    async with connected() as client:
+        message = _error(await client.call_tool("dapr_generate_client", {"blocks": deep}))
+    assert "blocks: Input should be a valid list" in message
 
 
 def _error(result: Any) -> str:
@@ -317,7 +327,8 @@ async def test_unknown_or_unsafe_resources_are_errors(uri: str) -> None:
         with pytest.raises(MCPError) as caught:
             await client.read_resource(uri)
         assert not (await client.call_tool("dapr_list_snippets", {})).is_error
-    assert "nknown" in str(caught.value)  # "Unknown resource" or "unknown snippet ...; known snippets: ..."
+    message = str(caught.value)
+    assert "Unknown resource" in message or "is not a snippet id; known ids: client/dapr_client" in message
 
 
 # --- prompts ------------------------------------------------------------------------------------------------
@@ -428,3 +439,22 @@ async def test_a_repeated_spec_is_answered_without_rendering_again(monkeypatch: 
     assert structured(first) == structured(again)
     assert structured(other) != structured(first)
     assert calls == ["client", "client"]  # the first call and the different spec; the repeat came from the cache
+
+
+async def test_an_engine_defect_is_reported_as_ours_not_the_callers(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(name: str, spec: Any = None) -> Result:
+        raise InvalidOutputError("dapr_client.py", ["dapr_client.py:1:1 F401 unused import"])
+
+    def broken_show(snippet_id: str) -> SnippetDetail:
+        raise SnippetError("rendering client/dapr_client.py.jinja failed")
+
+    monkeypatch.setattr(tools._mcp_tools, "generate", broken)
+    monkeypatch.setattr(tools.mcp_server, "show_snippet", broken_show)
+    async with Client(build_server()) as client:
+        message = _error(await client.call_tool("dapr_generate_client", {}))
+        with pytest.raises(MCPError) as caught:
+            await client.read_resource("dapr-snippets://client/dapr_client")
+    assert message.startswith("Error executing tool dapr_generate_client: internal failure (not caused by your")
+    assert "invalid arguments" not in message
+    assert "F401" in message
+    assert "internal failure (not caused by your request): rendering client/dapr_client.py.jinja" in str(caught.value)

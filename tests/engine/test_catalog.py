@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from skill import SnippetError, list_snippets, show_snippet
-from skill.catalog import SNIPPETS_ROOT, index
+from skill import SnippetError, SpecError, list_snippets, show_snippet
+from skill.catalog import SNIPPETS_ROOT, get_snippet, index
 
 HEADER = "{{#- snippet\nid: {id}\ntitle: T\nkind: {kind}\nsummary: S\nrequires: httpx>=0.28, pydantic>=2\n-#}}\nbody\n"
 
@@ -71,9 +72,28 @@ def test_real_catalog_ids_match_their_paths() -> None:
         assert s.template.removesuffix(".jinja").rsplit(".", 1)[0].endswith(s.id.split("/", 1)[1])
 
 
-def test_unknown_snippet_lists_known_ids() -> None:
-    with pytest.raises(SnippetError, match=r"unknown snippet 'client/nope'; known snippets: .*client/dapr_client"):
+def test_an_unknown_id_from_a_caller_is_bad_input_listing_known_ids() -> None:
+    with pytest.raises(SpecError) as caught:
         show_snippet("client/nope")
+    (problem,) = caught.value.problems
+    assert (problem.field, problem.value) == ("id", "'client/nope'")
+    assert re.fullmatch(r"is not a snippet id; known ids: .*client/dapr_client.*", problem.rule)
+
+
+def test_an_unknown_id_in_a_plan_is_our_snippet_error() -> None:
+    with pytest.raises(SnippetError, match=r"unknown snippet 'client/nope'; known snippets: .*client/dapr_client"):
+        get_snippet("client/nope")
+
+
+def test_the_catalog_is_sorted_by_id_whatever_the_file_names(tmp_path: Path) -> None:
+    root = _tree(
+        tmp_path,
+        {
+            "client/a.py.jinja": HEADER.format(id="client/z", kind="client"),
+            "client/b.py.jinja": HEADER.format(id="client/m", kind="client"),
+        },
+    )
+    assert list(index(root)) == ["client/m", "client/z"]
 
 
 def test_show_renders_the_default() -> None:

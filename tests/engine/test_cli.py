@@ -6,7 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+from pydantic import Field
 
+from skill import SnippetError, SpecModel
+from tools._spec_args import spec_flags
 from tools.cli import main
 
 
@@ -117,7 +120,7 @@ def test_list_and_show(capsys: pytest.CaptureFixture[str]) -> None:
     assert "class DaprClient" in out
     code, _, err = _run(capsys, "show", "client/nope")
     assert code == 2
-    assert "unknown snippet" in err
+    assert "id: is not a snippet id; known ids: client/dapr_client (got 'client/nope')" in err
 
 
 def test_verify_runs_mypy_and_imports_on_a_relative_folder(
@@ -137,3 +140,55 @@ def test_verify_reports_a_broken_folder(tmp_path: Path, capsys: pytest.CaptureFi
     assert code == 1
     assert "mypy --strict" in err
     assert "extra.py" in err
+
+
+def test_an_out_folder_that_cannot_be_made_is_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("", encoding="utf-8")
+    code, out, err = _run(capsys, "generate", "client", "-o", str(blocker / "out"))
+    assert (code, out) == (2, "")
+    assert err.startswith(f"dapr-coder: -o: cannot write {blocker / 'out'}")
+
+
+@pytest.mark.parametrize("existing", [b"caf\xe9\n", None])
+def test_a_file_that_differs_only_in_bytes_is_in_the_way(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], existing: bytes | None
+) -> None:
+    # Compared as bytes: a latin-1 file does not crash the comparison, a CRLF copy is not "unchanged".
+    code, out, _ = _run(capsys, "generate", "client", "--json")
+    content = json.loads(out)["files"][0]["content"]
+    target = tmp_path / "dapr_client.py"
+    target.write_bytes(existing if existing is not None else content.replace("\n", "\r\n").encode("utf-8"))
+    code, _, err = _run(capsys, "generate", "client", "-o", str(tmp_path))
+    assert code == 2
+    assert "would overwrite" in err
+
+
+def test_an_engine_defect_is_not_reported_as_bad_input(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: object) -> None:
+        raise SnippetError("rendering client/dapr_client.py.jinja failed")
+
+    monkeypatch.setattr("tools.cli.generate", broken)
+    code, out, err = _run(capsys, "generate", "client")
+    assert (code, out) == (1, "")
+    assert "rendering client/dapr_client.py.jinja failed" in err
+
+
+class _Inner(SpecModel):
+    depth: int = 1
+
+
+class _Mixed(SpecModel):
+    name: str = "a"
+    count: int | None = None
+    tags: list[str] = Field(default_factory=list)
+    inner: _Inner = Field(default_factory=_Inner)
+    rows: list[_Inner] = Field(default_factory=list)
+    labels: dict[str, str] = Field(default_factory=dict)
+
+
+def test_only_scalars_choices_and_plain_lists_become_flags() -> None:
+    # The one decision that both the CLI parser and the option tables in references/ read.
+    assert spec_flags(_Mixed) == {"name": "--name", "count": "--count", "tags": "--tags"}

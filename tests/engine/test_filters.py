@@ -54,7 +54,12 @@ def test_py_literal_scalars_and_sequences() -> None:
     assert ast.literal_eval(py_literal(["x", None])) == ["x", None]
 
 
-@pytest.mark.parametrize("bad", [{"a": 1}, object(), [object()], math.nan])
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_py_literal_floats_round_trip(value: float) -> None:
+    assert ast.literal_eval(py_literal(value)) == value
+
+
+@pytest.mark.parametrize("bad", [{"a": 1}, object(), [object()], math.nan, math.inf, -math.inf, (1.0, math.inf)])
 def test_py_literal_refuses_what_it_cannot_emit(bad: object) -> None:
     with pytest.raises((TypeError, ValueError)):
         py_literal(bad)

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from skill import SpecError, generate
-from skill.specs.client import BLOCKS
+from skill.specs.client import BLOCKS, RESERVED_CLASS_NAMES, RESERVED_MODULE_NAMES
 
 _CLASS = re.compile(r"[A-Z][A-Za-z0-9]{0,20}")
 
@@ -20,9 +20,11 @@ client_specs = st.fixed_dictionaries(
         "blocks": st.lists(st.sampled_from(BLOCKS), min_size=1, unique=True),
         "transport": st.sampled_from(["auto", "httpx", "aiohttp"]),
         "dapr_version": st.sampled_from([None, "1.14", "1.15", "1.16", "1.17", "1.18"]),
-        "class_name": st.from_regex(_CLASS, fullmatch=True).filter(lambda s: not keyword.iskeyword(s)),
+        "class_name": st.from_regex(_CLASS, fullmatch=True).filter(
+            lambda s: not keyword.iskeyword(s) and s not in RESERVED_CLASS_NAMES and s not in {"I", "O"}
+        ),
         "module": st.from_regex(r"[a-z][a-z0-9_]{0,20}", fullmatch=True).filter(
-            lambda s: not keyword.iskeyword(s) and not keyword.issoftkeyword(s)
+            lambda s: not keyword.iskeyword(s) and s not in {"case", "match", "type"} and s not in RESERVED_MODULE_NAMES
         ),
         "timeout_seconds": st.floats(min_value=0.001, max_value=600),
         "max_retries": st.integers(min_value=0, max_value=10),
@@ -34,7 +36,7 @@ client_specs = st.fixed_dictionaries(
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(client_specs)
 def test_valid_client_specs_render_clean(spec: dict[str, object]) -> None:
-    # generate() raises unless ast.parse, ruff format and the strict ruff check all pass.
+    # generate() raises unless ruff format and the strict ruff check (syntax included) both pass.
     result = generate("client", spec)
     (only,) = result.files
     assert only.path == f"{spec.get('module', 'dapr_client')}.py"

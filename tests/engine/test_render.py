@@ -64,3 +64,16 @@ def test_syntax_error_names_template_and_line(tmp_path: Path) -> None:
     root = _root(tmp_path, {"k/a.py.jinja": "ok\n{% if %}\n"})
     with pytest.raises(SnippetError, match=r"k/a\.py\.jinja line 2"):
         render_template("k/a.py.jinja", {}, root)
+
+
+def test_a_filter_refusing_a_value_is_a_snippet_error_with_the_line(tmp_path: Path) -> None:
+    # Not only Jinja's own errors: anything a render raises is a snippet defect, reported with where it happened.
+    root = _root(tmp_path, {"k/a.py.jinja": "ok\n{{ 1|py_str }}\n"})
+    with pytest.raises(SnippetError, match=r"k/a\.py\.jinja line 2\): TypeError: py_str expects a str"):
+        render_template("k/a.py.jinja", {}, root)
+
+
+def test_syntax_error_in_an_included_template_names_that_template(tmp_path: Path) -> None:
+    root = _root(tmp_path, {"k/a.py.jinja": '{% include "k/_b.jinja" %}\n', "k/_b.jinja": "x\n{% if %}\n"})
+    with pytest.raises(SnippetError, match=r"k/_b\.jinja line 2"):
+        render_template("k/a.py.jinja", {}, root)

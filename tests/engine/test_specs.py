@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import ast
+import builtins
+import re
+from collections.abc import Iterator
+
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from skill import SpecError, parse_spec
-from skill.specs.client import BLOCKS, ClientSpec
+from skill import SpecError, generate, parse_spec
+from skill.specs.client import BLOCKS, RESERVED_CLASS_NAMES, RESERVED_MODULE_NAMES, ClientSpec
 from skill.specs.common import AppId, ClassName, ComponentName, Identifier, JobName, ModuleName, TopicName
 
 
@@ -32,6 +37,11 @@ def test_client_defaults_include_every_block() -> None:
         ({"class_name": "None"}, "class_name", "keyword"),
         ({"module": "../evil"}, "module", "lowercase Python module name"),
         ({"module": "import"}, "module", "keyword"),
+        ({"module": "type"}, "module", "keyword"),  # a soft keyword from 3.12 on: refused on every interpreter
+        ({"module": "httpx"}, "module", "shadow"),
+        ({"module": "logging"}, "module", "shadow"),
+        ({"class_name": "DaprSettings"}, "class_name", "already defines"),
+        ({"class_name": "Exception"}, "class_name", "already defines"),
         ({"backoff_initial_seconds": 2, "backoff_max_seconds": 1}, "backoff_max_seconds", "at least"),
         ({"colour": "blue"}, "colour", "not an option"),
     ],
@@ -43,6 +53,36 @@ def test_client_rejections_name_field_and_rule(given: dict[str, object], field: 
     assert field in fields, caught.value
     assert rule_part in fields[field].rule
     assert field in str(caught.value)
+
+
+def _top_level_names(body: list[ast.stmt]) -> Iterator[str]:
+    """Names a module binds outside its functions and classes (including under `try`/`if`)."""
+    for node in body:
+        if isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            yield node.name
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            yield from ((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            yield from (n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
+        elif isinstance(node, ast.Try | ast.If):
+            yield from _top_level_names([*node.body, *node.orelse, *getattr(node, "finalbody", [])])
+            for handler in getattr(node, "handlers", []):
+                yield from _top_level_names(handler.body)
+
+
+@pytest.mark.parametrize("transport", ["auto", "httpx", "aiohttp"])
+def test_reserved_names_cover_what_the_client_module_binds_and_uses(transport: str) -> None:
+    spec = {"transport": transport, "class_name": "Zz", "module": "zz"}  # every block, by default
+    tree = ast.parse(generate("client", spec).files[0].content)
+    class_like = re.compile(r"[A-Z][A-Za-z0-9]*")
+    bound = {name for name in _top_level_names(tree.body) if class_like.fullmatch(name)} - {"Zz"}
+    used_builtins = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and class_like.fullmatch(n.id)}
+    used_builtins &= set(dir(builtins))
+    assert bound | used_builtins <= RESERVED_CLASS_NAMES, sorted((bound | used_builtins) - RESERVED_CLASS_NAMES)
+    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    assert {name.split(".")[0] for name in imported} - {"__future__"} <= RESERVED_MODULE_NAMES
 
 
 def test_rejected_value_is_shown_quoted_and_truncated() -> None:
@@ -68,9 +108,9 @@ class _Names(BaseModel):
 @pytest.mark.parametrize(
     ("field", "good", "bad"),
     [
-        ("identifier", ["task_id", "_x", "X1"], ["1x", "a-b", "class", "match", "ä", "a b", "", "x" * 65]),
+        ("identifier", ["task_id", "_x", "X1", "Il"], ["1x", "a-b", "class", "match", "ä", "a b", "", "x" * 65, "l"]),
         ("module", ["events", "dapr_client"], ["Events", "a.b", "../x", "def"]),
-        ("class_name", ["TaskEvent", "A1"], ["taskEvent", "Task_Event", "None", "A\n"]),
+        ("class_name", ["TaskEvent", "A1", "IO"], ["taskEvent", "Task_Event", "None", "A\n", "I", "O"]),
         ("app_id", ["order-processor", "a1"], ["Order", "-a", "a-", "a_b", "a.b", "a" * 64]),
         ("component", ["pubsub", "state.postgresql", "pubsub-kafka"], ["PubSub", "a/b", ".a", "a b"]),
         ("topic", ["orders", "task-events", "a.b_c"], ["a/b", "a b", "a#b", "", "t" * 250]),
@@ -83,3 +123,18 @@ def test_name_types(field: str, good: list[str], bad: list[str]) -> None:
     for value in bad:
         with pytest.raises(ValidationError):
             _Names.model_validate({field: value})
+
+
+def test_a_cross_field_rule_shows_the_value_of_the_field_it_names() -> None:
+    with pytest.raises(SpecError) as caught:
+        parse_spec("client", {"backoff_initial_seconds": 2, "backoff_max_seconds": 1})
+    (problem,) = caught.value.problems
+    assert (problem.field, problem.value) == ("backoff_max_seconds", "1")
+
+
+def test_an_unknown_key_cannot_forge_lines_of_the_report() -> None:
+    with pytest.raises(SpecError) as caught:
+        parse_spec("client", {"x\n  - class_name: fine": 1})
+    (problem,) = caught.value.problems
+    assert problem.field == repr("x\n  - class_name: fine")
+    assert len(str(caught.value).splitlines()) == 2  # the header and this one problem

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from skill import InvalidOutputError, ToolchainError, _ruff
@@ -18,8 +20,15 @@ def test_formats_clean_code() -> None:
 
 
 def test_syntax_error_is_invalid_output() -> None:
+    # ast.parse rejects it: reported as our output's fault, not as a broken ruff.
     with pytest.raises(InvalidOutputError, match="line 1"):
         validate([_py("def f(:\n")])
+
+
+def test_syntax_newer_than_the_target_is_invalid_output() -> None:
+    # ruff parses against target-version py311, whatever interpreter runs the engine.
+    with pytest.raises(InvalidOutputError, match=r"invalid.syntax"):
+        validate([_py("type Alias = int\n")])
 
 
 @pytest.mark.parametrize(
@@ -65,4 +74,14 @@ def test_missing_ruff_is_a_toolchain_error(monkeypatch: pytest.MonkeyPatch) -> N
 def test_ruff_crash_is_a_toolchain_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_ruff, "find_ruff", lambda: "false")
     with pytest.raises(ToolchainError, match="ruff format failed"):
+        validate([_py("x = 1\n")])
+
+
+def test_a_hung_ruff_is_a_toolchain_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    hung = tmp_path / "ruff"
+    hung.write_text("#!/bin/sh\nexec sleep 30\n", encoding="utf-8")
+    hung.chmod(0o755)
+    monkeypatch.setattr(_ruff, "find_ruff", lambda: str(hung))
+    monkeypatch.setattr(_ruff, "_TIMEOUT_SECONDS", 0.2)
+    with pytest.raises(ToolchainError, match="did not finish"):
         validate([_py("x = 1\n")])
