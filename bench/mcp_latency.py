@@ -1,6 +1,8 @@
 """Warm MCP tool-call latency, measured from outside: `dapr-coder mcp` is started as a subprocess and driven over
-stdio by the official Python SDK's client, so each timing includes JSON-RPC framing, the pipe round trip, argument
-checking, the engine (render, ruff format, ruff check) and the structured-result validation on both ends.
+stdio by the official Python SDK's client, then by the official TypeScript SDK's client (`bench/mcp_latency.mjs`,
+the external client of the test suite; skipped with a note when `npm ci` has not been run), so each timing includes
+JSON-RPC framing, the pipe round trip, argument checking, the engine (render, ast.parse, ruff format, ruff check)
+and the structured-result validation on both ends.
 
     uv run python -m bench.mcp_latency [--calls 50] [--warmup 5] [--json]
 
@@ -14,7 +16,9 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import shutil
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -88,6 +92,31 @@ async def measure(calls: int = 50, warmup: int = 5) -> list[Timing]:
     return timings
 
 
+_ROOT = Path(__file__).resolve().parents[1]
+
+
+def measure_typescript(calls: int = 50, warmup: int = 5) -> list[Timing] | str:
+    """The same cases from the TypeScript SDK client; a reason string when it cannot run here."""
+    node = shutil.which("node")
+    if node is None or not (_ROOT / "node_modules" / "@modelcontextprotocol" / "sdk").is_dir():
+        return "TypeScript SDK client not run: needs node and `npm ci` in the repository root"
+    server = _server()
+    argv = [node, str(_ROOT / "bench" / "mcp_latency.mjs"), str(calls), str(warmup), server.command, *server.args]
+    run = subprocess.run(argv, capture_output=True, text=True, check=False, cwd=_ROOT, timeout=600)
+    if run.returncode != 0:
+        return f"TypeScript SDK client failed: {run.stderr.strip()[-500:]}"
+    samples: dict[str, list[float]] = json.loads(run.stdout)
+    return [_summary(label, values) for label, values in samples.items()]
+
+
+def _print(title: str, timings: list[Timing]) -> None:
+    print(title)
+    for t in timings:
+        print(f"  {t.label:56} median {t.median_ms:6.1f} ms   p90 {t.p90_ms:6.1f} ms   (min {t.min_ms:.1f})")
+    fresh, trivial = timings[1], timings[-1]
+    print(f"  engine share of an uncached generator call (median): {fresh.median_ms - trivial.median_ms:.1f} ms")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench.mcp_latency", description="Warm MCP tool-call latency over stdio."
@@ -97,14 +126,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the timings as JSON")
     args = parser.parse_args(argv)
     timings = anyio.run(measure, args.calls, args.warmup)
+    typescript = measure_typescript(args.calls, args.warmup)
     if args.json:
-        print(json.dumps([asdict(t) for t in timings], indent=2))
+        ts = typescript if isinstance(typescript, str) else [asdict(t) for t in typescript]
+        print(json.dumps({"python_sdk": [asdict(t) for t in timings], "typescript_sdk": ts}, indent=2))
         return 0
-    print(f"warm MCP tool calls over stdio (Python SDK client), {args.calls} calls each after {args.warmup} warm-up")
-    for t in timings:
-        print(f"  {t.label:56} median {t.median_ms:6.1f} ms   p90 {t.p90_ms:6.1f} ms   (min {t.min_ms:.1f})")
-    fresh, trivial = timings[1], timings[-1]
-    print(f"  engine share of an uncached generator call (median): {fresh.median_ms - trivial.median_ms:.1f} ms")
+    each = f"{args.calls} calls each after {args.warmup} warm-up"
+    _print(f"warm MCP tool calls over stdio (Python SDK client), {each}", timings)
+    if isinstance(typescript, str):
+        print(typescript)
+    else:
+        _print(f"warm MCP tool calls over stdio (TypeScript SDK client), {each}", typescript)
     return 0
 
 
