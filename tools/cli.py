@@ -47,7 +47,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     ls = sub.add_parser("list", help="list the snippet catalog")
-    ls.add_argument("--kind", help="only snippets of this kind (a generator name)")
+    kinds = sorted({s.kind for s in list_snippets().snippets})
+    ls.add_argument("--kind", choices=kinds, help="only snippets of this kind (a generator name)")
     ls.add_argument("--json", action="store_true", help="machine-readable output")
 
     show = sub.add_parser("show", help="show one snippet: its template and its default rendering")

@@ -192,3 +192,13 @@ class _Mixed(SpecModel):
 def test_only_scalars_choices_and_plain_lists_become_flags() -> None:
     # The one decision that both the CLI parser and the option tables in references/ read.
     assert spec_flags(_Mixed) == {"name": "--name", "count": "--count", "tags": "--tags"}
+
+
+def test_list_rejects_an_unknown_kind(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["list", "--kind", "nope"])
+    assert caught.value.code == 2
+    assert "invalid choice: 'nope'" in capsys.readouterr().err
+    code, out, _ = _run(capsys, "list", "--kind", "client")
+    assert code == 0
+    assert "client/dapr_client" in out
