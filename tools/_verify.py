@@ -25,6 +25,9 @@ for path in sorted(root.rglob("*.py")):
 """
 
 
+_LIMIT = 600  # seconds per step: a generated module that hangs on import must not hang the CLI
+
+
 def verify_folder(folder: Path) -> list[str]:
     """Problems found (empty when the folder passes mypy --strict and every module imports)."""
     problems: list[str] = []
@@ -33,21 +36,24 @@ def verify_folder(folder: Path) -> list[str]:
     if not files:
         return []
     env = {**os.environ, "MYPYPATH": str(folder)}
-    mypy = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", os.devnull, *files],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-        cwd=folder,
-    )
+    mypy_argv = [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", os.devnull, *files]
+    try:
+        mypy = subprocess.run(
+            mypy_argv, capture_output=True, text=True, check=False, env=env, cwd=folder, timeout=_LIMIT
+        )
+        imported = subprocess.run(
+            [sys.executable, "-c", _IMPORT_ALL, str(folder)],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=_LIMIT,
+        )
+    except subprocess.TimeoutExpired as exc:  # run() kills the child before raising
+        return [f"gave up after {_LIMIT} s: {' '.join(str(a) for a in exc.cmd[:4])} ..."]
     if mypy.returncode != 0:
         if "No module named mypy" in mypy.stderr:
             return ["mypy is not installed in this environment: `uv sync` (dev group) or `pip install mypy`"]
         problems.append("mypy --strict:\n" + (mypy.stdout + mypy.stderr).strip())
-    imported = subprocess.run(
-        [sys.executable, "-c", _IMPORT_ALL, str(folder)], capture_output=True, text=True, check=False
-    )
     if imported.returncode != 0:
         problems.append("import failed:\n" + imported.stderr.strip())
     return problems

@@ -202,3 +202,17 @@ def test_list_rejects_an_unknown_kind(capsys: pytest.CaptureFixture[str]) -> Non
     code, out, _ = _run(capsys, "list", "--kind", "client")
     assert code == 0
     assert "client/dapr_client" in out
+
+
+def test_verify_gives_up_on_a_module_that_hangs_on_import(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tools._verify
+
+    monkeypatch.setattr(tools._verify, "_LIMIT", 5)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    (out_dir / "slow.py").write_text("import time\n\ntime.sleep(60)\n", encoding="utf-8")
+    code, _, err = _run(capsys, "generate", "client", "--blocks", "state", "-o", str(out_dir), "--verify")
+    assert code == 1
+    assert "gave up after 5 s" in err
