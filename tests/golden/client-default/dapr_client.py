@@ -995,6 +995,24 @@ class DaprClient:
             )
             await asyncio.sleep(delay)
 
+    async def _post_json(
+        self,
+        path: str,
+        body: object,
+        *,
+        params: _Params = None,
+        idempotent: bool = False,
+    ) -> _Response:
+        """POST `body` as JSON: the shape of most Dapr write APIs."""
+        return await self._request(
+            "POST",
+            path,
+            params=params,
+            headers=_JSON_HEADERS,
+            content=_json_bytes(body),
+            idempotent=idempotent,
+        )
+
     def _backoff(self, attempt: int) -> float:
         """Exponential backoff with full jitter, capped at `backoff_max_seconds`."""
         ceiling = min(self._backoff_max, self._backoff_initial * 2**attempt)
@@ -1081,12 +1099,7 @@ class DaprClient:
         if ttl_in_seconds is not None:
             metadata = {**(metadata or {}), "ttlInSeconds": ttl_in_seconds}
         request = _save_request(key, value, etag, metadata, concurrency, consistency)
-        await self._request(
-            "POST",
-            f"/v1.0/state/{_seg(store_name)}",
-            headers=_JSON_HEADERS,
-            content=_json_bytes([request]),
-        )
+        await self._post_json(f"/v1.0/state/{_seg(store_name)}", [request])
 
     async def save_bulk_state(
         self,
@@ -1102,12 +1115,7 @@ class DaprClient:
             _save_request(item.key, item.value, item.etag, metadata, concurrency, consistency)
             for item in items
         ]
-        await self._request(
-            "POST",
-            f"/v1.0/state/{_seg(store_name)}",
-            headers=_JSON_HEADERS,
-            content=_json_bytes(requests),
-        )
+        await self._post_json(f"/v1.0/state/{_seg(store_name)}", requests)
 
     async def get_state(
         self,
@@ -1182,12 +1190,8 @@ class DaprClient:
             body["parallelism"] = parallelism
         if metadata:
             body["metadata"] = _string_map(metadata)
-        response = await self._request(
-            "POST",
-            f"/v1.0/state/{_seg(store_name)}/bulk",
-            headers=_JSON_HEADERS,
-            content=_json_bytes(body),
-            idempotent=True,
+        response = await self._post_json(
+            f"/v1.0/state/{_seg(store_name)}/bulk", body, idempotent=True
         )
         return [_bulk_item(item) for item in response.json() or []]
 
@@ -1218,12 +1222,7 @@ class DaprClient:
         body: dict[str, object] = {"operations": entries}
         if metadata:
             body["metadata"] = _string_map(metadata)
-        await self._request(
-            "POST",
-            f"/v1.0/state/{_seg(store_name)}/transaction",
-            headers=_JSON_HEADERS,
-            content=_json_bytes(body),
-        )
+        await self._post_json(f"/v1.0/state/{_seg(store_name)}/transaction", body)
 
     async def query_state(
         self,
@@ -1302,12 +1301,10 @@ class DaprClient:
             _bulk_entry(str(index), event, data_content_type) for index, event in enumerate(data)
         ]
         try:
-            await self._request(
-                "POST",
+            await self._post_json(
                 f"/v1.0-alpha1/publish/bulk/{_seg(pubsub_name)}/{_seg(topic_name)}",
+                entries,
                 params=_metadata_params(metadata),
-                headers=_JSON_HEADERS,
-                content=_json_bytes(entries),
             )
         except DaprError as exc:
             failed = _failed_entries(exc.body)
@@ -1397,12 +1394,7 @@ class DaprClient:
             body["data"] = data
         if metadata:
             body["metadata"] = _string_map(metadata)
-        response = await self._request(
-            "POST",
-            f"/v1.0/bindings/{_seg(binding_name)}",
-            headers=_JSON_HEADERS,
-            content=_json_bytes(body),
-        )
+        response = await self._post_json(f"/v1.0/bindings/{_seg(binding_name)}", body)
         # Component response metadata comes back as `metadata.<key>` headers.
         returned = {
             name[len("metadata.") :]: value
@@ -1513,23 +1505,13 @@ class DaprClient:
             "lockOwner": lock_owner,
             "expiryInSeconds": expiry_in_seconds,
         }
-        response = await self._request(
-            "POST",
-            f"/v1.0-alpha1/lock/{_seg(store_name)}",
-            headers=_JSON_HEADERS,
-            content=_json_bytes(body),
-        )
+        response = await self._post_json(f"/v1.0-alpha1/lock/{_seg(store_name)}", body)
         return bool((response.json() or {}).get("success", False))
 
     async def unlock(self, store_name: str, resource_id: str, lock_owner: str) -> UnlockStatus:
         """Release the lock; the status says whether it existed and whose it was."""
         body = {"resourceId": resource_id, "lockOwner": lock_owner}
-        response = await self._request(
-            "POST",
-            f"/v1.0-alpha1/unlock/{_seg(store_name)}",
-            headers=_JSON_HEADERS,
-            content=_json_bytes(body),
-        )
+        response = await self._post_json(f"/v1.0-alpha1/unlock/{_seg(store_name)}", body)
         return UnlockStatus(int((response.json() or {}).get("status", 0)))
 
     # -- Jobs --------------------------------------------------------------------------------------
@@ -1572,12 +1554,7 @@ class DaprClient:
             body["overwrite"] = True
         if failure_policy is not None:
             body["failurePolicy"] = _failure_policy_json(failure_policy)
-        await self._request(
-            "POST",
-            f"/v1.0-alpha1/jobs/{_seg(job_name)}",
-            headers=_JSON_HEADERS,
-            content=_json_bytes(body),
-        )
+        await self._post_json(f"/v1.0-alpha1/jobs/{_seg(job_name)}", body)
 
     async def get_job(self, job_name: str) -> Job:
         """The job as scheduled, its `data` unwrapped from Dapr's protobuf Any wrapper.

@@ -634,6 +634,24 @@ class DaprClient:
             )
             await asyncio.sleep(delay)
 
+    async def _post_json(
+        self,
+        path: str,
+        body: object,
+        *,
+        params: _Params = None,
+        idempotent: bool = False,
+    ) -> _Response:
+        """POST `body` as JSON: the shape of most Dapr write APIs."""
+        return await self._request(
+            "POST",
+            path,
+            params=params,
+            headers=_JSON_HEADERS,
+            content=_json_bytes(body),
+            idempotent=idempotent,
+        )
+
     def _backoff(self, attempt: int) -> float:
         """Exponential backoff with full jitter, capped at `backoff_max_seconds`."""
         ceiling = min(self._backoff_max, self._backoff_initial * 2**attempt)
@@ -720,12 +738,7 @@ class DaprClient:
         if ttl_in_seconds is not None:
             metadata = {**(metadata or {}), "ttlInSeconds": ttl_in_seconds}
         request = _save_request(key, value, etag, metadata, concurrency, consistency)
-        await self._request(
-            "POST",
-            f"/v1.0/state/{_seg(store_name)}",
-            headers=_JSON_HEADERS,
-            content=_json_bytes([request]),
-        )
+        await self._post_json(f"/v1.0/state/{_seg(store_name)}", [request])
 
     async def save_bulk_state(
         self,
@@ -741,12 +754,7 @@ class DaprClient:
             _save_request(item.key, item.value, item.etag, metadata, concurrency, consistency)
             for item in items
         ]
-        await self._request(
-            "POST",
-            f"/v1.0/state/{_seg(store_name)}",
-            headers=_JSON_HEADERS,
-            content=_json_bytes(requests),
-        )
+        await self._post_json(f"/v1.0/state/{_seg(store_name)}", requests)
 
     async def get_state(
         self,
@@ -821,12 +829,8 @@ class DaprClient:
             body["parallelism"] = parallelism
         if metadata:
             body["metadata"] = _string_map(metadata)
-        response = await self._request(
-            "POST",
-            f"/v1.0/state/{_seg(store_name)}/bulk",
-            headers=_JSON_HEADERS,
-            content=_json_bytes(body),
-            idempotent=True,
+        response = await self._post_json(
+            f"/v1.0/state/{_seg(store_name)}/bulk", body, idempotent=True
         )
         return [_bulk_item(item) for item in response.json() or []]
 
@@ -857,12 +861,7 @@ class DaprClient:
         body: dict[str, object] = {"operations": entries}
         if metadata:
             body["metadata"] = _string_map(metadata)
-        await self._request(
-            "POST",
-            f"/v1.0/state/{_seg(store_name)}/transaction",
-            headers=_JSON_HEADERS,
-            content=_json_bytes(body),
-        )
+        await self._post_json(f"/v1.0/state/{_seg(store_name)}/transaction", body)
 
     async def query_state(
         self,
