@@ -220,15 +220,24 @@ class PubSubBlock:
             reason="DAPR_PUBSUB_PUBLISH_MESSAGE",
         )  # fmt: skip
 
-    async def publish(self, req: Request, params: dict[str, str]) -> Response:
+    def _checked_request(
+        self, req: Request, params: dict[str, str]
+    ) -> tuple[str, str, dict[str, str], bool] | Response:
+        """What publish and bulk publish check first (§3.1, §3.2): names, then `metadata.rawPayload`."""
         valid = self._validate(params)
         if isinstance(valid, Response):
             return valid
-        pubsub, topic = valid
         metadata = req.metadata()
         raw = self._raw_payload(metadata)
         if isinstance(raw, Response):
             return raw
+        return (*valid, metadata, raw)
+
+    async def publish(self, req: Request, params: dict[str, str]) -> Response:
+        checked = self._checked_request(req, params)
+        if isinstance(checked, Response):
+            return checked
+        pubsub, topic, metadata, raw = checked
         envelope: dict[str, Any] | None = None
         data = req.body
         if not raw:
@@ -250,14 +259,10 @@ class PubSubBlock:
         return wire.empty()
 
     async def bulk_publish(self, req: Request, params: dict[str, str]) -> Response:
-        valid = self._validate(params)
-        if isinstance(valid, Response):
-            return valid
-        pubsub, topic = valid
-        metadata = req.metadata()
-        raw = self._raw_payload(metadata)
-        if isinstance(raw, Response):
-            return raw
+        checked = self._checked_request(req, params)
+        if isinstance(checked, Response):
+            return checked
+        pubsub, topic, metadata, raw = checked
 
         def fail(reason: str, message: str) -> Response:
             return wire.error(
