@@ -6,11 +6,14 @@ Front doors (the MCP server, the CLI) use only what this module exports.
 from skill.browse import SnippetCatalog, SnippetDetail, SnippetInfo, list_snippets, show_snippet
 from skill.errors import FieldProblem, InvalidOutputError, SkillError, SnippetError, SpecError, ToolchainError
 from skill.pipeline import generate, parse_spec
-from skill.registry import REGISTRY, Generator, get_generator
+from skill.generator import Generator
+from skill.registry import REGISTRY, get_generator, registry_of
 from skill.result import GeneratedFile, LintStatus, Result
 from skill.specs.common import SpecModel
+from skill.style import DEFAULT_STYLE, Style, find_style
 
 __all__ = [
+    "DEFAULT_STYLE",
     "REGISTRY",
     "FieldProblem",
     "GeneratedFile",
@@ -25,10 +28,13 @@ __all__ = [
     "SnippetInfo",
     "SpecError",
     "SpecModel",
+    "Style",
     "ToolchainError",
+    "find_style",
     "generate",
     "get_generator",
     "list_snippets",
     "parse_spec",
+    "registry_of",
     "show_snippet",
 ]

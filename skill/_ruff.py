@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Literal
 
 from skill.errors import ToolchainError
-from skill.quality import LINE_LENGTH, RUFF_RULES, RUFF_TEST_IGNORES, TARGET_VERSION
+from skill.quality import LAYOUT_IGNORES, RUFF_RULES, RUFF_TEST_IGNORES
+from skill.style import DEFAULT_STYLE, Style
 
 __all__ = ["RuffJob", "Running", "find_ruff", "ruff_argv", "ruff_version", "run_parallel", "settings_args"]
 
@@ -52,13 +53,17 @@ def ruff_version() -> str:
     return out.stdout.strip()
 
 
-def settings_args(known_first_party: Sequence[str] = ()) -> list[str]:
-    """`--isolated` plus our settings inline: what generated code is held to, whoever runs ruff on it."""
+def settings_args(style: Style = DEFAULT_STYLE, known_first_party: Sequence[str] = ()) -> list[str]:
+    """`--isolated` plus our settings inline: the layout of `style`, and our rule set whoever runs ruff on it."""
     ignores = json.dumps(list(RUFF_TEST_IGNORES))
     per_file = f'{{"test_*.py" = {ignores}, "**/tests/*.py" = {ignores}}}'  # a TOML inline table
     pairs = [
-        f"line-length={LINE_LENGTH}",
-        f'target-version="{TARGET_VERSION}"',
+        f"line-length={style.line_length}",
+        f"indent-width={style.indent_width}",
+        f'format.quote-style="{style.quote_style}"',
+        f'target-version="{style.target_version}"',
+        # `ignore` before `select`: ruff 0.15 drops an ignore that follows a select among --config overrides.
+        f"lint.ignore={json.dumps(list(LAYOUT_IGNORES))}",
         f"lint.select={json.dumps(list(RUFF_RULES))}",
         f"lint.per-file-ignores={per_file}",
         f"lint.isort.known-first-party={json.dumps(list(known_first_party))}",
@@ -76,18 +81,20 @@ class RuffJob:
     mode: Literal["format", "check"]
     path: str
     text: str
+    style: Style = DEFAULT_STYLE
     known_first_party: tuple[str, ...] = ()
 
     def argv(self) -> list[str]:
         stdin = ["--stdin-filename", self.path]
-        if self.mode == "format":
-            return ruff_argv("format", *stdin, "-", known_first_party=self.known_first_party)
-        return ruff_argv("check", *stdin, "--output-format", "json", "-", known_first_party=self.known_first_party)
+        extra = ["-"] if self.mode == "format" else ["--output-format", "json", "-"]
+        return ruff_argv(self.mode, *stdin, *extra, style=self.style, known_first_party=self.known_first_party)
 
 
-def ruff_argv(subcommand: str, *args: str, known_first_party: Sequence[str] = ()) -> list[str]:
+def ruff_argv(
+    subcommand: str, *args: str, style: Style = DEFAULT_STYLE, known_first_party: Sequence[str] = ()
+) -> list[str]:
     """A full ruff command line: `ruff <subcommand> <our settings> <args>`."""
-    return [find_ruff(), subcommand, *settings_args(known_first_party), *args]
+    return [find_ruff(), subcommand, *settings_args(style, known_first_party), *args]
 
 
 class Running:

@@ -3,14 +3,14 @@
 The header is a Jinja comment, so the file stays a plain template that a person can read as it is::
 
     {#- snippet
-    id: client/dapr_client
     title: Async Dapr sidecar client
-    kind: client
     summary: One line on what it renders.
-    requires: httpx>=0.28, pydantic>=2.7
+    requires: httpx>=0.28,<1 pydantic>=2.7,<3
     -#}
 
-Files and folders whose names start with `_` hold shared macros and are not snippets.
+The id and kind come from the path: `snippets/<kind>/<name>.<ext>.jinja` is `<kind>/<name>`, rendered by the
+generator `<kind>`. `requires` (PEP 508 requirements separated by spaces) is for the person browsing; tests prove it is exactly
+what the generator reports for its default render. Files and folders whose names start with `_` hold shared macros and are not snippets.
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ def _find_root() -> Path:
 SNIPPETS_ROOT = _find_root()
 
 _HEADER = re.compile(r"\A\{#-?\s*snippet\s*\n(?P<body>.*?)\n\s*-?#\}\n?", re.DOTALL)
-_REQUIRED_KEYS = ("id", "title", "kind", "summary")
+_REQUIRED_KEYS = ("title", "summary")
+_KNOWN_KEYS = frozenset({*_REQUIRED_KEYS, "requires"})
 
 
 @dataclass(frozen=True)
@@ -69,11 +70,16 @@ def _parse(path: Path, root: Path) -> Snippet | None:
     missing = [k for k in _REQUIRED_KEYS if not fields.get(k)]
     if missing:
         raise SnippetError(f"{path}: header lacks {', '.join(missing)}")
+    unknown = sorted(set(fields) - _KNOWN_KEYS)
+    if unknown:
+        raise SnippetError(f"{path}: header has unknown keys {', '.join(unknown)} (id and kind come from the path)")
     template = path.relative_to(root).as_posix()
-    if fields["kind"] != template.split("/", 1)[0]:
-        raise SnippetError(f"{path}: kind {fields['kind']!r} does not match its folder")
-    requires = tuple(r.strip() for r in fields.get("requires", "").split(",") if r.strip())
-    return Snippet(fields["id"], fields["title"], fields["kind"], fields["summary"], requires, template)
+    kind, sep, name = template.partition("/")
+    if not sep or "/" in name:
+        raise SnippetError(f"{path}: a snippet lives directly in snippets/<kind>/")
+    snippet_id = f"{kind}/{name.removesuffix('.jinja').split('.', 1)[0]}"
+    requires = tuple(fields.get("requires", "").split())
+    return Snippet(snippet_id, fields["title"], kind, fields["summary"], requires, template)
 
 
 @functools.cache
@@ -97,11 +103,11 @@ def all_snippets(kind: str | None = None) -> list[Snippet]:
     return [s for s in index().values() if kind is None or s.kind == kind]
 
 
-def get_snippet(snippet_id: str) -> Snippet:
+def get_snippet(snippet_id: str, root: Path = SNIPPETS_ROOT) -> Snippet:
     """The snippet a plan names, or a SnippetError that lists the known ids (a plan naming no snippet is our bug;
     ids from callers are checked by `browse.show_snippet`)."""
     try:
-        return index()[snippet_id]
+        return index(root)[snippet_id]
     except KeyError:
-        known = ", ".join(index()) or "none"
+        known = ", ".join(index(root)) or "none"
         raise SnippetError(f"unknown snippet {snippet_id!r}; known snippets: {known}") from None

@@ -1,27 +1,33 @@
-"""The only place the stages are chained: spec -> plan -> render -> validate -> Result."""
+"""The only place the stages are chained: spec -> plan -> render -> check -> Result."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 from pydantic import ValidationError
 
 from skill._ruff import ruff_version
-from skill.catalog import get_snippet
+from skill.catalog import SNIPPETS_ROOT, get_snippet
+from skill.checks import Draft, check_files
 from skill.errors import SpecError
+from skill.generator import Generator
+from skill.plan import template_variables
 from skill.quality import RUFF_RULES
 from skill.registry import get_generator
 from skill.render import render_template
 from skill.result import GeneratedFile, LintStatus, Result
 from skill.specs.common import SpecModel
-from skill.validate import PYTHON_CHECKS, Draft, validate
+from skill.style import DEFAULT_STYLE, Style
 
 __all__ = ["generate", "parse_spec"]
 
 
-def parse_spec(generator: str, spec: SpecModel | Mapping[str, object] | None) -> SpecModel:
+def parse_spec(
+    generator: str, spec: SpecModel | Mapping[str, object] | None, registry: Mapping[str, Generator] | None = None
+) -> SpecModel:
     """A validated spec for `generator`, or a SpecError naming each bad field, its value and the rule."""
-    gen = get_generator(generator)
+    gen = get_generator(generator, registry)
     if isinstance(spec, gen.spec):
         return spec
     data = spec.model_dump() if isinstance(spec, SpecModel) else dict(spec or {})
@@ -31,26 +37,42 @@ def parse_spec(generator: str, spec: SpecModel | Mapping[str, object] | None) ->
         raise SpecError.from_validation_error(generator, exc) from None
 
 
-def generate(generator: str, spec: SpecModel | Mapping[str, object] | None = None) -> Result:
-    """Render and check everything `generator` makes for `spec` (defaults when None)."""
-    parsed = parse_spec(generator, spec)
-    plan = get_generator(generator).plan(parsed)
-    drafts = [
-        Draft(f.path, render_template(get_snippet(f.snippet).template, f.context), f.language, f.snippet)
-        for f in plan.files
+def _style_for(spec: SpecModel, style: Style | None) -> Style:
+    """The destination's style, with the spec's own `line_length` option (when it has one and it is set) on top."""
+    chosen = style or DEFAULT_STYLE
+    line_length = getattr(spec, "line_length", None)
+    if isinstance(line_length, int) and line_length != chosen.line_length:
+        return chosen.model_copy(update={"line_length": line_length, "source": f"{chosen.source}; spec line_length"})
+    return chosen
+
+
+def generate(
+    generator: str,
+    spec: SpecModel | Mapping[str, object] | None = None,
+    *,
+    style: Style | None = None,
+    registry: Mapping[str, Generator] | None = None,
+    snippets: Path = SNIPPETS_ROOT,
+) -> Result:
+    """Render and check everything `generator` makes for `spec` (defaults when None), formatted with `style` (the
+    destination project's settings; ruff's defaults when None). `registry` and `snippets` are for tests."""
+    parsed = parse_spec(generator, spec, registry)
+    plan = get_generator(generator, registry).plan(parsed)
+    used_style = _style_for(parsed, style)
+    drafts = []
+    for f in plan.files:
+        template = get_snippet(f.snippet, snippets).template
+        drafts.append(Draft(f.path, render_template(template, template_variables(f.context), snippets), f.language, f.snippet))
+    checked = check_files(drafts, used_style, plan.known_first_party)
+    files = [
+        GeneratedFile(path=c.path, content=c.content, language=c.language, snippet=c.snippet, checks=list(c.checks))
+        for c in checked
     ]
-    checked = validate(drafts, plan.known_first_party)
-    files = [GeneratedFile(path=d.path, content=d.content, language=d.language, snippet=d.snippet) for d in checked]
-    python_files = sum(1 for f in files if f.language == "python")
     return Result(
         kind=generator,
         files=files,
         requirements=list(plan.requirements),
         notes=list(plan.notes),
-        lint=LintStatus(
-            ruff_version=ruff_version(),
-            rules=list(RUFF_RULES),
-            checks=list(PYTHON_CHECKS) if python_files else ["parse"],
-            files_checked=len(files),
-        ),
+        style=used_style,
+        lint=LintStatus(ruff_version=ruff_version(), rules=list(RUFF_RULES), files_checked=len(files)),
     )

@@ -1,20 +1,38 @@
-"""A plan: which snippet makes which file, with which already-decided context. Generators only make plans."""
+"""A plan: which snippet makes which file, from which typed context. Generators only make plans.
+
+A context is a frozen dataclass built by the generator: every decision (which imports, which helpers, which
+names) is already made in Python, so a template only loops over it and prints. Its fields are the template's
+variables.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol
 
 from skill.result import Language
 
-__all__ = ["FilePlan", "Plan"]
+__all__ = ["Context", "FilePlan", "Plan", "template_variables"]
+
+
+class Context(Protocol):
+    """Any frozen dataclass instance: its fields become the template's variables."""
+
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
+
+def template_variables(context: Context) -> dict[str, object]:
+    """The context's fields by name, one level deep (nested values stay typed objects for the template)."""
+    return {f.name: getattr(context, f.name) for f in dataclasses.fields(context)}
 
 
 @dataclass(frozen=True)
 class FilePlan:
     path: str
-    snippet: str  # catalog id
-    context: Mapping[str, object]
+    snippet: str  # catalog id, which is the template's path under snippets/ without '.jinja'
+    context: Context
     language: Language = "python"
 
 
@@ -24,13 +42,3 @@ class Plan:
     requirements: Sequence[str] = ()
     notes: Sequence[str] = ()
     known_first_party: Sequence[str] = ()
-
-    def merge(self, other: Plan, *, prefix: str = "") -> Plan:
-        """This plan plus `other` (its files placed under `prefix`), requirements and notes de-duplicated."""
-        moved = [FilePlan(prefix + f.path, f.snippet, f.context, f.language) for f in other.files]
-        return Plan(
-            files=[*self.files, *moved],
-            requirements=list(dict.fromkeys([*self.requirements, *other.requirements])),
-            notes=list(dict.fromkeys([*self.notes, *other.notes])),
-            known_first_party=list(dict.fromkeys([*self.known_first_party, *other.known_first_party])),
-        )

@@ -1,12 +1,12 @@
 """The quality bar for generated Python, in one place: the checks here and the ruff section written into
-generated projects both read these constants."""
+generated projects both read these constants. Layout (line length, quotes) is not a quality rule: it follows the
+destination project (`skill.style`)."""
 
 from __future__ import annotations
 
-__all__ = ["LINE_LENGTH", "RUFF_RULES", "RUFF_TEST_IGNORES", "TARGET_VERSION"]
+__all__ = ["LAYOUT_IGNORES", "RUFF_RULES", "RUFF_TEST_IGNORES", "TARGET_VERSION"]
 
 TARGET_VERSION = "py311"
-LINE_LENGTH = 100
 # DESIGN.md's minimum (E F W I UP B ASYNC S DTZ RUF SIM PT) plus families that catch what reviewers of
 # generated code complain about: missing annotations, print, logging misuse, blind excepts, naming.
 RUFF_RULES = (
@@ -15,3 +15,7 @@ RUFF_RULES = (
 )  # fmt: skip
 # Tests may assert and use fixed fake secrets.
 RUFF_TEST_IGNORES = ("S101", "S105", "S106")
+# Line length is layout, and layout follows the destination project: ruff format wraps code to its line length,
+# and a string or comment it cannot wrap is not a defect of the code. So the generation-time check leaves E501
+# out; tests/engine/test_style.py proves the default renders keep every line within ruff's default 88.
+LAYOUT_IGNORES = ("E501",)

@@ -2,50 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 
+from skill.errors import FieldProblem, SpecError
+from skill.generator import Generator
 from skill.generators import client
-from skill.plan import Plan
-from skill.specs.client import ClientSpec
-from skill.specs.common import SpecModel
 
-__all__ = ["REGISTRY", "Generator", "get_generator"]
+__all__ = ["REGISTRY", "get_generator", "registry_of"]
 
 
-@dataclass(frozen=True)
-class Generator:
-    name: str
-    title: str
-    description: str
-    spec: type[SpecModel]
-    plan: Callable[[Any], Plan]
-
-    @property
-    def tool_name(self) -> str:
-        return f"dapr_generate_{self.name}"
+def registry_of(generators: Iterable[Generator]) -> Mapping[str, Generator]:
+    """A read-only registry keyed by name; two generators of one name are a programming error."""
+    found: dict[str, Generator] = {}
+    for g in generators:
+        if g.name in found:
+            raise ValueError(f"two generators are named {g.name!r}")
+        found[g.name] = g
+    return MappingProxyType(found)
 
 
-REGISTRY: dict[str, Generator] = {
-    g.name: g
-    for g in (
-        Generator(
-            name="client",
-            title="Async Dapr sidecar client",
-            description="Generate an async Python client for the Dapr sidecar HTTP API (httpx, pooled, typed): "
-            "state with ETags, pub/sub, service invocation, bindings, secrets, configuration, locks, the Jobs "
-            "API, workflow management, metadata, health. Settings from the official DAPR_* environment "
-            "variables; safe retries; typed DaprError. Returns one checked module.",
-            spec=ClientSpec,
-            plan=client.plan,
-        ),
-    )
-}
+REGISTRY = registry_of([client.GENERATOR])
 
 
-def get_generator(name: str) -> Generator:
+def get_generator(name: str, registry: Mapping[str, Generator] | None = None) -> Generator:
+    """The generator called `name`, or a SpecError listing the known ones."""
+    known = REGISTRY if registry is None else registry
     try:
-        return REGISTRY[name]
+        return known[name]
     except KeyError:
-        raise KeyError(f"unknown generator {name!r}; known: {', '.join(REGISTRY)}") from None
+        rule = f"is not a generator; known generators: {', '.join(known) or 'none'}"
+        raise SpecError("generate", [FieldProblem.of(["generator"], name, rule)], what="request") from None

@@ -51,14 +51,14 @@ def _where(exc: BaseException, root: Path) -> str:
     return found
 
 
-def render_template(template: str, context: Mapping[str, object], root: Path = SNIPPETS_ROOT) -> str:
-    """Render one snippet file with a context the generator has already decided.
+def render_template(template: str, variables: Mapping[str, object], root: Path = SNIPPETS_ROOT) -> str:
+    """Render one snippet file with variables the generator has already decided (a context's fields).
 
     Any failure is a SnippetError naming the template (and the line, when known): snippets and contexts are ours,
     so a failure here is our defect, whatever raised it (a Jinja error, or a filter refusing a value).
     """
     try:
-        return environment(root).get_template(template).render(context)
+        return environment(root).get_template(template).render(variables)
     except jinja2.TemplateNotFound as exc:
         raise SnippetError(f"snippet template {exc.name!r} does not exist (rendering {template})") from exc
     except jinja2.TemplateSyntaxError as exc:

@@ -6,9 +6,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from skill.style import Style
+
 __all__ = ["GeneratedFile", "Language", "LintStatus", "Result"]
 
-Language = Literal["python", "toml", "yaml", "json", "markdown", "text"]
+Language = Literal["python", "toml", "yaml", "json", "dockerfile", "markdown", "text"]
 
 
 class GeneratedFile(BaseModel):
@@ -20,6 +22,7 @@ class GeneratedFile(BaseModel):
     content: str = Field(description="The full file text, formatted and checked.")
     language: Language
     snippet: str = Field(description="Id of the snippet it was rendered from.")
+    checks: list[str] = Field(description="The checks this file passed, in the order they ran.")
 
 
 class LintStatus(BaseModel):
@@ -30,7 +33,6 @@ class LintStatus(BaseModel):
     status: Literal["passed"] = "passed"
     ruff_version: str
     rules: list[str] = Field(description="ruff rule families enforced on Python output.")
-    checks: list[str] = Field(description="What ran, in order, on every file of its language.")
     files_checked: int
 
 
@@ -44,6 +46,7 @@ class Result(BaseModel):
     files: list[GeneratedFile]
     requirements: list[str] = Field(description="PEP 508 requirements the generated code imports.")
     notes: list[str] = Field(description="What the reader should know before using the files.")
+    style: Style = Field(description="The formatter settings the Python files were written with.")
     lint: LintStatus
 
     def file(self, path: str) -> GeneratedFile:

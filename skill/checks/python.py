@@ -1,0 +1,71 @@
+"""Python output: `ast.parse` (while ruff is already at work), `ruff format` with the destination's style (its
+text is what we return), then `ruff check` with our rule set on that formatted text. Any finding, a syntax error
+included (ruff's parser also rejects syntax newer than the target version), is an InvalidOutputError.
+
+All ruff runs of one stage are concurrent processes, so a many-file service costs about as much as one file.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import json
+import threading
+from collections.abc import Sequence
+
+from skill._ruff import RuffJob, Running, run_parallel
+from skill.errors import InvalidOutputError, ToolchainError
+from skill.style import Style
+
+__all__ = ["check_python", "parse_python"]
+
+# CPython 3.11 can fail `ast.parse` in one thread while another thread parses too ("SystemError: AST constructor
+# recursion depth mismatch", CPython issue 106905, fixed in 3.12.1). The MCP server runs tools in worker threads,
+# so every parse in this process goes through this lock.
+_AST_LOCK = threading.Lock()
+
+
+def parse_python(text: str, filename: str = "<generated>") -> ast.Module:
+    """`ast.parse`, safe to call from any thread."""
+    with _AST_LOCK:
+        return ast.parse(text, filename=filename)
+
+
+def _raise_syntax_errors(files: Sequence[tuple[str, str]]) -> None:
+    for path, text in files:
+        try:
+            parse_python(text, path)
+        except SyntaxError as exc:
+            raise InvalidOutputError(path, [f"line {exc.lineno}: {exc.msg}"]) from exc
+
+
+def _findings(path: str, report: str) -> list[str]:
+    items = json.loads(report) if report.strip() else []
+    return [f"{path}:{i['location']['row']}:{i['location']['column']} {i['code']} {i['message']}" for i in items]
+
+
+def check_python(files: Sequence[tuple[str, str]], style: Style, known_first_party: Sequence[str] = ()) -> list[str]:
+    """The text of each (path, text) as it will be returned, or InvalidOutputError naming every problem."""
+    first_party = tuple(known_first_party)
+    # Format and check the rendered text at the same time: when formatting changes nothing (snippets are written
+    # format-clean for the default style), the check already ran on the final text. Files that formatting did
+    # change are checked again, so findings always describe the text that is returned.
+    jobs = [RuffJob("format", path, text, style, first_party) for path, text in files]
+    jobs += [RuffJob("check", path, text, style, first_party) for path, text in files]
+    ruff = Running(jobs)  # ruff works in its own processes while Python parses
+    try:
+        _raise_syntax_errors(files)
+    except InvalidOutputError:
+        with contextlib.suppress(ToolchainError):
+            ruff.result()  # reap the processes; the parse failure is the report
+        raise
+    outputs = ruff.result()
+    formatted, reports = outputs[: len(files)], outputs[len(files) :]
+    changed = [i for i, ((_, text), new) in enumerate(zip(files, formatted, strict=True)) if new != text]
+    rechecked = run_parallel([RuffJob("check", files[i][0], formatted[i], style, first_party) for i in changed])
+    for i, report in zip(changed, rechecked, strict=True):
+        reports[i] = report
+    problems = {path: found for (path, _), report in zip(files, reports, strict=True) if (found := _findings(path, report))}
+    if problems:
+        raise InvalidOutputError(next(iter(problems)), [f for found in problems.values() for f in found])
+    return formatted

@@ -1,0 +1,209 @@
+"""Checks: nothing that fails its language's checks is ever returned, and each file says which checks ran."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from skill import DEFAULT_STYLE, InvalidOutputError, Style, ToolchainError, _ruff
+from skill.checks import Checked, Draft, check_files
+
+
+def validate(drafts: Sequence[Draft], style: Style = DEFAULT_STYLE) -> list[Checked]:
+    return check_files(drafts, style)
+
+
+def _py(text: str, path: str = "m.py") -> Draft:
+    return Draft(path, text, "python", "test/x")
+
+
+def test_formats_clean_code() -> None:
+    (out,) = validate([_py("x = {'a':1}\n")])
+    assert out.content == 'x = {"a": 1}\n'
+
+
+def test_syntax_error_is_invalid_output() -> None:
+    # ast.parse rejects it: reported as our output's fault, not as a broken ruff.
+    with pytest.raises(InvalidOutputError, match="line 1"):
+        validate([_py("def f(:\n")])
+
+
+def test_syntax_newer_than_the_target_is_invalid_output() -> None:
+    # ruff parses against target-version py311, whatever interpreter runs the engine.
+    with pytest.raises(InvalidOutputError, match=r"invalid.syntax"):
+        validate([_py("type Alias = int\n")])
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("print('hi')\n", "T201"),
+        ("import os\n", "F401"),
+        ("import datetime\n\nx = datetime.datetime.now()\n", "DTZ005"),
+        ("def f(x):\n    return x\n", "ANN001"),
+        ("import sys\nimport os\n\nprint(os, sys)\n", "I001"),
+    ],
+)
+def test_lint_findings_are_invalid_output(text: str, code: str) -> None:
+    with pytest.raises(InvalidOutputError, match=code):
+        validate([_py(text)])
+
+
+def test_test_files_may_assert() -> None:
+    (out,) = validate([_py("def test_x() -> None:\n    assert 1 + 1 == 2\n", "tests/test_x.py")])
+    assert "assert" in out.content
+
+
+def test_every_bad_file_is_reported() -> None:
+    with pytest.raises(InvalidOutputError) as caught:
+        validate([_py("import os\n", "a.py"), _py("import sys\n", "b.py")])
+    assert any("a.py" in f for f in caught.value.findings)
+    assert any("b.py" in f for f in caught.value.findings)
+
+
+def test_toml_and_json_are_parsed() -> None:
+    ok = [Draft("a.toml", 'x = "1"\n', "toml", "t/a"), Draft("a.json", "{}", "json", "t/a")]
+    assert [(c.content, c.checks) for c in validate(ok)] == [('x = "1"\n', ("toml parse",)), ("{}", ("json parse",))]
+    with pytest.raises(InvalidOutputError, match="toml does not parse"):
+        validate([Draft("a.toml", "x = \n", "toml", "t/a")])
+    with pytest.raises(InvalidOutputError, match="json does not parse"):
+        validate([Draft("a.json", "{", "json", "t/a")])
+
+
+def test_each_file_states_its_own_checks() -> None:
+    files = validate(
+        [
+            _py("x = 1\n"),
+            Draft("README.md", "# hi\n", "markdown", "t/r"),
+            Draft("Dockerfile", "FROM python:3.11-slim\n", "dockerfile", "t/d"),
+            Draft("c.yaml", "a: 1\n", "yaml", "t/c"),
+        ]
+    )
+    assert [f.checks for f in files] == [
+        ("ast.parse", "ruff format", "ruff check"),
+        (),
+        (),
+        ("yaml parse", "dapr fields"),
+    ]
+
+
+COMPONENT = """apiVersion: dapr.io/v1alpha1
+kind: Component
+metadata:
+  name: statestore
+spec:
+  type: state.redis
+  version: v1
+  metadata:
+    - name: redisHost
+      value: "localhost:6379"
+    - name: redisPassword
+      secretKeyRef: {name: redis, key: password}
+auth:
+  secretStore: local
+scopes: [task-api]
+"""
+
+
+def test_yaml_must_parse() -> None:
+    with pytest.raises(InvalidOutputError, match="yaml does not parse"):
+        validate([Draft("c.yaml", "a: [1\n", "yaml", "t/c")])
+
+
+def test_dapr_documents_are_held_to_the_fields_the_runtime_reads() -> None:
+    (ok,) = validate([Draft("c.yaml", COMPONENT + "---\n" + COMPONENT, "yaml", "t/c")])
+    assert ok.content.startswith("apiVersion")
+    bad = {
+        "a key Dapr ignores": COMPONENT.replace("  version: v1\n", "  version: v1\n  metdata: []\n"),
+        "scopes under spec": COMPONENT.replace("  version: v1\n", "  version: v1\n  scopes: [a]\n"),
+        "value and secretKeyRef": COMPONENT.replace('value: "localhost:6379"', 'value: "x"\n      envRef: X'),
+        "no version": COMPONENT.replace("  version: v1\n", ""),
+        "unknown kind": COMPONENT.replace("kind: Component", "kind: Componnent"),
+    }
+    for what, text in bad.items():
+        with pytest.raises(InvalidOutputError, match="document 1"):
+            validate([Draft("c.yaml", text, "yaml", "t/c")])
+        assert what
+
+
+def test_multi_app_run_files_are_checked() -> None:
+    good = "version: 1\napps:\n  - appID: a\n    appDirPath: ./a\n    appPort: 8000\n    command: [uv, run, a]\n"
+    validate([Draft("dapr.yaml", good, "yaml", "t/d")])
+    for text in (
+        good.replace("appDirPath", "appDir"),
+        good.replace("command: [uv, run, a]", "command: uv run a"),
+        good.replace("version: 1\n", ""),
+    ):
+        with pytest.raises(InvalidOutputError):
+            validate([Draft("dapr.yaml", text, "yaml", "t/d")])
+
+
+def test_kubernetes_manifests_pass_through() -> None:
+    manifest = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec: {}\n"
+    (out,) = validate([Draft("k8s.yaml", manifest, "yaml", "t/k")])
+    assert out.content == manifest
+
+
+def test_python_is_formatted_with_the_given_style() -> None:
+    text = "def f(a: int, b: int) -> dict[str, int]:\n    return {'first': a, 'second': b, 'third': a + b, 'fourth': a * b, 'fifth': a - b, 'sixth': b - a}\n"
+    (wide,) = validate([_py(text)], Style(line_length=120, quote_style="single"))
+    assert wide.content.count("\n") == 2 and "'first'" in wide.content
+    (narrow,) = validate([_py(text)])
+    assert narrow.content.count("\n") > 2 and '"first"' in narrow.content
+
+
+def test_findings_describe_the_formatted_text() -> None:
+    # The rendered text has a finding (W291, trailing whitespace) that formatting removes: checking the text
+    # before formatting would wrongly refuse it.
+    (out,) = validate([_py("x = 1   \n")])
+    assert out.content == "x = 1\n"
+
+
+def test_parsing_is_safe_from_many_threads() -> None:
+    # CPython 3.11's ast.parse fails at random when threads parse at once (CPython issue 106905).
+    errors: list[BaseException] = []
+    big = "".join(
+        f"def f{i}(a: int) -> int:\n    return [a for a in range({i})][0] if a else {{'k': a}}['k']\n\n\n"
+        for i in range(300)
+    )
+
+    def work() -> None:
+        try:
+            for _ in range(5):
+                from skill.checks.python import parse_python
+
+                parse_python(big)
+        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+
+
+def test_missing_ruff_is_a_toolchain_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_ruff, "find_ruff", lambda: "/nonexistent/ruff")
+    with pytest.raises(ToolchainError, match="could not start ruff"):
+        validate([_py("x = 1\n")])
+
+
+def test_ruff_crash_is_a_toolchain_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_ruff, "find_ruff", lambda: "false")
+    with pytest.raises(ToolchainError, match="ruff format failed"):
+        validate([_py("x = 1\n")])
+
+
+def test_a_hung_ruff_is_a_toolchain_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    hung = tmp_path / "ruff"
+    hung.write_text("#!/bin/sh\nexec sleep 30\n", encoding="utf-8")
+    hung.chmod(0o755)
+    monkeypatch.setattr(_ruff, "find_ruff", lambda: str(hung))
+    monkeypatch.setattr(_ruff, "_TIMEOUT_SECONDS", 0.2)
+    with pytest.raises(ToolchainError, match="did not finish"):
+        validate([_py("x = 1\n")])
