@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from skill import SnippetError, SpecError, list_snippets, show_snippet
+from skill import REGISTRY, SnippetError, SpecError, generate, list_snippets, show_snippet
 from skill.catalog import SNIPPETS_ROOT, get_snippet, index
 
-HEADER = "{{#- snippet\nid: {id}\ntitle: T\nkind: {kind}\nsummary: S\nrequires: httpx>=0.28, pydantic>=2\n-#}}\nbody\n"
+HEADER = "{#- snippet\ntitle: T\nsummary: S\nrequires: httpx>=0.28,<1 pydantic>=2\n-#}\nbody\n"
 
 
 def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
@@ -25,24 +25,26 @@ def test_index_reads_headers_and_skips_partials(tmp_path: Path) -> None:
     root = _tree(
         tmp_path,
         {
-            "client/a.py.jinja": HEADER.format(id="client/a", kind="client"),
-            "client/_parts/b.jinja": HEADER.format(id="client/b", kind="client"),
-            "_shared/c.jinja": HEADER.format(id="x/c", kind="x"),
+            "client/a.py.jinja": HEADER,
+            "client/_parts/b.jinja": HEADER,
+            "_shared/c.jinja": HEADER,
             "client/no_header.jinja": "plain\n",
+            "service/Dockerfile.jinja": HEADER,
         },
     )
     found = index(root)
-    assert list(found) == ["client/a"]
-    assert found["client/a"].requires == ("httpx>=0.28", "pydantic>=2")
+    assert list(found) == ["client/a", "service/Dockerfile"]  # id and kind from the path
+    assert found["client/a"].kind == "client"
+    assert found["client/a"].requires == ("httpx>=0.28,<1", "pydantic>=2")
     assert found["client/a"].template == "client/a.py.jinja"
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("{#- snippet\nid: client/a\ntitle: T\nkind: client\n-#}\n", "lacks summary"),
-        ("{#- snippet\nid: client/a\ntitle: T\nkind: models\nsummary: S\n-#}\n", "does not match its folder"),
-        ("{#- snippet\nid client/a\n-#}\n", "not 'key: value'"),
+        ("{#- snippet\ntitle: T\n-#}\n", "lacks summary"),
+        ("{#- snippet\nid: client/a\ntitle: T\nsummary: S\n-#}\n", "unknown keys id"),
+        ("{#- snippet\ntitle T\n-#}\n", "not 'key: value'"),
     ],
 )
 def test_bad_headers_are_errors(tmp_path: Path, text: str, message: str) -> None:
@@ -52,14 +54,14 @@ def test_bad_headers_are_errors(tmp_path: Path, text: str, message: str) -> None
 
 
 def test_duplicate_ids_are_errors(tmp_path: Path) -> None:
-    root = _tree(
-        tmp_path,
-        {
-            "client/a.py.jinja": HEADER.format(id="client/a", kind="client"),
-            "client/b.py.jinja": HEADER.format(id="client/a", kind="client"),
-        },
-    )
+    root = _tree(tmp_path, {"client/a.py.jinja": HEADER, "client/a.toml.jinja": HEADER})
     with pytest.raises(SnippetError, match="used by two files"):
+        index(root)
+
+
+def test_snippets_live_directly_in_their_kind_folder(tmp_path: Path) -> None:
+    root = _tree(tmp_path, {"client/deeper/a.py.jinja": HEADER})
+    with pytest.raises(SnippetError, match="directly in snippets/<kind>/"):
         index(root)
 
 
@@ -86,14 +88,8 @@ def test_an_unknown_id_in_a_plan_is_our_snippet_error() -> None:
 
 
 def test_the_catalog_is_sorted_by_id_whatever_the_file_names(tmp_path: Path) -> None:
-    root = _tree(
-        tmp_path,
-        {
-            "client/a.py.jinja": HEADER.format(id="client/z", kind="client"),
-            "client/b.py.jinja": HEADER.format(id="client/m", kind="client"),
-        },
-    )
-    assert list(index(root)) == ["client/m", "client/z"]
+    root = _tree(tmp_path, {"client/z.py.jinja": HEADER, "client/M.py.jinja": HEADER, "client/m.md.jinja": HEADER})
+    assert list(index(root)) == ["client/M", "client/m", "client/z"]
 
 
 def test_show_renders_the_default() -> None:
@@ -102,3 +98,13 @@ def test_show_renders_the_default() -> None:
     (rendered,) = detail.rendered
     assert rendered.path == "dapr_client.py"
     assert "class DaprClient" in rendered.content
+
+
+def test_headers_state_what_the_default_renders_require() -> None:
+    # One source for requirements (the generator); the headers, for people browsing, must agree with it: the
+    # snippets a default render uses list, together, exactly the requirements the result reports.
+    catalog = {s.id: s for s in list_snippets().snippets}
+    for name in REGISTRY:
+        result = generate(name)
+        stated = {r for f in result.files for r in catalog[f.snippet].requires}
+        assert stated == set(result.requirements), name
