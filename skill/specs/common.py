@@ -5,12 +5,15 @@ Each rule is stated once, in words an agent or a person can act on, and that sen
 
 from __future__ import annotations
 
+import functools
 import keyword
 import re
+import types
+import typing
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 __all__ = [
     "AppId",
@@ -18,16 +21,53 @@ __all__ = [
     "ComponentName",
     "Identifier",
     "JobName",
+    "LineLengthOption",
     "ModuleName",
     "SpecModel",
     "TopicName",
 ]
 
 
+def _admits_bool(annotation: Any) -> bool:
+    if annotation is bool or annotation is Any:
+        return True
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        return _admits_bool(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return any(_admits_bool(arm) for arm in typing.get_args(annotation))
+    return False
+
+
 class SpecModel(BaseModel):
     """Base of every spec: immutable, unknown keys rejected, every field described."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_for_numbers(cls, value: object, info: ValidationInfo) -> object:
+        # Pydantic's lax mode reads true as 1: a spec that says `"max_retries": true` is a mistake, not a number.
+        if isinstance(value, bool) and info.field_name and not _field_admits_bool(cls, info.field_name):
+            raise ValueError("must not be true or false: give a value of the field's own type")
+        return value
+
+
+@functools.cache
+def _field_admits_bool(model: type[SpecModel], name: str) -> bool:
+    return _admits_bool(model.model_fields[name].annotation)
+
+
+# Formatting follows the destination project; a generator that writes Python takes this option to override it.
+LineLengthOption = Annotated[
+    int | None,
+    Field(
+        ge=40,
+        le=320,
+        description="Line length the Python output is formatted to. Unset: the destination project's ruff "
+        "setting when writing into a folder, else ruff's default (88).",
+    ),
+]
 
 
 # Python 3.12's list, fixed here so that a spec is accepted or refused the same way on every interpreter.
