@@ -2,46 +2,43 @@
 
 from __future__ import annotations
 
-import sys
-from typing import Literal, Self
+import builtins
+import functools
+import re
+from typing import Literal, Self, get_args
 
 from pydantic import Field, field_validator, model_validator
 
-from skill.specs.common import ClassName, ModuleName, SpecModel
+from skill.specs.common import ClassName, LineLengthOption, ModuleName, SpecModel
+from skill.specs.names import module_name_problem
 
-__all__ = ["BLOCKS", "RESERVED_CLASS_NAMES", "RESERVED_MODULE_NAMES", "Block", "ClientSpec", "DaprVersion", "Transport"]
+__all__ = ["BLOCKS", "Block", "ClientSpec", "DaprVersion", "Transport", "reserved_class_names"]
 
 Block = Literal[
     "state", "pubsub", "invoke", "bindings", "secrets", "configuration", "lock", "jobs", "workflow", "metadata"
 ]
-BLOCKS: tuple[Block, ...] = (
-    "state", "pubsub", "invoke", "bindings", "secrets", "configuration", "lock", "jobs", "workflow", "metadata",
-)  # fmt: skip
+BLOCKS: tuple[Block, ...] = get_args(Block)
 DaprVersion = Literal["1.14", "1.15", "1.16", "1.17", "1.18"]
 Transport = Literal["auto", "httpx", "aiohttp"]
 
-# Class-like names the generated module binds at top level (for some choice of blocks and transport) or takes from
-# builtins. A client class of the same name would replace them: ruff reports some (F811), the others would fail only
-# at run time (`except Exception` catching the client class). tests/engine/test_specs.py renders every transport and
-# proves this list complete.
-RESERVED_CLASS_NAMES = frozenset(
-    {
-        "Any", "BaseException", "BaseSettings", "BindingResponse", "BulkPublishFailedEntry", "BulkStateItem",
-        "Concurrency", "ConfigurationItem", "ConnectionError", "Consistency", "ConstantFailurePolicy", "ContextVar",
-        "DaprBulkPublishError", "DaprClientError", "DaprConflictError", "DaprError", "DaprNotFoundError",
-        "DaprSettings", "DaprUnavailableError", "DropFailurePolicy", "Exception", "Field", "ImportError", "IntEnum",
-        "InvokeResponse", "Iterator", "JSONValue", "Job", "JobFailurePolicy", "Literal", "Mapping", "Metadata",
-        "QueryResponse", "RuntimeError", "SecretStr", "Self", "Sequence", "SettingsConfigDict", "StateItem",
-        "TimeoutError", "TracebackType", "TransactionalStateOperation", "TypeAdapter", "TypeError", "URL", "UTC",
-        "UnlockStatus", "ValueError", "WorkflowState",
-    }
-)  # fmt: skip
-# A module file of one of these names would shadow what the generated code (and the app around it) imports. The
-# standard library's list is the running interpreter's; the packages are the generated module's imports (also
-# checked by tests/engine/test_specs.py).
-RESERVED_MODULE_NAMES = sys.stdlib_module_names | {
-    "aiohttp", "httpx", "pydantic", "pydantic_core", "pydantic_settings", "yarl",
-}  # fmt: skip
+_CLASS_LIKE = re.compile(r"[A-Z][A-Za-z0-9_]*")
+
+
+@functools.cache
+def reserved_class_names() -> frozenset[str]:
+    """Class-like names the generated module binds at top level (for any choice of blocks and transport) or
+    takes from builtins: a client class of the same name would replace them, and only some of those clashes
+    would show before run time (`except Exception` catching the client class).
+
+    Read from what the snippet really binds: every transport rendered with every block, parsed (no ruff, so
+    this costs milliseconds, once per process)."""
+    # Imported here: the generator imports this module.
+    from skill.generators.client import bound_names
+
+    return frozenset(
+        {name for name in bound_names() if _CLASS_LIKE.fullmatch(name)}
+        | {name for name in dir(builtins) if _CLASS_LIKE.fullmatch(name)}
+    )
 
 
 class ClientSpec(SpecModel):
@@ -79,26 +76,26 @@ class ClientSpec(SpecModel):
         default=60.0, gt=0, le=600, description="How long wait_for_sidecar() waits; DAPR_HEALTH_TIMEOUT overrides."
     )
     max_connections: int = Field(default=100, ge=1, le=10_000, description="Connection pool size.")
+    line_length: LineLengthOption = None
 
     @field_validator("class_name")
     @classmethod
     def _class_name_is_free(cls, value: str) -> str:
-        if value in RESERVED_CLASS_NAMES:
-            raise ValueError("must not be a name the generated module already defines, imports or uses")
-        return value
-
-    @field_validator("module")
-    @classmethod
-    def _module_shadows_nothing(cls, value: str) -> str:
-        if value in RESERVED_MODULE_NAMES:
+        if value in reserved_class_names():
             raise ValueError(
-                "must not be the name of a standard-library module or of a package the generated code imports "
-                "(the file would shadow it)"
+                "must not be a name the generated module already defines or imports, or a builtin "
+                "(the class would replace it)"
             )
         return value
 
     @model_validator(mode="after")
     def _coherent(self) -> Self:
+        # The module's rule depends on the transport (aiohttp and its dependencies are required or not).
+        from skill.generators.client import requirements_for
+
+        problem = module_name_problem(self.module, requirements_for(self))
+        if problem is not None:
+            raise ValueError(f"module: {problem}")
         if len(set(self.blocks)) != len(self.blocks):
             raise ValueError("blocks: each building block may be listed once")
         if self.backoff_max_seconds < self.backoff_initial_seconds:

@@ -1,0 +1,50 @@
+"""A hypothesis strategy of valid specs for each generator: the shared property and determinism tests draw from it,
+and the generator checklist requires an entry for every registered generator."""
+
+from __future__ import annotations
+
+import keyword
+import re
+from collections.abc import Callable, Collection
+from typing import Any
+
+from hypothesis import strategies as st
+
+from skill.generators.client import requirements_for
+from skill.specs.client import BLOCKS, ClientSpec, reserved_class_names
+from skill.specs.names import module_name_problem
+
+__all__ = ["STRATEGIES", "class_names", "module_names"]
+
+_SOFT = {"case", "match", "type", "_"}
+
+
+def class_names(reserved: Callable[[], Collection[str]] = frozenset) -> st.SearchStrategy[str]:
+    """Class names, less `reserved()` (asked for when drawing, so importing this module stays cheap)."""
+    return st.from_regex(re.compile(r"[A-Z][A-Za-z0-9]{0,20}"), fullmatch=True).filter(
+        lambda s: not keyword.iskeyword(s) and s not in {"I", "O"} and s not in reserved()
+    )
+
+
+def module_names(requirements: tuple[str, ...] = ()) -> st.SearchStrategy[str]:
+    """Module names that shadow nothing the output (with `requirements`) imports."""
+    return st.from_regex(r"[a-z][a-z0-9_]{0,20}", fullmatch=True).filter(
+        lambda s: not keyword.iskeyword(s) and s not in _SOFT and module_name_problem(s, requirements) is None
+    )
+
+
+_client: st.SearchStrategy[dict[str, Any]] = st.fixed_dictionaries(
+    {},
+    optional={
+        "blocks": st.lists(st.sampled_from(BLOCKS), min_size=1, unique=True),
+        "transport": st.sampled_from(["auto", "httpx", "aiohttp"]),
+        "dapr_version": st.sampled_from([None, "1.14", "1.15", "1.16", "1.17", "1.18"]),
+        "class_name": class_names(reserved_class_names),
+        "module": module_names(requirements_for(ClientSpec())),
+        "timeout_seconds": st.floats(min_value=0.001, max_value=600),
+        "max_retries": st.integers(min_value=0, max_value=10),
+        "max_connections": st.integers(min_value=1, max_value=10_000),
+    },
+)
+
+STRATEGIES: dict[str, st.SearchStrategy[dict[str, Any]]] = {"client": _client}
