@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
-import importlib
-import importlib.util
-import inspect
 import signal
 import sys
-from collections.abc import Awaitable, Callable
 from types import FrameType
 from typing import TextIO
 
-from bench.measure import Settings
-from bench.runner import Options, run_transport
+from bench.client.measure import Settings
+from bench.client.runner import Options, run_transport
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -35,22 +30,10 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 
 
 def _run_mcp(say: TextIO) -> int:
-    """bench/mcp_latency.py belongs to another engineer; run its main() when it exists, with its defaults."""
-    if importlib.util.find_spec("bench.mcp_latency") is None:
-        print("MCP latency benchmark: bench/mcp_latency.py not present, skipped", file=say)
-        return 0
-    main: Callable[..., object] = importlib.import_module("bench.mcp_latency").main
-    # main(argv) parses its own flags: give it none of ours. Its report joins ours (stderr with --json -).
-    takes_argv = bool(inspect.signature(main).parameters)
-    with contextlib.redirect_stdout(say):
-        result = main([]) if takes_argv else main()
-        if inspect.isawaitable(result):
-            result = asyncio.run(_awaited(result))
-    return result if isinstance(result, int) else 0
+    from bench.mcp_latency import main as mcp_main  # imports the MCP SDK: only when asked
 
-
-async def _awaited(result: Awaitable[object]) -> object:
-    return await result
+    with contextlib.redirect_stdout(say):  # its report joins ours (stderr with --json -)
+        return mcp_main([])
 
 
 def _terminate(signum: int, frame: FrameType | None) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 
-from bench.payloads import Workload
+from bench.client.payloads import Workload
 
 # One request, verified: returns normally only if status and body are what the stand-in serves.
 Op = Callable[[], Awaitable[None]]

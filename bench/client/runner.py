@@ -16,14 +16,14 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TextIO
 
-from bench.contender import Contender
+from bench.client.contender import Contender
+from bench.client.generated import TRANSPORTS, GeneratedClient, load, render
+from bench.client.measure import Series, Settings, measure
+from bench.client.report import as_json, compute_ratios, ratio_lines, table
+from bench.client.stand_in import StandIn, free_port, running_stand_in
+from bench.client.transport import OfficialSdk, reference_contenders
 from bench.cpus import CpuPlan, pinned, plan_cpus
-from bench.generated import TRANSPORTS, GeneratedClient, load, render
 from bench.interference import CLIENT_QUIET, SERVER_QUIET, CpuMeter
-from bench.measure import Series, Settings, measure
-from bench.report import as_json, compute_ratios, ratio_lines, table
-from bench.stand_in import StandIn, free_port, running_stand_in
-from bench.transport import OfficialSdk, reference_contenders
 
 _DAPR_VARS = ("DAPR_HTTP_ENDPOINT", "DAPR_RUNTIME_HOST", "DAPR_HTTP_PORT", "DAPR_GRPC_PORT", "DAPR_GRPC_ENDPOINT",
               "DAPR_API_METHOD_INVOCATION_PROTOCOL", "DAPR_API_TOKEN", "DAPR_HEALTH_TIMEOUT")  # fmt: skip

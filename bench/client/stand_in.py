@@ -20,8 +20,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.client.payloads import HEALTH_PATH, INVOKE_BODY, STATE_BODY, STATE_ETAG
 from bench.cpus import CpuPlan, pin_child
-from bench.payloads import HEALTH_PATH, INVOKE_BODY, STATE_BODY, STATE_ETAG
 
 _INSTALL_HINT = "install nginx for meaningful ratios: `apt-get install -y nginx` (Debian/Ubuntu, as root)"
 _PR_SET_PDEATHSIG = 1
@@ -150,7 +150,7 @@ def _start_nginx(nginx: str, workdir: Path, cpus: CpuPlan) -> tuple[subprocess.P
 
 def _start_python(cpus: CpuPlan) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
-    cmd = [sys.executable, "-m", "bench.py_stand_in", str(port)]
+    cmd = [sys.executable, "-m", "bench.client.py_stand_in", str(port)]
     # start_new_session: Ctrl-C reaches only the bench, which then stops the server itself, in order.
     proc = subprocess.Popen(cmd, start_new_session=True, preexec_fn=lambda: _preexec(cpus))
     try:

@@ -1,8 +1,8 @@
-"""Where one client's time goes: `python -m bench.profile CLIENT WORKLOAD CONCURRENCY`.
+"""Where one client's time goes: `python -m bench.client.profile CLIENT WORKLOAD CONCURRENCY`.
 
 Runs a single cell of the benchmark under cProfile (same stand-in, same environment) and prints the functions
 with the most own time and the most cumulative time. cProfile slows Python code several-fold, so read shares,
-not rates; e.g. `uv run --group bench python -m bench.profile generated-auto state 64`.
+not rates; e.g. `uv run --group bench python -m bench.client.profile generated-auto state 64`.
 """
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.contender import Contender
+from bench.client.contender import Contender
+from bench.client.generated import TRANSPORTS, GeneratedClient, load, render
+from bench.client.measure import run_window
+from bench.client.payloads import WORKLOADS, Workload
+from bench.client.runner import dapr_env
+from bench.client.stand_in import running_stand_in
+from bench.client.transport import reference_contenders
 from bench.cpus import pinned, plan_cpus
-from bench.generated import TRANSPORTS, GeneratedClient, load, render
-from bench.measure import run_window
-from bench.payloads import WORKLOADS, Workload
-from bench.runner import dapr_env
-from bench.stand_in import running_stand_in
-from bench.transport import reference_contenders
 
 
 def _find(key: str, directory: Path) -> Contender:
@@ -57,7 +57,7 @@ async def _profile(contender: Contender, base_url: str, workload: Workload, conc
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench.client.profile", description=__doc__)
     parser.add_argument("client")
     parser.add_argument("workload", choices=WORKLOADS)
     parser.add_argument("concurrency", type=int)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bench.measure import CONCURRENCIES, Series
-from bench.payloads import WORKLOADS, Workload
+from bench.client.measure import CONCURRENCIES, Series
+from bench.client.payloads import WORKLOADS, Workload
 
 AUTO, HTTPX_GEN, AIOHTTP_GEN = "generated-auto", "generated-httpx", "generated-aiohttp"
 

@@ -14,8 +14,8 @@ from typing import Any
 import aiohttp
 import httpx
 
-from bench.contender import Contender, Op
-from bench.payloads import (
+from bench.client.contender import Contender, Op
+from bench.client.payloads import (
     APP_ID,
     INVOKE_BODY,
     INVOKE_PATH,

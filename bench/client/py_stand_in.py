@@ -1,4 +1,4 @@
-"""Fallback sidecar stand-in when nginx is not installed: `python -m bench.py_stand_in PORT`.
+"""Fallback sidecar stand-in when nginx is not installed: `python -m bench.client.py_stand_in PORT`.
 
 A bare asyncio.Protocol HTTP/1.1 keep-alive server serving the same three routes as the nginx config. It is
 much slower than nginx and shares the interpreter's costs with nothing, so it caps fast clients: ratios measured
@@ -11,7 +11,7 @@ import asyncio
 import re
 import sys
 
-from bench.payloads import HEALTH_PATH, INVOKE_BODY, STATE_BODY, STATE_ETAG
+from bench.client.payloads import HEALTH_PATH, INVOKE_BODY, STATE_BODY, STATE_ETAG
 
 _STATE = re.compile(rb"^/v1\.0/state/[^/]+/[^/]+$")
 _INVOKE = re.compile(rb"^/v1\.0/invoke/[^/]+/method/.+$")

@@ -13,9 +13,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from bench.contender import Contender, Op
+from bench.client.contender import Contender, Op
+from bench.client.payloads import WORKLOADS, Workload
 from bench.interference import CpuMeter, Foreign
-from bench.payloads import WORKLOADS, Workload
 
 CONCURRENCIES: tuple[int, ...] = (1, 64)
 RETRIES = 2  # extra attempts at a sample disturbed by other processes

@@ -12,8 +12,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal
 
-from bench.contender import Contender, Op
-from bench.payloads import (
+from bench.client.contender import Contender, Op
+from bench.client.payloads import (
     APP_ID,
     INVOKE_BODY,
     INVOKE_REQUEST,
