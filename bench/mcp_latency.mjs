@@ -18,6 +18,15 @@ if (!command || !(calls > 0) || !(warmup >= 0)) {
 const cases = [
   ["dapr_generate_client, same spec (served from cache)", "dapr_generate_client", () => ({})],
   ["dapr_generate_client, new spec each call (engine runs)", "dapr_generate_client", (i) => ({ class_name: `Dapr${i}` })],
+  [
+    "  ... long names, line length 79-120, every transport",
+    "dapr_generate_client",
+    (i) => ({
+      class_name: `OrderSidecarClient${i}`,
+      line_length: [79, 88, 100, 120][i % 4],
+      transport: ["auto", "httpx", "aiohttp"][i % 3],
+    }),
+  ],
   ["  ... state + pubsub only, new spec each call", "dapr_generate_client", (i) => ({ blocks: ["state", "pubsub"], class_name: `Dapr${i}` })],
   ["dapr_list_snippets (trivial round trip)", "dapr_list_snippets", () => ({})],
 ];

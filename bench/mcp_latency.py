@@ -41,6 +41,15 @@ CASES: tuple[tuple[str, str, Callable[[int], dict[str, Any]]], ...] = (
         lambda i: {"class_name": f"Dapr{i}"},
     ),
     (
+        "  ... long names, line length 79-120, every transport",
+        "dapr_generate_client",
+        lambda i: {
+            "class_name": f"OrderSidecarClient{i}",
+            "line_length": (79, 88, 100, 120)[i % 4],
+            "transport": ("auto", "httpx", "aiohttp")[i % 3],
+        },
+    ),
+    (
         "  ... state + pubsub only, new spec each call",
         "dapr_generate_client",
         lambda i: {"blocks": ["state", "pubsub"], "class_name": f"Dapr{i}"},
