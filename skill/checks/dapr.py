@@ -5,15 +5,96 @@ Kinds checked, by `apiVersion`/`kind` (upstream: dapr/dapr `pkg/apis/components/
 `pkg/apis/subscriptions/v2alpha1/types.go`, `pkg/apis/resiliency/v1alpha1/types.go`,
 `pkg/apis/configuration/v1alpha1/types.go`; dapr/cli `pkg/runfileconfig/run_file_config.go` for `dapr.yaml`).
 Other documents (Kubernetes manifests) are left to their own checks. See references/dapr-contract.md.
+
+Component metadata names are held to `COMPONENT_METADATA`: the fields each component's `metadata.yaml` in
+dapr/components-contrib defines (with its authentication profiles), plus the few Dapr itself reads. A misspelt
+name is silently ignored by Dapr, so it fails here. Resiliency targets must name policies that exist (Dapr
+refuses to load the document otherwise).
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import difflib
+import re
+from collections.abc import Mapping
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-__all__ = ["dapr_problems"]
+__all__ = ["COMPONENT_METADATA", "REQUIRED_METADATA", "dapr_problems"]
+
+
+def _names(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Fields read by Dapr itself, not by the component (dapr/dapr `pkg/runtime/processor/state/state.go`,
+# `pkg/components/state/state_config.go`, `pkg/runtime/processor/pubsub/pubsub.go`, `pkg/scopes/scopes.go`).
+_DAPR_STATE = _names("actorStateStore keyPrefix")
+_DAPR_PUBSUB = _names("consumerID allowedTopics protectedTopics publishingScopes subscriptionScopes")
+# Authentication profile fields shared by several components (components-contrib
+# `.build-tools/builtin-authentication-profiles.yaml`, profiles "aws" and "azuread").
+_AWS = _names(
+    "region awsRegion accessKey secretKey sessionToken assumeRoleArn sessionName trustAnchorArn trustProfileArn"
+)
+_AZURE_AD = _names(
+    "azureTenantId azureClientId azureClientSecret azureCertificate azureCertificateFile azureCertificatePassword "
+    "azureEnvironment"
+)
+# Shared by state/redis/metadata.yaml and pubsub/redis/metadata.yaml (their authenticationProfiles included).
+_REDIS = _AZURE_AD | _names(
+    "redisHost redisPort redisUsername redisPassword sentinelUsername sentinelPassword enableTLS "
+    "insecureSkipTLSVerify clientCert clientKey failover sentinelMasterName redeliverInterval processingTimeout "
+    "redisType redisDB redisMaxRetries redisMinRetryInterval redisMaxRetryInterval dialTimeout readTimeout "
+    "writeTimeout poolSize poolTimeout maxConnAge minIdleConns idleCheckFrequency idleTimeout useEntraID useOIDC "
+    "oidcTokenEndpoint oidcClientID oidcClientAssertionCert oidcClientAssertionKey oidcResource oidcAudience "
+    "oidcScopes oidcKid oidcCACert"
+)
+# state/postgresql/v1/metadata.yaml; v2 has `tablePrefix` in place of `tableName`.
+_POSTGRESQL = (
+    _AWS
+    | _AZURE_AD
+    | _names(
+        "connectionString timeout metadataTableName cleanupInterval maxConns connectionMaxIdleTime queryExecMode "
+        "host hostaddr port database user password sslRootCert useAzureAD useAWSIAM awsAccessKey awsSecretKey"
+    )
+)
+_KAFKA = _AWS | _names(
+    "brokers authType consumerGroup clientID initialOffset maxMessageBytes consumeRetryInterval consumeRetryEnabled "
+    "heartbeatInterval sessionTimeout version skipVerify disableTls channelBufferSize consumerFetchMin "
+    "consumerFetchDefault clientConnectionTopicMetadataRefreshInterval clientConnectionKeepAliveInterval "
+    "dialTimeout readTimeout writeTimeout metadataTimeout producerRequiredAcks producerRetryMax schemaRegistryURL "
+    "schemaRegistryAPIKey schemaRegistryAPISecret schemaCachingEnabled schemaLatestVersionCacheTTL escapeHeaders "
+    "useAvroJSON compression consumerGroupRebalanceStrategy excludeHeaderMetaRegex saslUsername saslPassword "
+    "saslMechanism caCert clientCert clientKey oidcTokenEndpoint oidcClientID oidcClientSecret oidcScopes "
+    "oidcExtensions oidcClientAssertionCert oidcClientAssertionKey oidcResource oidcAudience oidcKid awsAccessKey "
+    "awsSecretKey awsSessionToken awsIamRoleArn awsStsSessionName"
+)
+
+# (spec.type, spec.version) -> every metadata name the component reads: the fields (and authentication profile
+# fields) of its metadata.yaml in dapr/components-contrib, checked at release 1.16 and the 1.18 release
+# candidate, plus the fields Dapr reads for its building block. Path of each metadata.yaml in the comments.
+COMPONENT_METADATA: Mapping[tuple[str, str], frozenset[str]] = {
+    ("pubsub.kafka", "v1"): _KAFKA | _DAPR_PUBSUB,  # pubsub/kafka/metadata.yaml
+    # pubsub/redis/metadata.yaml (Redis Streams)
+    ("pubsub.redis", "v1"): _REDIS | _names("queueDepth concurrency maxLenApprox streamTTL") | _DAPR_PUBSUB,
+    ("state.redis", "v1"): _REDIS | _names("ttlInSeconds queryIndexes") | _DAPR_STATE,  # state/redis/metadata.yaml
+    ("state.postgresql", "v1"): _POSTGRESQL | {"tableName"} | _DAPR_STATE,  # state/postgresql/v1/metadata.yaml
+    ("state.postgresql", "v2"): _POSTGRESQL | {"tablePrefix"} | _DAPR_STATE,  # state/postgresql/v2/metadata.yaml
+    # secretstores/local/file/metadata.yaml
+    ("secretstores.local.file", "v1"): _names("secretsFile nestedSeparator multiValued"),
+    # secretstores/kubernetes/metadata.yaml (`metadata: []`: the pod's in-cluster credentials are used)
+    ("secretstores.kubernetes", "v1"): frozenset(),
+}
+# Fields without which the component fails to initialise (`required: true` in metadata.yaml, or a check in its
+# code: Kafka's "'authType' attribute was missing or empty" in common/component/kafka/auth.go).
+REQUIRED_METADATA: Mapping[str, frozenset[str]] = {
+    "pubsub.kafka": frozenset({"brokers", "authType"}),
+    "pubsub.redis": frozenset({"redisHost"}),
+    "state.redis": frozenset({"redisHost"}),
+    "state.postgresql": frozenset({"connectionString"}),
+    "secretstores.local.file": frozenset({"secretsFile"}),
+}
 
 
 class _Strict(BaseModel):
@@ -53,6 +134,28 @@ class _ComponentSpec(_Strict):
     metadata: list[_NameValue] = []
 
 
+def _metadata_problems(spec: _ComponentSpec) -> list[str]:
+    names = [m.name for m in spec.metadata]
+    problems = [f"metadata item {n!r} appears more than once" for n in sorted({n for n in names if names.count(n) > 1})]
+    known = COMPONENT_METADATA.get((spec.type, spec.version))
+    if known is not None:
+        for n in names:
+            if n not in known:
+                close = difflib.get_close_matches(n, sorted(known), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                problems.append(f"{spec.type} {spec.version} has no metadata field {n!r}{hint}")
+    missing = sorted(REQUIRED_METADATA.get(spec.type, frozenset()) - set(names))
+    problems += [f"{spec.type} requires the metadata field {n!r}" for n in missing]
+    values = {m.name: m.value for m in spec.metadata}
+    if spec.type == "pubsub.kafka" and values.get("authType") == "password":
+        problems += [
+            f"pubsub.kafka with authType 'password' requires the metadata field {n!r}"
+            for n in ("saslUsername", "saslPassword")
+            if n not in names
+        ]
+    return problems
+
+
 class _Auth(_Strict):
     secretStore: str  # noqa: N815
 
@@ -64,6 +167,16 @@ class _Component(_Strict):
     spec: _ComponentSpec
     auth: _Auth | None = None
     scopes: list[str] = []
+
+    @model_validator(mode="after")
+    def _known_metadata(self) -> Self:
+        problems = _metadata_problems(self.spec)
+        if any(m.secretKeyRef is not None for m in self.spec.metadata) and self.auth is None:
+            # Without it the reference is resolved by the Kubernetes operator only; self-hosted Dapr fails.
+            problems.append("metadata uses secretKeyRef but the component has no auth.secretStore")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
 
 class _Rule(_Strict):
@@ -99,21 +212,91 @@ class _Subscription(_Strict):
     scopes: list[str] = []
 
 
+_DURATION = r"^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$"  # Go's time.ParseDuration
+
+
+class _Matching(_Strict):
+    httpStatusCodes: str | None = None  # noqa: N815
+    gRPCStatusCodes: str | None = None  # noqa: N815
+
+
+class _Retry(_Strict):
+    policy: Literal["constant", "exponential"] = "constant"
+    duration: str | None = Field(default=None, pattern=_DURATION)
+    maxInterval: str | None = Field(default=None, pattern=_DURATION)  # noqa: N815
+    maxRetries: int | None = Field(default=None, ge=-1)  # noqa: N815
+    matching: _Matching | None = None
+
+
+class _CircuitBreaker(_Strict):
+    maxRequests: int | None = Field(default=None, ge=0)  # noqa: N815
+    interval: str | None = Field(default=None, pattern=_DURATION)
+    timeout: str | None = Field(default=None, pattern=_DURATION)
+    trip: str | None = None
+
+
 class _Policies(_Strict):
     timeouts: dict[str, str] = {}
-    retries: dict[str, dict[str, Any]] = {}
-    circuitBreakers: dict[str, dict[str, Any]] = {}  # noqa: N815
+    retries: dict[str, _Retry] = {}
+    circuitBreakers: dict[str, _CircuitBreaker] = {}  # noqa: N815
+
+
+class _PolicyNames(_Strict):
+    timeout: str | None = None
+    retry: str | None = None
+    circuitBreaker: str | None = None  # noqa: N815
+
+
+class _EndpointPolicyNames(_PolicyNames):
+    circuitBreakerCacheSize: int | None = None  # noqa: N815
+
+
+class _ActorPolicyNames(_EndpointPolicyNames):
+    circuitBreakerScope: Literal["id", "type", "both"] | None = None  # noqa: N815
+
+
+class _ComponentPolicyNames(_Strict):
+    inbound: _PolicyNames | None = None
+    outbound: _PolicyNames | None = None
 
 
 class _Targets(_Strict):
-    apps: dict[str, dict[str, str]] = {}
-    components: dict[str, dict[str, dict[str, str]]] = {}
-    actors: dict[str, dict[str, str]] = {}
+    apps: dict[str, _EndpointPolicyNames] = {}
+    components: dict[str, _ComponentPolicyNames] = {}
+    actors: dict[str, _ActorPolicyNames] = {}
 
 
 class _ResiliencySpec(_Strict):
     policies: _Policies
     targets: _Targets
+
+    @model_validator(mode="after")
+    def _targets_name_policies(self) -> Self:
+        # dapr/dapr pkg/resiliency/resiliency.go refuses a target that names an undefined policy.
+        problems = [f"policies.timeouts.{k}: {v!r} is not a duration" for k, v in self.policies.timeouts.items()
+                    if not _is_duration(v)]  # fmt: skip
+        defined = {
+            "timeout": set(self.policies.timeouts),
+            "retry": set(self.policies.retries),
+            "circuitBreaker": set(self.policies.circuitBreakers),
+        }
+        named: list[tuple[str, _PolicyNames]] = [(f"apps.{k}", v) for k, v in self.targets.apps.items()]
+        named += [(f"actors.{k}", v) for k, v in self.targets.actors.items()]
+        for name, c in self.targets.components.items():
+            named += [(f"components.{name}.{d}", p) for d, p in (("inbound", c.inbound), ("outbound", c.outbound))
+                      if p is not None]  # fmt: skip
+        for where, names in named:
+            for kind, known in defined.items():
+                policy = getattr(names, kind)
+                if policy is not None and policy not in known:
+                    problems.append(f"targets.{where}.{kind} names {policy!r}, which is not defined in policies")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+def _is_duration(value: str) -> bool:
+    return re.fullmatch(_DURATION, value) is not None
 
 
 class _Resiliency(_Strict):

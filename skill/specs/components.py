@@ -1,0 +1,329 @@
+"""Input of the components generator: the apps of a Dapr system and the resources they run with.
+
+The defaults are the todo system (task-api, recurring-task, notification over Kafka pub/sub and PostgreSQL
+state), so an empty spec is valid. Components are chosen by role (pubsub, state, secrets): an app says which
+roles it uses, so renaming a component never breaks an app's list.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Self
+
+from pydantic import AfterValidator, Field, model_validator
+
+from skill.specs.common import AppId, ComponentName, SpecModel, TopicName, _rule
+
+__all__ = [
+    "DEFAULT_APPS",
+    "ENVIRONMENTS",
+    "ROLES",
+    "AppSpec",
+    "ComponentsSpec",
+    "Environment",
+    "KafkaSpec",
+    "PubSubSpec",
+    "ResiliencySpec",
+    "Role",
+    "SecretStoreSpec",
+    "StateSpec",
+    "TopicSubscription",
+]
+
+Role = Literal["pubsub", "state", "secrets"]
+ROLES: tuple[Role, ...] = ("pubsub", "state", "secrets")
+Environment = Literal["local", "kubernetes"]
+ENVIRONMENTS: tuple[Environment, ...] = ("local", "kubernetes")
+
+# A Kubernetes Secret name is a DNS subdomain; the same rule as a component name.
+SecretName = ComponentName
+HostPort = Annotated[
+    str,
+    AfterValidator(
+        _rule(
+            r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?:[0-9]{1,5}",
+            "must be 'host:port' (a DNS name or IPv4 address, then ':' and a port number)",
+            max_len=253,
+        )
+    ),
+    Field(examples=["kafka:9092"]),
+]
+AsgiTarget = Annotated[
+    str,
+    AfterValidator(
+        _rule(
+            r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*",
+            "must be an ASGI import string 'module:attribute' (a dotted lowercase module path, ':', then a "
+            "Python identifier), as uvicorn takes it",
+            max_len=200,
+        )
+    ),
+    Field(examples=["main:app", "task_api.main:app"]),
+]
+RoutePath = Annotated[
+    str,
+    AfterValidator(
+        _rule(
+            r"(/[A-Za-z0-9._~-]+)+",
+            "must be an absolute URL path of one or more segments of ASCII letters, digits, '.', '_', '~' and "
+            "'-' (for example '/events/orders'), at most 200 characters",
+            max_len=200,
+        )
+    ),
+]
+# An image repository (registry host and path) without a tag: what `docker push` takes before ':tag'.
+ImageRepository = Annotated[
+    str,
+    AfterValidator(
+        _rule(
+            r"[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]{1,5})?(/[a-z0-9]+([._-][a-z0-9]+)*)*",
+            "must be an image repository without a tag: lowercase registry host (optionally ':port') and "
+            "path segments of lowercase letters, digits, '.', '_' and '-' (for example 'ghcr.io/acme')",
+            max_len=200,
+        )
+    ),
+]
+ImageTag = Annotated[
+    str,
+    AfterValidator(
+        _rule(
+            r"[A-Za-z0-9_][A-Za-z0-9_.-]*",
+            "must be an image tag: ASCII letters, digits, '_', '.' and '-', not starting with '.' or '-', "
+            "at most 128 characters",
+            max_len=128,
+        )
+    ),
+]
+
+
+class TopicSubscription(SpecModel):
+    """One topic an app subscribes to. A bare topic name is accepted in place of the object."""
+
+    topic: TopicName = Field(description="The topic, one of `pubsub.topics`.")
+    route: RoutePath | None = Field(
+        default=None, description="The app route Dapr delivers to. Unset: '/events/<topic>'."
+    )
+    dead_letter_topic: TopicName | None = Field(
+        default=None,
+        description="Where Dapr sends a message that is DROPped or still fails after the inbound retries. "
+        "Unset: '<topic>-dlq'.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_topic(cls, value: object) -> object:
+        return {"topic": value} if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _dead_letter_differs(self) -> Self:
+        if self.dead_letter_topic == self.topic:
+            raise ValueError("dead_letter_topic: must differ from the topic, or a poison message loops for ever")
+        if self.dead_letter_topic is None and len(self.topic) > 245:
+            raise ValueError("topic: is too long to derive '<topic>-dlq'; set dead_letter_topic")
+        return self
+
+    @property
+    def route_path(self) -> str:
+        return self.route or f"/events/{self.topic}"
+
+    @property
+    def dead_letter(self) -> str:
+        return self.dead_letter_topic or f"{self.topic}-dlq"
+
+
+class AppSpec(SpecModel):
+    """One app (one Dapr app id, one process, one container)."""
+
+    app_id: AppId = Field(description="The Dapr app id; also the Kubernetes Deployment and Service name.")
+    port: int = Field(ge=1024, le=65535, description="The port the app listens on (Dapr's app port).")
+    asgi_app: AsgiTarget = Field(default="main:app", description="What uvicorn serves, as 'module:attribute'.")
+    folder: AppId | None = Field(
+        default=None,
+        description="The app's folder, beside dapr.yaml (Multi-App Run's appDirPath, the Docker build "
+        "context). Unset: the app id.",
+    )
+    uses: list[Role] = Field(
+        default_factory=lambda: list(ROLES),
+        description="Which components the app loads (component `scopes`): any of 'pubsub', 'state', "
+        "'secrets'. Default: all three.",
+    )
+    subscribes: list[TopicSubscription] = Field(
+        default_factory=list, description="Topics the app subscribes to (a topic name or an object)."
+    )
+
+    @property
+    def directory(self) -> str:
+        return self.folder or self.app_id
+
+
+DEFAULT_APPS: tuple[AppSpec, ...] = (
+    AppSpec(app_id="task-api", port=8000),
+    AppSpec(app_id="recurring-task", port=8001, subscribes=[TopicSubscription(topic="task-events")]),
+    AppSpec(
+        app_id="notification",
+        port=8002,
+        uses=["pubsub", "secrets"],
+        subscribes=[TopicSubscription(topic="reminders"), TopicSubscription(topic="task-updates")],
+    ),
+)
+
+
+class KafkaSpec(SpecModel):
+    """The production pub/sub: `pubsub.kafka`."""
+
+    brokers: list[HostPort] = Field(
+        default_factory=lambda: ["kafka:9092"], min_length=1, description="Kafka bootstrap brokers."
+    )
+    auth: Literal["password", "none"] = Field(
+        default="password",
+        description="'password': SASL over TLS, username and password from a Kubernetes Secret. 'none': no "
+        "authentication and no TLS (Dapr turns TLS off with authType none), for a private in-cluster Kafka.",
+    )
+    sasl_mechanism: Literal["SHA-512", "SHA-256", "PLAINTEXT"] = Field(
+        default="SHA-512", description="SASL mechanism when auth is 'password'."
+    )
+    credentials_secret: SecretName = Field(
+        default="kafka-credentials",
+        description="Kubernetes Secret holding keys 'username' and 'password' (auth 'password' only).",
+    )
+    initial_offset: Literal["oldest", "newest"] = Field(
+        default="oldest",
+        description="Where a new consumer group starts. 'oldest' so that events published before a "
+        "subscriber's first start are not lost.",
+    )
+
+
+class PubSubSpec(SpecModel):
+    """The pub/sub component: Redis Streams locally, Kafka on Kubernetes, under one name."""
+
+    name: ComponentName = Field(default="pubsub-kafka", description="Component name the apps publish to.")
+    topics: list[TopicName] = Field(
+        default_factory=lambda: ["task-events", "reminders", "task-updates"],
+        min_length=1,
+        description="Every topic of the system.",
+    )
+    kafka: KafkaSpec = Field(default_factory=KafkaSpec, description="Kafka settings (Kubernetes).")
+
+
+class StateSpec(SpecModel):
+    """The state store: Redis locally, PostgreSQL on Kubernetes, under one name."""
+
+    name: ComponentName = Field(default="state-postgresql", description="Component name of the state store.")
+    postgresql_version: Literal["v1", "v2"] = Field(
+        default="v1",
+        description="state.postgresql component version. 'v1' (default) supports the state query API the "
+        "apps may use; 'v2' has no query API (random-UUID ETags, BYTEA values; tables incompatible with v1).",
+    )
+    credentials_secret: SecretName = Field(
+        default="postgres-credentials",
+        description="Kubernetes Secret holding the key 'connectionString'.",
+    )
+    actor_state_store: bool = Field(
+        default=False, description="Mark it `actorStateStore` (needed for actors and workflows)."
+    )
+
+
+class SecretStoreSpec(SpecModel):
+    """The secret store apps read through Dapr's secrets API."""
+
+    name: ComponentName = Field(default="secretstore", description="Component name of the secret store.")
+
+    @model_validator(mode="after")
+    def _not_builtin(self) -> Self:
+        if self.name == "kubernetes":
+            raise ValueError("name: must not be 'kubernetes', the name of Dapr's built-in Kubernetes secret store")
+        return self
+
+
+class ResiliencySpec(SpecModel):
+    """Dapr resiliency policies for the components and apps in use (resiliency.yaml)."""
+
+    timeout_seconds: int = Field(default=10, ge=1, le=300, description="Timeout of one outbound call.")
+    max_retries: int = Field(
+        default=3, ge=0, le=10, description="Retries of a failed outbound call (exponential backoff)."
+    )
+    inbound_max_retries: int = Field(
+        default=5,
+        ge=0,
+        le=20,
+        description="Redeliveries of a pub/sub message that fails (RETRY or an error) before Dapr gives up "
+        "and sends it to its dead-letter topic.",
+    )
+    breaker_failures: int = Field(
+        default=5, ge=1, le=100, description="Consecutive failures that open a circuit breaker."
+    )
+    breaker_timeout_seconds: int = Field(
+        default=30, ge=1, le=600, description="How long an open circuit breaker stays open."
+    )
+
+
+class ComponentsSpec(SpecModel):
+    """The Dapr resources, Multi-App Run file, Dockerfiles and Kubernetes manifests of a set of apps."""
+
+    apps: list[AppSpec] = Field(
+        default_factory=lambda: list(DEFAULT_APPS),
+        min_length=1,
+        description="The apps. Default: the todo system (task-api 8000, recurring-task 8001, notification 8002).",
+    )
+    pubsub: PubSubSpec | None = Field(default_factory=PubSubSpec, description="Pub/sub component; null: none.")
+    state: StateSpec | None = Field(default_factory=StateSpec, description="State store; null: none.")
+    secret_store: SecretStoreSpec | None = Field(
+        default_factory=SecretStoreSpec, description="Secret store component; null: none."
+    )
+    environments: list[Environment] = Field(
+        default_factory=lambda: list(ENVIRONMENTS),
+        min_length=1,
+        description="'local': resources/local/ (Redis, a local file secret store) and dapr.yaml for "
+        "`dapr run -f .`. 'kubernetes': resources/kubernetes/ (Kafka, PostgreSQL, Kubernetes secrets), "
+        "Dockerfiles and deploy/kubernetes/ manifests.",
+    )
+    subscriptions: Literal["programmatic", "declarative"] = Field(
+        default="programmatic",
+        description="'programmatic': the apps answer GET /dapr/subscribe (the endpoint generator's job); "
+        "'declarative': Subscription resources are generated here.",
+    )
+    resiliency: ResiliencySpec = Field(default_factory=ResiliencySpec, description="Resiliency policies.")
+    image_repository: ImageRepository = Field(
+        default="registry.example.com/todo",
+        description="Where images are pushed; each app's image is '<image_repository>/<app_id>:<image_tag>'.",
+    )
+    image_tag: ImageTag = Field(default="0.1.0", description="Image tag used in the Deployments.")
+    replicas: int = Field(default=1, ge=1, le=100, description="Replicas of each Deployment.")
+    liveness_path: RoutePath = Field(default="/healthz", description="The apps' liveness route.")
+    readiness_path: RoutePath = Field(default="/readyz", description="The apps' readiness route.")
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Self:
+        _unique([a.app_id for a in self.apps], "apps", "app ids")
+        _unique([a.port for a in self.apps], "apps", "ports")
+        _unique([a.directory for a in self.apps], "apps", "folders")
+        if self.pubsub is not None:
+            _unique(self.pubsub.topics, "pubsub", "topics")
+        chosen = {"pubsub": self.pubsub, "state": self.state, "secrets": self.secret_store}
+        names = [c.name for c in chosen.values() if c is not None]
+        _unique(names, "spec", "component names (pubsub, state, secret_store)")
+        topics = set(self.pubsub.topics) if self.pubsub is not None else set()
+        for i, app in enumerate(self.apps):
+            for role in app.uses:
+                if chosen[role] is None:
+                    raise ValueError(f"apps: app {app.app_id!r} uses {role!r} but that component is null")
+            _unique([s.topic for s in app.subscribes], "apps", f"topics app {app.app_id!r} subscribes to")
+            if app.subscribes and "pubsub" not in app.uses:
+                raise ValueError(f"apps: app {app.app_id!r} subscribes to topics but does not use 'pubsub'")
+            for s in app.subscribes:
+                if s.topic not in topics:
+                    raise ValueError(
+                        f"apps: apps.{i} ({app.app_id!r}) subscribes to {s.topic!r}, which is not in "
+                        "pubsub.topics; add it there"
+                    )
+        _unique(self.environments, "environments", "environments")
+        if self.liveness_path == self.readiness_path:
+            raise ValueError("readiness_path: must differ from liveness_path (readiness may fail while alive)")
+        return self
+
+
+def _unique(values: list[str] | list[int] | list[Environment], field: str, what: str) -> None:
+    seen: set[object] = set()
+    for v in values:
+        if v in seen:
+            raise ValueError(f"{field}: {what} must be unique; {v!r} appears twice")
+        seen.add(v)
