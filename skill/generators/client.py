@@ -2,17 +2,162 @@
 
 from __future__ import annotations
 
+import ast
+import functools
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
+from skill.catalog import get_snippet
 from skill.generator import Generator
-from skill.plan import FilePlan, Plan
+from skill.plan import FilePlan, Plan, template_variables
+from skill.render import render_template
 from skill.specs.client import BLOCKS, Block, ClientSpec, DaprVersion, Transport
 
-__all__ = ["GENERATOR", "ClientContext", "Defaults", "Routes", "context_for", "requirements_for", "routes_for"]
+__all__ = [
+    "GENERATOR",
+    "ClientContext",
+    "Defaults",
+    "Routes",
+    "bound_names",
+    "context_for",
+    "requirements_for",
+    "routes_for",
+]
 
 SNIPPET = "client/dapr_client"
 _BASE_REQUIREMENTS = ("httpx>=0.28,<1", "pydantic>=2.7,<3", "pydantic-settings>=2.4,<3")
 _TRANSPORT_REQUIREMENTS = {"auto": ("aiohttp>=3.10,<4",), "httpx": (), "aiohttp": ("aiohttp>=3.10,<4",)}
+
+
+@dataclass(frozen=True, order=True)
+class Import:
+    """`import module` (name None) or `from module import name`."""
+
+    module: str
+    name: str | None = None
+    third_party: bool = False
+
+
+def _std(module: str, *names: str) -> tuple[Import, ...]:
+    return tuple(Import(module, n) for n in names) if names else (Import(module),)
+
+
+def _lib(module: str, *names: str) -> tuple[Import, ...]:
+    return tuple(Import(module, n, third_party=True) for n in names) if names else (Import(module, third_party=True),)
+
+
+# What the module always imports: the client class, settings, errors, wire helpers and the httpx backend.
+_BASE_IMPORTS = (
+    *_std("asyncio"),
+    *_std("contextlib"),
+    *_std("email.utils"),
+    *_std("functools"),
+    *_std("logging"),
+    *_std("random"),
+    *_std("sys"),
+    *_std("collections.abc", "Iterator", "Mapping"),
+    *_std("contextvars", "ContextVar"),
+    *_std("datetime", "UTC", "datetime"),
+    *_std("types", "TracebackType"),
+    *_std("typing", "Any", "Self"),
+    *_std("urllib.parse", "quote"),
+    *_lib("httpx"),
+    *_lib("pydantic", "Field", "SecretStr"),
+    *_lib("pydantic_core", "from_json"),
+    *_lib("pydantic_settings", "BaseSettings", "SettingsConfigDict"),
+)
+_AIOHTTP_IMPORTS = (*_lib("aiohttp"), *_lib("yarl", "URL"))
+
+
+@dataclass(frozen=True)
+class Helper:
+    """A shared module-level helper (or client method) that some blocks need: snippets/client/_parts/helpers/."""
+
+    imports: tuple[Import, ...] = ()
+    needs: tuple[str, ...] = ()  # other helpers it calls
+    method: bool = False  # a method of the client class rather than a module-level definition
+
+
+# In the order they appear in the generated module.
+HELPERS: Mapping[str, Helper] = {
+    "json_headers": Helper(),
+    "metadata": Helper(),
+    "string_map": Helper(needs=("metadata",)),
+    "metadata_params": Helper(needs=("metadata",)),
+    "json_bytes": Helper(imports=_lib("pydantic", "TypeAdapter")),
+    "payload": Helper(needs=("json_bytes",)),
+    "post_json": Helper(needs=("json_bytes", "json_headers"), method=True),
+}
+
+
+@dataclass(frozen=True)
+class BlockParts:
+    """What one building block adds besides its methods (snippets/client/_parts/<block>.py.jinja)."""
+
+    imports: tuple[Import, ...] = ()
+    helpers: tuple[str, ...] = ()
+    definitions: bool = True  # the part has module-level definitions (its `definitions()` macro)
+    usage: str | None = None  # a line of the module docstring's example
+
+
+_DATACLASS = _std("dataclasses", "dataclass")
+_FIELD = _std("dataclasses", "field")
+_SEQUENCE = _std("collections.abc", "Sequence")
+
+PARTS: Mapping[Block, BlockParts] = {
+    "state": BlockParts(
+        (*_DATACLASS, *_FIELD, *_SEQUENCE, *_std("typing", "Literal")),
+        ("json_headers", "json_bytes", "post_json", "string_map", "metadata_params"),
+        usage='await dapr.save_state("statestore", "order-1", order)  # Pydantic models are sent as JSON',
+    ),
+    "pubsub": BlockParts(
+        (*_DATACLASS, *_SEQUENCE, *_std("base64", "b64encode")),
+        ("payload", "post_json", "metadata_params"),
+        usage='await dapr.publish_event("pubsub", "orders", order)',
+    ),
+    "invoke": BlockParts((*_DATACLASS, *_SEQUENCE), ("payload",)),
+    "bindings": BlockParts((*_DATACLASS, *_FIELD), ("post_json", "string_map")),
+    "secrets": BlockParts((), ("metadata_params",), definitions=False),
+    "configuration": BlockParts((*_DATACLASS, *_FIELD, *_SEQUENCE), ("metadata_params",)),
+    "lock": BlockParts(_std("enum", "IntEnum"), ("post_json",)),
+    "jobs": BlockParts((*_DATACLASS, *_std("datetime", "timedelta")), ("post_json",)),
+    "workflow": BlockParts((*_DATACLASS, *_FIELD, *_std("re")), ("json_headers", "json_bytes")),
+    "metadata": BlockParts(definitions=False),
+}
+assert tuple(PARTS) == BLOCKS, "PARTS must describe every block, in BLOCKS order"
+
+
+@dataclass(frozen=True)
+class TransportParts:
+    """What a transport choice changes: its imports, its backends and the class docstring's note on them."""
+
+    imports: tuple[Import, ...]  # imported unconditionally
+    optional_imports: tuple[Import, ...]  # imported inside `try: ... except ImportError`
+    helpers: tuple[str, ...]  # snippets/client/_parts/transport/<name>.py.jinja, after the httpx backend
+    backend_type: str
+    note: tuple[str, ...]
+
+
+TRANSPORTS: Mapping[Transport, TransportParts] = {
+    "auto": TransportParts(
+        (),
+        _AIOHTTP_IMPORTS,
+        ("aiohttp_backend",),
+        "_HttpxBackend | _AiohttpBackend",
+        (
+            "Its own pool is an aiohttp session used directly when aiohttp is installed, several times",
+            "faster under concurrency than httpx's own pool, which is the fallback.",
+        ),
+    ),
+    "httpx": TransportParts((), (), (), "_HttpxBackend", ()),
+    "aiohttp": TransportParts(
+        _AIOHTTP_IMPORTS,
+        (),
+        ("aiohttp_backend",),
+        "_HttpxBackend | _AiohttpBackend",
+        ("Its own pool is an aiohttp session used directly, the fastest option.",),
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -41,10 +186,50 @@ class Defaults:
 class ClientContext:
     class_name: str
     blocks: tuple[Block, ...]  # canonical order: output does not depend on input order
+    defining_blocks: tuple[Block, ...]  # the blocks with module-level definitions
+    usage: tuple[str, ...]  # example lines of the module docstring
+    stdlib_imports: tuple[str, ...]
+    third_party_imports: tuple[str, ...]
+    optional_imports: tuple[str, ...]  # inside `try: ... except ImportError` (transport 'auto')
+    helpers: tuple[str, ...]  # snippets/client/_parts/helpers/<name>.py.jinja, module level, in order
+    method_helpers: tuple[str, ...]  # the same, rendered inside the client class
     transport: Transport
+    transport_helpers: tuple[str, ...]
+    backend_type: str
+    transport_note: tuple[str, ...]
     routes: Routes
     dapr_target: str
     defaults: Defaults
+
+
+def _name_order(name: str) -> tuple[int, str]:
+    """isort's (and ruff's) order-by-type: CONSTANTS, then Classes, then functions and variables."""
+    if name.isupper():
+        return (0, name)
+    return (1, name) if name[:1].isupper() else (2, name)
+
+
+def import_lines(imports: Iterable[Import]) -> tuple[str, ...]:
+    """One section's import statements as ruff's isort writes them: `import x` lines, then `from` lines."""
+    imports = list(imports)
+    plain = sorted({i.module for i in imports if i.name is None})
+    names: dict[str, set[str]] = {}
+    for i in imports:
+        if i.name is not None:
+            names.setdefault(i.module, set()).add(i.name)
+    froms = [f"from {m} import {', '.join(sorted(names[m], key=_name_order))}" for m in sorted(names)]
+    return (*(f"import {m}" for m in plain), *froms)
+
+
+def _helpers_for(blocks: Iterable[Block]) -> list[str]:
+    wanted: set[str] = set()
+    todo = [h for b in blocks for h in PARTS[b].helpers]
+    while todo:
+        name = todo.pop()
+        if name not in wanted:
+            wanted.add(name)
+            todo.extend(HELPERS[name].needs)
+    return [name for name in HELPERS if name in wanted]
 
 
 def _at_least(version: DaprVersion | None, floor: tuple[int, int]) -> bool:
@@ -70,10 +255,29 @@ def _target(spec: ClientSpec) -> str:
 
 def context_for(spec: ClientSpec) -> ClientContext:
     """The client's template context (also used by generators that embed the client)."""
+    blocks = tuple(b for b in BLOCKS if b in spec.blocks)
+    transport = TRANSPORTS[spec.transport]
+    helpers = _helpers_for(blocks)
+    imports = [
+        *_BASE_IMPORTS,
+        *transport.imports,
+        *(i for b in blocks for i in PARTS[b].imports),
+        *(i for h in helpers for i in HELPERS[h].imports),
+    ]
     return ClientContext(
         class_name=spec.class_name,
-        blocks=tuple(b for b in BLOCKS if b in spec.blocks),
+        blocks=blocks,
+        defining_blocks=tuple(b for b in blocks if PARTS[b].definitions),
+        usage=tuple(line for b in blocks if (line := PARTS[b].usage)),
+        stdlib_imports=import_lines(i for i in imports if not i.third_party),
+        third_party_imports=import_lines(i for i in imports if i.third_party),
+        optional_imports=import_lines(transport.optional_imports),
+        helpers=tuple(h for h in helpers if not HELPERS[h].method),
+        method_helpers=tuple(h for h in helpers if HELPERS[h].method),
         transport=spec.transport,
+        transport_helpers=transport.helpers,
+        backend_type=transport.backend_type,
+        transport_note=transport.note,
         routes=routes_for(spec.dapr_version),
         dapr_target=_target(spec),
         defaults=Defaults(
@@ -85,6 +289,36 @@ def context_for(spec: ClientSpec) -> ClientContext:
             max_connections=spec.max_connections,
         ),
     )
+
+
+def _top_level_names(body: Iterable[ast.stmt]) -> Iterator[str]:
+    """Names a module binds outside its functions and classes (including under `try`/`if`)."""
+    for node in body:
+        if isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            yield node.name
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            yield from ((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            yield from (n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
+        elif isinstance(node, ast.Try | ast.If):
+            yield from _top_level_names([*node.body, *node.orelse, *getattr(node, "finalbody", [])])
+            for handler in getattr(node, "handlers", []):
+                yield from _top_level_names(handler.body)
+
+
+@functools.cache
+def bound_names() -> frozenset[str]:
+    """Every name the generated module binds at top level, for any blocks and transport, the client class
+    excepted: every transport rendered with every block (no ruff: milliseconds, once per process)."""
+    template = get_snippet(SNIPPET).template
+    found: set[str] = set()
+    for transport in TRANSPORTS:
+        # model_construct: this runs while a ClientSpec is being validated, so it must not validate one.
+        spec = ClientSpec.model_construct(transport=transport)
+        text = render_template(template, template_variables(context_for(spec)))
+        found.update(_top_level_names(ast.parse(text).body))
+    return frozenset(found - {ClientSpec.model_fields["class_name"].default})
 
 
 def requirements_for(spec: ClientSpec) -> tuple[str, ...]:

@@ -10,9 +10,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from skill import SpecError, generate
-from skill.specs.client import BLOCKS, RESERVED_CLASS_NAMES, RESERVED_MODULE_NAMES
+from skill.generators.client import requirements_for
+from skill.specs.client import BLOCKS, ClientSpec, reserved_class_names
+from skill.specs.names import module_name_problem
 
 _CLASS = re.compile(r"[A-Z][A-Za-z0-9]{0,20}")
+# The "auto" transport requires the most, so a module name it accepts is accepted by every transport.
+_ALL_REQUIREMENTS = requirements_for(ClientSpec())
 
 client_specs = st.fixed_dictionaries(
     {},
@@ -21,10 +25,14 @@ client_specs = st.fixed_dictionaries(
         "transport": st.sampled_from(["auto", "httpx", "aiohttp"]),
         "dapr_version": st.sampled_from([None, "1.14", "1.15", "1.16", "1.17", "1.18"]),
         "class_name": st.from_regex(_CLASS, fullmatch=True).filter(
-            lambda s: not keyword.iskeyword(s) and s not in RESERVED_CLASS_NAMES and s not in {"I", "O"}
+            lambda s: not keyword.iskeyword(s) and s not in reserved_class_names() and s not in {"I", "O"}
         ),
         "module": st.from_regex(r"[a-z][a-z0-9_]{0,20}", fullmatch=True).filter(
-            lambda s: not keyword.iskeyword(s) and s not in {"case", "match", "type"} and s not in RESERVED_MODULE_NAMES
+            lambda s: (
+                not keyword.iskeyword(s)
+                and s not in {"case", "match", "type"}
+                and module_name_problem(s, _ALL_REQUIREMENTS) is None
+            )
         ),
         "timeout_seconds": st.floats(min_value=0.001, max_value=600),
         "max_retries": st.integers(min_value=0, max_value=10),

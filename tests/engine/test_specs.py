@@ -5,14 +5,15 @@ from __future__ import annotations
 import ast
 import builtins
 import re
-from collections.abc import Iterator
 
 import pytest
 from pydantic import BaseModel, ValidationError
 
 from skill import SpecError, generate, parse_spec
-from skill.specs.client import BLOCKS, RESERVED_CLASS_NAMES, RESERVED_MODULE_NAMES, ClientSpec
+from skill.generators.client import requirements_for
+from skill.specs.client import BLOCKS, ClientSpec, reserved_class_names
 from skill.specs.common import AppId, ClassName, ComponentName, Identifier, JobName, ModuleName, TopicName
+from skill.specs.names import _requirement_name, import_names_of, module_name_problem
 
 
 def test_client_defaults_include_every_block() -> None:
@@ -40,8 +41,22 @@ def test_client_defaults_include_every_block() -> None:
         ({"module": "type"}, "module", "keyword"),  # a soft keyword from 3.12 on: refused on every interpreter
         ({"module": "httpx"}, "module", "shadow"),
         ({"module": "logging"}, "module", "shadow"),
+        # Imported indirectly: httpx imports httpcore, pydantic typing_extensions, pydantic-settings dotenv.
+        ({"module": "httpcore"}, "module", "through its dependencies"),
+        ({"module": "typing_extensions"}, "module", "through its dependencies"),
+        ({"module": "dotenv"}, "module", "through its dependencies"),
+        ({"module": "h11"}, "module", "through its dependencies"),
+        ({"module": "yarl", "transport": "aiohttp"}, "module", "through its dependencies"),
+        ({"module": "dapr"}, "module", "Dapr SDK"),
+        ({"module": "setup"}, "module", "setuptools"),
+        ({"module": "conftest"}, "module", "pytest"),
+        ({"module": "test_orders"}, "module", "pytest"),
+        ({"module": "orders_test"}, "module", "pytest"),
+        ({"module": "__init__"}, "module", "__init__"),
         ({"class_name": "DaprSettings"}, "class_name", "already defines"),
-        ({"class_name": "Exception"}, "class_name", "already defines"),
+        ({"class_name": "Exception"}, "class_name", "builtin"),
+        ({"class_name": "Warning"}, "class_name", "builtin"),
+        ({"class_name": "UnlockStatus", "blocks": ["state"]}, "class_name", "already defines"),
         ({"backoff_initial_seconds": 2, "backoff_max_seconds": 1}, "backoff_max_seconds", "at least"),
         ({"colour": "blue"}, "colour", "not an option"),
     ],
@@ -55,34 +70,51 @@ def test_client_rejections_name_field_and_rule(given: dict[str, object], field: 
     assert field in str(caught.value)
 
 
-def _top_level_names(body: list[ast.stmt]) -> Iterator[str]:
-    """Names a module binds outside its functions and classes (including under `try`/`if`)."""
-    for node in body:
-        if isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
-            yield node.name
-        elif isinstance(node, ast.Import | ast.ImportFrom):
-            yield from ((alias.asname or alias.name).split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.Assign | ast.AnnAssign):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            yield from (n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
-        elif isinstance(node, ast.Try | ast.If):
-            yield from _top_level_names([*node.body, *node.orelse, *getattr(node, "finalbody", [])])
-            for handler in getattr(node, "handlers", []):
-                yield from _top_level_names(handler.body)
-
-
 @pytest.mark.parametrize("transport", ["auto", "httpx", "aiohttp"])
 def test_reserved_names_cover_what_the_client_module_binds_and_uses(transport: str) -> None:
-    spec = {"transport": transport, "class_name": "Zz", "module": "zz"}  # every block, by default
+    # Independent of how reserved_class_names() is computed: the checked output of each transport, every block.
+    spec = {"transport": transport, "class_name": "Zz", "module": "zz"}
     tree = ast.parse(generate("client", spec).files[0].content)
-    class_like = re.compile(r"[A-Z][A-Za-z0-9]*")
-    bound = {name for name in _top_level_names(tree.body) if class_like.fullmatch(name)} - {"Zz"}
-    used_builtins = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and class_like.fullmatch(n.id)}
-    used_builtins &= set(dir(builtins))
-    assert bound | used_builtins <= RESERVED_CLASS_NAMES, sorted((bound | used_builtins) - RESERVED_CLASS_NAMES)
+    class_like = re.compile(r"[A-Z][A-Za-z0-9_]*")
+    bound = {
+        alias.asname or alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+    bound |= {n.name for n in tree.body if isinstance(n, ast.ClassDef)}
+    bound |= {t.id for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
+    bound = {name for name in bound if class_like.fullmatch(name)} - {"Zz"}
+    used_builtins = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id in dir(builtins)}
+    expected = bound | {name for name in used_builtins if class_like.fullmatch(name)}
+    assert expected <= reserved_class_names(), sorted(expected - reserved_class_names())
+    for name in expected:
+        with pytest.raises(SpecError):
+            parse_spec("client", {"class_name": name, "transport": transport})
     imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
     imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
-    assert {name.split(".")[0] for name in imported} - {"__future__"} <= RESERVED_MODULE_NAMES
+    for module in {name.split(".")[0] for name in imported} - {"__future__"}:
+        assert module_name_problem(module, requirements_for(ClientSpec.model_validate({"transport": transport}))), (
+            module
+        )
+
+
+def test_reserved_names_are_computed_not_listed() -> None:
+    names = reserved_class_names()
+    assert {"DaprSettings", "UnlockStatus", "WorkflowState", "URL", "Exception", "TimeoutError"} <= names
+    assert "DaprClient" not in names  # the default class name is the client itself, not a clash
+    assert "Orders" not in names
+
+
+def test_indirect_imports_come_from_the_installed_dependency_closure() -> None:
+    names = import_names_of(("httpx>=0.28,<1",))
+    assert {"httpx", "httpcore", "h11", "anyio", "idna", "certifi"} <= names
+    assert "pydantic" not in names
+    # A requirement that is not installed still reserves its own name.
+    assert "not_installed_pkg" in import_names_of(("not-installed-pkg>=1",))
+    # Requirements that only apply with an extra (httpx[http2] needs h2) are not installed by default.
+    assert _requirement_name('h2<5,>=3; extra == "http2"') is None
+    assert _requirement_name('exceptiongroup>=1; python_version < "3.11"') == "exceptiongroup"
 
 
 def test_rejected_value_is_shown_quoted_and_truncated() -> None:
