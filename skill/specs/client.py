@@ -65,15 +65,22 @@ class ClientSpec(SpecModel):
     class_name: ClassName = Field(default="DaprClient", description="Name of the generated client class.")
     module: ModuleName = Field(default="dapr_client", description="Module (file) name, without '.py'.")
     timeout_seconds: float = Field(
-        default=30.0, gt=0, le=600, description="Default per-request timeout; DAPR_API_TIMEOUT_SECONDS overrides."
+        default=30.0,
+        ge=0.001,
+        le=600,
+        description="Deadline of each whole request, in seconds (at least 1 ms); DAPR_API_TIMEOUT_SECONDS overrides.",
     )
     max_retries: int = Field(
         default=3, ge=0, le=10, description="Retries of safe failures; DAPR_API_MAX_RETRIES overrides."
     )
-    backoff_initial_seconds: float = Field(default=0.1, gt=0, le=10, description="First retry delay.")
-    backoff_max_seconds: float = Field(default=5.0, gt=0, le=120, description="Cap on any retry delay.")
+    backoff_initial_seconds: float = Field(
+        default=0.1, ge=0.001, le=10, description="First retry delay (at least 1 ms)."
+    )
+    backoff_max_seconds: float = Field(
+        default=5.0, ge=0.001, le=120, description="Cap on any retry delay (at least 1 ms)."
+    )
     health_timeout_seconds: float = Field(
-        default=60.0, gt=0, le=600, description="How long wait_for_sidecar() waits; DAPR_HEALTH_TIMEOUT overrides."
+        default=60.0, ge=0.001, le=600, description="How long wait_for_sidecar() waits; DAPR_HEALTH_TIMEOUT overrides."
     )
     max_connections: int = Field(default=100, ge=1, le=10_000, description="Connection pool size.")
     line_length: LineLengthOption = None

@@ -48,3 +48,11 @@ def test_an_unknown_generator_is_a_spec_error() -> None:
     (problem,) = caught.value.problems
     assert problem.field == "generator"
     assert "known generators: probe" in problem.rule
+
+
+@pytest.mark.parametrize("field", ["timeout_seconds", "backoff_initial_seconds", "health_timeout_seconds"])
+def test_client_durations_below_a_millisecond_are_refused(field: str) -> None:
+    # 5e-324 s is a positive float, and no request can finish in it.
+    with pytest.raises(SpecError) as caught:
+        parse_spec("client", {field: 5e-324})
+    assert caught.value.problems[0].field == field
