@@ -1,0 +1,484 @@
+"""Pydantic v2 event models with a generic CloudEvent envelope: one module.
+
+Two paths make the models, and the result's snippet id says which one did:
+- `models/events`: models and enums described in the spec, rendered from typed contexts built here;
+- `models/schema_events`: a JSON Schema compiled by datamodel-code-generator (used as a library), whose output is
+  parsed, held to an allow-list of statements and imports, then printed below the same envelope.
+
+For generators that embed the models (endpoint, service): `models_files(spec, package_path)` gives the file plan
+at a folder of the caller's choosing, `REQUIREMENTS` what it needs, and `exported_names(spec)` the names the
+module defines (the spec's classes and `CloudEvent`). The preset's names are `PRESET_NAMES`.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from skill.errors import FieldProblem, SpecError
+from skill.filters import py_literal, py_str
+from skill.generator import Generator
+from skill.plan import FilePlan, Plan
+from skill.specs.models import (
+    ENVELOPE_NAMES,
+    IMPORTED_NAMES,
+    PRESET_ENUMS,
+    PRESET_MODELS,
+    REQUIREMENTS,
+    EnumDef,
+    FieldDef,
+    ModelDef,
+    ModelsSpec,
+    TypeRef,
+)
+
+__all__ = [
+    "GENERATOR",
+    "PRESET_NAMES",
+    "REQUIREMENTS",
+    "EnumContext",
+    "FieldContext",
+    "ImportLine",
+    "MemberContext",
+    "ModelContext",
+    "ModelsContext",
+    "SchemaModelsContext",
+    "context_for",
+    "exported_names",
+    "models_files",
+    "schema_context_for",
+]
+
+SNIPPET = "models/events"
+SCHEMA_SNIPPET = "models/schema_events"
+PRESET_NAMES = tuple(e["name"] for e in PRESET_ENUMS) + tuple(m["name"] for m in PRESET_MODELS)
+
+# What the envelope itself imports; every render has these.
+_ENVELOPE_IMPORTS: Mapping[str, tuple[str, ...]] = {
+    "__future__": ("annotations",),
+    "typing": ("Generic", "TypeVar", "cast"),
+    "pydantic": ("AwareDatetime", "Base64Bytes", "BaseModel", "ConfigDict", "TypeAdapter"),
+}
+# Where each scalar of a type expression comes from, and how it is spelled in the annotation.
+_SCALAR_SPELLING: Mapping[str, tuple[str, str | None]] = {
+    "str": ("str", None),
+    "int": ("int", None),
+    "float": ("float", None),
+    "bool": ("bool", None),
+    "datetime": ("AwareDatetime", "pydantic"),
+    "date": ("date", "datetime"),
+    "UUID": ("UUID", "uuid"),
+    "Decimal": ("Decimal", "decimal"),
+    "JsonValue": ("JsonValue", "pydantic"),
+}
+_STDLIB = frozenset({"datetime", "decimal", "enum", "ipaddress", "typing", "uuid"})
+
+
+@dataclass(frozen=True)
+class ImportLine:
+    """`from <module> import <names>`."""
+
+    module: str
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MemberContext:
+    name: str
+    value: str  # the user's string: the template prints it through py_str
+
+
+@dataclass(frozen=True)
+class EnumContext:
+    name: str
+    description: str | None  # printed through py_str as the docstring
+    members: tuple[MemberContext, ...]
+
+
+@dataclass(frozen=True)
+class FieldContext:
+    name: str
+    annotation: str  # Python source built here from checked names and filter output
+    default: str | None  # Python source of the default; None when the field is required
+
+
+@dataclass(frozen=True)
+class ModelContext:
+    name: str
+    description: str | None
+    extra: str
+    frozen: bool
+    fields: tuple[FieldContext, ...]
+
+
+@dataclass(frozen=True)
+class ModelsContext:
+    """The `models/events` template's variables."""
+
+    import_groups: tuple[tuple[ImportLine, ...], ...]  # __future__, stdlib, third party: isort's sections
+    enums: tuple[EnumContext, ...]
+    models: tuple[ModelContext, ...]  # dependencies first
+    rebuild: tuple[str, ...]  # models that refer to a model defined after them (a cycle through an optional)
+
+
+@dataclass(frozen=True)
+class SchemaModelsContext:
+    """The `models/schema_events` template's variables: datamodel-code-generator's classes under our envelope."""
+
+    import_groups: tuple[tuple[ImportLine, ...], ...]
+    body: str  # checked against the allow-list in `_checked_schema_output`
+
+
+class _Imports:
+    """Names to import, grouped by module; rendered stdlib first, each group sorted."""
+
+    def __init__(self, initial: Mapping[str, Iterable[str]] = _ENVELOPE_IMPORTS) -> None:
+        self._found: dict[str, set[str]] = {m: set(names) for m, names in initial.items()}
+
+    def add(self, module: str, name: str) -> None:
+        self._found.setdefault(module, set()).add(name)
+
+    def groups(self) -> tuple[tuple[ImportLine, ...], ...]:
+        def section(module: str) -> int:
+            return 0 if module == "__future__" else 1 if module in _STDLIB else 2
+
+        found = []
+        for wanted in range(3):
+            modules = sorted(m for m in self._found if section(m) == wanted)
+            lines = tuple(ImportLine(m, tuple(sorted(self._found[m], key=_isort_key))) for m in modules)
+            if lines:
+                found.append(lines)
+        return tuple(found)
+
+
+def _isort_key(name: str) -> tuple[int, str]:
+    # ruff's isort default (force-sort-within-sections off, order-by-type on): CONSTANTS, Classes, functions.
+    if name.isupper() and len(name) > 1:
+        return (0, name)
+    return (1, name) if name[:1].isupper() else (2, name)
+
+
+def _annotation(ref: TypeRef, imports: _Imports) -> str:
+    if ref.kind == "scalar":
+        spelled, module = _SCALAR_SPELLING[ref.name]
+        if module is not None:
+            imports.add(module, spelled)
+        text = spelled
+    elif ref.kind == "class":
+        text = ref.name
+    else:
+        assert ref.item is not None
+        inner = _annotation(ref.item, imports)
+        text = f"list[{inner}]" if ref.kind == "list" else f"dict[str, {inner}]"
+    return f"{text} | None" if ref.nullable else text
+
+
+def _field_keywords(f: FieldDef) -> list[str]:
+    keywords = []
+    for name, value in f.constraints().items():
+        keywords.append(f"{name}={py_str(value) if isinstance(value, str) else py_literal(value)}")
+    if f.description is not None:
+        keywords.append(f"description={py_str(f.description)}")
+    return keywords
+
+
+def _default(f: FieldDef, ref: TypeRef, enums: Mapping[str, EnumDef]) -> str | None:
+    if not f.has_default:
+        return "None" if ref.nullable else None
+    value = f.default
+    if value is None:
+        return "None"
+    item = ref.item if ref.kind == "list" else ref
+    if item is not None and item.kind == "class" and item.name in enums:
+        names = {m.value: m.name for m in enums[item.name].members}
+        if isinstance(value, list):
+            return "[" + ", ".join(f"{item.name}.{names[v]}" for v in value) + "]"
+        return f"{item.name}.{names[value]}"
+    if ref.kind == "dict":
+        return "{}"
+    if ref.kind == "scalar" and ref.name == "Decimal":
+        return f"Decimal({py_str(str(Decimal(str(value))))})"
+    if ref.kind == "scalar" and ref.name == "float" and isinstance(value, int):
+        return py_literal(float(value))
+    return py_literal(value)
+
+
+def _field_context(f: FieldDef, enums: Mapping[str, EnumDef], imports: _Imports) -> FieldContext:
+    ref = f.type_ref
+    annotation = _annotation(ref, imports)
+    keywords = _field_keywords(f)
+    if keywords:
+        imports.add("typing", "Annotated")
+        imports.add("pydantic", "Field")
+        annotation = f"Annotated[{annotation}, Field({', '.join(keywords)})]"
+    return FieldContext(f.name, annotation, _default(f, ref, enums))
+
+
+def _model_order(models: Sequence[ModelDef]) -> list[ModelDef]:
+    """Dependencies first (depth-first, in spec order), so only a cycle leaves a reference to a later class."""
+    by_name = {m.name: m for m in models}
+    done: list[ModelDef] = []
+    state: dict[str, str] = {}
+
+    def visit(model: ModelDef) -> None:
+        if state.get(model.name):
+            return
+        state[model.name] = "active"
+        for f in model.fields:
+            for r in f.type_ref.walk():
+                if r.kind == "class" and r.name in by_name:
+                    visit(by_name[r.name])
+        state[model.name] = "done"
+        done.append(model)
+
+    for model in models:
+        visit(model)
+    return done
+
+
+def context_for(spec: ModelsSpec) -> ModelsContext:
+    """The `models/events` context for a spec without a json_schema."""
+    imports = _Imports()
+    enums = {e.name: e for e in spec.enums}
+    if spec.enums:
+        imports.add("enum", "StrEnum")
+    enum_contexts = tuple(
+        EnumContext(e.name, e.description, tuple(MemberContext(m.name, m.value) for m in e.members)) for e in spec.enums
+    )
+    ordered = _model_order(spec.models)
+    model_contexts = tuple(
+        ModelContext(
+            m.name,
+            m.description,
+            m.extra or spec.extra,
+            spec.frozen if m.frozen is None else m.frozen,
+            tuple(_field_context(f, enums, imports) for f in m.fields),
+        )
+        for m in ordered
+    )
+    position = {m.name: i for i, m in enumerate(ordered)}
+    rebuild = tuple(
+        m.name
+        for i, m in enumerate(ordered)
+        if any(r.kind == "class" and position.get(r.name, -1) > i for f in m.fields for r in f.type_ref.walk())
+    )
+    return ModelsContext(imports.groups(), enum_contexts, model_contexts, rebuild)
+
+
+# datamodel-code-generator's output may use only these statements and imports: anything else means the schema
+# made it write something we did not ask for, and the result is refused rather than returned.
+_SCHEMA_IMPORTS = frozenset({"__future__", "datetime", "decimal", "enum", "typing", "uuid", "pydantic", "ipaddress"})
+_SCHEMA_STATEMENTS = (ast.ClassDef, ast.Assign, ast.AnnAssign, ast.Expr, ast.Pass)
+
+
+def _schema_error(rule: str, value: object = "...") -> SpecError:
+    return SpecError("models", [FieldProblem.of(["json_schema"], value, rule)])
+
+
+@functools.lru_cache(maxsize=64)
+def _run_datamodel_codegen(schema_json: str) -> str:
+    import json
+
+    from datamodel_code_generator import generate
+    from datamodel_code_generator.enums import DataModelType, InputFileType
+    from datamodel_code_generator.format import DatetimeClassType, PythonVersion
+
+    try:
+        out = generate(
+            json.loads(schema_json),
+            input_file_type=InputFileType.JsonSchema,
+            output_model_type=DataModelType.PydanticV2BaseModel,
+            target_python_version=PythonVersion.PY_311,
+            use_annotated=True,
+            field_constraints=True,
+            use_standard_collections=True,
+            use_union_operator=True,
+            use_specialized_enum=True,
+            output_datetime_class=DatetimeClassType.Awaredatetime,
+            use_double_quotes=True,
+            use_field_description=True,
+            use_schema_description=True,
+            capitalise_enum_members=True,
+            disable_timestamp=True,
+            enable_version_header=False,
+            allow_remote_refs=False,
+            formatters=[],
+            custom_file_header="",
+        )
+    except Exception as exc:  # its errors are about the schema the caller gave: report them as such
+        raise _schema_error(f"datamodel-code-generator could not compile it: {type(exc).__name__}: {exc}") from None
+    if not isinstance(out, str):
+        raise _schema_error("datamodel-code-generator made several modules; give one self-contained schema")
+    return out
+
+
+def _checked_schema_output(source: str) -> tuple[dict[str, set[str]], str, list[str]]:
+    """(imports by module, the class bodies' source, the top-level names it defines) of datamodel-code-generator's
+    output, after the allow-list."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        raise _schema_error(
+            f"datamodel-code-generator's output does not parse (line {exc.lineno}: {exc.msg})"
+        ) from None
+    imports: dict[str, set[str]] = {}
+    body: list[str] = []
+    defined: list[str] = []
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module in _SCHEMA_IMPORTS and node.level == 0:
+            for alias in node.names:
+                if alias.asname is not None or alias.name == "*":
+                    raise _schema_error(f"datamodel-code-generator imported {alias.name} in a form we do not accept")
+                imports.setdefault(node.module, set()).add(alias.name)
+        elif isinstance(node, _SCHEMA_STATEMENTS):
+            if isinstance(node, ast.Expr) and not isinstance(node.value, ast.Constant | ast.Call):
+                raise _schema_error("datamodel-code-generator wrote an expression statement we do not accept")
+            segment = ast.get_source_segment(source, node, padded=True)
+            assert segment is not None
+            for deco in getattr(node, "decorator_list", []):
+                raise _schema_error(f"datamodel-code-generator wrote a decorator ({ast.unparse(deco)})")
+            body.append(segment)
+            if isinstance(node, ast.ClassDef):
+                defined.append(node.name)
+            elif isinstance(node, ast.Assign):
+                defined.extend(t.id for t in node.targets if isinstance(t, ast.Name))
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                defined.append(node.target.id)
+        else:
+            raise _schema_error(f"datamodel-code-generator wrote a statement we do not accept: {ast.dump(node)[:60]}")
+    for inner in ast.walk(tree):
+        if isinstance(inner, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.Import):
+            raise _schema_error("datamodel-code-generator wrote a function or import inside a class")
+    clashes = sorted(set(defined) & (ENVELOPE_NAMES | IMPORTED_NAMES))
+    if clashes:
+        raise _schema_error(
+            f"defines {', '.join(clashes)}, a name the generated module already uses for its envelope or imports; "
+            "give that schema a different title"
+        )
+    return imports, "\n\n".join(body), defined
+
+
+def _schema_result(spec: ModelsSpec) -> tuple[SchemaModelsContext, list[str]]:
+    import json
+
+    assert spec.json_schema is not None
+    source = _run_datamodel_codegen(json.dumps(spec.json_schema, sort_keys=True))
+    found, body, defined = _checked_schema_output(source)
+    imports = _Imports()
+    for module, names in found.items():
+        for name in names:
+            imports.add(module, name)
+    return SchemaModelsContext(imports.groups(), body), defined
+
+
+def schema_context_for(spec: ModelsSpec) -> SchemaModelsContext:
+    """The `models/schema_events` context for a spec with a json_schema (SpecError if it does not compile)."""
+    return _schema_result(spec)[0]
+
+
+def exported_names(spec: ModelsSpec) -> tuple[str, ...]:
+    """The names the generated module defines for its users: the models and enums, then `CloudEvent`."""
+    if spec.json_schema is not None:
+        return (*_schema_result(spec)[1], "CloudEvent")
+    return (*spec.class_names, "CloudEvent")
+
+
+def models_files(spec: ModelsSpec, package_path: str = "") -> list[FilePlan]:
+    """The models module planned at `<package_path>/<module>.py` ('' for the top level): for generators that
+    embed it."""
+    path = f"{package_path.rstrip('/')}/{spec.module}.py" if package_path else f"{spec.module}.py"
+    if spec.json_schema is not None:
+        return [FilePlan(path, SCHEMA_SNIPPET, schema_context_for(spec))]
+    return [FilePlan(path, SNIPPET, context_for(spec))]
+
+
+def plan(spec: ModelsSpec) -> Plan:
+    files = models_files(spec)
+    notes = [
+        "Parse a delivery with CloudEvent[YourModel].model_validate(body); event.payload() gives the typed data, "
+        "also for raw payloads (data_base64). Answer {'status': 'DROP'} when validation fails: Dapr redelivers "
+        "on any error status.",
+        "datetime fields are pydantic AwareDatetime: values without a UTC offset are rejected.",
+    ]
+    if spec.json_schema is not None:
+        notes.insert(0, "Models compiled from the JSON Schema by datamodel-code-generator, then checked like ours.")
+    else:
+        notes.insert(0, f"Models: {', '.join(spec.class_names)}, plus the generic CloudEvent envelope.")
+    return Plan(files=files, requirements=REQUIREMENTS, notes=notes)
+
+
+GENERATOR = Generator(
+    name="models",
+    title="Pydantic v2 event models",
+    description="Pydantic v2 models and string enums for Dapr events and state (timezone-aware datetimes, "
+    "constraints, nested models, defaults checked against their types), from a field list or a JSON Schema "
+    "(via datamodel-code-generator), plus a generic CloudEvent[T] envelope that accepts everything the Dapr "
+    "sidecar delivers. No options: the todo system's Task, TaskEvent and ReminderEvent.",
+    spec=ModelsSpec,
+    plan=plan,
+    examples={
+        "orders": {
+            "module": "order_events",
+            "extra": "forbid",
+            "enums": [{"name": "OrderStatus", "values": ["placed", "paid", "shipped"]}],
+            "models": [
+                {
+                    "name": "OrderPlaced",
+                    "description": "An order was placed.",
+                    "fields": [
+                        {"name": "order_id", "type": "UUID"},
+                        {"name": "lines", "type": "list[OrderLine]", "min_length": 1},
+                        {"name": "total", "type": "Decimal", "ge": 0, "max_digits": 12, "decimal_places": 2},
+                        {"name": "status", "type": "OrderStatus", "default": "placed"},
+                        {"name": "placed_on", "type": "date"},
+                        {"name": "metadata", "type": "dict[str, str]", "default": {}},
+                    ],
+                },
+                {
+                    "name": "OrderLine",
+                    "frozen": False,
+                    "fields": [
+                        {"name": "sku", "type": "str", "pattern": "^[A-Z0-9-]{3,32}$"},
+                        {"name": "quantity", "type": "int", "ge": 1, "le": 1000, "default": 1},
+                        {"name": "unit_price", "type": "float", "gt": 0},
+                        {"name": "gift", "type": "bool", "default": False},
+                        {"name": "note", "type": "JsonValue | None"},
+                    ],
+                },
+            ],
+        },
+        "tree": {
+            "module": "tree_events",
+            "models": [
+                {
+                    "name": "Node",
+                    "fields": [
+                        {"name": "label", "type": "str"},
+                        {"name": "children", "type": "list[Node]", "default": []},
+                        {"name": "owner", "type": "Owner | None"},
+                    ],
+                },
+                {"name": "Owner", "fields": [{"name": "name", "type": "str"}, {"name": "root", "type": "Node | None"}]},
+            ],
+        },
+        "json-schema": {
+            "module": "user_events",
+            "json_schema": {
+                "title": "UserSignedUp",
+                "description": "A user created an account.",
+                "type": "object",
+                "properties": {
+                    "user_id": {"type": "string", "format": "uuid"},
+                    "email": {"type": "string", "maxLength": 254},
+                    "plan": {"type": "string", "enum": ["free", "pro"]},
+                    "signed_up_at": {"type": "string", "format": "date-time"},
+                    "referrer": {"type": "string"},
+                },
+                "required": ["user_id", "email", "plan", "signed_up_at"],
+            },
+        },
+    },
+)
