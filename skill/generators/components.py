@@ -1,0 +1,506 @@
+"""Dapr resources and deployment files for a set of apps: components (local and Kubernetes), resiliency,
+declarative subscriptions, the Multi-App Run file, Dockerfiles and Kubernetes manifests.
+
+`files_for(spec, folder)` is the composable part: the `service` and `project` generators place the same files
+under a folder of their own. Every decision is made here; the snippets only print the contexts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from skill.generator import Generator
+from skill.plan import FilePlan, Plan
+from skill.specs.components import AppSpec, ComponentsSpec, Environment, Role, SecretStoreSpec, StateSpec
+
+__all__ = [
+    "APP_TOKEN_SECRET",
+    "DAPR_TOKEN_SECRET",
+    "GENERATOR",
+    "ComponentContext",
+    "DeploymentContext",
+    "DockerfileContext",
+    "MetadataItem",
+    "ResiliencyContext",
+    "RunFileContext",
+    "SubscriptionsContext",
+    "app_env",
+    "files_for",
+    "notes_for",
+    "plan",
+]
+
+# Kubernetes Secrets (key `token`) the Dapr injector reads for the annotations `dapr.io/api-token-secret` and
+# `dapr.io/app-token-secret` (dapr/dapr pkg/injector/patcher/sidecar_container.go). Created by the user, never
+# generated: a manifest with a placeholder token is one `kubectl apply` away from production.
+DAPR_TOKEN_SECRET = "dapr-api-token"  # noqa: S105 - the name of a Secret, not a secret
+APP_TOKEN_SECRET = "app-api-token"  # noqa: S105
+# The local file secret store's file, beside dapr.yaml. daprd runs in the app's folder under Multi-App Run
+# (dapr/cli cmd/run.go sets the working directory to appDirPath), and every app folder is one level down.
+LOCAL_SECRETS_FILE = "secrets.json"
+# Dapr's built-in Kubernetes secret store: secretKeyRefs naming it are resolved by the Dapr operator
+# (dapr/dapr pkg/operator/api/api.go processComponentSecrets), so apps need no RBAC on Secrets for them.
+K8S_BUILTIN_SECRET_STORE = "kubernetes"  # noqa: S105 - a component name
+# Environment variables that tell an app its component names, so code and resources cannot drift apart.
+ENV_NAMES: dict[Role, str] = {"pubsub": "PUBSUB_NAME", "state": "STATESTORE_NAME", "secrets": "SECRETSTORE_NAME"}
+UV_IMAGE = "ghcr.io/astral-sh/uv:0.8"
+PYTHON_IMAGE = "python:3.11-slim"
+APP_UID = 10001
+
+
+@dataclass(frozen=True)
+class MetadataItem:
+    """One `spec.metadata` entry: a plain value, or a secretKeyRef (ref_name and ref_key)."""
+
+    name: str
+    value: str = ""
+    ref_name: str = ""
+    ref_key: str = ""
+
+
+@dataclass(frozen=True)
+class ComponentContext:
+    comment: tuple[str, ...]  # our own sentences, no user text
+    name: str
+    type: str
+    version: str
+    metadata: tuple[MetadataItem, ...]
+    secret_store: str  # auth.secretStore; "" for none
+    scopes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A retry or circuit breaker policy: (key, value) pairs in Dapr's spelling and types."""
+
+    name: str
+    fields: tuple[tuple[str, str | int], ...]
+
+
+@dataclass(frozen=True)
+class Target:
+    """A resiliency target; `direction` is '' for apps, 'inbound'/'outbound' for components."""
+
+    name: str
+    direction: str
+    policies: tuple[tuple[str, str], ...]  # (timeout|retry|circuitBreaker, policy name)
+
+
+@dataclass(frozen=True)
+class ResiliencyContext:
+    timeouts: tuple[tuple[str, str], ...]
+    retries: tuple[Policy, ...]
+    circuit_breakers: tuple[Policy, ...]
+    apps: tuple[Target, ...]
+    components: tuple[tuple[str, tuple[Target, ...]], ...]
+
+
+@dataclass(frozen=True)
+class SubscriptionDoc:
+    name: str
+    pubsub: str
+    topic: str
+    route: str
+    dead_letter_topic: str
+    scopes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SubscriptionsContext:
+    subscriptions: tuple[SubscriptionDoc, ...]
+
+
+@dataclass(frozen=True)
+class RunApp:
+    app_id: str
+    directory: str
+    port: int
+    command: tuple[str, ...]
+    health_path: str
+    env: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class RunFileContext:
+    resources_path: str
+    apps: tuple[RunApp, ...]
+
+
+@dataclass(frozen=True)
+class DockerfileContext:
+    uv_image: str
+    python_image: str
+    uid: int
+    port: int
+    healthcheck: tuple[str, ...]  # exec form
+    command: tuple[str, ...]  # exec form
+
+
+@dataclass(frozen=True)
+class EnvVar:
+    name: str
+    value: str = ""
+    ref_name: str = ""  # valueFrom.secretKeyRef (key `token`) when set
+
+
+@dataclass(frozen=True)
+class DeploymentContext:
+    app_id: str
+    port: int
+    replicas: int
+    image: str
+    uid: int
+    annotations: tuple[tuple[str, str], ...]
+    env: tuple[EnvVar, ...]
+    liveness_path: str
+    readiness_path: str
+
+
+def _join(folder: str, path: str) -> str:
+    return f"{folder.rstrip('/')}/{path}" if folder else path
+
+
+def _seconds(n: int) -> str:
+    return f"{n}s"
+
+
+def _users(spec: ComponentsSpec, role: Role) -> tuple[str, ...]:
+    return tuple(a.app_id for a in spec.apps if role in a.uses)
+
+
+def app_env(spec: ComponentsSpec, app: AppSpec) -> tuple[tuple[str, str], ...]:
+    """The component-name variables an app gets (locally in dapr.yaml, on Kubernetes in its Deployment)."""
+    names: dict[Role, str | None] = {
+        "pubsub": spec.pubsub.name if spec.pubsub else None,
+        "state": spec.state.name if spec.state else None,
+        "secrets": spec.secret_store.name if spec.secret_store else None,
+    }
+    return tuple((ENV_NAMES[r], n) for r in ("pubsub", "state", "secrets") if r in app.uses and (n := names[r]))
+
+
+def _components(spec: ComponentsSpec, env: Environment) -> list[ComponentContext]:
+    found: list[ComponentContext] = []
+    local = env == "local"
+    if spec.pubsub is not None and (scopes := _users(spec, "pubsub")):
+        if local:
+            # The `dapr init` Redis (dapr/cli pkg/standalone/standalone.go createRedisPubSub).
+            meta = (MetadataItem("redisHost", "localhost:6379"), MetadataItem("redisPassword", ""))
+            found.append(
+                ComponentContext(
+                    ("Local pub/sub: Redis Streams from `dapr init`. Same name as on Kubernetes, so code",
+                     "does not change between environments (components-contrib pubsub/redis/metadata.yaml)."),
+                    spec.pubsub.name, "pubsub.redis", "v1", meta, "", scopes,
+                )
+            )  # fmt: skip
+        else:
+            kafka = spec.pubsub.kafka
+            items = [
+                MetadataItem("brokers", ",".join(kafka.brokers)),
+                MetadataItem("authType", kafka.auth),
+                MetadataItem("initialOffset", kafka.initial_offset),
+            ]
+            if kafka.auth == "password":
+                items += [
+                    MetadataItem("saslUsername", ref_name=kafka.credentials_secret, ref_key="username"),
+                    MetadataItem("saslPassword", ref_name=kafka.credentials_secret, ref_key="password"),
+                    MetadataItem("saslMechanism", kafka.sasl_mechanism),
+                ]
+            found.append(
+                ComponentContext(
+                    ("Kafka pub/sub (components-contrib pubsub/kafka/metadata.yaml). consumerGroup is",
+                     "left to Dapr: it defaults to the app id, so each app consumes every topic once."),
+                    spec.pubsub.name, "pubsub.kafka", "v1", tuple(items),
+                    K8S_BUILTIN_SECRET_STORE if kafka.auth == "password" else "", scopes,
+                )
+            )  # fmt: skip
+    if spec.state is not None and (scopes := _users(spec, "state")):
+        actor = (MetadataItem("actorStateStore", "true"),) if spec.state.actor_state_store else ()
+        if local:
+            meta = (MetadataItem("redisHost", "localhost:6379"), MetadataItem("redisPassword", ""), *actor)
+            found.append(
+                ComponentContext(
+                    ("Local state store: Redis from `dapr init` (components-contrib",
+                     "state/redis/metadata.yaml). The query API needs RedisJSON and queryIndexes."),
+                    spec.state.name, "state.redis", "v1", meta, "", scopes,
+                )
+            )  # fmt: skip
+        else:
+            secret = spec.state.credentials_secret
+            meta = (MetadataItem("connectionString", ref_name=secret, ref_key="connectionString"), *actor)
+            version = spec.state.postgresql_version
+            why = (
+                ("PostgreSQL state store v1 (components-contrib state/postgresql/v1/metadata.yaml):",
+                 "v1 serves the state query API; v2 does not.")
+                if version == "v1"
+                else ("PostgreSQL state store v2 (components-contrib state/postgresql/v2/metadata.yaml):",
+                      "no state query API; its tables are incompatible with v1.")
+            )  # fmt: skip
+            found.append(
+                ComponentContext(why, spec.state.name, "state.postgresql", version, meta, K8S_BUILTIN_SECRET_STORE,
+                                 scopes)
+            )  # fmt: skip
+    if spec.secret_store is not None and (scopes := _users(spec, "secrets")):
+        if local:
+            found.append(
+                ComponentContext(
+                    ("Local secrets from secrets.json beside dapr.yaml: daprd runs in the app's folder",
+                     "(components-contrib secretstores/local/file/metadata.yaml). Keep it out of git."),
+                    spec.secret_store.name, "secretstores.local.file", "v1",
+                    (MetadataItem("secretsFile", f"../{LOCAL_SECRETS_FILE}"), MetadataItem("nestedSeparator", ":")),
+                    "", scopes,
+                )
+            )  # fmt: skip
+        else:
+            found.append(
+                ComponentContext(
+                    ("Kubernetes Secrets of the app's namespace (components-contrib",
+                     "secretstores/kubernetes/metadata.yaml). The pod's service account needs get on secrets."),
+                    spec.secret_store.name, "secretstores.kubernetes", "v1", (), "", scopes,
+                )
+            )  # fmt: skip
+    return found
+
+
+def _resiliency(spec: ComponentsSpec) -> ResiliencyContext:
+    r = spec.resiliency
+    retries = [Policy("outbound", (("policy", "exponential"), ("maxInterval", "15s"), ("maxRetries", r.max_retries)))]
+    breakers = [
+        Policy(
+            "consecutive-failures",
+            (("maxRequests", 1), ("timeout", _seconds(r.breaker_timeout_seconds)),
+             ("trip", f"consecutiveFailures >= {r.breaker_failures}")),
+        )
+    ]  # fmt: skip
+    outbound = (("timeout", "general"), ("retry", "outbound"), ("circuitBreaker", "consecutive-failures"))
+    components: list[tuple[str, tuple[Target, ...]]] = []
+    if spec.pubsub is not None and _users(spec, "pubsub"):
+        targets = [Target(spec.pubsub.name, "outbound", outbound)]
+        if any(a.subscribes for a in spec.apps):
+            # Bounded, so a message that keeps failing stops being redelivered and goes to its dead-letter topic.
+            retries.append(
+                Policy("pubsub-inbound", (("policy", "constant"), ("duration", "5s"),
+                                          ("maxRetries", r.inbound_max_retries)))
+            )  # fmt: skip
+            targets.append(Target(spec.pubsub.name, "inbound", (("retry", "pubsub-inbound"),)))
+        components.append((spec.pubsub.name, tuple(targets)))
+    others: tuple[tuple[StateSpec | SecretStoreSpec | None, Role], ...] = (
+        (spec.state, "state"),
+        (spec.secret_store, "secrets"),
+    )
+    for chosen, role in others:
+        if chosen is not None and _users(spec, role):
+            components.append((chosen.name, (Target(chosen.name, "outbound", outbound),)))
+    return ResiliencyContext(
+        timeouts=(("general", _seconds(r.timeout_seconds)),),
+        retries=tuple(retries),
+        circuit_breakers=tuple(breakers),
+        apps=tuple(Target(a.app_id, "", outbound) for a in spec.apps),
+        components=tuple(components),
+    )
+
+
+_DNS_NAME = re.compile(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?")
+
+
+def _subscriptions(spec: ComponentsSpec) -> SubscriptionsContext:
+    assert spec.pubsub is not None  # the spec refuses subscriptions without a pub/sub
+    docs: list[SubscriptionDoc] = []
+    used: set[str] = set()
+    for app in spec.apps:
+        for i, s in enumerate(app.subscribes):
+            # Resource names are DNS names; topics may hold '_' and capitals, so fall back to a numbered name.
+            name = f"{app.app_id}-{s.topic.lower()}"
+            if not _DNS_NAME.fullmatch(name) or len(name) > 253 or name in used:
+                name = f"{app.app_id}-subscription-{i + 1}"
+            used.add(name)
+            docs.append(SubscriptionDoc(name, spec.pubsub.name, s.topic, s.route_path, s.dead_letter, (app.app_id,)))
+    return SubscriptionsContext(tuple(docs))
+
+
+def _uvicorn(app: AppSpec, host: str) -> tuple[str, ...]:
+    return ("uvicorn", app.asgi_app, "--host", host, "--port", str(app.port))
+
+
+def _run_file(spec: ComponentsSpec) -> RunFileContext:
+    apps = tuple(
+        RunApp(
+            app_id=a.app_id,
+            directory=f"./{a.directory}",
+            port=a.port,
+            command=("uv", "run", *_uvicorn(a, "127.0.0.1")),
+            health_path=spec.liveness_path,
+            env=app_env(spec, a),
+        )
+        for a in spec.apps
+    )
+    return RunFileContext(resources_path="./resources/local", apps=apps)
+
+
+def _dockerfile(spec: ComponentsSpec, app: AppSpec) -> DockerfileContext:
+    probe = (
+        f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{app.port}{spec.liveness_path}', timeout=2)"
+    )
+    return DockerfileContext(
+        uv_image=UV_IMAGE,
+        python_image=PYTHON_IMAGE,
+        uid=APP_UID,
+        port=app.port,
+        healthcheck=("python", "-c", probe),
+        # 0.0.0.0: the kubelet's probes and the Service reach the pod's IP, not its loopback.
+        command=_uvicorn(app, "0.0.0.0"),  # noqa: S104
+    )
+
+
+def _deployment(spec: ComponentsSpec, app: AppSpec) -> DeploymentContext:
+    annotations = (
+        ("dapr.io/enabled", "true"),
+        ("dapr.io/app-id", app.app_id),
+        ("dapr.io/app-port", str(app.port)),
+        ("dapr.io/api-token-secret", DAPR_TOKEN_SECRET),
+        ("dapr.io/app-token-secret", APP_TOKEN_SECRET),
+        ("dapr.io/enable-app-health-check", "true"),
+        ("dapr.io/app-health-check-path", spec.liveness_path),
+    )
+    env = (
+        *(EnvVar(k, v) for k, v in app_env(spec, app)),
+        # The injector gives these to the sidecar only; the app needs the same values to call and to verify it.
+        EnvVar("DAPR_API_TOKEN", ref_name=DAPR_TOKEN_SECRET),
+        EnvVar("APP_API_TOKEN", ref_name=APP_TOKEN_SECRET),
+    )
+    return DeploymentContext(
+        app_id=app.app_id,
+        port=app.port,
+        replicas=spec.replicas,
+        image=f"{spec.image_repository}/{app.app_id}:{spec.image_tag}",
+        uid=APP_UID,
+        annotations=annotations,
+        env=env,
+        liveness_path=spec.liveness_path,
+        readiness_path=spec.readiness_path,
+    )
+
+
+def files_for(spec: ComponentsSpec, folder: str = "") -> list[FilePlan]:
+    """Every file for `spec`, with paths under `folder` ('' for the top): what `service` and `project` compose."""
+    files: list[FilePlan] = []
+    resiliency = _resiliency(spec)
+    declarative = spec.subscriptions == "declarative" and any(a.subscribes for a in spec.apps)
+    for env in spec.environments:
+        where = _join(folder, f"resources/{env}")
+        files += [FilePlan(f"{where}/{c.name}.yaml", "components/component", c, "yaml") for c in _components(spec, env)]
+        files.append(FilePlan(f"{where}/resiliency.yaml", "components/resiliency", resiliency, "yaml"))
+        if declarative:
+            files.append(
+                FilePlan(f"{where}/subscriptions.yaml", "components/subscriptions", _subscriptions(spec), "yaml")
+            )
+    if "local" in spec.environments:
+        files.append(FilePlan(_join(folder, "dapr.yaml"), "components/dapr", _run_file(spec), "yaml"))
+        if spec.secret_store is not None and _users(spec, "secrets"):
+            files.append(FilePlan(_join(folder, LOCAL_SECRETS_FILE), "components/secrets", _Empty(), "json"))
+    if "kubernetes" in spec.environments:
+        for app in spec.apps:
+            files.append(FilePlan(_join(folder, f"{app.directory}/Dockerfile"), "components/Dockerfile",
+                                  _dockerfile(spec, app), "dockerfile"))  # fmt: skip
+            files.append(FilePlan(_join(folder, f"deploy/kubernetes/{app.app_id}.yaml"), "components/deployment",
+                                  _deployment(spec, app), "yaml"))  # fmt: skip
+    return files
+
+
+@dataclass(frozen=True)
+class _Empty:
+    """A context without variables."""
+
+
+def notes_for(spec: ComponentsSpec) -> list[str]:
+    notes: list[str] = []
+    if "local" in spec.environments:
+        notes.append(
+            "Local: `dapr init` (Redis on localhost:6379), then `dapr run -f .` beside dapr.yaml; each app "
+            "folder needs its pyproject.toml. Component names are the same locally and on Kubernetes, so the "
+            "apps read them from PUBSUB_NAME / STATESTORE_NAME / SECRETSTORE_NAME and never change."
+        )
+        if spec.secret_store is not None and _users(spec, "secrets"):
+            notes.append("secrets.json holds local-only secrets for the local secret store; keep it out of git.")
+    if "kubernetes" in spec.environments:
+        secrets = [
+            f'kubectl create secret generic {DAPR_TOKEN_SECRET} --from-literal=token="$(openssl rand -hex 32)"',
+            f'kubectl create secret generic {APP_TOKEN_SECRET} --from-literal=token="$(openssl rand -hex 32)"',
+        ]
+        if spec.pubsub is not None and spec.pubsub.kafka.auth == "password" and _users(spec, "pubsub"):
+            s = spec.pubsub.kafka.credentials_secret
+            secrets.append(f"kubectl create secret generic {s} --from-literal=username=... --from-literal=password=...")
+        if spec.state is not None and _users(spec, "state"):
+            s = spec.state.credentials_secret
+            secrets.append(f"kubectl create secret generic {s} --from-literal=connectionString='host=... user=...'")
+        notes.append(
+            "Kubernetes: no Secret manifests are generated (a placeholder token is one `kubectl apply` from "
+            "production). Create them first: " + "; ".join(secrets) + ". Then `kubectl apply -f "
+            "resources/kubernetes -f deploy/kubernetes` after building and pushing each app's image "
+            f"({spec.image_repository}/<app-id>:{spec.image_tag})."
+        )
+        if spec.state is not None and _users(spec, "state"):
+            notes.append(
+                f"state.postgresql {spec.state.postgresql_version}: v1 is the default because it serves the "
+                "state query API (listing tasks); v2 stores BYTEA with random-UUID ETags, has no query API, and "
+                "its tables are incompatible with v1."
+            )
+        if spec.secret_store is not None and _users(spec, "secrets"):
+            notes.append(
+                f"Apps reading secrets through '{spec.secret_store.name}' (secretstores.kubernetes) need a Role "
+                "granting get on secrets to their service account; component credentials are resolved by the "
+                "Dapr operator through the built-in 'kubernetes' store and need none."
+            )
+    if any(a.subscribes for a in spec.apps):
+        notes.append(
+            "Pub/sub deliveries are retried at most "
+            f"{spec.resiliency.inbound_max_retries} times (resiliency inbound policy), then go to the "
+            "subscription's dead-letter topic ('<topic>-dlq' unless set); create those topics on Kafka "
+            "unless it auto-creates topics."
+        )
+        if spec.subscriptions == "programmatic":
+            notes.append(
+                "Subscriptions are programmatic: the apps must answer GET /dapr/subscribe with the routes and "
+                "dead-letter topics of their `subscribes` (the endpoint generator writes that)."
+            )
+    return notes
+
+
+def plan(spec: ComponentsSpec, folder: str = "") -> Plan:
+    return Plan(files=files_for(spec, folder), notes=notes_for(spec))
+
+
+GENERATOR = Generator(
+    name="components",
+    title="Dapr resources and deployment",
+    description="Dapr resources for a set of apps: components for local development (Redis pub/sub and state, "
+    "a local file secret store) and for Kubernetes (Kafka, PostgreSQL, Kubernetes secrets, secretKeyRefs), "
+    "scoped per app; resiliency.yaml with bounded retries, timeouts, circuit breakers and dead-lettering; "
+    "optional declarative subscriptions; a Multi-App Run dapr.yaml; a Dockerfile per app and Kubernetes "
+    "Deployments and Services with Dapr annotations and probes. Default: the todo system.",
+    spec=ComponentsSpec,
+    plan=plan,
+    examples={
+        "local-only": {
+            "environments": ["local"],
+            "subscriptions": "declarative",
+            "secret_store": None,
+            "apps": [
+                {"app_id": "orders", "port": 8100, "uses": ["pubsub", "state"]},
+                {"app_id": "shipping", "port": 8101, "uses": ["pubsub"], "subscribes": ["orders"]},
+            ],
+            "pubsub": {"name": "pubsub", "topics": ["orders", "orders-dlq"]},
+            "state": {"name": "statestore"},
+        },
+        "custom-names": {
+            "pubsub": {"name": "events", "topics": ["task-events", "reminders", "task-updates"],
+                       "kafka": {"brokers": ["kafka-0.kafka:9093", "kafka-1.kafka:9093"], "auth": "none"}},
+            "state": {"name": "tasks", "postgresql_version": "v2", "actor_state_store": True},
+            "secret_store": {"name": "vault"},
+            "image_repository": "ghcr.io/acme/todo",
+            "image_tag": "2.3.1",
+            "replicas": 2,
+            "resiliency": {"max_retries": 5, "inbound_max_retries": 8},
+        },
+    },
+)  # fmt: skip
