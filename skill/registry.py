@@ -7,7 +7,7 @@ from types import MappingProxyType
 
 from skill.errors import FieldProblem, SpecError
 from skill.generator import Generator
-from skill.generators import client, components, models
+from skill.generators import client, components, endpoint, models
 
 __all__ = ["REGISTRY", "get_generator", "registry_of"]
 
@@ -22,7 +22,7 @@ def registry_of(generators: Iterable[Generator]) -> Mapping[str, Generator]:
     return MappingProxyType(found)
 
 
-REGISTRY = registry_of([client.GENERATOR, models.GENERATOR, components.GENERATOR])
+REGISTRY = registry_of([client.GENERATOR, models.GENERATOR, endpoint.GENERATOR, components.GENERATOR])
 
 
 def get_generator(name: str, registry: Mapping[str, Generator] | None = None) -> Generator:

@@ -1,0 +1,515 @@
+"""FastAPI routers for everything Dapr calls in an app, in one package whose modules import each other relatively.
+
+The package holds the client render of the client generator and the models render of the models generator (the
+same renders those tools return), a `contract` module (token, shared client, delivery answers, idempotency), one
+router module per feature, `handlers` (the user's business logic) and `main` (`create_app`, `include_routers`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from skill.generator import Generator
+from skill.generators import client, models
+from skill.generators.client import Import
+from skill.plan import FilePlan, Plan
+from skill.specs.client import Block, ClientSpec
+from skill.specs.endpoint import BulkSettings, EndpointSpec, SubscriptionSpec, snake
+from skill.specs.models import REQUIREMENTS as MODELS_REQUIREMENTS
+
+__all__ = ["GENERATOR", "plan"]
+
+REQUIREMENTS = ("fastapi>=0.115,<1",)
+_CLIENT_MODULE = "dapr_client"
+_CLIENT_CLASS = "DaprClient"
+
+
+@dataclass(frozen=True)
+class Imports:
+    """A module's import sections, as ruff's isort writes them."""
+
+    std: tuple[str, ...]
+    lib: tuple[str, ...]
+    local: tuple[str, ...]
+
+
+def _name_key(name: str) -> tuple[int, str]:
+    """ruff's isort order-by-type: CONSTANTS, Classes, then the rest; case-insensitive within each."""
+    kind = 0 if name.isupper() else 1 if name[:1].isupper() else 2
+    return (kind, name.lower())
+
+
+def _lines(imports: Iterable[Import]) -> tuple[str, ...]:
+    imports = list(imports)
+    plain = sorted({i.module for i in imports if i.name is None})
+    names: dict[str, set[str]] = {}
+    for i in imports:
+        if i.name is not None:
+            names.setdefault(i.module, set()).add(i.name)
+    froms = [f"from {m} import {', '.join(sorted(names[m], key=_name_key))}" for m in sorted(names)]
+    return (*(f"import {m}" for m in plain), *froms)
+
+
+def _imports(std: Iterable[Import], lib: Iterable[Import], local: Iterable[Import]) -> Imports:
+    return Imports(_lines(std), _lines(lib), _lines(local))
+
+
+def _i(module: str, *names: str) -> list[Import]:
+    return [Import(module, n) for n in names] if names else [Import(module)]
+
+
+@dataclass(frozen=True)
+class ContractContext:
+    imports: Imports
+    client_class: str
+    token: bool
+    subscriptions: bool
+    idempotency: bool
+    bulk: bool
+    jobs: bool
+    bindings: bool
+    callbacks: bool
+
+
+@dataclass(frozen=True)
+class SubscribeEntry:
+    """One entry of `GET /dapr/subscribe`, exactly the keys the runtime reads."""
+
+    pubsub: str
+    topic: str
+    route: str | None  # v1 single route (no rules)
+    rules: tuple[tuple[str, str], ...]  # (match, path)
+    default: str | None
+    dead_letter_topic: str | None
+    metadata: tuple[tuple[str, str], ...]
+    bulk: BulkSettings | None
+
+
+@dataclass(frozen=True)
+class DeliveryRoute:
+    path: str
+    function: str  # the route function's name
+    handler: str | None  # handlers.<name>; None: the default route of a subscription with rules (DROP)
+    adapter: str | None  # module-level TypeAdapter of CloudEvent[model]
+    bulk: bool
+    idempotent: bool
+    scope: str  # "<pubsub>/<topic>": part of the processed-event key
+
+
+@dataclass(frozen=True)
+class SubscriptionsContext:
+    imports: Imports
+    entries: tuple[SubscribeEntry, ...]
+    adapters: tuple[tuple[str, str], ...]  # (name, model)
+    routes: tuple[DeliveryRoute, ...]
+    drops: bool  # some route is a default route that drops what no rule matched
+    token: bool
+
+
+@dataclass(frozen=True)
+class CallbackRoute:
+    """A job or binding callback: the route, the handler and how the body is read."""
+
+    name: str  # job or binding name (for log lines)
+    path: str
+    function: str
+    handler: str
+    model: str | None
+
+
+@dataclass(frozen=True)
+class CallbacksContext:
+    imports: Imports
+    routes: tuple[CallbackRoute, ...]
+    token: bool
+
+
+@dataclass(frozen=True)
+class InvocationRoute:
+    path: str
+    verb: str  # lower case: the APIRouter method
+    function: str
+    request_model: str | None
+    response_model: str
+
+
+@dataclass(frozen=True)
+class InvocationContext:
+    imports: Imports
+    routes: tuple[InvocationRoute, ...]
+    token: bool
+
+
+@dataclass(frozen=True)
+class Resource:
+    name: str
+    const: str  # upper-case stem of its module constants
+    singular: str
+    collection: str
+    model: str
+    key_field: str
+    store: str
+    pubsub: str
+    topic: str | None
+
+
+@dataclass(frozen=True)
+class ResourcesContext:
+    imports: Imports
+    resources: tuple[Resource, ...]
+    client_class: str
+    publishes: bool
+    token: bool
+
+
+@dataclass(frozen=True)
+class Handler:
+    function: str
+    kind: str  # "event", "job", "binding", "invocation"
+    model: str | None
+    response_model: str | None = None
+    what: str = ""  # for the docstring: a literal-safe description built from checked names
+
+
+@dataclass(frozen=True)
+class HandlersContext:
+    imports: Imports
+    client_class: str
+    handlers: tuple[Handler, ...]
+
+
+@dataclass(frozen=True)
+class MainContext:
+    imports: Imports
+    routers: tuple[str, ...]
+    client_class: str
+    token: bool
+    idempotency: bool
+    store: str
+    claim_seconds: int
+    retain_seconds: int
+
+
+@dataclass(frozen=True)
+class PackageContext:
+    package: str
+
+
+def _client_spec(spec: EndpointSpec) -> ClientSpec:
+    blocks: list[Block] = []
+    if spec.crud or any(s.idempotent for s in spec.subscriptions):
+        blocks.append("state")
+    if any(c.topic for c in spec.crud) or not blocks:
+        blocks.append("pubsub")  # handlers most often publish follow-up events
+    return ClientSpec(blocks=blocks, module=_CLIENT_MODULE, class_name=_CLIENT_CLASS)
+
+
+def _events(spec: EndpointSpec) -> str:
+    return spec.models.module
+
+
+def _local(spec: EndpointSpec, models: Iterable[str | None], *, client_: bool, contract: Iterable[str]) -> list[Import]:
+    found = [Import(f".{_events(spec)}", m) for m in sorted({m for m in models if m})]
+    if client_:
+        found.append(Import(f".{_CLIENT_MODULE}", _CLIENT_CLASS))
+    found += [Import(".contract", n) for n in contract]
+    return found
+
+
+def _contract(spec: EndpointSpec) -> ContractContext:
+    subs, jobs, bindings = bool(spec.subscriptions), bool(spec.jobs), bool(spec.bindings)
+    idem = any(s.idempotent for s in spec.subscriptions)
+    bulk = any(s.bulk is not None for s in spec.subscriptions)
+    std = [*_i("logging"), *_i("typing", "Annotated")]
+    lib = [*_i("fastapi", "Depends", "Request")]
+    local = [Import(f".{_CLIENT_MODULE}", _CLIENT_CLASS)]
+    if subs or jobs or bindings:
+        std += [*_i("collections.abc", "Awaitable", "Callable"), *_i("typing", "TypeVar")]
+        lib += _i("fastapi", "Response")
+    if subs:
+        std += [*_i("hashlib"), *_i("typing", "Any", "Literal", "Protocol")]
+        lib += [Import("pydantic", "TypeAdapter", True)]
+        local += [Import(f".{_events(spec)}", "CloudEvent")]
+    if bulk:
+        std += [*_i("asyncio"), *_i("json")]
+        lib += [Import("pydantic", n, True) for n in ("BaseModel", "Field", "JsonValue", "ValidationError")]
+    if jobs:
+        std += _i("json")
+        lib += [Import("pydantic", "JsonValue", True)]
+    if bindings:
+        std += _i("collections.abc", "Mapping")
+    if spec.app_token:
+        std += [*_i("hmac"), *_i("os")]
+        lib += _i("fastapi", "HTTPException", "status")
+    if idem:
+        std += _i("time")
+        local += [Import(f".{_CLIENT_MODULE}", "DaprConflictError")]
+    return ContractContext(
+        _imports(std, lib, local), _CLIENT_CLASS, spec.app_token, subs, idem, bulk, jobs, bindings, jobs or bindings
+    )
+
+
+def _route_function(prefix: str, path: str) -> str:
+    return f"{prefix}_{snake(path)}"
+
+
+def _subscriptions(spec: EndpointSpec) -> SubscriptionsContext:
+    entries = tuple(_entry(s) for s in spec.subscriptions)
+    routes: list[DeliveryRoute] = []
+    adapters: dict[str, str] = {}
+    for s in spec.subscriptions:
+        bulk, idem, scope = s.bulk is not None, s.idempotent, f"{s.pubsub}/{s.topic}"
+        targets = [(r.route, r.handler, r.model or s.model) for r in s.rules]
+        if not s.rules:
+            targets.append((s.default_route, s.default_handler, s.model))
+        for path, handler, model in targets:
+            adapter = f"_{snake(model).upper()}_EVENT"
+            adapters[adapter] = model
+            routes.append(DeliveryRoute(path, _route_function("deliver", path), handler, adapter, bulk, idem, scope))
+        if s.rules:  # the default route: events that match no rule are dropped there
+            routes.append(
+                DeliveryRoute(
+                    s.default_route, _route_function("unmatched", s.default_route), None, None, False, False, scope
+                )
+            )
+    handled = [r for r in routes if r.handler]
+    contract = {"answer"} if len(handled) < len(routes) else set()
+    if handled:
+        contract.add("Dapr")
+    if any(not r.bulk for r in handled):
+        contract.add("deliver")
+    if any(r.bulk for r in handled):
+        contract.add("deliver_bulk")
+    if any(r.idempotent for r in handled):
+        contract.add("Processed")
+    if spec.app_token:
+        contract.add("require_dapr_token")
+    std = [*_i("json")] + (_i("logging") if len(handled) < len(routes) else [])
+    lib = [*_i("fastapi", "APIRouter", "Response")]
+    lib += _i("fastapi", "Request") if routes else []
+    lib += _i("fastapi", "Depends") if spec.app_token else []
+    lib += _i("pydantic", "TypeAdapter") if adapters else []
+    local = _local(spec, adapters.values(), client_=False, contract=sorted(contract))
+    if adapters:
+        local += [Import(f".{_events(spec)}", "CloudEvent"), Import(".", "handlers")]
+    return SubscriptionsContext(
+        _imports(std, lib, local),
+        entries,
+        tuple(sorted(adapters.items())),
+        tuple(routes),
+        len(handled) < len(routes),
+        spec.app_token,
+    )
+
+
+def _entry(s: SubscriptionSpec) -> SubscribeEntry:
+    return SubscribeEntry(
+        pubsub=s.pubsub,
+        topic=s.topic,
+        route=None if s.rules else s.default_route,
+        rules=tuple((r.match, r.route) for r in s.rules),
+        default=s.default_route if s.rules else None,
+        dead_letter_topic=s.dead_letter_topic,
+        metadata=tuple(sorted(s.metadata.items())),
+        bulk=s.bulk,
+    )
+
+
+def _callbacks(spec: EndpointSpec, kind: str) -> CallbacksContext:
+    if kind == "jobs":
+        routes = [
+            CallbackRoute(j.name, f"/job/{j.name}", f"job_{snake(j.name)}", j.function, j.model) for j in spec.jobs
+        ]
+        helper = "run_job"
+    else:
+        routes = [CallbackRoute(b.name, b.path, f"binding_{snake(b.path)}", b.function, b.model) for b in spec.bindings]
+        helper = "run_binding"
+    std: list[Import] = []
+    lib = [*_i("fastapi", "APIRouter", "Request"), *_i("fastapi.responses", "Response")]
+    if spec.app_token:
+        lib += _i("fastapi", "Depends")
+    contract = ["Dapr", helper] + (["require_dapr_token"] if spec.app_token else [])
+    if any(r.model is None for r in routes):
+        contract.append("read_json" if kind == "jobs" else "read_bytes")
+    local = [*_local(spec, [r.model for r in routes], client_=False, contract=contract), Import(".", "handlers")]
+    return CallbacksContext(_imports(std, lib, local), tuple(routes), spec.app_token)
+
+
+def _invocation(spec: EndpointSpec) -> InvocationContext:
+    routes = tuple(
+        InvocationRoute(v.method, v.verb.lower(), v.function, v.request_model, v.response_model)
+        for v in spec.invocations
+    )
+    lib = [*_i("fastapi", "APIRouter")] + (_i("fastapi", "Depends") if spec.app_token else [])
+    contract = ["Dapr"] + (["require_dapr_token"] if spec.app_token else [])
+    models = [m for r in routes for m in (r.request_model, r.response_model)]
+    local = [*_local(spec, models, client_=False, contract=contract), Import(".", "handlers")]
+    return InvocationContext(_imports([], lib, local), routes, spec.app_token)
+
+
+def _resources(spec: EndpointSpec) -> ResourcesContext:
+    resources = tuple(
+        Resource(
+            c.name,
+            c.name.upper(),
+            c.name.removesuffix("s") or c.name,
+            c.collection,
+            c.model,
+            c.key_field,
+            c.store,
+            c.pubsub,
+            c.topic,
+        )
+        for c in spec.crud
+    )
+    publishes = any(r.topic for r in resources)
+    std = [*_i("logging"), *_i("typing", "Annotated")]
+    lib = [*_i("fastapi", "APIRouter", "Header", "HTTPException", "Response", "status")]
+    lib += _i("fastapi", "Depends") if spec.app_token else []
+    lib += [Import("pydantic", "ValidationError", True)]
+    contract = ["Dapr"] + (["require_dapr_token"] if spec.app_token else [])
+    local = _local(spec, [r.model for r in resources], client_=True, contract=contract)
+    local += [Import(f".{_CLIENT_MODULE}", "DaprConflictError")]
+    return ResourcesContext(_imports(std, lib, local), resources, _CLIENT_CLASS, publishes, spec.app_token)
+
+
+def _handlers(spec: EndpointSpec) -> HandlersContext:
+    found: list[Handler] = []
+    for s in spec.subscriptions:
+        for r in s.rules:
+            found.append(Handler(r.handler, "event", r.model or s.model, what=f"{s.topic} events on {r.route}"))
+        if not s.rules:
+            found.append(Handler(s.default_handler, "event", s.model, what=f"{s.topic} events"))
+    found += [Handler(j.function, "job", j.model, what=f"job {j.name}") for j in spec.jobs]
+    found += [Handler(b.function, "binding", b.model, what=f"binding {b.name}") for b in spec.bindings]
+    found += [
+        Handler(v.function, "invocation", v.request_model, v.response_model, what=f"{v.verb} {v.method}")
+        for v in spec.invocations
+    ]
+    std = [*_i("logging")]
+    if any(h.kind == "binding" for h in found):
+        std += _i("collections.abc", "Mapping")
+    lib = [Import("pydantic", "JsonValue")] if any(h.kind == "job" and not h.model for h in found) else []
+    models = [m for h in found for m in (h.model, h.response_model)]
+    local = _local(spec, models, client_=True, contract=[])
+    if any(h.kind == "event" for h in found):
+        local.append(Import(f".{_events(spec)}", "CloudEvent"))
+    return HandlersContext(_imports(std, lib, local), _CLIENT_CLASS, tuple(found))
+
+
+def _routers(spec: EndpointSpec) -> tuple[str, ...]:
+    present = {
+        "subscriptions": True,  # `/dapr/subscribe` answers even with no subscriptions: an empty list
+        "jobs": bool(spec.jobs),
+        "bindings": bool(spec.bindings),
+        "invocation": bool(spec.invocations),
+        "resources": bool(spec.crud),
+    }
+    return tuple(name for name, used in present.items() if used)
+
+
+def _main(spec: EndpointSpec) -> MainContext:
+    idem = any(s.idempotent for s in spec.subscriptions)
+    std = [*_i("contextlib"), *_i("collections.abc", "AsyncIterator")]
+    lib = [*_i("fastapi", "FastAPI")]
+    local = [Import(".", r) for r in _routers(spec)] + [Import(f".{_CLIENT_MODULE}", _CLIENT_CLASS)]
+    if idem:
+        local += [Import(".contract", "ProcessedEvents"), Import(".contract", "StateProcessedEvents")]
+    if spec.app_token:
+        local.append(Import(".contract", "app_api_token_from_env"))
+    i = spec.idempotency
+    return MainContext(
+        _imports(std, lib, local),
+        _routers(spec),
+        _CLIENT_CLASS,
+        spec.app_token,
+        idem,
+        i.store,
+        i.claim_seconds,
+        i.retain_seconds,
+    )
+
+
+def plan(spec: EndpointSpec) -> Plan:
+    pkg = spec.package
+    client_spec = _client_spec(spec)
+    models_files = models.models_files(spec.models, pkg)
+    files = [
+        FilePlan(f"{pkg}/__init__.py", "endpoint/package", PackageContext(pkg)),
+        FilePlan(f"{pkg}/{_CLIENT_MODULE}.py", client.SNIPPET, client.context_for(client_spec)),
+        *models_files,
+        FilePlan(f"{pkg}/contract.py", "endpoint/contract", _contract(spec)),
+        FilePlan(f"{pkg}/subscriptions.py", "endpoint/subscriptions", _subscriptions(spec)),
+    ]
+    if spec.jobs:
+        files.append(FilePlan(f"{pkg}/jobs.py", "endpoint/jobs", _callbacks(spec, "jobs")))
+    if spec.bindings:
+        files.append(FilePlan(f"{pkg}/bindings.py", "endpoint/bindings", _callbacks(spec, "bindings")))
+    if spec.invocations:
+        files.append(FilePlan(f"{pkg}/invocation.py", "endpoint/invocation", _invocation(spec)))
+    if spec.crud:
+        files.append(FilePlan(f"{pkg}/resources.py", "endpoint/resources", _resources(spec)))
+    files += [
+        FilePlan(f"{pkg}/handlers.py", "endpoint/handlers", _handlers(spec)),
+        FilePlan(f"{pkg}/main.py", "endpoint/main", _main(spec)),
+    ]
+    requirements = sorted({*client.requirements_for(client_spec), *MODELS_REQUIREMENTS, *REQUIREMENTS})
+    notes = [
+        f"`{pkg}/handlers.py` is yours: the routers call its functions with typed inputs and the shared client. "
+        "Raise DropEvent (from .contract) to drop an event; any other exception answers RETRY.",
+        f"Run it with `uvicorn {pkg}.main:app`; `create_app(dapr=..., app_api_token=...)` builds one for tests.",
+    ]
+    if spec.app_token:
+        notes.append("When APP_API_TOKEN is set, every route answers 401 unless `dapr-api-token` carries it.")
+    if any(s.idempotent for s in spec.subscriptions):
+        notes.append(
+            "Idempotent subscriptions claim each CloudEvent id in the state store before the handler runs and mark "
+            "it handled after: a crash in between re-runs the handler once the claim expires (at least once)."
+        )
+    return Plan(files=files, requirements=requirements, notes=notes, known_first_party=(pkg,))
+
+
+GENERATOR = Generator(
+    name="endpoint",
+    title="Async FastAPI routers for the Dapr app side",
+    description="FastAPI routers for what Dapr calls in an app: GET /dapr/subscribe (routes, rules, dead-letter "
+    "topics, bulk) and typed CloudEvent deliveries answering SUCCESS/RETRY/DROP (bad payloads dropped, optional "
+    "idempotency by event id), Jobs callbacks, input bindings, service-invocation targets and state-backed CRUD "
+    "with ETags that publishes change events; APP_API_TOKEN checked on every route. Includes the client and models.",
+    spec=EndpointSpec,
+    plan=plan,
+    examples={
+        "orders-bulk": {
+            "package": "orders",
+            "models": {
+                "models": [
+                    {"name": "Order", "fields": [{"name": "id", "type": "str"}, {"name": "total", "type": "float"}]}
+                ]
+            },
+            "subscriptions": [
+                {
+                    "topic": "orders",
+                    "model": "Order",
+                    "bulk": {"max_messages_count": 50},
+                    "idempotent": True,
+                    "dead_letter_topic": "orders-dead",
+                },
+            ],
+            "jobs": [{"name": "nightly-report"}],
+            "bindings": [],
+            "invocations": [{"method": "/order-total", "request_model": "Order", "response_model": "Order"}],
+            "crud": [],
+            "app_token": False,
+        },
+        "raw-binding": {
+            "subscriptions": [
+                {"topic": "imports", "model": "Task", "metadata": {"rawPayload": "true"}, "route": "/imports"},
+            ],
+            "jobs": [],
+            "bindings": [{"name": "uploads", "route": "/uploads/incoming"}],
+            "invocations": [],
+            "crud": [{"name": "reminders", "model": "ReminderEvent", "key_field": "task_id"}],
+        },
+    },
+)

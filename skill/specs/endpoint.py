@@ -1,0 +1,367 @@
+"""Input of the endpoint generator: the FastAPI routes Dapr calls (and the state-backed CRUD API) of one app.
+
+With no options it is the todo system's task API: CRUD on `/api/tasks` publishing `task-events`, a subscription
+with routing rules, a Jobs callback, an input binding and an invocation target, so that every feature appears.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Annotated, Literal, Self
+
+from pydantic import AfterValidator, Field, field_validator, model_validator
+
+from skill.specs.common import (
+    ClassName,
+    ComponentName,
+    Identifier,
+    JobName,
+    LineLengthOption,
+    ModuleName,
+    SpecModel,
+    TopicName,
+)
+from skill.specs.models import ModelsSpec
+
+__all__ = [
+    "PACKAGE_MODULES",
+    "BindingSpec",
+    "BulkSettings",
+    "CrudSpec",
+    "EndpointSpec",
+    "IdempotencySettings",
+    "InvocationSpec",
+    "JobSpec",
+    "RoutePath",
+    "RoutingRule",
+    "SubscriptionSpec",
+    "Verb",
+    "snake",
+]
+
+_ROUTE = re.compile(r"(/[A-Za-z0-9._~-]+)+")
+_RESERVED_ROUTES = ("/dapr/", "/job/", "/healthz")
+
+
+def _route_path(value: str) -> str:
+    if len(value) > 200 or not _ROUTE.fullmatch(value):
+        raise ValueError(
+            "must be a URL path: '/' then segments of ASCII letters, digits, '.', '_', '~' and '-' separated "
+            "by single '/', no trailing '/', no query or placeholders, at most 200 characters"
+        )
+    if any(segment in (".", "..") for segment in value.split("/")):
+        raise ValueError("must not contain '.' or '..' segments (clients and proxies rewrite them)")
+    return value
+
+
+RoutePath = Annotated[str, AfterValidator(_route_path), Field(examples=["/orders", "/api/tasks"])]
+"""A literal URL path the app serves, such as `/orders/created`."""
+
+# The modules the endpoint package holds besides the models module.
+PACKAGE_MODULES = frozenset(
+    {"dapr_client", "contract", "subscriptions", "jobs", "bindings", "invocation", "resources", "handlers", "main"}
+)
+_MATCH = re.compile(r"[ -~]+")
+_METADATA_KEY = re.compile(r"[A-Za-z0-9._-]{1,100}")
+Verb = Literal["GET", "POST", "PUT", "DELETE", "PATCH"]
+
+
+def snake(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_").lower()
+
+
+class RoutingRule(SpecModel):
+    """One routing rule of a subscription: events whose CloudEvent matches `match` go to `route`."""
+
+    match: str = Field(
+        min_length=1,
+        max_length=500,
+        description='CEL expression over `event` (the CloudEvent), for example `event.type == "tasks.deleted"`.',
+    )
+    route: RoutePath = Field(description="Path this rule delivers to.")
+    handler: Identifier = Field(description="Function in handlers.py that handles matching events.")
+    model: ClassName | None = Field(default=None, description="Model of `data` here. Unset: the subscription's.")
+
+    @field_validator("match")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        if not _MATCH.fullmatch(value) or "event" not in value:
+            raise ValueError("must be one line of printable ASCII: a CEL expression that reads `event`")
+        return value
+
+
+class BulkSettings(SpecModel):
+    """Bulk subscribe: Dapr delivers up to `max_messages_count` events in one request."""
+
+    max_messages_count: int = Field(default=100, ge=1, le=10_000, description="Most events in one delivery.")
+    max_await_duration_ms: int = Field(default=1000, ge=1, le=60_000, description="Longest wait to fill a batch.")
+
+
+class SubscriptionSpec(SpecModel):
+    """A programmatic subscription, listed by `GET /dapr/subscribe`."""
+
+    pubsub: ComponentName = Field(default="pubsub", description="Pub/sub component name.")
+    topic: TopicName = Field(description="Topic to subscribe to.")
+    model: ClassName = Field(description="Model (from `models`) of the CloudEvent's `data`.")
+    route: RoutePath | None = Field(
+        default=None,
+        description="Path Dapr delivers to. With `rules`, this is the default route: events that match no rule "
+        "are dropped there (to the dead-letter topic when one is set). Unset: `/events/<pubsub>/<topic>`.",
+    )
+    handler: Identifier | None = Field(
+        default=None, description="Function in handlers.py for events on `route` (no rules). Unset: `on_<topic>`."
+    )
+    rules: list[RoutingRule] = Field(default_factory=list, description="Routing rules, tried in order.")
+    dead_letter_topic: TopicName | None = Field(default=None, description="Where dropped events go.")
+    metadata: dict[str, str] = Field(
+        default_factory=dict,
+        description='Subscription metadata (string values only), for example {"rawPayload": "true"}.',
+    )
+    bulk: BulkSettings | None = Field(default=None, description="Enable bulk subscribe with these limits.")
+    idempotent: bool = Field(
+        default=False, description="Run the handler once per CloudEvent id (remembered in the state store)."
+    )
+
+    @field_validator("metadata", mode="before")
+    @classmethod
+    def _string_metadata(cls, value: object) -> object:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if not isinstance(key, str) or not _METADATA_KEY.fullmatch(key):
+                    raise ValueError(f"key {key!r} must be 1-100 ASCII letters, digits, '.', '_' or '-'")
+                if not isinstance(item, str):
+                    raise ValueError(
+                        f'value of {key!r} must be a string such as "true" (Dapr fails to read every '
+                        "subscription of the app when one metadata value is not a string)"
+                    )
+        return value
+
+    @property
+    def raw_payload(self) -> bool:
+        return self.metadata.get("rawPayload", "").lower() == "true"
+
+    @property
+    def default_route(self) -> str:
+        return self.route or f"/events/{self.pubsub}/{self.topic}"
+
+    @property
+    def default_handler(self) -> str:
+        return self.handler or f"on_{snake(self.topic)}"
+
+
+class JobSpec(SpecModel):
+    """A Jobs API callback: Dapr calls `POST /job/<name>` with the data given when the job was scheduled."""
+
+    name: JobName = Field(description="Job name, as scheduled.")
+    model: ClassName | None = Field(default=None, description="Model of the job's data. Unset: any JSON.")
+    handler: Identifier | None = Field(default=None, description="Function in handlers.py. Unset: `on_job_<name>`.")
+
+    @property
+    def function(self) -> str:
+        return self.handler or f"on_job_{snake(self.name)}"
+
+
+class BindingSpec(SpecModel):
+    """An input binding: Dapr probes `OPTIONS /<route>` at startup and posts each event to `POST /<route>`."""
+
+    name: ComponentName = Field(description="Binding component name.")
+    route: RoutePath | None = Field(default=None, description="Path (the component's `route`). Unset: `/<name>`.")
+    model: ClassName | None = Field(default=None, description="Model of the event body. Unset: raw bytes.")
+    handler: Identifier | None = Field(default=None, description="Function in handlers.py. Unset: `on_<name>`.")
+
+    @property
+    def path(self) -> str:
+        return self.route or f"/{self.name}"
+
+    @property
+    def function(self) -> str:
+        return self.handler or f"on_{snake(self.name)}"
+
+
+class InvocationSpec(SpecModel):
+    """A service-invocation target: other apps call it through `/v1.0/invoke/<app-id>/method/<method>`."""
+
+    method: RoutePath = Field(description="Method path, for example `/normalize-task`.")
+    verb: Verb = Field(default="POST", description="HTTP verb.")
+    request_model: ClassName | None = Field(default=None, description="Model of the JSON request body.")
+    response_model: ClassName = Field(description="Model of the JSON response body.")
+    handler: Identifier | None = Field(default=None, description="Function in handlers.py. Unset: from `method`.")
+
+    @property
+    def function(self) -> str:
+        return self.handler or snake(self.method)
+
+
+class CrudSpec(SpecModel):
+    """State-backed CRUD: create, read, list, update and delete with ETags, publishing a change event."""
+
+    name: Identifier = Field(description="Resource name (plural, snake_case), for example `tasks`.")
+    path: RoutePath | None = Field(default=None, description="Collection path. Unset: `/api/<name>`.")
+    model: ClassName = Field(description="Model (from `models`) of one item.")
+    key_field: Identifier = Field(default="id", description="Field of `model` that is the item's key.")
+    store: ComponentName = Field(default="statestore", description="State store component.")
+    pubsub: ComponentName = Field(default="pubsub", description="Pub/sub component for change events.")
+    topic: TopicName | None = Field(
+        default=None,
+        description="Topic for change events (CloudEvent type `<name>.created|updated|deleted`, data = the item). "
+        "Unset: no events.",
+    )
+
+    @property
+    def collection(self) -> str:
+        return self.path or f"/api/{self.name}"
+
+
+class IdempotencySettings(SpecModel):
+    """Where and how long processed CloudEvent ids are remembered (subscriptions with `idempotent`)."""
+
+    store: ComponentName = Field(default="statestore", description="State store for processed-event records.")
+    claim_seconds: int = Field(
+        default=300, ge=1, le=86_400, description="How long a delivery in progress holds its event id."
+    )
+    retain_seconds: int = Field(
+        default=604_800, ge=60, le=31_536_000, description="How long a handled event id is remembered."
+    )
+
+
+def _preset_subscriptions() -> list[SubscriptionSpec]:
+    return [
+        SubscriptionSpec(
+            topic="task-events",
+            model="Task",
+            route="/events/task-events",
+            rules=[
+                RoutingRule(
+                    match='event.type == "tasks.deleted"', route="/events/task-deleted", handler="on_task_deleted"
+                )
+            ],
+            dead_letter_topic="task-events-dead",
+            handler="on_task_changed",
+            idempotent=True,
+        )
+    ]
+
+
+class EndpointSpec(SpecModel):
+    """The app side of Dapr for one service, as FastAPI routers in one Python package."""
+
+    package: ModuleName = Field(default="app", description="Package (folder) the modules are written to.")
+    models: ModelsSpec = Field(
+        default_factory=ModelsSpec, description="The event and data models (the models generator's spec)."
+    )
+    subscriptions: list[SubscriptionSpec] = Field(
+        default_factory=_preset_subscriptions, description="Pub/sub subscriptions."
+    )
+    jobs: list[JobSpec] = Field(
+        default_factory=lambda: [JobSpec(name="task-reminder", model="ReminderEvent")], description="Jobs callbacks."
+    )
+    bindings: list[BindingSpec] = Field(
+        default_factory=lambda: [BindingSpec(name="task-import", model="Task")], description="Input bindings."
+    )
+    invocations: list[InvocationSpec] = Field(
+        default_factory=lambda: [InvocationSpec(method="/normalize-task", request_model="Task", response_model="Task")],
+        description="Service-invocation targets.",
+    )
+    crud: list[CrudSpec] = Field(
+        default_factory=lambda: [CrudSpec(name="tasks", model="Task", topic="task-events")],
+        description="State-backed CRUD resources.",
+    )
+    idempotency: IdempotencySettings = Field(
+        default_factory=IdempotencySettings, description="Processed-event records for idempotent subscriptions."
+    )
+    app_token: bool = Field(
+        default=True,
+        description="Check `dapr-api-token` against APP_API_TOKEN (when it is set) on every route, "
+        "`/dapr/subscribe` included, with a constant-time compare.",
+    )
+    line_length: LineLengthOption = None
+
+    def _routes(self) -> Iterator[tuple[str, str, str]]:
+        """(method, path, where) of every route the app serves."""
+        yield "GET", "/dapr/subscribe", "the subscription list"
+        for i, s in enumerate(self.subscriptions):
+            yield "POST", s.default_route, f"subscriptions.{i}.route"
+            for j, r in enumerate(s.rules):
+                yield "POST", r.route, f"subscriptions.{i}.rules.{j}.route"
+        for i, job in enumerate(self.jobs):
+            yield "POST", f"/job/{job.name}", f"jobs.{i}.name"
+        for i, b in enumerate(self.bindings):
+            yield "POST", b.path, f"bindings.{i}.route"
+            yield "OPTIONS", b.path, f"bindings.{i}.route"
+        for i, v in enumerate(self.invocations):
+            yield v.verb, v.method, f"invocations.{i}.method"
+        for i, c in enumerate(self.crud):
+            yield "POST", c.collection, f"crud.{i}.path"
+            yield "GET", c.collection, f"crud.{i}.path"
+            for verb in ("GET", "PUT", "DELETE"):
+                yield verb, f"{c.collection}/{{key}}", f"crud.{i}.path"
+
+    def _handlers(self) -> Iterator[tuple[str, str]]:
+        for i, s in enumerate(self.subscriptions):
+            if not s.rules:
+                yield s.default_handler, f"subscriptions.{i}.handler"
+            for j, r in enumerate(s.rules):
+                yield r.handler, f"subscriptions.{i}.rules.{j}.handler"
+        for i, job in enumerate(self.jobs):
+            yield job.function, f"jobs.{i}.handler"
+        for i, b in enumerate(self.bindings):
+            yield b.function, f"bindings.{i}.handler"
+        for i, v in enumerate(self.invocations):
+            yield v.function, f"invocations.{i}.handler"
+
+    def _models_used(self) -> Iterator[tuple[str | None, str]]:
+        for i, s in enumerate(self.subscriptions):
+            yield s.model, f"subscriptions.{i}.model"
+            for j, r in enumerate(s.rules):
+                yield r.model, f"subscriptions.{i}.rules.{j}.model"
+        for i, job in enumerate(self.jobs):
+            yield job.model, f"jobs.{i}.model"
+        for i, b in enumerate(self.bindings):
+            yield b.model, f"bindings.{i}.model"
+        for i, v in enumerate(self.invocations):
+            yield v.request_model, f"invocations.{i}.request_model"
+            yield v.response_model, f"invocations.{i}.response_model"
+        for i, c in enumerate(self.crud):
+            yield c.model, f"crud.{i}.model"
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Self:
+        if self.models.json_schema is not None:
+            raise ValueError("models: give `models` (not `json_schema`) so that the routes can name their models")
+        if self.models.module in PACKAGE_MODULES:
+            raise ValueError(f"models: module {self.models.module!r} is a module of the package; pick another name")
+        known = model_fields(self.models)
+        for name, where in self._models_used():
+            if name is not None and name not in known:
+                raise ValueError(f"{where}: {name!r} is not a model of `models` (known: {', '.join(sorted(known))})")
+        for i, c in enumerate(self.crud):
+            if c.key_field not in known[c.model]:
+                raise ValueError(f"crud.{i}.key_field: {c.key_field!r} is not a field of {c.model}")
+        seen: dict[tuple[str, str], str] = {}
+        for verb, path, where in self._routes():
+            if where != "the subscription list" and path.startswith(_RESERVED_ROUTES) and not where.startswith("jobs"):
+                raise ValueError(f"{where}: {path!r} is under a path Dapr reserves ({', '.join(_RESERVED_ROUTES)})")
+            if (verb, path) in seen:
+                raise ValueError(f"{where}: {verb} {path} is already the route of {seen[(verb, path)]}")
+            seen[(verb, path)] = where
+        names: dict[str, str] = {}
+        for name, where in self._handlers():
+            if name in names:
+                raise ValueError(f"{where}: handler {name!r} is already used by {names[name]}; name it with `handler`")
+            names[name] = where
+        topics = {(s.pubsub, s.topic) for s in self.subscriptions}
+        if len(topics) != len(self.subscriptions):
+            raise ValueError("subscriptions: subscribe to each topic of a pub/sub component once (use `rules`)")
+        for i, s in enumerate(self.subscriptions):
+            if s.bulk is not None and s.raw_payload:
+                raise ValueError(f"subscriptions.{i}.bulk: bulk delivery with rawPayload is not supported; drop one")
+        for i, v in enumerate(self.invocations):
+            if v.verb == "GET" and v.request_model is not None:
+                raise ValueError(f"invocations.{i}.request_model: a GET target takes no body; use POST")
+        return self
+
+
+def model_fields(models: ModelsSpec) -> dict[str, set[str]]:
+    """Every model (not enum) class the models spec defines, with its field names."""
+    return {m.name: {f.name for f in m.fields} for m in models.models}
