@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -49,6 +50,7 @@ __all__ = [
     "context_for",
     "exported_names",
     "models_files",
+    "requirements_for",
     "schema_context_for",
 ]
 
@@ -59,7 +61,7 @@ PRESET_NAMES = tuple(e["name"] for e in PRESET_ENUMS) + tuple(m["name"] for m in
 # What the envelope itself imports; every render has these.
 _ENVELOPE_IMPORTS: Mapping[str, tuple[str, ...]] = {
     "__future__": ("annotations",),
-    "typing": ("Generic", "TypeVar", "cast"),
+    "typing": ("Any", "Generic", "TypeVar", "cast"),
     "pydantic": ("AwareDatetime", "Base64Bytes", "BaseModel", "ConfigDict", "TypeAdapter"),
 }
 # Where each scalar of a type expression comes from, and how it is spelled in the annotation.
@@ -279,40 +281,52 @@ def _schema_error(rule: str, value: object = "...") -> SpecError:
 
 
 @functools.lru_cache(maxsize=64)
-def _run_datamodel_codegen(schema_json: str) -> str:
+def _run_datamodel_codegen(schema_json: str, extra: str, frozen: bool) -> tuple[str, tuple[str, ...]]:
+    """Its output, and the warnings it gave (they become notes of the result: they are about the schema)."""
     import json
+    import warnings
 
     from datamodel_code_generator import generate
     from datamodel_code_generator.enums import DataModelType, InputFileType
     from datamodel_code_generator.format import DatetimeClassType, PythonVersion
 
     try:
-        out = generate(
-            json.loads(schema_json),
-            input_file_type=InputFileType.JsonSchema,
-            output_model_type=DataModelType.PydanticV2BaseModel,
-            target_python_version=PythonVersion.PY_311,
-            use_annotated=True,
-            field_constraints=True,
-            use_standard_collections=True,
-            use_union_operator=True,
-            use_specialized_enum=True,
-            output_datetime_class=DatetimeClassType.Awaredatetime,
-            use_double_quotes=True,
-            use_field_description=True,
-            use_schema_description=True,
-            capitalise_enum_members=True,
-            disable_timestamp=True,
-            enable_version_header=False,
-            allow_remote_refs=False,
-            formatters=[],
-            custom_file_header="",
-        )
+        # catch_warnings swaps process-wide state for the duration; nothing else here relies on warnings.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            out = generate(
+                json.loads(schema_json),
+                input_file_type=InputFileType.JsonSchema,
+                output_model_type=DataModelType.PydanticV2BaseModel,
+                target_python_version=PythonVersion.PY_311,
+                use_annotated=True,
+                field_constraints=True,
+                use_standard_collections=True,
+                use_union_operator=True,
+                use_specialized_enum=True,
+                output_datetime_class=DatetimeClassType.Awaredatetime,
+                use_double_quotes=True,
+                snake_case_field=True,
+                extra_fields=extra,
+                enable_faux_immutability=frozen,
+                use_schema_description=True,
+                capitalise_enum_members=True,
+                disable_timestamp=True,
+                enable_version_header=False,
+                allow_remote_refs=False,
+                formatters=[],
+                custom_file_header="",
+            )
     except Exception as exc:  # its errors are about the schema the caller gave: report them as such
         raise _schema_error(f"datamodel-code-generator could not compile it: {type(exc).__name__}: {exc}") from None
     if not isinstance(out, str):
         raise _schema_error("datamodel-code-generator made several modules; give one self-contained schema")
-    return out
+    return out, tuple(dict.fromkeys(f"datamodel-code-generator: {w.message}" for w in caught))
+
+
+def _schema_warnings(spec: ModelsSpec) -> tuple[str, ...]:
+    assert spec.json_schema is not None
+    return _run_datamodel_codegen(json.dumps(spec.json_schema), spec.extra, spec.frozen)[1]
 
 
 def _checked_schema_output(source: str) -> tuple[dict[str, set[str]], str, list[str]]:
@@ -362,10 +376,8 @@ def _checked_schema_output(source: str) -> tuple[dict[str, set[str]], str, list[
 
 
 def _schema_result(spec: ModelsSpec) -> tuple[SchemaModelsContext, list[str]]:
-    import json
-
     assert spec.json_schema is not None
-    source = _run_datamodel_codegen(json.dumps(spec.json_schema, sort_keys=True))
+    source, _ = _run_datamodel_codegen(json.dumps(spec.json_schema), spec.extra, spec.frozen)
     found, body, defined = _checked_schema_output(source)
     imports = _Imports()
     for module, names in found.items():
@@ -395,6 +407,18 @@ def models_files(spec: ModelsSpec, package_path: str = "") -> list[FilePlan]:
     return [FilePlan(path, SNIPPET, context_for(spec))]
 
 
+# pydantic names in datamodel-code-generator's output that need a package beside pydantic.
+_EXTRA_REQUIREMENTS = {"EmailStr": "email-validator>=2,<3", "NameEmail": "email-validator>=2,<3"}
+
+
+def requirements_for(spec: ModelsSpec) -> tuple[str, ...]:
+    """What the module needs: pydantic, and email-validator when a JSON Schema uses format 'email'."""
+    if spec.json_schema is None:
+        return REQUIREMENTS
+    used = {name for line in schema_context_for(spec).import_groups[-1] for name in line.names}
+    return (*REQUIREMENTS, *sorted({req for name, req in _EXTRA_REQUIREMENTS.items() if name in used}))
+
+
 def plan(spec: ModelsSpec) -> Plan:
     files = models_files(spec)
     notes = [
@@ -404,10 +428,11 @@ def plan(spec: ModelsSpec) -> Plan:
         "datetime fields are pydantic AwareDatetime: values without a UTC offset are rejected.",
     ]
     if spec.json_schema is not None:
-        notes.insert(0, "Models compiled from the JSON Schema by datamodel-code-generator, then checked like ours.")
+        notes[:0] = ["Models compiled from the JSON Schema by datamodel-code-generator, then checked like ours."]
+        notes[1:1] = _schema_warnings(spec)
     else:
         notes.insert(0, f"Models: {', '.join(spec.class_names)}, plus the generic CloudEvent envelope.")
-    return Plan(files=files, requirements=REQUIREMENTS, notes=notes)
+    return Plan(files=files, requirements=requirements_for(spec), notes=notes)
 
 
 GENERATOR = Generator(

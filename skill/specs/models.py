@@ -71,7 +71,7 @@ ENVELOPE_NAMES = frozenset({"CloudEvent", "DataT"})
 # Names the generated module may import (any spec); a model or enum of one of these names would replace it.
 IMPORTED_NAMES = frozenset(
     {
-        "annotations", "Annotated", "Generic", "TypeVar", "cast", "StrEnum", "date", "UUID", "Decimal",
+        "annotations", "Annotated", "Any", "Generic", "TypeVar", "cast", "StrEnum", "date", "UUID", "Decimal",
         "AwareDatetime", "Base64Bytes", "BaseModel", "ConfigDict", "Field", "JsonValue", "TypeAdapter",
     }
 )  # fmt: skip
