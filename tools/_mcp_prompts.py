@@ -1,8 +1,8 @@
 """Prompts for the common flows, worded from the registry as it is when the server is built.
 
 A step that a generator covers names that generator's tool; while the generator does not exist yet, the step says
-so and gives the rules to follow by hand (from the Dapr reference's pitfall list). So the prompts name only tools the
-server has, and pick up new generators with no edit here beyond the step that mentions them.
+so and gives the rules to follow by hand (from the pitfall list, §16 of references/dapr-contract.md). So the prompts
+name only tools the server has, and pick up new generators with no edit here beyond the step that mentions them.
 """
 
 from __future__ import annotations

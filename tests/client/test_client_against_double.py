@@ -1,6 +1,6 @@
 """Every public method of the generated client against the sidecar double (tests/sidecar), which follows
-shared/reference/dapr-http-api.md: in-process through httpx.ASGITransport, and over a real socket (uvicorn plus
-the double's connection-reset proxy) for the aiohttp-based transports.
+references/dapr-contract.md: in-process through httpx.ASGITransport, and over a real socket (uvicorn plus
+the double's connection-reset proxy) for the aiohttp-based transports. Section and pitfall numbers refer to that file.
 """
 
 from __future__ import annotations

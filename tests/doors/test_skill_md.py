@@ -96,7 +96,7 @@ def test_every_generator_has_an_up_to_date_option_table() -> None:
 
 
 def test_the_pitfalls_summary_covers_the_checklist() -> None:
-    # references/dapr-pitfalls.md summarises §16 of the Dapr HTTP reference; these are its load-bearing facts.
+    # references/dapr-pitfalls.md summarises §16 of references/dapr-contract.md; these are its load-bearing facts.
     text = (ROOT / "references" / "dapr-pitfalls.md").read_text(encoding="utf-8")
     for fact in (
         "204",

@@ -1,4 +1,6 @@
-"""A faithful in-process stand-in for the Dapr sidecar's HTTP API (spec: shared/reference/dapr-http-api.md).
+"""A faithful in-process stand-in for the Dapr sidecar's HTTP API (spec: references/dapr-contract.md).
+
+Section numbers (§N, §N.M) and pitfall numbers throughout this package refer to references/dapr-contract.md.
 
 from tests.sidecar import SidecarDouble, serve_double
 

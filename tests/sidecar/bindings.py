@@ -1,4 +1,5 @@
-"""Output bindings (reference §5, pitfall 7: ``data`` is re-serialized) and input-binding delivery (§12.6)."""
+"""Output bindings (references/dapr-contract.md §5, pitfall 7: ``data`` is re-serialized) and input-binding
+delivery (§12.6)."""
 
 from __future__ import annotations
 

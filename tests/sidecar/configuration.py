@@ -1,4 +1,5 @@
-"""Configuration API (reference §7, §12.9, pitfall 18): GET everywhere, 204 when empty, ``items`` is a map."""
+"""Configuration API (references/dapr-contract.md §7, §12.9, pitfall 18): GET everywhere, 204 when empty,
+``items`` is a map."""
 
 from __future__ import annotations
 

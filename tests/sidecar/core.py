@@ -1,4 +1,4 @@
-"""Shared configuration of the double and the sidecar->app channel (reference §12, §12.12, §17)."""
+"""Shared configuration of the double and the sidecar->app channel (references/dapr-contract.md §12, §12.12, §17)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Delivering published messages to the app (reference §12.3, §12.4, §12.5, pitfalls 11 and 12).
+"""Delivering published messages to the app (references/dapr-contract.md §12.3, §12.4, §12.5, pitfalls 11 and 12).
 
 Single delivery: ``POST {route}``, ``Content-Type: application/cloudevents+json``, header ``pubsubname``. The answer:
 

@@ -1,7 +1,8 @@
 """The sidecar double: a raw ASGI application that answers like daprd's HTTP API.
 
-Request pipeline (reference §1): record -> injected fault -> API token (§1.3) -> route on the escaped, cleaned path
-(§1.6) -> unescape parameters -> handler; no route (or wrong verb) -> service-invocation fallback (pitfall 24).
+Request pipeline (references/dapr-contract.md §1): record -> injected fault -> API token (§1.3) -> route on the
+escaped, cleaned path (§1.6) -> unescape parameters -> handler; no route (or wrong verb) -> service-invocation
+fallback (pitfall 24).
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ class RecordedRequest:
 
 
 class SidecarDouble:
-    """An in-process stand-in for daprd's HTTP API (the reference file is its specification).
+    """An in-process stand-in for daprd's HTTP API (references/dapr-contract.md is its specification).
 
     ``app`` is the user's ASGI service (invocations to ``app_id``, pub/sub delivery, jobs, config updates);
     ``remote_apps`` maps other app ids to ASGI apps for service invocation.

@@ -1,7 +1,7 @@
 """Go ``encoding/json`` semantics that the sidecar double must reproduce.
 
 Dapr decodes request bodies with Go's ``json.NewDecoder(r.Body).Decode`` and encodes with ``json.Marshal``.
-The visible consequences (reference §2.1, §3.1, §5) are:
+The visible consequences (references/dapr-contract.md §2.1, §3.1, §5) are:
 
 * only the *first* JSON value of a body is read; trailing bytes are ignored; an empty body is an error (EOF);
 * struct fields match JSON keys case-insensitively (``concurrency`` / ``Concurrency``), the last one wins;

@@ -1,4 +1,4 @@
-"""Service invocation (reference §4, §12.11, pitfall 24).
+"""Service invocation (references/dapr-contract.md §4, §12.11, pitfall 24).
 
 The invoke handler is also the router's NotFound/MethodNotAllowed fallback, so a typo or a wrong verb ends here
 and, lacking an app id, answers 404 ``ERR_DIRECT_INVOKE``.

@@ -1,4 +1,4 @@
-"""Jobs API (reference §9, §12.7, §17, pitfalls 8, 9, 10).
+"""Jobs API (references/dapr-contract.md §9, §12.7, §17, pitfalls 8, 9, 10).
 
 * Body parsed like protojson into ``JobHTTPRequest`` (unknown fields ignored, json_name or proto name accepted).
 * ``name`` in the body -> 400 ``DAPR_SCHEDULER_JOB_NAME``; neither ``schedule`` nor ``dueTime`` -> 400
@@ -26,7 +26,7 @@ _DURATION = re.compile(r"^-?\d+(\.\d{1,9})?s$")
 _CRON_FIELD = re.compile(r"^[0-9A-Za-z*?/,\-LW#]+$")
 _MACROS = {"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"}
 _BAD_NAME = re.compile(r"[/\\#?\x00\n]")
-MAX_NAME_LENGTH = 512  # 600 is rejected by the scheduler (§1.6); the exact bound is not in the reference.
+MAX_NAME_LENGTH = 512  # 600 is rejected by the scheduler (§1.6); the contract gives no exact bound.
 
 
 class UndeliverableJobError(RuntimeError):

@@ -1,4 +1,5 @@
-"""Distributed lock, alpha1 only (reference §8, pitfall 20): ``{"success": bool}`` and a numeric unlock status."""
+"""Distributed lock, alpha1 only (references/dapr-contract.md §8, pitfall 20): ``{"success": bool}`` and a numeric
+unlock status."""
 
 from __future__ import annotations
 

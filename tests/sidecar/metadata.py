@@ -1,4 +1,4 @@
-"""Metadata, health and shutdown (reference §11, pitfall 17)."""
+"""Metadata, health and shutdown (references/dapr-contract.md §11, pitfall 17)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""A small subset of CEL for subscription routing rules (reference §12.1: ``match`` over the variable ``event``).
+"""A small subset of CEL for subscription routing rules (references/dapr-contract.md §12.1: ``match`` over the
+variable ``event``).
 
 Supported: ``event.a.b`` paths, string/number/bool/null literals, ``== != < <= > >=``, ``&& || !`` and parentheses.
 Anything else raises :class:`UnsupportedCELError` when the subscriptions are loaded, so a test never silently routes

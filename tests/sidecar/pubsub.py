@@ -1,4 +1,4 @@
-"""Publishing (reference §3): CloudEvent wrapping decided by Content-Type, raw payloads, bulk publish.
+"""Publishing (references/dapr-contract.md §3): CloudEvent wrapping decided by Content-Type, raw payloads, bulk publish.
 
 The double's broker keeps every message exactly as Dapr hands it to the component (the marshalled envelope, or the
 raw body with ``metadata.rawPayload=true``), plus the envelope as a dict and the request metadata for assertions.

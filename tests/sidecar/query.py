@@ -1,4 +1,4 @@
-"""The state query language (reference §2.6): ``filter`` / ``sort`` / ``page`` over JSON values.
+"""The state query language (references/dapr-contract.md §2.6): ``filter`` / ``sort`` / ``page`` over JSON values.
 
 Supported filters: ``EQ``, ``NEQ``, ``GT``, ``GTE``, ``LT``, ``LTE``, ``IN``, ``AND``, ``OR`` over dotted paths into
 the stored JSON value (a leading ``value.`` is accepted too). ``page.token`` is the offset of the next page, as the

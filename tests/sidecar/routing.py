@@ -1,4 +1,4 @@
-"""Route matching the way daprd's chi router does it (reference §0, §1.6, pitfall 24).
+"""Route matching the way daprd's chi router does it (references/dapr-contract.md §0, §1.6, pitfall 24).
 
 * The request path is the *escaped* path (``scope["raw_path"]``) passed through Go's ``path.Clean``.
 * ``{param}`` matches one escaped segment; ``*`` matches the rest (the pub/sub topic may contain ``/``).

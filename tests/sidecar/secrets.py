@@ -1,4 +1,5 @@
-"""Secrets (reference §6, pitfall 19): unknown store 401, missing secret 500, ``bulk`` before ``{key}``.
+"""Secrets (references/dapr-contract.md §6, pitfall 19): unknown store 401, missing secret 500, ``bulk`` before
+``{key}``.
 
 A store is a mapping of secret name to either a string (single-valued stores such as ``local.file`` with
 ``multiValued=false`` or ``env``) or a mapping of strings (multi-valued).

@@ -1,4 +1,4 @@
-"""State API handlers (reference §2, pitfalls 1, 4, 5, 6, 7, 16, 22)."""
+"""State API handlers (references/dapr-contract.md §2, pitfalls 1, 4, 5, 6, 7, 16, 22)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""An in-memory state store that behaves like ``state.redis`` (reference §2, §1.4).
+"""An in-memory state store that behaves like ``state.redis`` (references/dapr-contract.md §2, §1.4).
 
 * Stored keys are ``<appId>||<key>`` by default (``keyPrefix``: ``appid``, ``name``, ``namespace``, ``none`` or a
   literal); a key containing ``||`` is rejected.

@@ -1,8 +1,9 @@
-"""Programmatic subscriptions read from the app's ``GET /dapr/subscribe`` (reference §12.1, pitfall 13).
+"""Programmatic subscriptions read from the app's ``GET /dapr/subscribe`` (references/dapr-contract.md §12.1,
+pitfall 13).
 
 * Read once, like daprd at startup. 200 + JSON array = subscriptions; 404 = none; any other status = none.
 * The keys are exact (``pubsubname``, ``topic``, ``route``, ``routes`` {``rules``, ``default``},
-  ``deadLetterTopic``, ``metadata``, ``bulkSubscribe``), as the reference demands.
+  ``deadLetterTopic``, ``metadata``, ``bulkSubscribe``), as §12.1 demands.
 * A mistyped value anywhere (for example ``"metadata": {"rawPayload": true}``) fails the whole decode: *every*
   subscription is lost.
 * ``routes.default`` takes precedence over ``route``; an entry without any route is dropped.

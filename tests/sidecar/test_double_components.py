@@ -1,4 +1,7 @@
-"""Bindings §5, secrets §6, configuration §7/§12.9, lock §8, metadata/health/shutdown §11."""
+"""Bindings §5, secrets §6, configuration §7/§12.9, lock §8, metadata/health/shutdown §11.
+
+Section and pitfall numbers refer to references/dapr-contract.md.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Pub/sub delivery to the app (reference §12.1-§12.5; pitfalls 11, 12, 13, 14)."""
+"""Pub/sub delivery to the app (references/dapr-contract.md §12.1-§12.5; pitfalls 11, 12, 13, 14)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Go encoding/json behaviours the double depends on (§2.1 value round trip, §3.1 UseNumber)."""
+"""Go encoding/json behaviours the double depends on (references/dapr-contract.md §2.1 value round trip,
+§3.1 UseNumber)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Service invocation (reference §4, §12.11, §12.12, pitfall 24)."""
+"""Service invocation (references/dapr-contract.md §4, §12.11, §12.12, pitfall 24)."""
 
 from __future__ import annotations
 

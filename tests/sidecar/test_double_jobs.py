@@ -1,4 +1,4 @@
-"""Jobs API (reference §9, §12.7, §17; pitfalls 8, 9, 10)."""
+"""Jobs API (references/dapr-contract.md §9, §12.7, §17; pitfalls 8, 9, 10)."""
 
 from __future__ import annotations
 

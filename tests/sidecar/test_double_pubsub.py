@@ -1,4 +1,4 @@
-"""Publishing (reference §3; pitfalls 3, 12, 21)."""
+"""Publishing (references/dapr-contract.md §3; pitfalls 3, 12, 21)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Cross-cutting behaviour of the double: §0 routes, §1.3 token, §1.4 errors, §1.5 204s, §1.6 paths, §17, faults."""
+"""Cross-cutting behaviour of the double: §0 routes, §1.3 token, §1.4 errors, §1.5 204s, §1.6 paths, §17, faults.
+
+Section and pitfall numbers refer to references/dapr-contract.md.
+"""
 
 from __future__ import annotations
 

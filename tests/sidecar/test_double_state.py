@@ -1,4 +1,4 @@
-"""State API (reference §2; pitfalls 1, 4, 5, 6, 7, 22)."""
+"""State API (references/dapr-contract.md §2; pitfalls 1, 4, 5, 6, 7, 22)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Workflow management (reference §10, §17; pitfall 15)."""
+"""Workflow management (references/dapr-contract.md §10, §17; pitfall 15)."""
 
 from __future__ import annotations
 

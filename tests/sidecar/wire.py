@@ -1,4 +1,4 @@
-"""Request/response values and the wire-level conventions of the Dapr HTTP API (reference §1).
+"""Request/response values and the wire-level conventions of the Dapr HTTP API (references/dapr-contract.md §1).
 
 * §1.2 ``metadata.*`` query parameters: prefix stripped, first value kept, names case-sensitive.
 * §1.4 legacy errors ``{"errorCode","message"}`` and rich errors (same keys plus ``details``), always

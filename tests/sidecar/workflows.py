@@ -1,4 +1,5 @@
-"""Workflow management API (reference §10, §17, pitfall 15): 202 everywhere, ``instanceID`` with a capital ID.
+"""Workflow management API (references/dapr-contract.md §10, §17, pitfall 15): 202 everywhere, ``instanceID`` with
+a capital ID.
 
 The workflow code itself runs in the app through an SDK worker, which the double does not have: instances stay
 ``RUNNING`` until a test moves them on with :meth:`WorkflowsBlock.set_status`.
