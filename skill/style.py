@@ -14,8 +14,6 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from skill.errors import FieldProblem, SpecError
-from skill.quality import TARGET_VERSION
-
 __all__ = ["DEFAULT_STYLE", "LineLength", "Style", "find_style"]
 
 LineLength = Annotated[int, Field(ge=40, le=320, strict=True)]
@@ -30,7 +28,7 @@ class Style(BaseModel):
     line_length: LineLength = 88
     indent_width: Literal[2, 4, 8] = 4
     quote_style: Literal["double", "single", "preserve"] = "double"
-    target_version: Literal["py311", "py312", "py313", "py314"] = TARGET_VERSION
+    target_version: Literal["py311", "py312", "py313", "py314"] = "py311"  # generated code needs 3.11
     source: str = Field(default="ruff defaults", description="Where the settings came from.")
 
 
