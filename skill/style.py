@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from skill.errors import FieldProblem, SpecError
+
 __all__ = ["DEFAULT_STYLE", "LineLength", "Style", "find_style"]
 
 LineLength = Annotated[int, Field(ge=40, le=320, strict=True)]
