@@ -42,7 +42,8 @@ def _ruff_table(path: Path) -> dict[str, object] | None:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise SpecError("output", [FieldProblem.of(["output_dir"], str(path), f"has unreadable TOML ({exc})")])
+        problem = FieldProblem.of([str(path)], str(exc), "must be readable TOML (ruff reads its settings from it)")
+        raise SpecError("output", [problem], what="formatter settings") from None
     if path.name != "pyproject.toml":
         return data
     tool = data.get("tool")
