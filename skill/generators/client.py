@@ -108,7 +108,7 @@ PARTS: Mapping[Block, BlockParts] = {
     "state": BlockParts(
         (*_DATACLASS, *_FIELD, *_SEQUENCE, *_std("typing", "Literal")),
         ("json_headers", "json_bytes", "post_json", "string_map", "metadata_params"),
-        usage='await dapr.save_state("statestore", "order-1", order)  # Pydantic models are sent as JSON',
+        usage='await dapr.save_state("statestore", "order-1", order)  # a Pydantic model',
     ),
     "pubsub": BlockParts(
         (*_DATACLASS, *_SEQUENCE, *_std("base64", "b64encode")),
@@ -145,8 +145,8 @@ TRANSPORTS: Mapping[Transport, TransportParts] = {
         ("aiohttp_backend",),
         "_HttpxBackend | _AiohttpBackend",
         (
-            "Its own pool is an aiohttp session used directly when aiohttp is installed, several times",
-            "faster under concurrency than httpx's own pool, which is the fallback.",
+            "Its own pool is an aiohttp session used directly when aiohttp is installed,",
+            "several times faster under concurrency than httpx's own pool, the fallback.",
         ),
     ),
     "httpx": TransportParts((), (), (), "_HttpxBackend", ()),

@@ -30,7 +30,7 @@ def test_client_defaults_include_every_block() -> None:
         ({"blocks": ["state", "kafka"]}, "blocks.1", "'state'"),
         ({"blocks": []}, "blocks", "at least 1"),
         ({"blocks": ["state", "state"]}, "blocks", "listed once"),
-        ({"timeout_seconds": -1}, "timeout_seconds", "greater than 0"),
+        ({"timeout_seconds": -1}, "timeout_seconds", "greater than or equal to 0.001"),
         ({"max_retries": 11}, "max_retries", "less than or equal to 10"),
         ({"transport": "requests"}, "transport", "'auto'"),
         ({"dapr_version": "1.13"}, "dapr_version", "'1.14'"),

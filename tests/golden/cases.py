@@ -1,9 +1,16 @@
-"""The golden cases: a name, a generator and a spec. Each has a folder of expected output beside this file."""
+"""The golden cases, derived from the registry: `<generator>-default` (no spec) and one per entry of each
+generator's `examples`, so a new generator gets golden cases without editing this file. Each case has a folder
+of expected output beside this file (`uv run python -m tests.golden.regen` writes them)."""
 
 from __future__ import annotations
 
-CASES: dict[str, tuple[str, dict[str, object]]] = {
-    "client-default": ("client", {}),
-    "client-state-httpx": ("client", {"blocks": ["state"], "transport": "httpx"}),
-    "client-aiohttp-1.18": ("client", {"transport": "aiohttp", "dapr_version": "1.18", "class_name": "Sidecar"}),
+from collections.abc import Mapping
+
+from skill.registry import REGISTRY
+
+CASES: dict[str, tuple[str, Mapping[str, object]]] = {
+    case: (generator.name, spec)
+    for generator in REGISTRY.values()
+    for case, spec in {"default": {}, **generator.examples}.items()
+    for case in [f"{generator.name}-{case}"]
 }

@@ -1,4 +1,6 @@
-"""Rewrite every golden folder from the current snippets: `uv run python -m tests.golden.regen`.
+"""Rewrite the golden folders from the current snippets: `uv run python -m tests.golden.regen [prefix ...]`.
+
+With prefixes (e.g. `client`), only the cases whose names start with one of them are rewritten.
 
 Review the result as a diff (`git diff tests/golden`) before committing it.
 """
@@ -6,6 +8,8 @@ Review the result as a diff (`git diff tests/golden`) before committing it.
 from __future__ import annotations
 
 import shutil
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from skill import generate
@@ -14,8 +18,13 @@ from tests.golden.cases import CASES
 HERE = Path(__file__).resolve().parent
 
 
-def main() -> None:
-    for name, (generator, spec) in CASES.items():
+def main(argv: Sequence[str] = ()) -> None:
+    chosen = {name: case for name, case in CASES.items() if not argv or name.startswith(tuple(argv))}
+    for stale in HERE.iterdir():  # cases that no longer exist
+        if stale.is_dir() and not stale.name.startswith(("_", ".")) and stale.name not in CASES:
+            shutil.rmtree(stale)
+            print(f"removed {stale.relative_to(HERE.parents[1])}")
+    for name, (generator, spec) in chosen.items():
         folder = HERE / name
         shutil.rmtree(folder, ignore_errors=True)
         for f in generate(generator, spec).files:
@@ -26,4 +35,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

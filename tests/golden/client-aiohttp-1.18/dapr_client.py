@@ -1,17 +1,18 @@
 """Async client for the Dapr sidecar HTTP API (Dapr 1.18 and newer).
 
-One pooled connection for the life of the client; open it once per process (for example in a FastAPI
-lifespan) and share it::
+One pooled connection for the life of the client; open it once per process (for example
+in a FastAPI lifespan) and share it::
 
     async with Sidecar() as dapr:
         await dapr.wait_for_sidecar()
-        await dapr.save_state("statestore", "order-1", order)  # Pydantic models are sent as JSON
+        await dapr.save_state("statestore", "order-1", order)  # a Pydantic model
         await dapr.publish_event("pubsub", "orders", order)
 
-Settings come from the official SDK's environment variables (see DaprSettings). Safe failures are
-retried with exponential backoff and jitter: requests that never reached the sidecar, 429 and 503
-answers (honouring Retry-After), and connection or read failures of idempotent reads. Every other
-non-2xx answer raises a DaprError carrying Dapr's errorCode and message.
+Settings come from the official SDK's environment variables (see DaprSettings). Safe
+failures are retried with exponential backoff and jitter: requests that never reached
+the sidecar, 429 and 503 answers (honouring Retry-After), and connection or read
+failures of idempotent reads. Every other non-2xx answer raises a DaprError carrying
+Dapr's errorCode and message.
 """
 
 from __future__ import annotations
@@ -44,22 +45,24 @@ from yarl import URL
 _logger = logging.getLogger(__name__)
 
 JSONValue = Any
-"""Parsed JSON: dict, list, str, int, float, bool or None. Typed Any so callers need no casts."""
+"""Parsed JSON (dict, list, str, int, float, bool or None), typed Any: no casts."""
 
 
 class DaprSettings(BaseSettings):
-    """Where the sidecar is and how to reach it, from the official Dapr SDK's environment variables.
+    """Where the sidecar is and how to reach it, from the official Dapr SDK's
+    environment variables.
 
-    DAPR_HTTP_ENDPOINT (a full URL, without the /v1.0 suffix) wins over DAPR_RUNTIME_HOST and
-    DAPR_HTTP_PORT. `dapr run` picks a random HTTP port unless told otherwise, so read
-    DAPR_HTTP_PORT rather than assuming 3500. The backoff and pool fields are this client's own
-    (same DAPR_ prefix).
+    DAPR_HTTP_ENDPOINT (a full URL, without the /v1.0 suffix) wins over
+    DAPR_RUNTIME_HOST and DAPR_HTTP_PORT. `dapr run` picks a random HTTP port unless
+    told otherwise, so read DAPR_HTTP_PORT rather than assuming 3500. The backoff and
+    pool fields are this client's own (same DAPR_ prefix).
     """
 
     model_config = SettingsConfigDict(env_prefix="DAPR_", frozen=True)
 
     http_endpoint: str | None = None
-    """DAPR_HTTP_ENDPOINT: the sidecar's base URL, e.g. `https://dapr.example.com:443`."""
+    """DAPR_HTTP_ENDPOINT: the sidecar's base URL, e.g.
+    `https://dapr.example.com:443`."""
     runtime_host: str = "127.0.0.1"
     """DAPR_RUNTIME_HOST: the sidecar's host when DAPR_HTTP_ENDPOINT is not set."""
     http_port: int = Field(default=3500, ge=1, le=65535)
@@ -69,7 +72,7 @@ class DaprSettings(BaseSettings):
     api_timeout_seconds: float = Field(default=30.0, gt=0)
     """DAPR_API_TIMEOUT_SECONDS: the per-request timeout."""
     api_max_retries: int = Field(default=3, ge=-1)
-    """DAPR_API_MAX_RETRIES: retries of safe failures; 0: none; -1: no limit (as in the SDK)."""
+    """DAPR_API_MAX_RETRIES: retries of safe failures; 0: none; -1: no limit."""
     health_timeout: float = Field(default=60.0, gt=0)
     """DAPR_HEALTH_TIMEOUT: how long `wait_for_sidecar()` waits, in seconds."""
     backoff_initial_seconds: float = Field(default=0.1, gt=0)
@@ -97,13 +100,15 @@ class DaprClientError(Exception):
 class DaprError(DaprClientError):
     """The sidecar, or an app invoked through it, answered with a non-2xx status.
 
-    `error_code`, `message` and `details` come from Dapr's JSON error body. Bodies that are not JSON
-    (the sidecar's text/plain 401 `invalid api token`, or whatever an invoked app returned) leave
-    `error_code` None and put the text in `message`; `body` always holds the raw bytes.
+    `error_code`, `message` and `details` come from Dapr's JSON error body. Bodies that
+    are not JSON (the sidecar's text/plain 401 `invalid api token`, or whatever an
+    invoked app returned) leave `error_code` None and put the text in `message`; `body`
+    always holds the raw bytes.
 
-    Dapr's status codes are not always the obvious ones: an unknown state store is 400, an unknown
-    secret store is 401, a missing secret or a missing job is 500, any failure inside a state
-    transaction (ETag conflicts included) is 500, and a missing state key is no error at all (204).
+    Dapr's status codes are not always the obvious ones: an unknown state store is 400,
+    an unknown secret store is 401, a missing secret or a missing job is 500, any
+    failure inside a state transaction (ETag conflicts included) is 500, and a missing
+    state key is no error at all (204).
     """
 
     def __init__(
@@ -125,23 +130,66 @@ class DaprError(DaprClientError):
 
 
 class DaprNotFoundError(DaprError):
-    """404: an unknown pub/sub component, an unknown workflow instance, or an invoked app's own 404.
+    """404: an unknown pub/sub component, an unknown workflow instance, or an invoked
+    app's own 404.
 
     A wrong route or verb also lands here (Dapr answers it with 404 ERR_DIRECT_INVOKE).
     """
 
 
 class DaprConflictError(DaprError):
-    """409: an ETag mismatch on save or delete, or a job that already exists (Dapr 1.16+)."""
+    """409: an ETag mismatch on save or delete, or an existing job (Dapr 1.16+)."""
+
+
+class DaprInvalidResponseError(DaprError):
+    """A 2xx answer this client cannot read: not JSON, JSON of another shape, or a body
+    that could not be decoded. The message names the status, the content type and a
+    short excerpt."""
 
 
 class DaprUnavailableError(DaprClientError, ConnectionError):
-    """The sidecar could not be reached (retries included), or a non-idempotent request failed after
-    it may have been sent, so its outcome is unknown. The transport error is the `__cause__`."""
+    """The sidecar could not be reached (retries included), or a non-idempotent request
+    failed after it may have been sent, so its outcome is unknown. The transport error
+    is the `__cause__`."""
 
 
-_ERROR_TYPES: dict[int, type[DaprError]] = {404: DaprNotFoundError, 409: DaprConflictError}
+class DaprTimeoutError(DaprUnavailableError, TimeoutError):
+    """No complete answer within `api_timeout_seconds`, the deadline of each attempt as
+    a whole (connecting, sending and reading the whole body), retries included."""
+
+
+_ERROR_TYPES: dict[int, type[DaprError]] = {
+    404: DaprNotFoundError,
+    409: DaprConflictError,
+}
 _MAX_ERROR_TEXT = 1000
+_EXCERPT_BYTES = 200
+
+
+def _unreadable(
+    status_code: int, headers: Mapping[str, str], body: bytes, problem: str
+) -> DaprInvalidResponseError:
+    """The error for a 2xx answer the API does not give: what came back, in short."""
+    content_type = headers.get("content-type") or "no content type"
+    excerpt = body[:_EXCERPT_BYTES].decode("utf-8", "replace")
+    more = "..." if len(body) > _EXCERPT_BYTES else ""
+    return DaprInvalidResponseError(
+        status_code,
+        f"{problem}; got {content_type}, {len(body)} bytes: {excerpt!r}{more}",
+        body=body,
+    )
+
+
+@contextlib.contextmanager
+def _reading(response: _Response) -> Iterator[None]:
+    """Turn a surprise in a 2xx body (a missing field, a list where an object belongs, a
+    value of the wrong type) into DaprInvalidResponseError instead of a bare ValueError
+    or TypeError."""
+    try:
+        yield
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        problem = f"unexpected JSON shape ({type(exc).__name__}: {exc})"
+        raise response.unreadable(problem) from exc
 
 
 def _error_from(response: _Response) -> DaprError:
@@ -152,14 +200,22 @@ def _error_from(response: _Response) -> DaprError:
     details: list[dict[str, Any]] = []
     payload = _loads_or_none(body)
     if isinstance(payload, dict):
-        code, said, extra = payload.get("errorCode"), payload.get("message"), payload.get("details")
+        code, said, extra = (
+            payload.get("errorCode"),
+            payload.get("message"),
+            payload.get("details"),
+        )
         error_code = code if isinstance(code, str) and code else None
         message = said if isinstance(said, str) else ""
         if isinstance(extra, list):
             details = [item for item in extra if isinstance(item, dict)]
     if not message:
         text = body.decode("utf-8", "replace").strip()
-        message = text[:_MAX_ERROR_TEXT] if text else f"HTTP {response.status_code} with no body"
+        message = (
+            text[:_MAX_ERROR_TEXT]
+            if text
+            else f"HTTP {response.status_code} with no body"
+        )
     error_type = _ERROR_TYPES.get(response.status_code, DaprError)
     return error_type(
         response.status_code, message, error_code=error_code, details=details, body=body
@@ -167,7 +223,6 @@ def _error_from(response: _Response) -> DaprError:
 
 
 _HEALTH_PATH = "/v1.0/healthz/outbound"
-_JSON_HEADERS: Mapping[str, str] = {"content-type": "application/json"}
 _Params = tuple[tuple[str, str], ...] | None
 """Query parameters as (name, value) pairs: a name may repeat."""
 
@@ -176,8 +231,8 @@ _Params = tuple[tuple[str, str], ...] | None
 def _seg(value: str) -> str:
     """One percent-encoded path segment.
 
-    Dapr routes on the escaped path and then unescapes each parameter, so '/', '?', '#', '%', '+'
-    and spaces inside a name must travel escaped.
+    Dapr routes on the escaped path and then unescapes each parameter, so '/', '?', '#',
+    '%', '+' and spaces inside a name must travel escaped.
     """
     return quote(value, safe="")
 
@@ -193,7 +248,7 @@ def _loads_or_none(body: bytes) -> JSONValue:
 
 
 def _retry_after_seconds(value: str | None) -> float | None:
-    """A Retry-After header as seconds: delay-seconds or an HTTP-date (RFC 9110 section 10.2.3)."""
+    """A Retry-After header in seconds: delay-seconds or an HTTP-date (RFC 9110)."""
     if not value:
         return None
     value = value.strip()
@@ -208,8 +263,11 @@ def _retry_after_seconds(value: str | None) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
+_JSON_HEADERS: Mapping[str, str] = {"content-type": "application/json"}
+
+
 Metadata = Mapping[str, str | int | float | bool]
-"""Dapr metadata. Dapr only takes strings: numbers are sent as text and bools as "true"/"false"."""
+"""Dapr metadata: only strings, so numbers go as text and bools as "true"/"false"."""
 
 
 def _metadata_value(key: str, value: object) -> str:
@@ -217,7 +275,9 @@ def _metadata_value(key: str, value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, str | int | float):
         return str(value)
-    raise TypeError(f"Dapr metadata values are strings; {key!r} is a {type(value).__name__}")
+    raise TypeError(
+        f"Dapr metadata values are strings; {key!r} is a {type(value).__name__}"
+    )
 
 
 def _string_map(metadata: Metadata | None) -> dict[str, str]:
@@ -226,11 +286,12 @@ def _string_map(metadata: Metadata | None) -> dict[str, str]:
 
 
 def _metadata_params(metadata: Metadata | None) -> _Params:
-    """`metadata.<key>` query parameters; Dapr matches the prefix and the key case-sensitively."""
+    """`metadata.<key>` query parameters (Dapr matches them case-sensitively)."""
     if not metadata:
         return None
     return tuple(
-        (f"metadata.{key}", _metadata_value(key, value)) for key, value in metadata.items()
+        (f"metadata.{key}", _metadata_value(key, value))
+        for key, value in metadata.items()
     )
 
 
@@ -240,8 +301,9 @@ _JSON_ADAPTER: TypeAdapter[Any] = TypeAdapter(Any)
 def _json_bytes(data: object) -> bytes:
     """Compact JSON through Pydantic.
 
-    Models are dumped as `model_dump(mode="json")` would; datetimes, UUIDs, Decimals, enums and
-    dataclasses work too (httpx's `json=` raises on a datetime, so it is never used).
+    Models are dumped as `model_dump(mode="json")` would; datetimes, UUIDs, Decimals,
+    enums and dataclasses work too (httpx's `json=` raises on a datetime, so it is never
+    used).
     """
     return _JSON_ADAPTER.dump_json(data)
 
@@ -249,8 +311,8 @@ def _json_bytes(data: object) -> bytes:
 def _payload(data: object, content_type: str | None) -> tuple[bytes, str]:
     """A body and its Content-Type: bytes and str go as they are, anything else as JSON.
 
-    The type is always explicit: without one Dapr assumes text/plain and a JSON event arrives as a
-    string.
+    The type is always explicit: without one Dapr assumes text/plain and a JSON event
+    arrives as a string.
     """
     if isinstance(data, bytes | bytearray):
         return bytes(data), content_type or "application/octet-stream"
@@ -260,15 +322,18 @@ def _payload(data: object, content_type: str | None) -> tuple[bytes, str]:
 
 
 _TRACE_HEADER_NAMES = ("traceparent", "tracestate", "baggage")
-_TRACE_HEADERS: ContextVar[dict[str, str] | None] = ContextVar("dapr_trace_headers", default=None)
+_TRACE_HEADERS: ContextVar[dict[str, str] | None] = ContextVar(
+    "dapr_trace_headers", default=None
+)
 
 
 @contextlib.contextmanager
 def trace_context(headers: Mapping[str, str]) -> Iterator[None]:
-    """Forward W3C trace headers (traceparent, tracestate, baggage) on every Dapr call in the block.
+    """Forward W3C trace headers (traceparent, tracestate, baggage) on every Dapr call
+    in the block.
 
-    Wrap the handling of an incoming request so the sidecar links its spans to the caller's trace,
-    for example in a FastAPI middleware::
+    Wrap the handling of an incoming request so the sidecar links its spans to the
+    caller's trace, for example in a FastAPI middleware::
 
         @app.middleware("http")
         async def forward_trace(request, call_next):
@@ -288,18 +353,50 @@ def trace_context(headers: Mapping[str, str]) -> Iterator[None]:
 
 
 class _Response:
-    """What every backend hands back: status, headers (case-insensitive) and the whole body."""
+    """What every backend hands back: status, headers (any case) and the whole body."""
 
     __slots__ = ("content", "headers", "status_code")
 
-    def __init__(self, status_code: int, headers: Mapping[str, str], content: bytes) -> None:
+    def __init__(
+        self, status_code: int, headers: Mapping[str, str], content: bytes
+    ) -> None:
         self.status_code = status_code
         self.headers = headers
         self.content = content
 
     def json(self) -> JSONValue:
         """The body as JSON; None for a 204 or any empty body (never parsed)."""
-        return from_json(self.content) if self.content else None
+        if not self.content:
+            return None
+        try:
+            return from_json(self.content)
+        except ValueError as exc:
+            raise self.unreadable(f"the body is not JSON ({exc})") from exc
+
+    def json_object(self) -> dict[str, Any]:
+        """The body as a JSON object; {} when it is empty."""
+        payload = self.json()
+        if payload is None:
+            return {}
+        if not isinstance(payload, dict):
+            raise self.unreadable(
+                f"expected a JSON object, not {type(payload).__name__}"
+            )
+        return payload
+
+    def json_list(self) -> list[Any]:
+        """The body as a JSON array; [] when it is empty."""
+        payload = self.json()
+        if payload is None:
+            return []
+        if not isinstance(payload, list):
+            raise self.unreadable(
+                f"expected a JSON array, not {type(payload).__name__}"
+            )
+        return payload
+
+    def unreadable(self, problem: str) -> DaprInvalidResponseError:
+        return _unreadable(self.status_code, self.headers, self.content, problem)
 
 
 class _SendError(Exception):
@@ -307,35 +404,49 @@ class _SendError(Exception):
 
     def __init__(self, cause: BaseException, *, sent: bool) -> None:
         detail = str(cause)
-        super().__init__(f"{type(cause).__name__}: {detail}" if detail else type(cause).__name__)
+        super().__init__(
+            f"{type(cause).__name__}: {detail}" if detail else type(cause).__name__
+        )
         self.cause = cause
-        self.sent = sent  # it may have reached the sidecar: then only idempotent calls are retried
+        # It may have reached the sidecar: then only idempotent calls are retried.
+        self.sent = sent
+        self.timed_out = isinstance(cause, TimeoutError | httpx.TimeoutException)
 
 
 def _may_have_been_sent(exc: httpx.TransportError) -> bool:
-    """False only when the request certainly never left, so that even a POST may be retried."""
+    """False only when the request never left, so that even a POST may be retried."""
     if isinstance(exc, httpx.ConnectError | httpx.PoolTimeout):
         return False
     if not isinstance(exc, httpx.ConnectTimeout):
         return True
-    # A caller's client may run over httpx-aiohttp, which maps every aiohttp ClientConnectionError
-    # to ConnectTimeout, a server disconnect after the request was written included: only an
-    # aiohttp connect failure proves that nothing was sent.
+    # A caller's client may run over httpx-aiohttp, which maps every aiohttp
+    # ClientConnectionError to ConnectTimeout, a server disconnect after the request was
+    # written included: only an aiohttp connect failure proves that nothing was sent.
     cause = exc.__cause__
-    if isinstance(cause, aiohttp.ClientError):
-        return not isinstance(cause, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError)
+    loaded = sys.modules.get(
+        "aiohttp"
+    )  # set only if an aiohttp-based transport is in use
+    if loaded is not None and isinstance(cause, loaded.ClientError):
+        return not isinstance(
+            cause, loaded.ClientConnectorError | loaded.ConnectionTimeoutError
+        )
     return False
 
 
 class _HttpxBackend:
-    """httpx: our own pooled client (closed by us) or the caller's (never closed by us)."""
+    """httpx: our own pooled client (we close it) or the caller's (never closed)."""
 
-    __slots__ = ("_client", "_extensions", "_owned")
+    __slots__ = ("_client", "_deadline", "_extensions", "_owned")
 
-    def __init__(self, client: httpx.AsyncClient, *, owned: bool) -> None:
+    def __init__(
+        self, client: httpx.AsyncClient, *, owned: bool, deadline: float
+    ) -> None:
         self._client = client
         self._owned = owned
         self._extensions = {"timeout": client.timeout.as_dict()}
+        # httpx's timeouts bound each read, so a slow drip of bytes could go on for
+        # ever: this bounds the whole exchange.
+        self._deadline = deadline
 
     async def send(
         self,
@@ -345,25 +456,40 @@ class _HttpxBackend:
         headers: Mapping[str, str],
         content: bytes | None,
     ) -> _Response:
+        if self._owned:
+            # Our client has no defaults to merge in, so skip httpx's request building
+            # (~10%).
+            request = httpx.Request(
+                method,
+                url,
+                params=params,
+                headers=headers,
+                content=content,
+                extensions=self._extensions,
+            )
+        else:  # the caller's client: its headers, auth and event hooks apply
+            request = self._client.build_request(
+                method, url, params=params, headers=headers, content=content
+            )
         try:
-            if self._owned:
-                # Our client has no defaults to merge in, so skip httpx's request building (~10%).
-                request = httpx.Request(
-                    method,
-                    url,
-                    params=params,
-                    headers=headers,
-                    content=content,
-                    extensions=self._extensions,
-                )
-                response = await self._client.send(request)
-            else:  # the caller's client: its headers, auth and event hooks apply
-                response = await self._client.request(
-                    method, url, params=params, headers=headers, content=content
-                )
+            async with asyncio.timeout(self._deadline):
+                response = await self._client.send(request, stream=True)
+                try:
+                    body = await response.aread()
+                finally:
+                    await response.aclose()
+        except httpx.DecodingError as exc:  # a Content-Encoding the body does not match
+            raise _unreadable(
+                response.status_code,
+                response.headers,
+                b"",
+                f"the body could not be decoded ({exc})",
+            ) from exc
         except httpx.TransportError as exc:
             raise _SendError(exc, sent=_may_have_been_sent(exc)) from exc
-        return _Response(response.status_code, response.headers, response.content)
+        except TimeoutError as exc:
+            raise _SendError(exc, sent=True) from exc
+        return _Response(response.status_code, response.headers, body)
 
     async def aclose(self) -> None:
         if self._owned:
@@ -371,28 +497,37 @@ class _HttpxBackend:
 
 
 class _AiohttpBackend:
-    """An aiohttp session used directly: several times faster than httpx's own pool under load."""
+    """An aiohttp session: several times faster than httpx's own pool under load."""
 
-    __slots__ = ("_closed", "_limit", "_session", "_timeout")
+    __slots__ = ("_closed", "_deadline", "_limit", "_session", "_timeout")
 
     def __init__(self, limit: int, timeout: float) -> None:
         self._limit = limit
+        self._deadline = timeout
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: aiohttp.ClientSession | None = None
         self._closed = False
 
     def _open(self) -> aiohttp.ClientSession:
-        # An aiohttp session belongs to the running event loop, so it is made on first use.
+        # An aiohttp session belongs to the running event loop, so it is made on first
+        # use.
         if self._closed:  # as httpx does: a closed client stays closed
             raise RuntimeError("cannot send a request: the Dapr client has been closed")
-        # No cookie jar: Dapr passes an invoked app's Set-Cookie back and our Cookie on, so a jar
-        # would hand one app's cookies to every other app called through this client.
-        self._session = aiohttp.ClientSession(
+        # No cookie jar: Dapr passes an invoked app's Set-Cookie back and our Cookie on,
+        # so a jar would hand one app's cookies to every other app called through this
+        # client.
+        session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=self._limit),
             timeout=self._timeout,
             cookie_jar=aiohttp.DummyCookieJar(),
         )
-        return self._session
+        # aiohttp re-sends an idempotent request once on its own when a pooled
+        # connection drops; the client's own retry logic must be the only one, or its
+        # count and messages are wrong. aiohttp has no public switch for this
+        # (aiohttp/client.py, `_retry_connection`).
+        session._retry_connection = False
+        self._session = session
+        return session
 
     async def send(
         self,
@@ -406,17 +541,31 @@ class _AiohttpBackend:
         if session is None:
             session = self._open()
         try:
-            # encoded=True: the path is already percent-encoded and must reach Dapr byte for byte.
-            # No redirects (as httpx): following an app's 3xx would send dapr-api-token elsewhere.
-            async with session.request(
-                method,
-                URL(url, encoded=True),
-                params=params,
-                headers=headers,
-                data=content,
-                allow_redirects=False,
-            ) as response:
-                body = await response.read()
+            # encoded=True: the path is already percent-encoded and must reach Dapr byte
+            # for byte. No redirects (as httpx): following an app's 3xx would send
+            # dapr-api-token elsewhere.
+            async with (
+                asyncio.timeout(self._deadline),
+                session.request(
+                    method,
+                    URL(url, encoded=True),
+                    params=params,
+                    headers=headers,
+                    data=content,
+                    allow_redirects=False,
+                ) as response,
+            ):
+                try:
+                    body = await response.read()
+                except aiohttp.ClientPayloadError as exc:
+                    if not isinstance(
+                        exc.__cause__, aiohttp.http_exceptions.ContentEncodingError
+                    ):
+                        raise
+                    problem = f"the body could not be decoded ({exc.__cause__})"
+                    raise _unreadable(
+                        response.status, response.headers, b"", problem
+                    ) from exc
         except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
             raise _SendError(exc, sent=False) from exc
         except (aiohttp.ClientError, TimeoutError) as exc:
@@ -430,13 +579,13 @@ class _AiohttpBackend:
 
 
 Concurrency = Literal["first-write", "last-write"]
-"""first-write: a write or delete must carry the current ETag; last-write (the default) need not."""
+"""first-write: writes and deletes must carry the current ETag; last-write: need not."""
 Consistency = Literal["eventual", "strong"]
 
 
 @dataclass(frozen=True, slots=True)
 class StateItem:
-    """A state value and its ETag; pass the ETag back to save or delete only if it is unchanged."""
+    """A state value and its ETag (pass it back to write only if it is unchanged)."""
 
     key: str
     value: JSONValue
@@ -447,8 +596,8 @@ class StateItem:
 class BulkStateItem:
     """One key of get_bulk_state, or one result of query_state.
 
-    A missing key has `found=False` and neither value nor ETag; a key the store failed to read has
-    `error` set.
+    A missing key has `found=False` and neither value nor ETag; a key the store failed
+    to read has `error` set.
     """
 
     key: str
@@ -460,7 +609,7 @@ class BulkStateItem:
 
 @dataclass(frozen=True, slots=True)
 class QueryResponse:
-    """One page of query_state results; send `token` back as the query's `page.token`."""
+    """One page of query_state results; send `token` back as `page.token`."""
 
     results: list[BulkStateItem]
     token: str | None = None
@@ -469,7 +618,7 @@ class QueryResponse:
 
 @dataclass(frozen=True, slots=True)
 class TransactionalStateOperation:
-    """One operation of execute_state_transaction; build it with `upsert()` or `delete()`."""
+    """One execute_state_transaction operation: `upsert()` or `delete()`."""
 
     operation: Literal["upsert", "delete"]
     key: str
@@ -490,7 +639,7 @@ class TransactionalStateOperation:
         concurrency: Concurrency | None = None,
         consistency: Consistency | None = None,
     ) -> Self:
-        """Insert or replace `key` (only if its ETag still matches, when `etag` is given)."""
+        """Insert or replace `key` (only while its ETag matches, given `etag`)."""
         return cls("upsert", key, value, etag, metadata, concurrency, consistency)
 
     @classmethod
@@ -508,12 +657,13 @@ class TransactionalStateOperation:
 
 
 def _checked_key(key: str) -> str:
-    """A state key, refused when Dapr could not store it (it prefixes keys as `<app-id>||<key>`)."""
+    """A state key, refused when Dapr could not store it as `<app-id>||<key>`."""
     if not key:
         raise ValueError("a state key must not be empty")
     if "||" in key:
         raise ValueError(
-            f"state key {key!r} contains '||', the separator Dapr puts after the key prefix"
+            f"state key {key!r} contains '||', "
+            "the separator Dapr puts after the key prefix"
         )
     return key
 
@@ -525,7 +675,7 @@ def _state_request(
     concurrency: Concurrency | None,
     consistency: Consistency | None,
 ) -> dict[str, object]:
-    """The fields that save, delete and transaction requests share (string ETag and metadata)."""
+    """The fields save, delete and transaction requests share (ETag, metadata)."""
     request: dict[str, object] = {"key": _checked_key(key)}
     if etag is not None:
         request["etag"] = etag
@@ -550,19 +700,26 @@ def _save_request(
     consistency: Consistency | None,
 ) -> dict[str, object]:
     request = _state_request(key, etag, metadata, concurrency, consistency)
-    # The object itself: a json.dumps() string would be stored, and read back, double-encoded.
+    # The object itself: a json.dumps() string would be stored, and read back,
+    # double-encoded.
     request["value"] = value
     return request
 
 
 def _with_options(params: _Params, **options: str | None) -> _Params:
-    """`params` plus the options that are set (query parameters such as `consistency`)."""
-    pairs = (*(params or ()), *((name, value) for name, value in options.items() if value))
+    """`params` plus the options that are set (such as `consistency`)."""
+    pairs = (
+        *(params or ()),
+        *((name, value) for name, value in options.items() if value),
+    )
     return pairs or None
 
 
 def _get_state_target(
-    store_name: str, key: str, consistency: Consistency | None, metadata: Metadata | None
+    store_name: str,
+    key: str,
+    consistency: Consistency | None,
+    metadata: Metadata | None,
 ) -> tuple[str, _Params]:
     path = f"/v1.0/state/{_seg(store_name)}/{_seg(_checked_key(key))}"
     if consistency is None and not metadata:
@@ -571,7 +728,7 @@ def _get_state_target(
 
 
 def _state_value(content: bytes) -> JSONValue:
-    """A stored value: parsed JSON, or the raw bytes when another client saved something else."""
+    """A stored value: parsed JSON, or raw bytes when another client saved others."""
     if not content:
         return None
     try:
@@ -581,7 +738,8 @@ def _state_value(content: bytes) -> JSONValue:
 
 
 def _bulk_item(item: dict[str, Any]) -> BulkStateItem:
-    # Dapr's bulk and query items carry the value as `data` (not `value`); a missing key has none.
+    # Dapr's bulk and query items carry the value as `data` (not `value`); a missing key
+    # has none.
     return BulkStateItem(
         key=str(item.get("key", "")),
         value=item.get("data"),
@@ -593,7 +751,7 @@ def _bulk_item(item: dict[str, Any]) -> BulkStateItem:
 
 @dataclass(frozen=True, slots=True)
 class BulkPublishFailedEntry:
-    """An event publish_events could not publish; `entry_id` is its index in your list, as text."""
+    """An event publish_events could not publish; `entry_id`: its list index."""
 
     entry_id: str
     error: str
@@ -602,7 +760,9 @@ class BulkPublishFailedEntry:
 class DaprBulkPublishError(DaprError):
     """publish_events failed for some (or all) events: re-send only `failed_entries`."""
 
-    def __init__(self, error: DaprError, failed_entries: list[BulkPublishFailedEntry]) -> None:
+    def __init__(
+        self, error: DaprError, failed_entries: list[BulkPublishFailedEntry]
+    ) -> None:
         super().__init__(
             error.status_code,
             f"{len(failed_entries)} event(s) not published: {error.message}",
@@ -624,8 +784,10 @@ def _publish_params(
     return _metadata_params(merged)
 
 
-def _bulk_entry(entry_id: str, event: object, content_type: str | None) -> dict[str, object]:
-    """One bulk-publish entry; Dapr requires a content type and wants bytes as base64 text."""
+def _bulk_entry(
+    entry_id: str, event: object, content_type: str | None
+) -> dict[str, object]:
+    """One bulk-publish entry; Dapr wants a content type, and bytes as base64 text."""
     if isinstance(event, bytes | bytearray):
         return {
             "entryId": entry_id,
@@ -633,8 +795,16 @@ def _bulk_entry(entry_id: str, event: object, content_type: str | None) -> dict[
             "contentType": content_type or "application/octet-stream",
         }
     if isinstance(event, str):
-        return {"entryId": entry_id, "event": event, "contentType": content_type or "text/plain"}
-    return {"entryId": entry_id, "event": event, "contentType": content_type or "application/json"}
+        return {
+            "entryId": entry_id,
+            "event": event,
+            "contentType": content_type or "text/plain",
+        }
+    return {
+        "entryId": entry_id,
+        "event": event,
+        "contentType": content_type or "application/json",
+    }
 
 
 def _failed_entries(body: bytes) -> list[BulkPublishFailedEntry]:
@@ -643,7 +813,9 @@ def _failed_entries(body: bytes) -> list[BulkPublishFailedEntry]:
     if not isinstance(entries, list):
         return []
     return [
-        BulkPublishFailedEntry(str(entry.get("entryId", "")), str(entry.get("error", "")))
+        BulkPublishFailedEntry(
+            str(entry.get("entryId", "")), str(entry.get("error", ""))
+        )
         for entry in entries
         if isinstance(entry, dict)
     ]
@@ -654,7 +826,7 @@ _IDEMPOTENT_VERBS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE
 
 @dataclass(frozen=True, slots=True)
 class InvokeResponse:
-    """What the invoked app answered (2xx only: any other status raises DaprError with its body)."""
+    """What the invoked app answered (2xx only: any other status raises DaprError)."""
 
     status_code: int
     headers: Mapping[str, str]
@@ -666,18 +838,29 @@ class InvokeResponse:
         return self.content.decode("utf-8", "replace")
 
     def json(self) -> JSONValue:
-        """The body as JSON; None when it is empty (a 204, for example)."""
-        return from_json(self.content) if self.content else None
+        """The body as JSON; None when it is empty (a 204, for example).
+
+        A body that is not JSON raises DaprInvalidResponseError (a DaprError).
+        """
+        if not self.content:
+            return None
+        try:
+            return from_json(self.content)
+        except ValueError as exc:
+            problem = f"the body is not JSON ({exc})"
+            raise _unreadable(
+                self.status_code, self.headers, self.content, problem
+            ) from exc
 
 
 def _method_path(method_name: str) -> str:
-    """An app method path with each segment percent-encoded and the '/' between them kept."""
+    """An app method path: each segment percent-encoded, the '/' between them kept."""
     return "/".join(_seg(segment) for segment in method_name.lstrip("/").split("/"))
 
 
 @dataclass(frozen=True, slots=True)
 class BindingResponse:
-    """What an output binding returned: its bytes (empty on 204) and its response metadata."""
+    """What an output binding returned: its bytes (empty on 204) and its metadata."""
 
     data: bytes
     metadata: dict[str, str] = field(default_factory=dict)
@@ -727,7 +910,8 @@ class DropFailurePolicy:
 class ConstantFailurePolicy:
     """When a job's trigger fails, retry every `interval` (seconds or a timedelta).
 
-    `max_retries` None retries for ever. Without any policy Dapr retries 3 times, about 1s apart.
+    `max_retries` None retries for ever. Without any policy Dapr retries 3 times, about
+    1s apart.
     """
 
     interval: timedelta | float = 1.0
@@ -740,7 +924,7 @@ JobFailurePolicy = DropFailurePolicy | ConstantFailurePolicy
 
 @dataclass(frozen=True, slots=True)
 class Job:
-    """A scheduled job as Dapr reports it; `data` is what the app receives at `POST /job/<name>`."""
+    """A scheduled job as Dapr reports it; `data` is sent to `POST /job/<name>`."""
 
     name: str
     schedule: str | None = None
@@ -752,8 +936,8 @@ class Job:
 
 
 def _seconds_text(name: str, value: timedelta | float) -> str:
-    """A duration as seconds with an "s" suffix ("90s", "0.5s"): valid as a Go duration and as
-    a protobuf Duration, which refuses other units such as "1m"."""
+    """A duration as seconds with an "s" suffix ("90s", "0.5s"): valid as a Go duration
+    and as a protobuf Duration, which refuses other units such as "1m"."""
     delta = value if isinstance(value, timedelta) else timedelta(seconds=value)
     micros = delta // timedelta(microseconds=1)
     if micros < 0:
@@ -765,10 +949,12 @@ def _seconds_text(name: str, value: timedelta | float) -> str:
 
 
 def _job_time(name: str, value: datetime | timedelta | str) -> str:
-    """dueTime or ttl: an aware datetime as RFC 3339, a timedelta as a duration, a str as it is."""
+    """dueTime or ttl: an aware datetime, a timedelta or Dapr's own string."""
     if isinstance(value, datetime):
         if value.utcoffset() is None:
-            raise ValueError(f"{name} must be timezone-aware (e.g. datetime.now(UTC) + ...)")
+            raise ValueError(
+                f"{name} must be timezone-aware (e.g. datetime.now(UTC) + ...)"
+            )
         return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
     if isinstance(value, timedelta):
         return _seconds_text(name, value)
@@ -778,7 +964,9 @@ def _job_time(name: str, value: datetime | timedelta | str) -> str:
 def _failure_policy_json(policy: JobFailurePolicy) -> dict[str, object]:
     if isinstance(policy, DropFailurePolicy):
         return {"drop": {}}
-    constant: dict[str, object] = {"interval": _seconds_text("interval", policy.interval)}
+    constant: dict[str, object] = {
+        "interval": _seconds_text("interval", policy.interval)
+    }
     if policy.max_retries is not None:
         constant["maxRetries"] = policy.max_retries
     return {"constant": constant}
@@ -801,8 +989,11 @@ def _failure_policy_from(wire: object) -> JobFailurePolicy | None:
 
 
 def _job_data(data: object) -> JSONValue:
-    # GET returns `data` as a protobuf Any: {"@type": "...google.protobuf.Value", "value": <JSON>}.
-    if isinstance(data, dict) and str(data.get("@type", "")).endswith("google.protobuf.Value"):
+    # GET returns `data` as a protobuf Any: {"@type": "...google.protobuf.Value",
+    # "value": <JSON>}.
+    if isinstance(data, dict) and str(data.get("@type", "")).endswith(
+        "google.protobuf.Value"
+    ):
         return data.get("value")
     return data
 
@@ -814,9 +1005,9 @@ _INSTANCE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 class WorkflowState:
     """A workflow instance as Dapr reports it.
 
-    `runtime_status` is RUNNING, COMPLETED, CONTINUED_AS_NEW, FAILED, CANCELED, TERMINATED, PENDING
-    or SUSPENDED. `properties` holds `dapr.workflow.input`, `.output` and `.custom_status` (JSON
-    text) and the failure details.
+    `runtime_status` is RUNNING, COMPLETED, CONTINUED_AS_NEW, FAILED, CANCELED,
+    TERMINATED, PENDING or SUSPENDED. `properties` holds `dapr.workflow.input`,
+    `.output` and `.custom_status` (JSON text) and the failure details.
     """
 
     instance_id: str
@@ -843,8 +1034,9 @@ class WorkflowState:
 
 
 def _instance_path(instance_id: str) -> str:
-    """The path of an existing instance, percent-encoded: only start restricts the characters, and
-    child workflows get ids such as `parent:0001` from the workflow engine."""
+    """The path of an existing instance, percent-encoded: only start restricts the
+    characters, and child workflows get ids such as `parent:0001` from the workflow
+    engine."""
     if not instance_id:
         raise ValueError("a workflow instance id must not be empty")
     return f"/v1.0/workflows/dapr/{_seg(instance_id)}"
@@ -866,10 +1058,11 @@ def _timestamp(value: object) -> datetime | None:
 class Sidecar:
     """Async client for the Dapr sidecar HTTP API (Dapr 1.18 and newer).
 
-    Use it as an async context manager, or call `close()` when done. `settings` defaults to
-    `DaprSettings()` (the environment). Pass `http_client` to bring your own `httpx.AsyncClient`
-    (tests use `httpx.MockTransport` or `httpx.ASGITransport`): it is never closed by this client,
-    and its timeout and limits apply; URLs always come from `settings`.
+    Use it as an async context manager, or call `close()` when done. `settings` defaults
+    to `DaprSettings()` (the environment). Pass `http_client` to bring your own
+    `httpx.AsyncClient` (tests use `httpx.MockTransport` or `httpx.ASGITransport`): it
+    is never closed by this client, and its timeout and limits apply; URLs always come
+    from `settings`.
 
     Its own pool is an aiohttp session used directly, the fastest option.
     """
@@ -881,26 +1074,39 @@ class Sidecar:
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         if settings is not None and not isinstance(settings, DaprSettings):
-            # The seed client took (port, host): say what replaced them instead of failing later.
+            # Clients written for other SDKs pass (port, host): say what replaced them,
+            # now.
             raise TypeError(
-                "pass a DaprSettings (for example DaprSettings(http_port=3501)), or nothing "
-                "to read DAPR_HTTP_PORT and the other settings from the environment"
+                "pass a DaprSettings (for example DaprSettings(http_port=3501)), "
+                "or nothing to read DAPR_HTTP_PORT and the other settings from the "
+                "environment"
             )
         self.settings = settings if settings is not None else DaprSettings()
         config = self.settings
         self._base_url = config.base_url
-        token = config.api_token.get_secret_value() if config.api_token is not None else ""
-        # Sent on every request (the sidecar strips it before forwarding anything to an app).
+        token = (
+            config.api_token.get_secret_value() if config.api_token is not None else ""
+        )
+        # Sent on every request (the sidecar strips it before forwarding anything to an
+        # app).
         self._headers: dict[str, str] = {"dapr-api-token": token} if token else {}
-        # -1 means no limit, as in the official SDK; failures are still only retried when safe.
-        self._max_retries = sys.maxsize if config.api_max_retries < 0 else config.api_max_retries
+        # -1 means no limit, as in the official SDK; failures are still only retried
+        # when safe.
+        self._max_retries = (
+            sys.maxsize if config.api_max_retries < 0 else config.api_max_retries
+        )
         self._backoff_initial = config.backoff_initial_seconds
         self._backoff_max = config.backoff_max_seconds
         self._backend: _HttpxBackend | _AiohttpBackend
+
         if http_client is not None:
-            self._backend = _HttpxBackend(http_client, owned=False)
+            self._backend = _HttpxBackend(
+                http_client, owned=False, deadline=config.api_timeout_seconds
+            )
         else:
-            self._backend = _AiohttpBackend(config.max_connections, config.api_timeout_seconds)
+            self._backend = _AiohttpBackend(
+                config.max_connections, config.api_timeout_seconds
+            )
 
     async def __aenter__(self) -> Self:
         return self
@@ -932,11 +1138,13 @@ class Sidecar:
         idempotent: bool = False,
         retry_unavailable: bool = True,
     ) -> _Response:
-        """Send one Dapr API call, retry what is safe, and raise DaprError for any non-2xx answer.
+        """Send one Dapr API call, retry what is safe, and raise DaprError for any
+        non-2xx answer.
 
         Retried: a request that never reached the sidecar (always); 429, and 503 unless
-        `retry_unavailable` is false (an invoked app's 503 after a non-idempotent call); a
-        connection or read failure after sending, or a timeout, only when `idempotent`.
+        `retry_unavailable` is false (an invoked app's 503 after a non-idempotent call);
+        a connection or read failure after sending, or a timeout, only when
+        `idempotent`.
         """
         url = self._base_url + path
         trace = _TRACE_HEADERS.get()
@@ -947,10 +1155,14 @@ class Sidecar:
         attempt = 0
         while True:
             try:
-                response = await self._backend.send(method, url, params, sent_headers, content)
+                response = await self._backend.send(
+                    method, url, params, sent_headers, content
+                )
             except _SendError as failure:
                 if attempt >= self._max_retries or (failure.sent and not idempotent):
-                    raise self._unavailable(method, path, failure, attempt) from failure.cause
+                    raise self._unavailable(
+                        method, path, failure, attempt
+                    ) from failure.cause
                 delay = self._backoff(attempt)
                 reason = str(failure)
             else:
@@ -961,7 +1173,11 @@ class Sidecar:
                 if not retryable or attempt >= self._max_retries:
                     raise _error_from(response)
                 after = _retry_after_seconds(response.headers.get("retry-after"))
-                delay = self._backoff(attempt) if after is None else min(after, self._backoff_max)
+                delay = (
+                    self._backoff(attempt)
+                    if after is None
+                    else min(after, self._backoff_max)
+                )
                 reason = f"HTTP {status}"
             attempt += 1
             _logger.warning(
@@ -1001,17 +1217,22 @@ class Sidecar:
         self, method: str, path: str, failure: _SendError, attempt: int
     ) -> DaprUnavailableError:
         if failure.sent and attempt < self._max_retries:
-            why = "and was not retried (it may have reached the sidecar; it is not idempotent)"
+            why = (
+                "and was not retried "
+                "(it may have reached the sidecar; it is not idempotent)"
+            )
         else:
             why = f"after {attempt + 1} attempt(s)"
-        return DaprUnavailableError(f"{method} {self._base_url}{path} failed {why}: {failure}")
+        error = DaprTimeoutError if failure.timed_out else DaprUnavailableError
+        return error(f"{method} {self._base_url}{path} failed {why}: {failure}")
 
     async def check_health(self) -> bool:
-        """Probe `GET /v1.0/healthz/outbound` once: True when the sidecar has loaded its components.
+        """Probe `GET /v1.0/healthz/outbound` once: True when the sidecar has loaded its
+        components.
 
-        No retries, and an unreachable sidecar is False rather than an exception. This endpoint
-        does not wait for your app (unlike `/v1.0/healthz`), so an app waiting on it cannot
-        deadlock.
+        No retries, and an unreachable sidecar is False rather than an exception. This
+        endpoint does not wait for your app (unlike `/v1.0/healthz`), so an app waiting
+        on it cannot deadlock.
         """
         try:
             response = await self._backend.send(
@@ -1023,9 +1244,10 @@ class Sidecar:
 
     async def wait_for_sidecar(
         self,
-        timeout: float | None = None,  # noqa: ASYNC109 - the deadline is this call's contract
+        timeout: float | None = None,  # noqa: ASYNC109 - this call's own deadline
     ) -> None:
-        """Wait, without blocking the event loop, until `/v1.0/healthz/outbound` answers 204.
+        """Wait, without blocking the event loop, until `/v1.0/healthz/outbound` answers
+        204.
 
         Call it once at startup, before the first Dapr call. `timeout` defaults to the
         DAPR_HEALTH_TIMEOUT setting; after it DaprUnavailableError is raised.
@@ -1038,7 +1260,9 @@ class Sidecar:
             async with asyncio.timeout(limit):
                 while True:
                     try:
-                        response = await self._backend.send("GET", url, None, self._headers, None)
+                        response = await self._backend.send(
+                            "GET", url, None, self._headers, None
+                        )
                     except _SendError as failure:
                         last = str(failure)
                     else:
@@ -1049,14 +1273,15 @@ class Sidecar:
                     delay = min(delay * 2, 1.0)
         except TimeoutError as exc:
             raise DaprUnavailableError(
-                f"the Dapr sidecar at {self._base_url} was not ready after {limit}s ({last})"
+                f"the Dapr sidecar at {self._base_url} was not ready "
+                f"after {limit}s ({last})"
             ) from exc
 
     async def shutdown(self) -> None:
         """Ask the sidecar to shut down gracefully (`POST /v1.0/shutdown`, 204)."""
         await self._request("POST", "/v1.0/shutdown")
 
-    # -- State -------------------------------------------------------------------------------------
+    # -- State -------------------------------------------------------------------------
 
     async def save_state(
         self,
@@ -1070,10 +1295,12 @@ class Sidecar:
         metadata: Metadata | None = None,
         ttl_in_seconds: int | None = None,
     ) -> None:
-        """Save one value as JSON (a Pydantic model, or JSON-able data with datetimes, UUIDs...).
+        """Save one value as JSON (a Pydantic model, or JSON-able data with datetimes,
+        UUIDs...).
 
-        With `etag` the write succeeds only while the stored ETag still matches; otherwise
-        DaprConflictError (409). `ttl_in_seconds` sets the `ttlInSeconds` metadata.
+        With `etag` the write succeeds only while the stored ETag still matches;
+        otherwise DaprConflictError (409). `ttl_in_seconds` sets the `ttlInSeconds`
+        metadata.
         """
         if ttl_in_seconds is not None:
             metadata = {**(metadata or {}), "ttlInSeconds": ttl_in_seconds}
@@ -1091,7 +1318,9 @@ class Sidecar:
     ) -> None:
         """Save several values in one call (each with its own ETag, if it has one)."""
         requests = [
-            _save_request(item.key, item.value, item.etag, metadata, concurrency, consistency)
+            _save_request(
+                item.key, item.value, item.etag, metadata, concurrency, consistency
+            )
             for item in items
         ]
         await self._post_json(f"/v1.0/state/{_seg(store_name)}", requests)
@@ -1104,10 +1333,11 @@ class Sidecar:
         consistency: Consistency | None = None,
         metadata: Metadata | None = None,
     ) -> JSONValue:
-        """The value stored under `key`, or None when there is none (Dapr answers 204, not 404).
+        """The value stored under `key`, or None when there is none (Dapr answers 204,
+        not 404).
 
-        JSON comes back parsed; bytes that are not JSON (saved by another client) come back as
-        bytes. Use get_state_item() to get the ETag as well.
+        JSON comes back parsed; bytes that are not JSON (saved by another client) come
+        back as bytes. Use get_state_item() to get the ETag as well.
         """
         path, params = _get_state_target(store_name, key, consistency, metadata)
         response = await self._request("GET", path, params=params, idempotent=True)
@@ -1121,12 +1351,14 @@ class Sidecar:
         consistency: Consistency | None = None,
         metadata: Metadata | None = None,
     ) -> StateItem | None:
-        """The value and its ETag (the ETag response header), or None when the key is missing."""
+        """The value and its ETag (a response header); None when the key is missing."""
         path, params = _get_state_target(store_name, key, consistency, metadata)
         response = await self._request("GET", path, params=params, idempotent=True)
         if not response.content:
             return None
-        return StateItem(key, _state_value(response.content), response.headers.get("etag"))
+        return StateItem(
+            key, _state_value(response.content), response.headers.get("etag")
+        )
 
     async def delete_state(
         self,
@@ -1140,8 +1372,8 @@ class Sidecar:
     ) -> None:
         """Delete `key` (no error if it is missing, on most stores).
 
-        With `etag` (sent as If-Match) the delete succeeds only while the stored ETag still matches;
-        otherwise DaprConflictError (409).
+        With `etag` (sent as If-Match) the delete succeeds only while the stored ETag
+        still matches; otherwise DaprConflictError (409).
         """
         params = _with_options(
             _metadata_params(metadata), concurrency=concurrency, consistency=consistency
@@ -1161,7 +1393,7 @@ class Sidecar:
         parallelism: int | None = None,
         metadata: Metadata | None = None,
     ) -> list[BulkStateItem]:
-        """Read several keys in one call, in order; missing keys come back with `found=False`."""
+        """Read several keys in one call, in order; missing keys have `found=False`."""
         if isinstance(keys, str):  # a lone key is a Sequence[str] of characters
             keys = [keys]
         body: dict[str, object] = {"keys": [_checked_key(key) for key in keys]}
@@ -1172,7 +1404,8 @@ class Sidecar:
         response = await self._post_json(
             f"/v1.0/state/{_seg(store_name)}/bulk", body, idempotent=True
         )
-        return [_bulk_item(item) for item in response.json() or []]
+        with _reading(response):
+            return [_bulk_item(item) for item in response.json_list()]
 
     async def execute_state_transaction(
         self,
@@ -1210,10 +1443,11 @@ class Sidecar:
         *,
         metadata: Metadata | None = None,
     ) -> QueryResponse:
-        """Run a state query (alpha API; stores with query support only, e.g. PostgreSQL v1).
+        """Run a state query (alpha API; stores with query support only, e.g. PostgreSQL
+        v1).
 
-        `query` is `{"filter": ..., "sort": [...], "page": {"limit": n, "token": ...}}` or its JSON
-        text. No results is an empty response (Dapr answers 204).
+        `query` is `{"filter": ..., "sort": [...], "page": {"limit": n, "token": ...}}`
+        or its JSON text. No results is an empty response (Dapr answers 204).
         """
         content = query.encode() if isinstance(query, str) else _json_bytes(query)
         response = await self._request(
@@ -1224,16 +1458,15 @@ class Sidecar:
             content=content,
             idempotent=True,
         )
-        payload = response.json()
-        if not payload:
-            return QueryResponse(results=[])
-        return QueryResponse(
-            results=[_bulk_item(item) for item in payload.get("results") or []],
-            token=payload.get("token") or None,
-            metadata=dict(payload.get("metadata") or {}),
-        )
+        payload = response.json_object()
+        with _reading(response):
+            return QueryResponse(
+                results=[_bulk_item(item) for item in payload.get("results") or []],
+                token=payload.get("token") or None,
+                metadata=dict(payload.get("metadata") or {}),
+            )
 
-    # -- Pub/sub -----------------------------------------------------------------------------------
+    # -- Pub/sub -----------------------------------------------------------------------
 
     async def publish_event(
         self,
@@ -1248,10 +1481,11 @@ class Sidecar:
     ) -> None:
         """Publish one event; Dapr wraps it in a CloudEvent (unless `raw_payload=True`).
 
-        Pydantic models and other data go as application/json (so subscribers get the object in the
-        CloudEvent's `data`), str as text/plain and bytes as application/octet-stream, unless
-        `data_content_type` says otherwise; application/cloudevents+json sends your own envelope.
-        `metadata` becomes `metadata.<key>` query parameters (e.g. a Kafka `partitionKey`).
+        Pydantic models and other data go as application/json (so subscribers get the
+        object in the CloudEvent's `data`), str as text/plain and bytes as
+        application/octet-stream, unless `data_content_type` says otherwise;
+        application/cloudevents+json sends your own envelope. `metadata` becomes
+        `metadata.<key>` query parameters (e.g. a Kafka `partitionKey`).
         """
         content, content_type = _payload(data, data_content_type)
         await self._request(
@@ -1274,10 +1508,12 @@ class Sidecar:
         """Publish several events in one call (bulk publish API).
 
         Each event is typed like publish_event's `data`. If some are not published,
-        DaprBulkPublishError lists them in `failed_entries` (entry ids are list indexes).
+        DaprBulkPublishError lists them in `failed_entries` (entry ids are list
+        indexes).
         """
         entries = [
-            _bulk_entry(str(index), event, data_content_type) for index, event in enumerate(data)
+            _bulk_entry(str(index), event, data_content_type)
+            for index, event in enumerate(data)
         ]
         try:
             await self._post_json(
@@ -1291,7 +1527,7 @@ class Sidecar:
                 raise DaprBulkPublishError(exc, failed) from exc
             raise
 
-    # -- Service invocation ------------------------------------------------------------------------
+    # -- Service invocation ------------------------------------------------------------
 
     async def invoke_method(
         self,
@@ -1305,14 +1541,16 @@ class Sidecar:
         content_type: str | None = None,
         use_app_id_header: bool = False,
     ) -> InvokeResponse:
-        """Call `method_name` (e.g. "orders/42") of the app `app_id` through the sidecar.
+        """Call `method_name` (e.g. "orders/42") of the app `app_id` through the
+        sidecar.
 
-        `data` is sent like publish_event's (JSON unless it is bytes or str). The app's status and
-        body come back as they are; a non-2xx raises DaprError, whose `message` is the app's text
-        when its body is not Dapr's JSON error. `use_app_id_header=True` sends the `dapr-app-id`
-        header to `/<method>` instead of using `/v1.0/invoke/<app-id>/method/<method>`. Only
-        idempotent verbs (GET, HEAD, OPTIONS, PUT, DELETE) are retried after a 503 or a failure
-        mid-request: for any other verb the app may already have acted.
+        `data` is sent like publish_event's (JSON unless it is bytes or str). The app's
+        status and body come back as they are; a non-2xx raises DaprError, whose
+        `message` is the app's text when its body is not Dapr's JSON error.
+        `use_app_id_header=True` sends the `dapr-app-id` header to `/<method>` instead
+        of using `/v1.0/invoke/<app-id>/method/<method>`. Only idempotent verbs (GET,
+        HEAD, OPTIONS, PUT, DELETE) are retried after a 503 or a failure mid-request:
+        for any other verb the app may already have acted.
         """
         verb = http_verb.upper()
         sent: dict[str, str] = dict(headers or {})
@@ -1342,8 +1580,11 @@ class Sidecar:
         )
         return InvokeResponse(response.status_code, response.headers, response.content)
 
-    async def invoke_service(self, app_id: str, method: str, data: object = None) -> JSONValue:
-        """POST `data` to `method` of `app_id` (GET when `data` is None); the JSON answer or None.
+    async def invoke_service(
+        self, app_id: str, method: str, data: object = None
+    ) -> JSONValue:
+        """POST `data` to `method` of `app_id` (GET when `data` is None); the JSON
+        answer or None.
 
         Use invoke_method() for other verbs, headers or non-JSON answers.
         """
@@ -1352,7 +1593,7 @@ class Sidecar:
         )
         return response.json()
 
-    # -- Output bindings ---------------------------------------------------------------------------
+    # -- Output bindings ---------------------------------------------------------------
 
     async def invoke_binding(
         self,
@@ -1362,11 +1603,13 @@ class Sidecar:
         *,
         metadata: Metadata | None = None,
     ) -> BindingResponse:
-        """Run `operation` ("create", "get", "delete", ... per component) on an output binding.
+        """Run `operation` ("create", "get", "delete", ... per component) on an output
+        binding.
 
-        Dapr re-serializes `data` as JSON before the component sees it, so a str arrives quoted;
-        send a dict (or a Pydantic model) for structured data. An unknown binding name is a
-        DaprError 500 ERR_INVOKE_OUTPUT_BINDING, like any other binding failure.
+        Dapr re-serializes `data` as JSON before the component sees it, so a str arrives
+        quoted; send a dict (or a Pydantic model) for structured data. An unknown
+        binding name is a DaprError 500 ERR_INVOKE_OUTPUT_BINDING, like any other
+        binding failure.
         """
         body: dict[str, object] = {"operation": operation}
         if data is not None:
@@ -1382,7 +1625,7 @@ class Sidecar:
         }
         return BindingResponse(response.content, returned)
 
-    # -- Secrets -----------------------------------------------------------------------------------
+    # -- Secrets -----------------------------------------------------------------------
 
     async def get_secret(
         self, store_name: str, key: str, *, metadata: Metadata | None = None
@@ -1390,11 +1633,13 @@ class Sidecar:
         """One secret as `{name: value}` (several entries for multi-valued stores).
 
         Dapr's status codes here are unusual: an unknown store is DaprError 401
-        ERR_SECRET_STORE_NOT_FOUND and a missing secret is 500 ERR_SECRET_GET (not 404 or 204).
+        ERR_SECRET_STORE_NOT_FOUND and a missing secret is 500 ERR_SECRET_GET (not 404
+        or 204).
         """
         if key == "bulk":
             raise ValueError(
-                "Dapr routes a secret named 'bulk' to the bulk API: use get_bulk_secret()"
+                "Dapr routes a secret named 'bulk' to the bulk API: "
+                "use get_bulk_secret()"
             )
         response = await self._request(
             "GET",
@@ -1402,7 +1647,7 @@ class Sidecar:
             params=_metadata_params(metadata),
             idempotent=True,
         )
-        return dict(response.json() or {})
+        return response.json_object()
 
     async def get_bulk_secret(
         self, store_name: str, *, metadata: Metadata | None = None
@@ -1414,9 +1659,9 @@ class Sidecar:
             params=_metadata_params(metadata),
             idempotent=True,
         )
-        return dict(response.json() or {})
+        return response.json_object()
 
-    # -- Configuration -----------------------------------------------------------------------------
+    # -- Configuration -----------------------------------------------------------------
 
     async def get_configuration(
         self,
@@ -1425,21 +1670,22 @@ class Sidecar:
         *,
         metadata: Metadata | None = None,
     ) -> dict[str, ConfigurationItem]:
-        """The items for `keys` (every item when empty), by key; {} when there are none (204)."""
+        """The items for `keys` (all when empty), by key; {} when there are none."""
         response = await self._request(
             "GET",
             f"/v1.0/configuration/{_seg(store_name)}",
             params=_configuration_params(keys, metadata),
             idempotent=True,
         )
-        return {
-            key: ConfigurationItem(
-                value=str(item.get("value", "")),
-                version=str(item.get("version", "")),
-                metadata=dict(item.get("metadata") or {}),
-            )
-            for key, item in (response.json() or {}).items()
-        }
+        with _reading(response):
+            return {
+                key: ConfigurationItem(
+                    value=str(item.get("value", "")),
+                    version=str(item.get("version", "")),
+                    metadata=dict(item.get("metadata") or {}),
+                )
+                for key, item in response.json_object().items()
+            }
 
     async def subscribe_configuration(
         self,
@@ -1450,30 +1696,36 @@ class Sidecar:
     ) -> str:
         """Subscribe to changes of `keys`; returns the subscription id.
 
-        Dapr delivers each change to your app as `POST /configuration/<store>/<key>`, so the app
-        needs an app port (without one this is DaprError 500 ERR_APP_CHANNEL_NIL).
+        Dapr delivers each change to your app as `POST /configuration/<store>/<key>`, so
+        the app needs an app port (without one this is DaprError 500
+        ERR_APP_CHANNEL_NIL).
         """
         response = await self._request(
             "GET",
             f"/v1.0/configuration/{_seg(store_name)}/subscribe",
             params=_configuration_params(keys, metadata),
         )
-        return str(response.json()["id"])
+        with _reading(response):
+            return str(response.json_object()["id"])
 
-    async def unsubscribe_configuration(self, store_name: str, subscription_id: str) -> bool:
+    async def unsubscribe_configuration(
+        self, store_name: str, subscription_id: str
+    ) -> bool:
         """End a subscription; True when Dapr confirms it (`{"ok": true}`)."""
         response = await self._request(
             "GET",
-            f"/v1.0/configuration/{_seg(store_name)}/{_seg(subscription_id)}/unsubscribe",
+            f"/v1.0/configuration/{_seg(store_name)}"
+            f"/{_seg(subscription_id)}/unsubscribe",
         )
-        return bool((response.json() or {}).get("ok", False))
+        return bool(response.json_object().get("ok", False))
 
-    # -- Distributed lock --------------------------------------------------------------------------
+    # -- Distributed lock --------------------------------------------------------------
 
     async def try_lock(
         self, store_name: str, resource_id: str, lock_owner: str, expiry_in_seconds: int
     ) -> bool:
-        """Try to take the lock on `resource_id` for `lock_owner`; False when someone else holds it.
+        """Try to take the lock on `resource_id` for `lock_owner`; False when someone
+        else holds it.
 
         The lock expires after `expiry_in_seconds` unless it is unlocked first.
         """
@@ -1485,15 +1737,20 @@ class Sidecar:
             "expiryInSeconds": expiry_in_seconds,
         }
         response = await self._post_json(f"/v1.0-alpha1/lock/{_seg(store_name)}", body)
-        return bool((response.json() or {}).get("success", False))
+        return bool(response.json_object().get("success", False))
 
-    async def unlock(self, store_name: str, resource_id: str, lock_owner: str) -> UnlockStatus:
+    async def unlock(
+        self, store_name: str, resource_id: str, lock_owner: str
+    ) -> UnlockStatus:
         """Release the lock; the status says whether it existed and whose it was."""
         body = {"resourceId": resource_id, "lockOwner": lock_owner}
-        response = await self._post_json(f"/v1.0-alpha1/unlock/{_seg(store_name)}", body)
-        return UnlockStatus(int((response.json() or {}).get("status", 0)))
+        response = await self._post_json(
+            f"/v1.0-alpha1/unlock/{_seg(store_name)}", body
+        )
+        with _reading(response):
+            return UnlockStatus(int(response.json_object().get("status", 0)))
 
-    # -- Jobs --------------------------------------------------------------------------------------
+    # -- Jobs --------------------------------------------------------------------------
 
     async def schedule_job(
         self,
@@ -1507,12 +1764,14 @@ class Sidecar:
         overwrite: bool = False,
         failure_policy: JobFailurePolicy | None = None,
     ) -> None:
-        """Schedule a job; Dapr calls your app at `POST /job/<job_name>` with `data` as the body.
+        """Schedule a job; Dapr calls your app at `POST /job/<job_name>` with `data` as
+        the body.
 
-        Give `schedule` (6-field cron with seconds first, or "@every 1h30m", "@daily"...) and/or
-        `due_time` (an aware datetime, a timedelta from now, or Dapr's own string). Re-using a name
-        is DaprConflictError (409) on Dapr 1.16+ unless `overwrite=True`. `data` is always sent
-        (`{}` when None): Dapr before 1.18.3 never delivers an HTTP-scheduled job without it.
+        Give `schedule` (6-field cron with seconds first, or "@every 1h30m",
+        "@daily"...) and/or `due_time` (an aware datetime, a timedelta from now, or
+        Dapr's own string). Re-using a name is DaprConflictError (409) on Dapr 1.16+
+        unless `overwrite=True`. `data` is always sent (`{}` when None): Dapr before
+        1.18.3 never delivers an HTTP-scheduled job without it.
         """
         if not schedule and due_time is None:
             raise ValueError(
@@ -1545,17 +1804,18 @@ class Sidecar:
             f"/v1.0/jobs/{_seg(job_name)}",
             idempotent=True,
         )
-        wire = response.json() or {}
-        repeats = wire.get("repeats")
-        return Job(
-            name=str(wire.get("name", job_name)),
-            schedule=wire.get("schedule") or None,
-            due_time=wire.get("dueTime") or None,
-            repeats=int(repeats) if repeats is not None else None,
-            ttl=wire.get("ttl") or None,
-            data=_job_data(wire.get("data")),
-            failure_policy=_failure_policy_from(wire.get("failurePolicy")),
-        )
+        wire = response.json_object()
+        with _reading(response):
+            repeats = wire.get("repeats")
+            return Job(
+                name=str(wire.get("name", job_name)),
+                schedule=wire.get("schedule") or None,
+                due_time=wire.get("dueTime") or None,
+                repeats=int(repeats) if repeats is not None else None,
+                ttl=wire.get("ttl") or None,
+                data=_job_data(wire.get("data")),
+                failure_policy=_failure_policy_from(wire.get("failurePolicy")),
+            )
 
     async def delete_job(self, job_name: str) -> None:
         """Delete a job (no error if it does not exist)."""
@@ -1565,22 +1825,28 @@ class Sidecar:
             idempotent=True,
         )
 
-    # -- Workflow management -----------------------------------------------------------------------
+    # -- Workflow management -----------------------------------------------------------
 
     async def start_workflow(
-        self, workflow_name: str, input: object = None, *, instance_id: str | None = None
+        self,
+        workflow_name: str,
+        input: object = None,
+        *,
+        instance_id: str | None = None,
     ) -> str:
         """Start `workflow_name` with `input` (sent as JSON) and return the instance id.
 
-        Without `instance_id` Dapr picks one. The workflow code itself runs in your app through
-        a Dapr workflow worker; this API only manages instances.
+        Without `instance_id` Dapr picks one. The workflow code itself runs in your app
+        through a Dapr workflow worker; this API only manages instances.
         """
         params: _Params = None
         if instance_id is not None:
-            # Dapr accepts only letters, digits, '-' and '_', at most 64, for a new instance.
+            # Dapr accepts only letters, digits, '-' and '_', at most 64, for a new
+            # instance.
             if not _INSTANCE_ID.fullmatch(instance_id):
                 raise ValueError(
-                    f"workflow instance id {instance_id!r} must be 1-64 letters, digits, '-' or '_'"
+                    f"workflow instance id {instance_id!r} must be 1-64 letters, "
+                    "digits, '-' or '_'"
                 )
             params = (("instanceID", instance_id),)
         body = _workflow_body(input)
@@ -1591,20 +1857,24 @@ class Sidecar:
             headers=_JSON_HEADERS if body is not None else None,
             content=body,
         )
-        return str(response.json()["instanceID"])
+        with _reading(response):
+            return str(response.json_object()["instanceID"])
 
     async def get_workflow(self, instance_id: str) -> WorkflowState:
         """The state of an instance; an unknown one is DaprNotFoundError (404)."""
-        response = await self._request("GET", _instance_path(instance_id), idempotent=True)
-        wire = response.json() or {}
-        return WorkflowState(
-            instance_id=str(wire.get("instanceID", instance_id)),
-            workflow_name=str(wire.get("workflowName", "")),
-            runtime_status=str(wire.get("runtimeStatus", "")),
-            created_at=_timestamp(wire.get("createdAt")),
-            last_updated_at=_timestamp(wire.get("lastUpdatedAt")),
-            properties=dict(wire.get("properties") or {}),
+        response = await self._request(
+            "GET", _instance_path(instance_id), idempotent=True
         )
+        wire = response.json_object()
+        with _reading(response):
+            return WorkflowState(
+                instance_id=str(wire.get("instanceID", instance_id)),
+                workflow_name=str(wire.get("workflowName", "")),
+                runtime_status=str(wire.get("runtimeStatus", "")),
+                created_at=_timestamp(wire.get("createdAt")),
+                last_updated_at=_timestamp(wire.get("lastUpdatedAt")),
+                properties=dict(wire.get("properties") or {}),
+            )
 
     async def terminate_workflow(self, instance_id: str) -> None:
         """Terminate an instance (and its child workflows)."""
@@ -1619,13 +1889,13 @@ class Sidecar:
         await self._request("POST", _instance_path(instance_id) + "/resume")
 
     async def purge_workflow(self, instance_id: str) -> None:
-        """Delete a finished (COMPLETED, FAILED or TERMINATED) instance's state and history."""
+        """Delete a COMPLETED, FAILED or TERMINATED instance's state and history."""
         await self._request("POST", _instance_path(instance_id) + "/purge")
 
     async def raise_workflow_event(
         self, instance_id: str, event_name: str, event_data: object = None
     ) -> None:
-        """Send the event `event_name` (with `event_data` as JSON) to a waiting instance."""
+        """Send the event `event_name` (`event_data` as JSON) to a waiting instance."""
         body = _workflow_body(event_data)
         await self._request(
             "POST",
@@ -1634,12 +1904,12 @@ class Sidecar:
             content=body,
         )
 
-    # -- Metadata ----------------------------------------------------------------------------------
+    # -- Metadata ----------------------------------------------------------------------
 
     async def get_metadata(self) -> dict[str, Any]:
-        """The sidecar's metadata: app id, runtime version, components, subscriptions, extended."""
+        """The sidecar's metadata: app id, version, components, subscriptions..."""
         response = await self._request("GET", "/v1.0/metadata", idempotent=True)
-        return dict(response.json() or {})
+        return response.json_object()
 
     async def set_metadata(self, key: str, value: str) -> None:
         """Set a custom label; it shows up under `extended` in get_metadata()."""

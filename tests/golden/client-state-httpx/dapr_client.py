@@ -1,16 +1,17 @@
 """Async client for the Dapr sidecar HTTP API (Dapr 1.14 through 1.18).
 
-One pooled connection for the life of the client; open it once per process (for example in a FastAPI
-lifespan) and share it::
+One pooled connection for the life of the client; open it once per process (for example
+in a FastAPI lifespan) and share it::
 
     async with DaprClient() as dapr:
         await dapr.wait_for_sidecar()
-        await dapr.save_state("statestore", "order-1", order)  # Pydantic models are sent as JSON
+        await dapr.save_state("statestore", "order-1", order)  # a Pydantic model
 
-Settings come from the official SDK's environment variables (see DaprSettings). Safe failures are
-retried with exponential backoff and jitter: requests that never reached the sidecar, 429 and 503
-answers (honouring Retry-After), and connection or read failures of idempotent reads. Every other
-non-2xx answer raises a DaprError carrying Dapr's errorCode and message.
+Settings come from the official SDK's environment variables (see DaprSettings). Safe
+failures are retried with exponential backoff and jitter: requests that never reached
+the sidecar, 429 and 503 answers (honouring Retry-After), and connection or read
+failures of idempotent reads. Every other non-2xx answer raises a DaprError carrying
+Dapr's errorCode and message.
 """
 
 from __future__ import annotations
@@ -38,22 +39,24 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 _logger = logging.getLogger(__name__)
 
 JSONValue = Any
-"""Parsed JSON: dict, list, str, int, float, bool or None. Typed Any so callers need no casts."""
+"""Parsed JSON (dict, list, str, int, float, bool or None), typed Any: no casts."""
 
 
 class DaprSettings(BaseSettings):
-    """Where the sidecar is and how to reach it, from the official Dapr SDK's environment variables.
+    """Where the sidecar is and how to reach it, from the official Dapr SDK's
+    environment variables.
 
-    DAPR_HTTP_ENDPOINT (a full URL, without the /v1.0 suffix) wins over DAPR_RUNTIME_HOST and
-    DAPR_HTTP_PORT. `dapr run` picks a random HTTP port unless told otherwise, so read
-    DAPR_HTTP_PORT rather than assuming 3500. The backoff and pool fields are this client's own
-    (same DAPR_ prefix).
+    DAPR_HTTP_ENDPOINT (a full URL, without the /v1.0 suffix) wins over
+    DAPR_RUNTIME_HOST and DAPR_HTTP_PORT. `dapr run` picks a random HTTP port unless
+    told otherwise, so read DAPR_HTTP_PORT rather than assuming 3500. The backoff and
+    pool fields are this client's own (same DAPR_ prefix).
     """
 
     model_config = SettingsConfigDict(env_prefix="DAPR_", frozen=True)
 
     http_endpoint: str | None = None
-    """DAPR_HTTP_ENDPOINT: the sidecar's base URL, e.g. `https://dapr.example.com:443`."""
+    """DAPR_HTTP_ENDPOINT: the sidecar's base URL, e.g.
+    `https://dapr.example.com:443`."""
     runtime_host: str = "127.0.0.1"
     """DAPR_RUNTIME_HOST: the sidecar's host when DAPR_HTTP_ENDPOINT is not set."""
     http_port: int = Field(default=3500, ge=1, le=65535)
@@ -63,7 +66,7 @@ class DaprSettings(BaseSettings):
     api_timeout_seconds: float = Field(default=30.0, gt=0)
     """DAPR_API_TIMEOUT_SECONDS: the per-request timeout."""
     api_max_retries: int = Field(default=3, ge=-1)
-    """DAPR_API_MAX_RETRIES: retries of safe failures; 0: none; -1: no limit (as in the SDK)."""
+    """DAPR_API_MAX_RETRIES: retries of safe failures; 0: none; -1: no limit."""
     health_timeout: float = Field(default=60.0, gt=0)
     """DAPR_HEALTH_TIMEOUT: how long `wait_for_sidecar()` waits, in seconds."""
     backoff_initial_seconds: float = Field(default=0.1, gt=0)
@@ -91,13 +94,15 @@ class DaprClientError(Exception):
 class DaprError(DaprClientError):
     """The sidecar, or an app invoked through it, answered with a non-2xx status.
 
-    `error_code`, `message` and `details` come from Dapr's JSON error body. Bodies that are not JSON
-    (the sidecar's text/plain 401 `invalid api token`, or whatever an invoked app returned) leave
-    `error_code` None and put the text in `message`; `body` always holds the raw bytes.
+    `error_code`, `message` and `details` come from Dapr's JSON error body. Bodies that
+    are not JSON (the sidecar's text/plain 401 `invalid api token`, or whatever an
+    invoked app returned) leave `error_code` None and put the text in `message`; `body`
+    always holds the raw bytes.
 
-    Dapr's status codes are not always the obvious ones: an unknown state store is 400, an unknown
-    secret store is 401, a missing secret or a missing job is 500, any failure inside a state
-    transaction (ETag conflicts included) is 500, and a missing state key is no error at all (204).
+    Dapr's status codes are not always the obvious ones: an unknown state store is 400,
+    an unknown secret store is 401, a missing secret or a missing job is 500, any
+    failure inside a state transaction (ETag conflicts included) is 500, and a missing
+    state key is no error at all (204).
     """
 
     def __init__(
@@ -119,23 +124,66 @@ class DaprError(DaprClientError):
 
 
 class DaprNotFoundError(DaprError):
-    """404: an unknown pub/sub component, an unknown workflow instance, or an invoked app's own 404.
+    """404: an unknown pub/sub component, an unknown workflow instance, or an invoked
+    app's own 404.
 
     A wrong route or verb also lands here (Dapr answers it with 404 ERR_DIRECT_INVOKE).
     """
 
 
 class DaprConflictError(DaprError):
-    """409: an ETag mismatch on save or delete, or a job that already exists (Dapr 1.16+)."""
+    """409: an ETag mismatch on save or delete, or an existing job (Dapr 1.16+)."""
+
+
+class DaprInvalidResponseError(DaprError):
+    """A 2xx answer this client cannot read: not JSON, JSON of another shape, or a body
+    that could not be decoded. The message names the status, the content type and a
+    short excerpt."""
 
 
 class DaprUnavailableError(DaprClientError, ConnectionError):
-    """The sidecar could not be reached (retries included), or a non-idempotent request failed after
-    it may have been sent, so its outcome is unknown. The transport error is the `__cause__`."""
+    """The sidecar could not be reached (retries included), or a non-idempotent request
+    failed after it may have been sent, so its outcome is unknown. The transport error
+    is the `__cause__`."""
 
 
-_ERROR_TYPES: dict[int, type[DaprError]] = {404: DaprNotFoundError, 409: DaprConflictError}
+class DaprTimeoutError(DaprUnavailableError, TimeoutError):
+    """No complete answer within `api_timeout_seconds`, the deadline of each attempt as
+    a whole (connecting, sending and reading the whole body), retries included."""
+
+
+_ERROR_TYPES: dict[int, type[DaprError]] = {
+    404: DaprNotFoundError,
+    409: DaprConflictError,
+}
 _MAX_ERROR_TEXT = 1000
+_EXCERPT_BYTES = 200
+
+
+def _unreadable(
+    status_code: int, headers: Mapping[str, str], body: bytes, problem: str
+) -> DaprInvalidResponseError:
+    """The error for a 2xx answer the API does not give: what came back, in short."""
+    content_type = headers.get("content-type") or "no content type"
+    excerpt = body[:_EXCERPT_BYTES].decode("utf-8", "replace")
+    more = "..." if len(body) > _EXCERPT_BYTES else ""
+    return DaprInvalidResponseError(
+        status_code,
+        f"{problem}; got {content_type}, {len(body)} bytes: {excerpt!r}{more}",
+        body=body,
+    )
+
+
+@contextlib.contextmanager
+def _reading(response: _Response) -> Iterator[None]:
+    """Turn a surprise in a 2xx body (a missing field, a list where an object belongs, a
+    value of the wrong type) into DaprInvalidResponseError instead of a bare ValueError
+    or TypeError."""
+    try:
+        yield
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        problem = f"unexpected JSON shape ({type(exc).__name__}: {exc})"
+        raise response.unreadable(problem) from exc
 
 
 def _error_from(response: _Response) -> DaprError:
@@ -146,14 +194,22 @@ def _error_from(response: _Response) -> DaprError:
     details: list[dict[str, Any]] = []
     payload = _loads_or_none(body)
     if isinstance(payload, dict):
-        code, said, extra = payload.get("errorCode"), payload.get("message"), payload.get("details")
+        code, said, extra = (
+            payload.get("errorCode"),
+            payload.get("message"),
+            payload.get("details"),
+        )
         error_code = code if isinstance(code, str) and code else None
         message = said if isinstance(said, str) else ""
         if isinstance(extra, list):
             details = [item for item in extra if isinstance(item, dict)]
     if not message:
         text = body.decode("utf-8", "replace").strip()
-        message = text[:_MAX_ERROR_TEXT] if text else f"HTTP {response.status_code} with no body"
+        message = (
+            text[:_MAX_ERROR_TEXT]
+            if text
+            else f"HTTP {response.status_code} with no body"
+        )
     error_type = _ERROR_TYPES.get(response.status_code, DaprError)
     return error_type(
         response.status_code, message, error_code=error_code, details=details, body=body
@@ -161,7 +217,6 @@ def _error_from(response: _Response) -> DaprError:
 
 
 _HEALTH_PATH = "/v1.0/healthz/outbound"
-_JSON_HEADERS: Mapping[str, str] = {"content-type": "application/json"}
 _Params = tuple[tuple[str, str], ...] | None
 """Query parameters as (name, value) pairs: a name may repeat."""
 
@@ -170,8 +225,8 @@ _Params = tuple[tuple[str, str], ...] | None
 def _seg(value: str) -> str:
     """One percent-encoded path segment.
 
-    Dapr routes on the escaped path and then unescapes each parameter, so '/', '?', '#', '%', '+'
-    and spaces inside a name must travel escaped.
+    Dapr routes on the escaped path and then unescapes each parameter, so '/', '?', '#',
+    '%', '+' and spaces inside a name must travel escaped.
     """
     return quote(value, safe="")
 
@@ -187,7 +242,7 @@ def _loads_or_none(body: bytes) -> JSONValue:
 
 
 def _retry_after_seconds(value: str | None) -> float | None:
-    """A Retry-After header as seconds: delay-seconds or an HTTP-date (RFC 9110 section 10.2.3)."""
+    """A Retry-After header in seconds: delay-seconds or an HTTP-date (RFC 9110)."""
     if not value:
         return None
     value = value.strip()
@@ -202,8 +257,11 @@ def _retry_after_seconds(value: str | None) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
+_JSON_HEADERS: Mapping[str, str] = {"content-type": "application/json"}
+
+
 Metadata = Mapping[str, str | int | float | bool]
-"""Dapr metadata. Dapr only takes strings: numbers are sent as text and bools as "true"/"false"."""
+"""Dapr metadata: only strings, so numbers go as text and bools as "true"/"false"."""
 
 
 def _metadata_value(key: str, value: object) -> str:
@@ -211,7 +269,9 @@ def _metadata_value(key: str, value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, str | int | float):
         return str(value)
-    raise TypeError(f"Dapr metadata values are strings; {key!r} is a {type(value).__name__}")
+    raise TypeError(
+        f"Dapr metadata values are strings; {key!r} is a {type(value).__name__}"
+    )
 
 
 def _string_map(metadata: Metadata | None) -> dict[str, str]:
@@ -220,11 +280,12 @@ def _string_map(metadata: Metadata | None) -> dict[str, str]:
 
 
 def _metadata_params(metadata: Metadata | None) -> _Params:
-    """`metadata.<key>` query parameters; Dapr matches the prefix and the key case-sensitively."""
+    """`metadata.<key>` query parameters (Dapr matches them case-sensitively)."""
     if not metadata:
         return None
     return tuple(
-        (f"metadata.{key}", _metadata_value(key, value)) for key, value in metadata.items()
+        (f"metadata.{key}", _metadata_value(key, value))
+        for key, value in metadata.items()
     )
 
 
@@ -234,22 +295,26 @@ _JSON_ADAPTER: TypeAdapter[Any] = TypeAdapter(Any)
 def _json_bytes(data: object) -> bytes:
     """Compact JSON through Pydantic.
 
-    Models are dumped as `model_dump(mode="json")` would; datetimes, UUIDs, Decimals, enums and
-    dataclasses work too (httpx's `json=` raises on a datetime, so it is never used).
+    Models are dumped as `model_dump(mode="json")` would; datetimes, UUIDs, Decimals,
+    enums and dataclasses work too (httpx's `json=` raises on a datetime, so it is never
+    used).
     """
     return _JSON_ADAPTER.dump_json(data)
 
 
 _TRACE_HEADER_NAMES = ("traceparent", "tracestate", "baggage")
-_TRACE_HEADERS: ContextVar[dict[str, str] | None] = ContextVar("dapr_trace_headers", default=None)
+_TRACE_HEADERS: ContextVar[dict[str, str] | None] = ContextVar(
+    "dapr_trace_headers", default=None
+)
 
 
 @contextlib.contextmanager
 def trace_context(headers: Mapping[str, str]) -> Iterator[None]:
-    """Forward W3C trace headers (traceparent, tracestate, baggage) on every Dapr call in the block.
+    """Forward W3C trace headers (traceparent, tracestate, baggage) on every Dapr call
+    in the block.
 
-    Wrap the handling of an incoming request so the sidecar links its spans to the caller's trace,
-    for example in a FastAPI middleware::
+    Wrap the handling of an incoming request so the sidecar links its spans to the
+    caller's trace, for example in a FastAPI middleware::
 
         @app.middleware("http")
         async def forward_trace(request, call_next):
@@ -269,18 +334,50 @@ def trace_context(headers: Mapping[str, str]) -> Iterator[None]:
 
 
 class _Response:
-    """What every backend hands back: status, headers (case-insensitive) and the whole body."""
+    """What every backend hands back: status, headers (any case) and the whole body."""
 
     __slots__ = ("content", "headers", "status_code")
 
-    def __init__(self, status_code: int, headers: Mapping[str, str], content: bytes) -> None:
+    def __init__(
+        self, status_code: int, headers: Mapping[str, str], content: bytes
+    ) -> None:
         self.status_code = status_code
         self.headers = headers
         self.content = content
 
     def json(self) -> JSONValue:
         """The body as JSON; None for a 204 or any empty body (never parsed)."""
-        return from_json(self.content) if self.content else None
+        if not self.content:
+            return None
+        try:
+            return from_json(self.content)
+        except ValueError as exc:
+            raise self.unreadable(f"the body is not JSON ({exc})") from exc
+
+    def json_object(self) -> dict[str, Any]:
+        """The body as a JSON object; {} when it is empty."""
+        payload = self.json()
+        if payload is None:
+            return {}
+        if not isinstance(payload, dict):
+            raise self.unreadable(
+                f"expected a JSON object, not {type(payload).__name__}"
+            )
+        return payload
+
+    def json_list(self) -> list[Any]:
+        """The body as a JSON array; [] when it is empty."""
+        payload = self.json()
+        if payload is None:
+            return []
+        if not isinstance(payload, list):
+            raise self.unreadable(
+                f"expected a JSON array, not {type(payload).__name__}"
+            )
+        return payload
+
+    def unreadable(self, problem: str) -> DaprInvalidResponseError:
+        return _unreadable(self.status_code, self.headers, self.content, problem)
 
 
 class _SendError(Exception):
@@ -288,36 +385,49 @@ class _SendError(Exception):
 
     def __init__(self, cause: BaseException, *, sent: bool) -> None:
         detail = str(cause)
-        super().__init__(f"{type(cause).__name__}: {detail}" if detail else type(cause).__name__)
+        super().__init__(
+            f"{type(cause).__name__}: {detail}" if detail else type(cause).__name__
+        )
         self.cause = cause
-        self.sent = sent  # it may have reached the sidecar: then only idempotent calls are retried
+        # It may have reached the sidecar: then only idempotent calls are retried.
+        self.sent = sent
+        self.timed_out = isinstance(cause, TimeoutError | httpx.TimeoutException)
 
 
 def _may_have_been_sent(exc: httpx.TransportError) -> bool:
-    """False only when the request certainly never left, so that even a POST may be retried."""
+    """False only when the request never left, so that even a POST may be retried."""
     if isinstance(exc, httpx.ConnectError | httpx.PoolTimeout):
         return False
     if not isinstance(exc, httpx.ConnectTimeout):
         return True
-    # A caller's client may run over httpx-aiohttp, which maps every aiohttp ClientConnectionError
-    # to ConnectTimeout, a server disconnect after the request was written included: only an
-    # aiohttp connect failure proves that nothing was sent.
+    # A caller's client may run over httpx-aiohttp, which maps every aiohttp
+    # ClientConnectionError to ConnectTimeout, a server disconnect after the request was
+    # written included: only an aiohttp connect failure proves that nothing was sent.
     cause = exc.__cause__
-    aiohttp = sys.modules.get("aiohttp")  # loaded only if an aiohttp-based transport is in use
-    if aiohttp is not None and isinstance(cause, aiohttp.ClientError):
-        return not isinstance(cause, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError)
+    loaded = sys.modules.get(
+        "aiohttp"
+    )  # set only if an aiohttp-based transport is in use
+    if loaded is not None and isinstance(cause, loaded.ClientError):
+        return not isinstance(
+            cause, loaded.ClientConnectorError | loaded.ConnectionTimeoutError
+        )
     return False
 
 
 class _HttpxBackend:
-    """httpx: our own pooled client (closed by us) or the caller's (never closed by us)."""
+    """httpx: our own pooled client (we close it) or the caller's (never closed)."""
 
-    __slots__ = ("_client", "_extensions", "_owned")
+    __slots__ = ("_client", "_deadline", "_extensions", "_owned")
 
-    def __init__(self, client: httpx.AsyncClient, *, owned: bool) -> None:
+    def __init__(
+        self, client: httpx.AsyncClient, *, owned: bool, deadline: float
+    ) -> None:
         self._client = client
         self._owned = owned
         self._extensions = {"timeout": client.timeout.as_dict()}
+        # httpx's timeouts bound each read, so a slow drip of bytes could go on for
+        # ever: this bounds the whole exchange.
+        self._deadline = deadline
 
     async def send(
         self,
@@ -327,25 +437,40 @@ class _HttpxBackend:
         headers: Mapping[str, str],
         content: bytes | None,
     ) -> _Response:
+        if self._owned:
+            # Our client has no defaults to merge in, so skip httpx's request building
+            # (~10%).
+            request = httpx.Request(
+                method,
+                url,
+                params=params,
+                headers=headers,
+                content=content,
+                extensions=self._extensions,
+            )
+        else:  # the caller's client: its headers, auth and event hooks apply
+            request = self._client.build_request(
+                method, url, params=params, headers=headers, content=content
+            )
         try:
-            if self._owned:
-                # Our client has no defaults to merge in, so skip httpx's request building (~10%).
-                request = httpx.Request(
-                    method,
-                    url,
-                    params=params,
-                    headers=headers,
-                    content=content,
-                    extensions=self._extensions,
-                )
-                response = await self._client.send(request)
-            else:  # the caller's client: its headers, auth and event hooks apply
-                response = await self._client.request(
-                    method, url, params=params, headers=headers, content=content
-                )
+            async with asyncio.timeout(self._deadline):
+                response = await self._client.send(request, stream=True)
+                try:
+                    body = await response.aread()
+                finally:
+                    await response.aclose()
+        except httpx.DecodingError as exc:  # a Content-Encoding the body does not match
+            raise _unreadable(
+                response.status_code,
+                response.headers,
+                b"",
+                f"the body could not be decoded ({exc})",
+            ) from exc
         except httpx.TransportError as exc:
             raise _SendError(exc, sent=_may_have_been_sent(exc)) from exc
-        return _Response(response.status_code, response.headers, response.content)
+        except TimeoutError as exc:
+            raise _SendError(exc, sent=True) from exc
+        return _Response(response.status_code, response.headers, body)
 
     async def aclose(self) -> None:
         if self._owned:
@@ -353,13 +478,13 @@ class _HttpxBackend:
 
 
 Concurrency = Literal["first-write", "last-write"]
-"""first-write: a write or delete must carry the current ETag; last-write (the default) need not."""
+"""first-write: writes and deletes must carry the current ETag; last-write: need not."""
 Consistency = Literal["eventual", "strong"]
 
 
 @dataclass(frozen=True, slots=True)
 class StateItem:
-    """A state value and its ETag; pass the ETag back to save or delete only if it is unchanged."""
+    """A state value and its ETag (pass it back to write only if it is unchanged)."""
 
     key: str
     value: JSONValue
@@ -370,8 +495,8 @@ class StateItem:
 class BulkStateItem:
     """One key of get_bulk_state, or one result of query_state.
 
-    A missing key has `found=False` and neither value nor ETag; a key the store failed to read has
-    `error` set.
+    A missing key has `found=False` and neither value nor ETag; a key the store failed
+    to read has `error` set.
     """
 
     key: str
@@ -383,7 +508,7 @@ class BulkStateItem:
 
 @dataclass(frozen=True, slots=True)
 class QueryResponse:
-    """One page of query_state results; send `token` back as the query's `page.token`."""
+    """One page of query_state results; send `token` back as `page.token`."""
 
     results: list[BulkStateItem]
     token: str | None = None
@@ -392,7 +517,7 @@ class QueryResponse:
 
 @dataclass(frozen=True, slots=True)
 class TransactionalStateOperation:
-    """One operation of execute_state_transaction; build it with `upsert()` or `delete()`."""
+    """One execute_state_transaction operation: `upsert()` or `delete()`."""
 
     operation: Literal["upsert", "delete"]
     key: str
@@ -413,7 +538,7 @@ class TransactionalStateOperation:
         concurrency: Concurrency | None = None,
         consistency: Consistency | None = None,
     ) -> Self:
-        """Insert or replace `key` (only if its ETag still matches, when `etag` is given)."""
+        """Insert or replace `key` (only while its ETag matches, given `etag`)."""
         return cls("upsert", key, value, etag, metadata, concurrency, consistency)
 
     @classmethod
@@ -431,12 +556,13 @@ class TransactionalStateOperation:
 
 
 def _checked_key(key: str) -> str:
-    """A state key, refused when Dapr could not store it (it prefixes keys as `<app-id>||<key>`)."""
+    """A state key, refused when Dapr could not store it as `<app-id>||<key>`."""
     if not key:
         raise ValueError("a state key must not be empty")
     if "||" in key:
         raise ValueError(
-            f"state key {key!r} contains '||', the separator Dapr puts after the key prefix"
+            f"state key {key!r} contains '||', "
+            "the separator Dapr puts after the key prefix"
         )
     return key
 
@@ -448,7 +574,7 @@ def _state_request(
     concurrency: Concurrency | None,
     consistency: Consistency | None,
 ) -> dict[str, object]:
-    """The fields that save, delete and transaction requests share (string ETag and metadata)."""
+    """The fields save, delete and transaction requests share (ETag, metadata)."""
     request: dict[str, object] = {"key": _checked_key(key)}
     if etag is not None:
         request["etag"] = etag
@@ -473,19 +599,26 @@ def _save_request(
     consistency: Consistency | None,
 ) -> dict[str, object]:
     request = _state_request(key, etag, metadata, concurrency, consistency)
-    # The object itself: a json.dumps() string would be stored, and read back, double-encoded.
+    # The object itself: a json.dumps() string would be stored, and read back,
+    # double-encoded.
     request["value"] = value
     return request
 
 
 def _with_options(params: _Params, **options: str | None) -> _Params:
-    """`params` plus the options that are set (query parameters such as `consistency`)."""
-    pairs = (*(params or ()), *((name, value) for name, value in options.items() if value))
+    """`params` plus the options that are set (such as `consistency`)."""
+    pairs = (
+        *(params or ()),
+        *((name, value) for name, value in options.items() if value),
+    )
     return pairs or None
 
 
 def _get_state_target(
-    store_name: str, key: str, consistency: Consistency | None, metadata: Metadata | None
+    store_name: str,
+    key: str,
+    consistency: Consistency | None,
+    metadata: Metadata | None,
 ) -> tuple[str, _Params]:
     path = f"/v1.0/state/{_seg(store_name)}/{_seg(_checked_key(key))}"
     if consistency is None and not metadata:
@@ -494,7 +627,7 @@ def _get_state_target(
 
 
 def _state_value(content: bytes) -> JSONValue:
-    """A stored value: parsed JSON, or the raw bytes when another client saved something else."""
+    """A stored value: parsed JSON, or raw bytes when another client saved others."""
     if not content:
         return None
     try:
@@ -504,7 +637,8 @@ def _state_value(content: bytes) -> JSONValue:
 
 
 def _bulk_item(item: dict[str, Any]) -> BulkStateItem:
-    # Dapr's bulk and query items carry the value as `data` (not `value`); a missing key has none.
+    # Dapr's bulk and query items carry the value as `data` (not `value`); a missing key
+    # has none.
     return BulkStateItem(
         key=str(item.get("key", "")),
         value=item.get("data"),
@@ -517,10 +651,11 @@ def _bulk_item(item: dict[str, Any]) -> BulkStateItem:
 class DaprClient:
     """Async client for the Dapr sidecar HTTP API (Dapr 1.14 through 1.18).
 
-    Use it as an async context manager, or call `close()` when done. `settings` defaults to
-    `DaprSettings()` (the environment). Pass `http_client` to bring your own `httpx.AsyncClient`
-    (tests use `httpx.MockTransport` or `httpx.ASGITransport`): it is never closed by this client,
-    and its timeout and limits apply; URLs always come from `settings`.
+    Use it as an async context manager, or call `close()` when done. `settings` defaults
+    to `DaprSettings()` (the environment). Pass `http_client` to bring your own
+    `httpx.AsyncClient` (tests use `httpx.MockTransport` or `httpx.ASGITransport`): it
+    is never closed by this client, and its timeout and limits apply; URLs always come
+    from `settings`.
     """
 
     def __init__(
@@ -530,27 +665,39 @@ class DaprClient:
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         if settings is not None and not isinstance(settings, DaprSettings):
-            # The seed client took (port, host): say what replaced them instead of failing later.
+            # Clients written for other SDKs pass (port, host): say what replaced them,
+            # now.
             raise TypeError(
-                "pass a DaprSettings (for example DaprSettings(http_port=3501)), or nothing "
-                "to read DAPR_HTTP_PORT and the other settings from the environment"
+                "pass a DaprSettings (for example DaprSettings(http_port=3501)), "
+                "or nothing to read DAPR_HTTP_PORT and the other settings from the "
+                "environment"
             )
         self.settings = settings if settings is not None else DaprSettings()
         config = self.settings
         self._base_url = config.base_url
-        token = config.api_token.get_secret_value() if config.api_token is not None else ""
-        # Sent on every request (the sidecar strips it before forwarding anything to an app).
+        token = (
+            config.api_token.get_secret_value() if config.api_token is not None else ""
+        )
+        # Sent on every request (the sidecar strips it before forwarding anything to an
+        # app).
         self._headers: dict[str, str] = {"dapr-api-token": token} if token else {}
-        # -1 means no limit, as in the official SDK; failures are still only retried when safe.
-        self._max_retries = sys.maxsize if config.api_max_retries < 0 else config.api_max_retries
+        # -1 means no limit, as in the official SDK; failures are still only retried
+        # when safe.
+        self._max_retries = (
+            sys.maxsize if config.api_max_retries < 0 else config.api_max_retries
+        )
         self._backoff_initial = config.backoff_initial_seconds
         self._backoff_max = config.backoff_max_seconds
         self._backend: _HttpxBackend
+
         if http_client is not None:
-            self._backend = _HttpxBackend(http_client, owned=False)
+            self._backend = _HttpxBackend(
+                http_client, owned=False, deadline=config.api_timeout_seconds
+            )
         else:
-            # Few idle connections: httpx's own pool scans every one of them on each request,
-            # which costs more than reconnecting (about 3x at 64 concurrent requests).
+            # Few idle connections: httpx's own pool scans every one of them on each
+            # request, which costs more than reconnecting (about 3x at 64 concurrent
+            # requests).
             limits = httpx.Limits(
                 max_connections=config.max_connections,
                 max_keepalive_connections=min(config.max_connections, 20),
@@ -558,9 +705,12 @@ class DaprClient:
             client = httpx.AsyncClient(
                 timeout=httpx.Timeout(config.api_timeout_seconds),
                 limits=limits,
-                trust_env=False,  # the sidecar is local: never send it through an env proxy
+                # The sidecar is local: never reach it through a proxy from the env.
+                trust_env=False,
             )
-            self._backend = _HttpxBackend(client, owned=True)
+            self._backend = _HttpxBackend(
+                client, owned=True, deadline=config.api_timeout_seconds
+            )
 
     async def __aenter__(self) -> Self:
         return self
@@ -592,11 +742,13 @@ class DaprClient:
         idempotent: bool = False,
         retry_unavailable: bool = True,
     ) -> _Response:
-        """Send one Dapr API call, retry what is safe, and raise DaprError for any non-2xx answer.
+        """Send one Dapr API call, retry what is safe, and raise DaprError for any
+        non-2xx answer.
 
         Retried: a request that never reached the sidecar (always); 429, and 503 unless
-        `retry_unavailable` is false (an invoked app's 503 after a non-idempotent call); a
-        connection or read failure after sending, or a timeout, only when `idempotent`.
+        `retry_unavailable` is false (an invoked app's 503 after a non-idempotent call);
+        a connection or read failure after sending, or a timeout, only when
+        `idempotent`.
         """
         url = self._base_url + path
         trace = _TRACE_HEADERS.get()
@@ -607,10 +759,14 @@ class DaprClient:
         attempt = 0
         while True:
             try:
-                response = await self._backend.send(method, url, params, sent_headers, content)
+                response = await self._backend.send(
+                    method, url, params, sent_headers, content
+                )
             except _SendError as failure:
                 if attempt >= self._max_retries or (failure.sent and not idempotent):
-                    raise self._unavailable(method, path, failure, attempt) from failure.cause
+                    raise self._unavailable(
+                        method, path, failure, attempt
+                    ) from failure.cause
                 delay = self._backoff(attempt)
                 reason = str(failure)
             else:
@@ -621,7 +777,11 @@ class DaprClient:
                 if not retryable or attempt >= self._max_retries:
                     raise _error_from(response)
                 after = _retry_after_seconds(response.headers.get("retry-after"))
-                delay = self._backoff(attempt) if after is None else min(after, self._backoff_max)
+                delay = (
+                    self._backoff(attempt)
+                    if after is None
+                    else min(after, self._backoff_max)
+                )
                 reason = f"HTTP {status}"
             attempt += 1
             _logger.warning(
@@ -661,17 +821,22 @@ class DaprClient:
         self, method: str, path: str, failure: _SendError, attempt: int
     ) -> DaprUnavailableError:
         if failure.sent and attempt < self._max_retries:
-            why = "and was not retried (it may have reached the sidecar; it is not idempotent)"
+            why = (
+                "and was not retried "
+                "(it may have reached the sidecar; it is not idempotent)"
+            )
         else:
             why = f"after {attempt + 1} attempt(s)"
-        return DaprUnavailableError(f"{method} {self._base_url}{path} failed {why}: {failure}")
+        error = DaprTimeoutError if failure.timed_out else DaprUnavailableError
+        return error(f"{method} {self._base_url}{path} failed {why}: {failure}")
 
     async def check_health(self) -> bool:
-        """Probe `GET /v1.0/healthz/outbound` once: True when the sidecar has loaded its components.
+        """Probe `GET /v1.0/healthz/outbound` once: True when the sidecar has loaded its
+        components.
 
-        No retries, and an unreachable sidecar is False rather than an exception. This endpoint
-        does not wait for your app (unlike `/v1.0/healthz`), so an app waiting on it cannot
-        deadlock.
+        No retries, and an unreachable sidecar is False rather than an exception. This
+        endpoint does not wait for your app (unlike `/v1.0/healthz`), so an app waiting
+        on it cannot deadlock.
         """
         try:
             response = await self._backend.send(
@@ -683,9 +848,10 @@ class DaprClient:
 
     async def wait_for_sidecar(
         self,
-        timeout: float | None = None,  # noqa: ASYNC109 - the deadline is this call's contract
+        timeout: float | None = None,  # noqa: ASYNC109 - this call's own deadline
     ) -> None:
-        """Wait, without blocking the event loop, until `/v1.0/healthz/outbound` answers 204.
+        """Wait, without blocking the event loop, until `/v1.0/healthz/outbound` answers
+        204.
 
         Call it once at startup, before the first Dapr call. `timeout` defaults to the
         DAPR_HEALTH_TIMEOUT setting; after it DaprUnavailableError is raised.
@@ -698,7 +864,9 @@ class DaprClient:
             async with asyncio.timeout(limit):
                 while True:
                     try:
-                        response = await self._backend.send("GET", url, None, self._headers, None)
+                        response = await self._backend.send(
+                            "GET", url, None, self._headers, None
+                        )
                     except _SendError as failure:
                         last = str(failure)
                     else:
@@ -709,14 +877,15 @@ class DaprClient:
                     delay = min(delay * 2, 1.0)
         except TimeoutError as exc:
             raise DaprUnavailableError(
-                f"the Dapr sidecar at {self._base_url} was not ready after {limit}s ({last})"
+                f"the Dapr sidecar at {self._base_url} was not ready "
+                f"after {limit}s ({last})"
             ) from exc
 
     async def shutdown(self) -> None:
         """Ask the sidecar to shut down gracefully (`POST /v1.0/shutdown`, 204)."""
         await self._request("POST", "/v1.0/shutdown")
 
-    # -- State -------------------------------------------------------------------------------------
+    # -- State -------------------------------------------------------------------------
 
     async def save_state(
         self,
@@ -730,10 +899,12 @@ class DaprClient:
         metadata: Metadata | None = None,
         ttl_in_seconds: int | None = None,
     ) -> None:
-        """Save one value as JSON (a Pydantic model, or JSON-able data with datetimes, UUIDs...).
+        """Save one value as JSON (a Pydantic model, or JSON-able data with datetimes,
+        UUIDs...).
 
-        With `etag` the write succeeds only while the stored ETag still matches; otherwise
-        DaprConflictError (409). `ttl_in_seconds` sets the `ttlInSeconds` metadata.
+        With `etag` the write succeeds only while the stored ETag still matches;
+        otherwise DaprConflictError (409). `ttl_in_seconds` sets the `ttlInSeconds`
+        metadata.
         """
         if ttl_in_seconds is not None:
             metadata = {**(metadata or {}), "ttlInSeconds": ttl_in_seconds}
@@ -751,7 +922,9 @@ class DaprClient:
     ) -> None:
         """Save several values in one call (each with its own ETag, if it has one)."""
         requests = [
-            _save_request(item.key, item.value, item.etag, metadata, concurrency, consistency)
+            _save_request(
+                item.key, item.value, item.etag, metadata, concurrency, consistency
+            )
             for item in items
         ]
         await self._post_json(f"/v1.0/state/{_seg(store_name)}", requests)
@@ -764,10 +937,11 @@ class DaprClient:
         consistency: Consistency | None = None,
         metadata: Metadata | None = None,
     ) -> JSONValue:
-        """The value stored under `key`, or None when there is none (Dapr answers 204, not 404).
+        """The value stored under `key`, or None when there is none (Dapr answers 204,
+        not 404).
 
-        JSON comes back parsed; bytes that are not JSON (saved by another client) come back as
-        bytes. Use get_state_item() to get the ETag as well.
+        JSON comes back parsed; bytes that are not JSON (saved by another client) come
+        back as bytes. Use get_state_item() to get the ETag as well.
         """
         path, params = _get_state_target(store_name, key, consistency, metadata)
         response = await self._request("GET", path, params=params, idempotent=True)
@@ -781,12 +955,14 @@ class DaprClient:
         consistency: Consistency | None = None,
         metadata: Metadata | None = None,
     ) -> StateItem | None:
-        """The value and its ETag (the ETag response header), or None when the key is missing."""
+        """The value and its ETag (a response header); None when the key is missing."""
         path, params = _get_state_target(store_name, key, consistency, metadata)
         response = await self._request("GET", path, params=params, idempotent=True)
         if not response.content:
             return None
-        return StateItem(key, _state_value(response.content), response.headers.get("etag"))
+        return StateItem(
+            key, _state_value(response.content), response.headers.get("etag")
+        )
 
     async def delete_state(
         self,
@@ -800,8 +976,8 @@ class DaprClient:
     ) -> None:
         """Delete `key` (no error if it is missing, on most stores).
 
-        With `etag` (sent as If-Match) the delete succeeds only while the stored ETag still matches;
-        otherwise DaprConflictError (409).
+        With `etag` (sent as If-Match) the delete succeeds only while the stored ETag
+        still matches; otherwise DaprConflictError (409).
         """
         params = _with_options(
             _metadata_params(metadata), concurrency=concurrency, consistency=consistency
@@ -821,7 +997,7 @@ class DaprClient:
         parallelism: int | None = None,
         metadata: Metadata | None = None,
     ) -> list[BulkStateItem]:
-        """Read several keys in one call, in order; missing keys come back with `found=False`."""
+        """Read several keys in one call, in order; missing keys have `found=False`."""
         if isinstance(keys, str):  # a lone key is a Sequence[str] of characters
             keys = [keys]
         body: dict[str, object] = {"keys": [_checked_key(key) for key in keys]}
@@ -832,7 +1008,8 @@ class DaprClient:
         response = await self._post_json(
             f"/v1.0/state/{_seg(store_name)}/bulk", body, idempotent=True
         )
-        return [_bulk_item(item) for item in response.json() or []]
+        with _reading(response):
+            return [_bulk_item(item) for item in response.json_list()]
 
     async def execute_state_transaction(
         self,
@@ -870,10 +1047,11 @@ class DaprClient:
         *,
         metadata: Metadata | None = None,
     ) -> QueryResponse:
-        """Run a state query (alpha API; stores with query support only, e.g. PostgreSQL v1).
+        """Run a state query (alpha API; stores with query support only, e.g. PostgreSQL
+        v1).
 
-        `query` is `{"filter": ..., "sort": [...], "page": {"limit": n, "token": ...}}` or its JSON
-        text. No results is an empty response (Dapr answers 204).
+        `query` is `{"filter": ..., "sort": [...], "page": {"limit": n, "token": ...}}`
+        or its JSON text. No results is an empty response (Dapr answers 204).
         """
         content = query.encode() if isinstance(query, str) else _json_bytes(query)
         response = await self._request(
@@ -884,11 +1062,10 @@ class DaprClient:
             content=content,
             idempotent=True,
         )
-        payload = response.json()
-        if not payload:
-            return QueryResponse(results=[])
-        return QueryResponse(
-            results=[_bulk_item(item) for item in payload.get("results") or []],
-            token=payload.get("token") or None,
-            metadata=dict(payload.get("metadata") or {}),
-        )
+        payload = response.json_object()
+        with _reading(response):
+            return QueryResponse(
+                results=[_bulk_item(item) for item in payload.get("results") or []],
+                token=payload.get("token") or None,
+                metadata=dict(payload.get("metadata") or {}),
+            )

@@ -1,0 +1,66 @@
+"""Pub/sub subscriptions: the list Dapr reads at startup, and the routes it delivers to."""
+
+import json
+import logging
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import TypeAdapter
+
+from . import handlers
+from .contract import Dapr, Processed, answer, deliver, require_dapr_token
+from .events import CloudEvent, Task
+
+_logger = logging.getLogger(__name__)
+
+# Exactly the keys the runtime reads (dapr/dapr pkg/runtime/pubsub/subscriptions.go):
+# metadata values must be strings, or Dapr ignores every subscription of the app.
+SUBSCRIPTIONS: list[dict[str, object]] = [
+    {
+        "pubsubname": "pubsub",
+        "topic": "task-events",
+        "routes": {
+            "rules": [
+                {
+                    "match": 'event.type == "tasks.deleted"',
+                    "path": "/events/task-deleted",
+                },
+            ],
+            "default": "/events/task-events",
+        },
+        "deadLetterTopic": "task-events-dead",
+    },
+]
+_SUBSCRIBE_BODY = json.dumps(SUBSCRIPTIONS).encode()
+_TASK_EVENT = TypeAdapter(CloudEvent[Task])
+
+router = APIRouter(dependencies=[Depends(require_dapr_token)])
+
+
+@router.get("/dapr/subscribe")
+async def subscribe() -> Response:
+    """The subscriptions, read once by the sidecar at startup."""
+    return Response(_SUBSCRIBE_BODY, media_type="application/json")
+
+
+@router.post("/events/task-deleted")
+async def deliver_events_task_deleted(
+    request: Request, dapr: Dapr, processed: Processed
+) -> Response:
+    """Events of pubsub/task-events for handlers.on_task_deleted."""
+    return await deliver(
+        request,
+        _TASK_EVENT,
+        handlers.on_task_deleted,
+        dapr,
+        processed,
+        "pubsub/task-events",
+    )
+
+
+@router.post("/events/task-events")
+async def unmatched_events_task_events(request: Request) -> Response:
+    """Events of pubsub/task-events that match no routing rule: dropped (dead-lettered if set)."""
+    _logger.warning(
+        "dropping an event on %s: it matches no routing rule", request.url.path
+    )
+    return answer("DROP")

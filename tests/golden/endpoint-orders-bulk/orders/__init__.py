@@ -1,0 +1,2 @@
+"""FastAPI routers for the Dapr sidecar's calls into this app; `orders.main.create_app`
+builds the app."""

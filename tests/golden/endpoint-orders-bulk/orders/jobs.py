@@ -1,0 +1,21 @@
+"""Jobs callbacks: when a job fires, Dapr posts the data it was scheduled with to /job/<name>."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from . import handlers
+from .contract import Dapr, read_json, run_job
+
+router = APIRouter()
+
+
+@router.post("/job/nightly-report")
+async def job_nightly_report(request: Request, dapr: Dapr) -> Response:
+    """Job nightly-report fired."""
+    return await run_job(
+        request,
+        "nightly-report",
+        read_json,
+        handlers.on_job_nightly_report,
+        dapr,
+    )

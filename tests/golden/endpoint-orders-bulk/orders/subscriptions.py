@@ -1,0 +1,51 @@
+"""Pub/sub subscriptions: the list Dapr reads at startup, and the routes it delivers to."""
+
+import json
+
+from fastapi import APIRouter, Request, Response
+from pydantic import TypeAdapter
+
+from . import handlers
+from .contract import Dapr, Processed, deliver_bulk
+from .events import CloudEvent, Order
+
+# Exactly the keys the runtime reads (dapr/dapr pkg/runtime/pubsub/subscriptions.go):
+# metadata values must be strings, or Dapr ignores every subscription of the app.
+SUBSCRIPTIONS: list[dict[str, object]] = [
+    {
+        "pubsubname": "pubsub",
+        "topic": "orders",
+        "route": "/events/pubsub/orders",
+        "deadLetterTopic": "orders-dead",
+        "bulkSubscribe": {
+            "enabled": True,
+            "maxMessagesCount": 50,
+            "maxAwaitDurationMs": 1000,
+        },
+    },
+]
+_SUBSCRIBE_BODY = json.dumps(SUBSCRIPTIONS).encode()
+_ORDER_EVENT = TypeAdapter(CloudEvent[Order])
+
+router = APIRouter()
+
+
+@router.get("/dapr/subscribe")
+async def subscribe() -> Response:
+    """The subscriptions, read once by the sidecar at startup."""
+    return Response(_SUBSCRIBE_BODY, media_type="application/json")
+
+
+@router.post("/events/pubsub/orders")
+async def deliver_events_pubsub_orders(
+    request: Request, dapr: Dapr, processed: Processed
+) -> Response:
+    """Bulk deliveries of pubsub/orders: one status per entry."""
+    return await deliver_bulk(
+        request,
+        _ORDER_EVENT,
+        handlers.on_orders,
+        dapr,
+        processed,
+        "pubsub/orders",
+    )

@@ -1,0 +1,46 @@
+"""Pub/sub subscriptions: the list Dapr reads at startup, and the routes it delivers to."""
+
+import json
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import TypeAdapter
+
+from . import handlers
+from .contract import Dapr, deliver, require_dapr_token
+from .events import CloudEvent, Task
+
+# Exactly the keys the runtime reads (dapr/dapr pkg/runtime/pubsub/subscriptions.go):
+# metadata values must be strings, or Dapr ignores every subscription of the app.
+SUBSCRIPTIONS: list[dict[str, object]] = [
+    {
+        "pubsubname": "pubsub",
+        "topic": "imports",
+        "route": "/imports",
+        "metadata": {
+            "rawPayload": "true",
+        },
+    },
+]
+_SUBSCRIBE_BODY = json.dumps(SUBSCRIPTIONS).encode()
+_TASK_EVENT = TypeAdapter(CloudEvent[Task])
+
+router = APIRouter(dependencies=[Depends(require_dapr_token)])
+
+
+@router.get("/dapr/subscribe")
+async def subscribe() -> Response:
+    """The subscriptions, read once by the sidecar at startup."""
+    return Response(_SUBSCRIBE_BODY, media_type="application/json")
+
+
+@router.post("/imports")
+async def deliver_imports(request: Request, dapr: Dapr) -> Response:
+    """Events of pubsub/imports for handlers.on_imports."""
+    return await deliver(
+        request,
+        _TASK_EVENT,
+        handlers.on_imports,
+        dapr,
+        None,
+        "pubsub/imports",
+    )
