@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from skill import SpecError, generate, parse_spec
+from tests.components.strategies import components_specs
 
 TWO_APPS = [{"app_id": "a", "port": 9000}, {"app_id": "b", "port": 9001}]
 
@@ -111,3 +112,17 @@ def test_a_legal_topic_with_punctuation_round_trips() -> None:
     (sub,) = yaml.safe_load_all(next(f.content for f in result.files if f.path.endswith("local/subscriptions.yaml")))
     assert sub["spec"]["topic"] == "a.b_c-D"
     assert sub["spec"]["deadLetterTopic"] == "a.b_c-D-dlq"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(spec=components_specs())
+def test_every_valid_spec_renders_checked_files(spec: dict[str, Any]) -> None:
+    result = generate("components", spec)
+    paths = [f.path for f in result.files]
+    assert len(paths) == len(set(paths))
+    for f in result.files:
+        if f.language == "yaml":
+            assert f.checks == ["yaml parse", "dapr fields"]
+    if "local" in spec["environments"]:
+        (run,) = yaml.safe_load_all(next(f.content for f in result.files if f.path == "dapr.yaml"))
+        assert [(a["appID"], a["appPort"]) for a in run["apps"]] == [(a["app_id"], a["port"]) for a in spec["apps"]]
