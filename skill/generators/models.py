@@ -87,16 +87,22 @@ class ImportLine:
     names: tuple[str, ...]
 
 
+def _text_literal(text: str) -> str:
+    """A Python literal of user text. Non-ASCII text is escaped (`ascii`, i.e. repr with \\u escapes): ruff's
+    RUF001/RUF002 refuse confusable characters such as an acute accent inside strings and docstrings."""
+    return py_str(text) if text.isascii() else ascii(text)
+
+
 @dataclass(frozen=True)
 class MemberContext:
     name: str
-    value: str  # the user's string: the template prints it through py_str
+    value: str  # a Python string literal (`_text_literal`)
 
 
 @dataclass(frozen=True)
 class EnumContext:
     name: str
-    description: str | None  # printed through py_str as the docstring
+    description: str | None  # the docstring as a Python string literal
     members: tuple[MemberContext, ...]
 
 
@@ -110,7 +116,7 @@ class FieldContext:
 @dataclass(frozen=True)
 class ModelContext:
     name: str
-    description: str | None
+    description: str | None  # the docstring as a Python string literal
     extra: str
     frozen: bool
     fields: tuple[FieldContext, ...]
@@ -183,7 +189,7 @@ def _field_keywords(f: FieldDef) -> list[str]:
     for name, value in f.constraints().items():
         keywords.append(f"{name}={py_str(value) if isinstance(value, str) else py_literal(value)}")
     if f.description is not None:
-        keywords.append(f"description={py_str(f.description)}")
+        keywords.append(f"description={_text_literal(f.description)}")
     return keywords
 
 
@@ -248,13 +254,18 @@ def context_for(spec: ModelsSpec) -> ModelsContext:
     if spec.enums:
         imports.add("enum", "StrEnum")
     enum_contexts = tuple(
-        EnumContext(e.name, e.description, tuple(MemberContext(m.name, m.value) for m in e.members)) for e in spec.enums
+        EnumContext(
+            e.name,
+            None if e.description is None else _text_literal(e.description),
+            tuple(MemberContext(m.name, _text_literal(m.value)) for m in e.members),
+        )
+        for e in spec.enums
     )
     ordered = _model_order(spec.models)
     model_contexts = tuple(
         ModelContext(
             m.name,
-            m.description,
+            None if m.description is None else _text_literal(m.description),
             m.extra or spec.extra,
             spec.frozen if m.frozen is None else m.frozen,
             tuple(_field_context(f, enums, imports) for f in m.fields),
