@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from skill.errors import SpecError
 from skill.pipeline import generate, parse_spec
-from skill.specs.models import MODEL_ATTRIBUTES, SCALARS
+from skill.specs.models import MODEL_ATTRIBUTES, SCALARS, ModelsSpec
 from tests.models.conftest import load_module
 
 
@@ -98,9 +98,9 @@ def test_model_attributes_are_computed_from_basemodel() -> None:
 
 
 def test_preset_is_the_default_and_empty_options_keep_it() -> None:
-    spec = parse_spec("models", {})
+    spec = ModelsSpec.model_validate({})
     assert [m.name for m in spec.models] == ["Recurrence", "Task", "TaskEvent", "ReminderEvent"]
-    assert parse_spec("models", {"module": "todo_events"}).models == spec.models
+    assert ModelsSpec.model_validate({"module": "todo_events"}).models == spec.models
 
 
 _ident = st.from_regex(r"[a-z][a-z0-9]{0,8}", fullmatch=True).map(lambda s: f"f_{s}")
