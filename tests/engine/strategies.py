@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from skill.generators.client import requirements_for
 from skill.specs.client import BLOCKS, ClientSpec, reserved_class_names
 from skill.specs.names import module_name_problem
+from tests.components.strategies import components_specs
 
 __all__ = ["STRATEGIES", "class_names", "module_names"]
 
@@ -47,4 +48,4 @@ _client: st.SearchStrategy[dict[str, Any]] = st.fixed_dictionaries(
     },
 )
 
-STRATEGIES: dict[str, st.SearchStrategy[dict[str, Any]]] = {"client": _client}
+STRATEGIES: dict[str, st.SearchStrategy[dict[str, Any]]] = {"client": _client, "components": components_specs()}
