@@ -1,7 +1,9 @@
 """Command-line options derived from a spec model, so a new spec field is a new flag with no CLI edit.
 
 Scalars, choices and lists of strings or choices get a flag; anything structured (models, mappings, lists of those)
-comes only through `--spec`. `spec_flags` states that decision for the option tables in `references/`.
+comes only through `--spec`, except a document field marked `json_schema_extra={"cli": "file"}` (the models spec's
+`json_schema`), whose flag takes a JSON or YAML file. `spec_flags` states that decision for the option tables in
+`references/`.
 """
 
 from __future__ import annotations
@@ -10,11 +12,12 @@ import argparse
 import types
 import typing
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from pydantic.fields import FieldInfo
 
-from skill import SpecModel
+from skill import FieldProblem, SpecError, SpecModel
 
 __all__ = ["add_spec_options", "collect_spec_options", "spec_flags"]
 
@@ -49,10 +52,27 @@ def _is_scalar(annotation: Any) -> bool:
     return annotation in _SCALARS
 
 
+def _is_file_field(info: FieldInfo) -> bool:
+    return isinstance(info.json_schema_extra, dict) and info.json_schema_extra.get("cli") == "file"
+
+
+def _read_document(name: str, path: str) -> object:
+    """A JSON or YAML file (YAML 1.2 reads JSON too) for a document field, or a SpecError naming the field."""
+    import yaml
+
+    try:
+        return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        rule = f"could not be read as a JSON or YAML file ({type(exc).__name__}: {exc})"
+        raise SpecError("generate", [FieldProblem.of([name], path, rule)], what="command line") from None
+
+
 def _argparse_keywords(info: FieldInfo) -> dict[str, Any] | None:
     """How the field's flag is declared, or None when the field only comes through --spec."""
     annotation = info.annotation
     help_text = (info.description or "").replace("%", "%%")
+    if _is_file_field(info):
+        return {"metavar": "FILE", "help": f"{help_text} A JSON or YAML file."}
     if _is_list(annotation):
         (item,) = typing.get_args(annotation)
         choices = _literal_choices(item)
@@ -89,7 +109,9 @@ def collect_spec_options(args: argparse.Namespace, spec: type[SpecModel]) -> Map
         value = getattr(args, f"spec__{name}", None)
         if value is None:
             continue
-        if _is_list(info.annotation) and isinstance(value, str):
+        if _is_file_field(info) and isinstance(value, str):
+            value = _read_document(name, value)
+        elif _is_list(info.annotation) and isinstance(value, str):
             value = [part.strip() for part in value.split(",") if part.strip()]
         given[name] = value
     return given

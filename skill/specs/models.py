@@ -431,6 +431,7 @@ class ModelsSpec(SpecModel):
         default=None,
         description="A JSON Schema document (object); its models are made by datamodel-code-generator instead of "
         "`models`/`enums`. Only local $refs ('#/...') are followed.",
+        json_schema_extra={"cli": "file"},  # the CLI's --json-schema reads it from a JSON or YAML file
     )
     extra: Extra = Field(
         default="ignore",

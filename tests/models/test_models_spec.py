@@ -148,3 +148,15 @@ def test_any_description_or_enum_value_stays_an_inert_literal(text: str) -> None
     assert module.E.V.value == text
     assert module.E.__doc__ == text
     assert module.M.model_fields["e"].description == text
+
+
+def test_cli_reads_json_schema_from_a_yaml_file(tmp_path: Path) -> None:
+    from tools.cli import main
+
+    schema = tmp_path / "ping.yaml"
+    schema.write_text("title: Ping\ntype: object\nproperties:\n  at: {type: string, format: date-time}\n")
+    out = tmp_path / "out"
+    assert main(["generate", "models", "--json-schema", str(schema), "--module", "ping_events", "-o", str(out)]) == 0
+    text = (out / "ping_events.py").read_text(encoding="utf-8")
+    assert "class Ping(BaseModel):" in text
+    assert "at: AwareDatetime | None = None" in text
