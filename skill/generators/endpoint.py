@@ -392,7 +392,7 @@ def _handlers(spec: EndpointSpec) -> HandlersContext:
         std += _i("collections.abc", "Mapping")
     lib = [Import("pydantic", "JsonValue")] if any(h.kind == "job" and not h.model for h in found) else []
     models = [m for h in found for m in (h.model, h.response_model)]
-    local = _local(spec, models, client_=True, contract=[])
+    local = _local(spec, models, client_=bool(found), contract=[])
     if any(h.kind == "event" for h in found):
         local.append(Import(f".{_events(spec)}", "CloudEvent"))
     return HandlersContext(_imports(std, lib, local), _CLIENT_CLASS, tuple(found))
