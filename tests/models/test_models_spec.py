@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 
 from skill.errors import SpecError
 from skill.pipeline import generate, parse_spec
-from skill.specs.models import MODEL_ATTRIBUTES, SCALARS, ModelsSpec
+from skill.specs.models import MODEL_ATTRIBUTES, ModelsSpec
 from tests.models.conftest import load_module
+from tests.models.strategies import models_specs
 
 
 def _problems(spec: dict[str, Any]) -> list[str]:
@@ -103,18 +104,8 @@ def test_preset_is_the_default_and_empty_options_keep_it() -> None:
     assert ModelsSpec.model_validate({"module": "todo_events"}).models == spec.models
 
 
-_ident = st.from_regex(r"[a-z][a-z0-9]{0,8}", fullmatch=True).map(lambda s: f"f_{s}")
-_field = st.fixed_dictionaries(
-    {"name": _ident, "type": st.sampled_from([*SCALARS, "list[str]", "dict[str, int] | None", "str | None"])},
-    optional={"description": st.text(max_size=40).filter(bool)},
-)
-_valid = st.lists(_field, min_size=1, max_size=6, unique_by=lambda f: f["name"]).map(
-    lambda fields: {"models": [{"name": "Generated", "fields": fields}]}
-)
-
-
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(_valid)
+@given(models_specs)
 def test_valid_random_specs_render_clean(spec: dict[str, Any]) -> None:
     (file,) = generate("models", spec).files  # generate() raises unless ruff format and ruff check passed
     assert "class Generated(BaseModel):" in file.content
