@@ -8,9 +8,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    ModelWrapValidatorHandler,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from skill.specs.common import (
     ClassName,
@@ -325,41 +333,61 @@ class EndpointSpec(SpecModel):
         for i, c in enumerate(self.crud):
             yield c.model, f"crud.{i}.model"
 
-    @model_validator(mode="after")
-    def _coherent(self) -> Self:
+    @model_validator(mode="wrap")
+    @classmethod
+    def _coherent(cls, data: Any, handler: ModelWrapValidatorHandler[EndpointSpec]) -> EndpointSpec:
+        spec = handler(data)
+        problems = list(spec._problems())
+        if problems:
+            raise ValidationError.from_exception_data(
+                cls.__name__,
+                [
+                    InitErrorDetails(
+                        type=PydanticCustomError("spec_rule", "{rule}", {"rule": rule}),
+                        loc=tuple(int(p) if p.isdigit() else p for p in where.split(".")),
+                        input=value,
+                    )
+                    for where, value, rule in problems
+                ],
+            )
+        return spec
+
+    def _problems(self) -> Iterator[tuple[str, object, str]]:
+        """(where, value, rule) of each cross-field rule this spec breaks."""
         if self.models.json_schema is not None:
-            raise ValueError("models: give `models` (not `json_schema`) so that the routes can name their models")
+            yield "models", "...", "give `models` (not `json_schema`) so that the routes can name their models"
+            return
         if self.models.module in PACKAGE_MODULES:
-            raise ValueError(f"models: module {self.models.module!r} is a module of the package; pick another name")
+            yield "models.module", self.models.module, "is a module of the endpoint package; pick another name"
         known = model_fields(self.models)
         for name, where in self._models_used():
             if name is not None and name not in known:
-                raise ValueError(f"{where}: {name!r} is not a model of `models` (known: {', '.join(sorted(known))})")
+                yield where, name, f"is not a model of `models` (known: {', '.join(sorted(known))})"
         for i, c in enumerate(self.crud):
-            if c.key_field not in known[c.model]:
-                raise ValueError(f"crud.{i}.key_field: {c.key_field!r} is not a field of {c.model}")
+            if c.model in known and c.key_field not in known[c.model]:
+                yield f"crud.{i}.key_field", c.key_field, f"is not a field of {c.model}"
         seen: dict[tuple[str, str], str] = {}
         for verb, path, where in self._routes():
             if where != "the subscription list" and path.startswith(_RESERVED_ROUTES) and not where.startswith("jobs"):
-                raise ValueError(f"{where}: {path!r} is under a path Dapr reserves ({', '.join(_RESERVED_ROUTES)})")
-            if (verb, path) in seen:
-                raise ValueError(f"{where}: {verb} {path} is already the route of {seen[(verb, path)]}")
-            seen[(verb, path)] = where
+                yield where, path, f"is under a path Dapr reserves ({', '.join(_RESERVED_ROUTES)})"
+            elif (verb, path) in seen:
+                yield where, path, f"{verb} {path} is already the route of {seen[(verb, path)]}"
+            seen.setdefault((verb, path), where)
         names: dict[str, str] = {}
         for name, where in self._handlers():
             if name in names:
-                raise ValueError(f"{where}: handler {name!r} is already used by {names[name]}; name it with `handler`")
-            names[name] = where
-        topics = {(s.pubsub, s.topic) for s in self.subscriptions}
-        if len(topics) != len(self.subscriptions):
-            raise ValueError("subscriptions: subscribe to each topic of a pub/sub component once (use `rules`)")
-        for i, s in enumerate(self.subscriptions):
-            if s.bulk is not None and s.raw_payload:
-                raise ValueError(f"subscriptions.{i}.bulk: bulk delivery with rawPayload is not supported; drop one")
+                yield where, name, f"handler {name!r} is already used by {names[name]}; name it with `handler`"
+            names.setdefault(name, where)
+        topics: set[tuple[str, str]] = set()
+        for i, sub in enumerate(self.subscriptions):
+            if (sub.pubsub, sub.topic) in topics:
+                yield f"subscriptions.{i}.topic", sub.topic, "is subscribed twice on one pub/sub (use `rules`)"
+            topics.add((sub.pubsub, sub.topic))
+            if sub.bulk is not None and sub.raw_payload:
+                yield f"subscriptions.{i}.bulk", "...", "bulk delivery with rawPayload is not supported; drop one"
         for i, v in enumerate(self.invocations):
             if v.verb == "GET" and v.request_model is not None:
-                raise ValueError(f"invocations.{i}.request_model: a GET target takes no body; use POST")
-        return self
+                yield f"invocations.{i}.request_model", v.request_model, "a GET target takes no body; use POST"
 
 
 def model_fields(models: ModelsSpec) -> dict[str, set[str]]:
