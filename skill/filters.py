@@ -17,10 +17,11 @@ _PY_SCALARS = (bool, int, float, str, type(None))
 
 
 def py_str(value: object) -> str:
-    """A Python string literal."""
+    """A Python string literal, ASCII only: non-ASCII characters are escaped, so no confusable or invisible
+    character (which ruff's RUF001 refuses, and a reader cannot see) reaches the code."""
     if not isinstance(value, str):
         raise TypeError(f"py_str expects a str, got {type(value).__name__}")
-    return repr(value)
+    return ascii(value)
 
 
 def py_literal(value: object) -> str:

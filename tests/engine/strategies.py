@@ -14,6 +14,7 @@ from skill.generators.client import requirements_for
 from skill.specs.client import BLOCKS, ClientSpec, reserved_class_names
 from skill.specs.names import module_name_problem
 from tests.components.strategies import components_specs
+from tests.models.strategies import models_specs
 
 __all__ = ["STRATEGIES", "class_names", "module_names"]
 
@@ -48,4 +49,8 @@ _client: st.SearchStrategy[dict[str, Any]] = st.fixed_dictionaries(
     },
 )
 
-STRATEGIES: dict[str, st.SearchStrategy[dict[str, Any]]] = {"client": _client, "components": components_specs()}
+STRATEGIES: dict[str, st.SearchStrategy[dict[str, Any]]] = {
+    "client": _client,
+    "components": components_specs(),
+    "models": models_specs,
+}

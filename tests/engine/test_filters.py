@@ -21,6 +21,7 @@ def test_py_str_round_trips_any_text(text: str) -> None:
     literal = py_str(text)
     assert ast.literal_eval(literal) == text
     assert "\n" not in literal  # a literal never spans lines, so it cannot end a statement early
+    assert literal.isascii()  # no confusable or invisible character reaches the code
 
 
 @pytest.mark.parametrize("text", HOSTILE)
