@@ -55,7 +55,7 @@ _BASE_IMPORTS = (
     *_std("logging"),
     *_std("random"),
     *_std("sys"),
-    *_std("collections.abc", "Iterator", "Mapping"),
+    *_std("collections.abc", "Coroutine", "Iterator", "Mapping"),
     *_std("contextvars", "ContextVar"),
     *_std("datetime", "UTC", "datetime"),
     *_std("types", "TracebackType"),

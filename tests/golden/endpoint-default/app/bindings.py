@@ -1,4 +1,5 @@
-"""Input bindings: Dapr probes OPTIONS /<route> at startup, then posts each event to it."""
+"""Input bindings: Dapr probes OPTIONS /<route> at startup, then posts each event to
+it."""
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response

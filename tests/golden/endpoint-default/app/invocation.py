@@ -1,4 +1,5 @@
-"""Service-invocation targets: other apps call these through /v1.0/invoke/<app-id>/method/..."""
+"""Service-invocation targets: other apps call these through
+/v1.0/invoke/<app-id>/method/..."""
 
 from fastapi import APIRouter, Depends
 

@@ -1,6 +1,7 @@
 """The FastAPI app: one Dapr client for the process, opened and closed by the lifespan.
 
-Run it with `uvicorn <package>.main:app`, or call `include_routers(app)` on an app of your
+Run it with `uvicorn <package>.main:app`, or call `include_routers(app)` on an app of
+your
 own that sets the same `app.state` fields (see `create_app`).
 """
 
@@ -53,7 +54,8 @@ def create_app(
 ) -> FastAPI:
     """The app. `dapr`: a client you opened (tests); by default the lifespan opens one.
     `app_api_token` defaults to the APP_API_TOKEN environment variable.
-    `processed` defaults to records in the state store (MemoryProcessedEvents for one process).
+    `processed` defaults to records in the state store (MemoryProcessedEvents for one
+    process).
     """
     app = FastAPI(lifespan=lifespan)
     app.state.dapr = dapr

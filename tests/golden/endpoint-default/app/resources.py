@@ -1,7 +1,9 @@
 """State-backed CRUD resources. Each item is one state key; an index key lists the keys.
 
-ETags are the state store's: GET returns one, PUT and DELETE honour If-Match (412 when it is
-stale). Each change is published with CloudEvent type `<resource>.created|updated|deleted`.
+ETags are the state store's: GET returns one, PUT and DELETE honour If-Match (412 when
+it is
+stale). Each change is published with CloudEvent type
+`<resource>.created|updated|deleted`.
 """
 
 import logging
@@ -22,7 +24,8 @@ IfMatch = Annotated[str | None, Header()]
 
 
 def _etag(value: str | None) -> str | None:
-    """An If-Match value as the state store spells it (HTTP quotes it, Dapr does not)."""
+    """An If-Match value as the state store spells it (HTTP quotes it, Dapr does
+    not)."""
     if value is None:
         return None
     return value.removeprefix("W/").strip('"')
@@ -35,7 +38,8 @@ def _quoted(etag: str | None) -> str:
 async def _update_index(
     dapr: DaprClient, store: str, index: str, key: str, *, add: bool
 ) -> None:
-    """Add `key` to (or remove it from) the index, retrying when another writer got there first."""
+    """Add `key` to (or remove it from) the index, retrying when another writer got
+    there first."""
     for _ in range(_INDEX_RETRIES):
         current = await dapr.get_state_item(store, index)
         keys = set(current.value) if current is not None and current.value else set()
@@ -83,7 +87,8 @@ async def create_task(item: Task, response: Response, dapr: Dapr) -> Task:
     if await dapr.get_state_item(_TASKS_STORE, key) is not None:
         raise HTTPException(status.HTTP_409_CONFLICT, f"{key!r} exists")
     try:
-        # Insert only: first-write concurrency without an ETag fails if the key appeared meanwhile.
+        # Insert only: first-write concurrency without an ETag fails if the key
+        # appeared meanwhile.
         await dapr.save_state(_TASKS_STORE, key, item, concurrency="first-write")
     except DaprConflictError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, f"{key!r} exists") from exc

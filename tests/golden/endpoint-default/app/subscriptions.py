@@ -1,4 +1,5 @@
-"""Pub/sub subscriptions: the list Dapr reads at startup, and the routes it delivers to."""
+"""Pub/sub subscriptions: the list Dapr reads at startup, and the routes it delivers
+to."""
 
 import json
 import logging
@@ -59,7 +60,7 @@ async def deliver_events_task_deleted(
 
 @router.post("/events/task-events")
 async def unmatched_events_task_events(request: Request) -> Response:
-    """Events of pubsub/task-events that match no routing rule: dropped (dead-lettered if set)."""
+    """Events of pubsub/task-events that match no rule: dropped (or dead-lettered)."""
     _logger.warning(
         "dropping an event on %s: it matches no routing rule", request.url.path
     )

@@ -1,9 +1,13 @@
 """The app side of Dapr's contract, shared by the routers.
 
-Dapr reads a delivery's answer so (dapr/dapr pkg/runtime/subscription/postman/http/http.go):
-HTTP 200 with {"status": "SUCCESS"} acks the event, "RETRY" redelivers it and "DROP" drops it
-(to the dead-letter topic when one is set). Any other status string, lower case included, means
-retry, and so does any non-2xx answer but 404: a FastAPI 422 for a bad payload would come back
+Dapr reads a delivery's answer so (dapr/dapr
+pkg/runtime/subscription/postman/http/http.go):
+HTTP 200 with {"status": "SUCCESS"} acks the event, "RETRY" redelivers it and "DROP"
+drops it
+(to the dead-letter topic when one is set). Any other status string, lower case
+included, means
+retry, and so does any non-2xx answer but 404: a FastAPI 422 for a bad payload would
+come back
 for ever, so payloads are validated here and a bad one is dropped with a log line.
 """
 
@@ -43,7 +47,8 @@ Dapr = Annotated[DaprClient, Depends(get_dapr)]
 
 
 class DropEvent(Exception):  # noqa: N818 - named after the answer it gives
-    """Raise it in a handler to drop the event (to the dead-letter topic when one is set)."""
+    """Raise it in a handler to drop the event (to the dead-letter topic when one is
+    set)."""
 
 
 def answer(status: DeliveryStatus) -> Response:
@@ -66,12 +71,14 @@ class ProcessedEvents(Protocol):
         ...
 
     async def release(self, key: str) -> None:
-        """Give `key` up after a failure, so that a redelivery runs the handler again."""
+        """Give `key` up after a failure, so that a redelivery runs the handler
+        again."""
         ...
 
 
 def processed_key(scope: str, event: CloudEvent[Any]) -> str:
-    """A state key per subscription and event (CloudEvents are unique by source and id)."""
+    """A state key per subscription and event (CloudEvents are unique by source and
+    id)."""
     digest = hashlib.sha256(f"{scope}\n{event.source}\n{event.id}".encode()).hexdigest()
     return f"processed-{digest[:40]}"
 
@@ -79,9 +86,12 @@ def processed_key(scope: str, event: CloudEvent[Any]) -> str:
 class StateProcessedEvents:
     """Processed-event records in a Dapr state store.
 
-    A claim is an insert-only write (first-write concurrency, no ETag) that expires after
-    `claim_seconds`, so two deliveries of one event never run at the same time. It becomes
-    "done" when the handler returns and is kept `retain_seconds`. After a crash between the
+    A claim is an insert-only write (first-write concurrency, no ETag) that expires
+    after
+    `claim_seconds`, so two deliveries of one event never run at the same time. It
+    becomes
+    "done" when the handler returns and is kept `retain_seconds`. After a crash between
+    the
     two, the claim expires and the event runs again: at least once, never lost.
     """
 
@@ -108,7 +118,8 @@ class StateProcessedEvents:
         return "new"
 
     async def done(self, key: str) -> None:
-        # Still first-write (with the claim's ETag), so that a later claim stays insert-only.
+        # Still first-write (with the claim's ETag), so that a later claim stays
+        # insert-only.
         claim = await self._dapr.get_state_item(self._store, key)
         await self._dapr.save_state(
             self._store,
@@ -124,7 +135,8 @@ class StateProcessedEvents:
 
 
 class MemoryProcessedEvents:
-    """Processed-event records in this process only: for one replica, tests and benchmarks."""
+    """Processed-event records in this process only: for one replica, tests and
+    benchmarks."""
 
     def __init__(
         self, claim_seconds: float = 300.0, retain_seconds: float = 604800.0
@@ -178,7 +190,8 @@ async def _run(
     processed: ProcessedEvents | None,
     scope: str,
 ) -> DeliveryStatus:
-    """Run `handler` for `event` (once per event id with `processed`); what Dapr should do."""
+    """Run `handler` for `event` (once per event id with `processed`); what Dapr should
+    do."""
     if processed is None:
         return await _outcome(event, handler, dapr)
     key = processed_key(scope, event)
@@ -190,7 +203,8 @@ async def _run(
         )
         return "RETRY"
     if claim != "new":
-        # "busy": another delivery of this event is running; a later one will find it done.
+        # "busy": another delivery of this event is running; a later one will find it
+        # done.
         return "SUCCESS" if claim == "done" else "RETRY"
     status = await _outcome(event, handler, dapr)
     try:
@@ -199,7 +213,8 @@ async def _run(
         else:
             await processed.done(key)
     except Exception:
-        # The outcome stands; at worst a redelivery after the claim expires runs it again.
+        # The outcome stands; at worst a redelivery after the claim expires runs it
+        # again.
         _logger.exception("event %s: cannot record its outcome", event.id)
     return status
 
@@ -216,7 +231,8 @@ async def deliver(
     body = await request.body()
     try:
         event = adapter.validate_json(body)
-        event.payload()  # the data must fit as well (a raw payload's data_base64 included)
+        # the data must fit as well (a raw payload's data_base64 included)
+        event.payload()
     except ValueError as exc:  # pydantic's ValidationError is a ValueError
         _logger.warning("dropping a malformed event on %s: %s", request.url.path, exc)
         return answer("DROP")
@@ -275,7 +291,8 @@ async def deliver_bulk(
 
 
 def read_json(body: bytes) -> JsonValue:
-    """A job's data as scheduled: any JSON, or None when the job was scheduled without data."""
+    """A job's data as scheduled: any JSON, or None when the job was scheduled without
+    data."""
     return json.loads(body) if body else None
 
 
@@ -286,8 +303,10 @@ async def run_job(
     handler: Callable[[T, DaprClient], Awaitable[None]],
     dapr: DaprClient,
 ) -> Response:
-    """A job's callback: 200 is done, 404 a failure that is not retried, 500 one that the job's
-    failure policy retries (dapr/dapr pkg/runtime/scheduler/internal/cluster/streamer.go)."""
+    """A job's callback: 200 is done, 404 a failure that is not retried, 500 one that
+    the job's
+    failure policy retries (dapr/dapr
+    pkg/runtime/scheduler/internal/cluster/streamer.go)."""
     try:
         data = read(await request.body())
     except ValueError as exc:

@@ -1,4 +1,5 @@
-"""Jobs callbacks: when a job fires, Dapr posts the data it was scheduled with to /job/<name>."""
+"""Jobs callbacks: when a job fires, Dapr posts the data it was scheduled with to
+/job/<name>."""
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response

@@ -1,4 +1,5 @@
-"""Pub/sub subscriptions: the list Dapr reads at startup, and the routes it delivers to."""
+"""Pub/sub subscriptions: the list Dapr reads at startup, and the routes it delivers
+to."""
 
 import json
 

@@ -1,9 +1,13 @@
 """The app side of Dapr's contract, shared by the routers.
 
-Dapr reads a delivery's answer so (dapr/dapr pkg/runtime/subscription/postman/http/http.go):
-HTTP 200 with {"status": "SUCCESS"} acks the event, "RETRY" redelivers it and "DROP" drops it
-(to the dead-letter topic when one is set). Any other status string, lower case included, means
-retry, and so does any non-2xx answer but 404: a FastAPI 422 for a bad payload would come back
+Dapr reads a delivery's answer so (dapr/dapr
+pkg/runtime/subscription/postman/http/http.go):
+HTTP 200 with {"status": "SUCCESS"} acks the event, "RETRY" redelivers it and "DROP"
+drops it
+(to the dead-letter topic when one is set). Any other status string, lower case
+included, means
+retry, and so does any non-2xx answer but 404: a FastAPI 422 for a bad payload would
+come back
 for ever, so payloads are validated here and a bad one is dropped with a log line.
 """
 
@@ -63,7 +67,8 @@ async def require_dapr_token(request: Request) -> None:
 
 
 class DropEvent(Exception):  # noqa: N818 - named after the answer it gives
-    """Raise it in a handler to drop the event (to the dead-letter topic when one is set)."""
+    """Raise it in a handler to drop the event (to the dead-letter topic when one is
+    set)."""
 
 
 def answer(status: DeliveryStatus) -> Response:
@@ -86,12 +91,14 @@ class ProcessedEvents(Protocol):
         ...
 
     async def release(self, key: str) -> None:
-        """Give `key` up after a failure, so that a redelivery runs the handler again."""
+        """Give `key` up after a failure, so that a redelivery runs the handler
+        again."""
         ...
 
 
 def processed_key(scope: str, event: CloudEvent[Any]) -> str:
-    """A state key per subscription and event (CloudEvents are unique by source and id)."""
+    """A state key per subscription and event (CloudEvents are unique by source and
+    id)."""
     digest = hashlib.sha256(f"{scope}\n{event.source}\n{event.id}".encode()).hexdigest()
     return f"processed-{digest[:40]}"
 
@@ -117,7 +124,8 @@ async def _run(
     processed: ProcessedEvents | None,
     scope: str,
 ) -> DeliveryStatus:
-    """Run `handler` for `event` (once per event id with `processed`); what Dapr should do."""
+    """Run `handler` for `event` (once per event id with `processed`); what Dapr should
+    do."""
     if processed is None:
         return await _outcome(event, handler, dapr)
     key = processed_key(scope, event)
@@ -129,7 +137,8 @@ async def _run(
         )
         return "RETRY"
     if claim != "new":
-        # "busy": another delivery of this event is running; a later one will find it done.
+        # "busy": another delivery of this event is running; a later one will find it
+        # done.
         return "SUCCESS" if claim == "done" else "RETRY"
     status = await _outcome(event, handler, dapr)
     try:
@@ -138,7 +147,8 @@ async def _run(
         else:
             await processed.done(key)
     except Exception:
-        # The outcome stands; at worst a redelivery after the claim expires runs it again.
+        # The outcome stands; at worst a redelivery after the claim expires runs it
+        # again.
         _logger.exception("event %s: cannot record its outcome", event.id)
     return status
 
@@ -155,7 +165,8 @@ async def deliver(
     body = await request.body()
     try:
         event = adapter.validate_json(body)
-        event.payload()  # the data must fit as well (a raw payload's data_base64 included)
+        # the data must fit as well (a raw payload's data_base64 included)
+        event.payload()
     except ValueError as exc:  # pydantic's ValidationError is a ValueError
         _logger.warning("dropping a malformed event on %s: %s", request.url.path, exc)
         return answer("DROP")
