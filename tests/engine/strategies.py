@@ -49,7 +49,25 @@ _client: st.SearchStrategy[dict[str, Any]] = st.fixed_dictionaries(
     },
 )
 
+
+def _endpoint() -> st.SearchStrategy[dict[str, Any]]:
+    """The endpoint spec is a graph of names (models, topics, routes, handlers); its own tests cover the shapes.
+    Here: its default and examples, moved to another package and line length."""
+    from skill.generators.endpoint import GENERATOR
+
+    bases = st.sampled_from([{}, *(dict(e) for e in GENERATOR.examples.values())])
+    extra = st.fixed_dictionaries(
+        {},
+        optional={
+            "package": st.sampled_from(["app", "orders", "svc_api"]),
+            "line_length": st.integers(min_value=60, max_value=140),
+        },
+    )
+    return st.tuples(bases, extra).map(lambda pair: {**pair[0], **pair[1]})
+
+
 STRATEGIES: dict[str, st.SearchStrategy[dict[str, Any]]] = {
+    "endpoint": st.deferred(_endpoint),
     "client": _client,
     "components": components_specs(),
     "models": models_specs,
