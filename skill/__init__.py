@@ -5,8 +5,8 @@ Front doors (the MCP server, the CLI) use only what this module exports.
 
 from skill.browse import SnippetCatalog, SnippetDetail, SnippetInfo, list_snippets, show_snippet
 from skill.errors import FieldProblem, InvalidOutputError, SkillError, SnippetError, SpecError, ToolchainError
-from skill.pipeline import generate, parse_spec
 from skill.generator import Generator
+from skill.pipeline import generate, parse_spec
 from skill.registry import REGISTRY, get_generator, registry_of
 from skill.result import GeneratedFile, LintStatus, Result
 from skill.specs.common import SpecModel

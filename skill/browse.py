@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -50,19 +51,32 @@ def list_snippets(kind: str | None = None) -> SnippetCatalog:
 
 
 @functools.cache
-def _default_files(kind: str) -> tuple[GeneratedFile, ...]:
-    """What `kind`'s generator makes with its defaults. Output is deterministic and snippets are loaded once per
-    process, so this is rendered (and ruff run) once, not on every browse."""
-    return tuple(generate(kind).files)
+def _rendered(kind: str, snippet_id: str) -> tuple[GeneratedFile, ...]:
+    """What `kind`'s generator makes from this snippet with its defaults, or else with the first of its examples
+    that uses it (a snippet only some options need). Output is deterministic and snippets are loaded once per
+    process, so each is rendered (and ruff run) once, not on every browse."""
+    g = REGISTRY[kind]
+    for spec in ({}, *g.examples.values()):
+        files = tuple(f for f in generate(kind, spec).files if f.snippet == snippet_id)
+        if files:
+            return files
+    return ()
+
+
+def _unknown_id_rule(snippet_id: str) -> str:
+    """Bounded whatever the catalog's size: the closest ids, and where the full list is."""
+    close = difflib.get_close_matches(snippet_id, list(index()), n=3, cutoff=0.5)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    return f"is not a snippet id (list them with dapr_list_snippets or `dapr-coder list`){hint}"
 
 
 def show_snippet(snippet_id: str) -> SnippetDetail:
     """One snippet's header, raw template and default rendering; SpecError when the id is not in the catalog."""
     snippet = index().get(snippet_id)
     if snippet is None:
-        rule = f"is not a snippet id; known ids: {', '.join(index()) or 'none'}"
-        raise SpecError("show_snippet", [FieldProblem.of(["id"], snippet_id, rule)], what="arguments")
-    rendered = []
+        problem = FieldProblem.of(["id"], snippet_id, _unknown_id_rule(snippet_id))
+        raise SpecError("show_snippet", [problem], what="arguments")
+    rendered: list[GeneratedFile] = []
     if snippet.kind in REGISTRY:
-        rendered = [f for f in _default_files(snippet.kind) if f.snippet == snippet.id]
+        rendered = list(_rendered(snippet.kind, snippet.id))
     return SnippetDetail(**_info(snippet).model_dump(), source=snippet.source, rendered=rendered)

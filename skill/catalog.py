@@ -9,8 +9,9 @@ The header is a Jinja comment, so the file stays a plain template that a person 
     -#}
 
 The id and kind come from the path: `snippets/<kind>/<name>.<ext>.jinja` is `<kind>/<name>`, rendered by the
-generator `<kind>`. `requires` (PEP 508 requirements separated by spaces) is for the person browsing; tests prove it is exactly
-what the generator reports for its default render. Files and folders whose names start with `_` hold shared macros and are not snippets.
+generator `<kind>`. `requires` (PEP 508 requirements separated by spaces) is for the person browsing; tests prove
+the headers agree with what the generators report. Files and folders whose names start with `_` hold shared
+macros and are not snippets.
 """
 
 from __future__ import annotations

@@ -62,7 +62,9 @@ def generate(
     drafts = []
     for f in plan.files:
         template = get_snippet(f.snippet, snippets).template
-        drafts.append(Draft(f.path, render_template(template, template_variables(f.context), snippets), f.language, f.snippet))
+        drafts.append(
+            Draft(f.path, render_template(template, template_variables(f.context), snippets), f.language, f.snippet)
+        )
     checked = check_files(drafts, used_style, plan.known_first_party)
     files = [
         GeneratedFile(path=c.path, content=c.content, language=c.language, snippet=c.snippet, checks=list(c.checks))

@@ -63,6 +63,4 @@ def check_files(drafts: Sequence[Draft], style: Style, known_first_party: Sequen
     python = [d for d in drafts if d.language == "python"]
     formatted = check_python([(d.path, d.content) for d in python], style, known_first_party)
     new_text = dict(zip((d.path for d in python), formatted, strict=True))
-    return [
-        Checked(d.path, new_text.get(d.path, d.content), d.language, d.snippet, CHECKS[d.language]) for d in drafts
-    ]
+    return [Checked(d.path, new_text.get(d.path, d.content), d.language, d.snippet, CHECKS[d.language]) for d in drafts]

@@ -65,7 +65,9 @@ def check_python(files: Sequence[tuple[str, str]], style: Style, known_first_par
     rechecked = run_parallel([RuffJob("check", files[i][0], formatted[i], style, first_party) for i in changed])
     for i, report in zip(changed, rechecked, strict=True):
         reports[i] = report
-    problems = {path: found for (path, _), report in zip(files, reports, strict=True) if (found := _findings(path, report))}
+    problems = {
+        path: found for (path, _), report in zip(files, reports, strict=True) if (found := _findings(path, report))
+    }
     if problems:
         raise InvalidOutputError(next(iter(problems)), [f for found in problems.values() for f in found])
     return formatted

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import ast
-import functools
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from skill.catalog import get_snippet
 from skill.generator import Generator
-from skill.plan import FilePlan, Plan, template_variables
-from skill.render import render_template
+from skill.plan import FilePlan, Plan
 from skill.specs.client import BLOCKS, Block, ClientSpec, DaprVersion, Transport
 
 __all__ = [
@@ -18,7 +14,6 @@ __all__ = [
     "ClientContext",
     "Defaults",
     "Routes",
-    "bound_names",
     "context_for",
     "requirements_for",
     "routes_for",
@@ -289,36 +284,6 @@ def context_for(spec: ClientSpec) -> ClientContext:
             max_connections=spec.max_connections,
         ),
     )
-
-
-def _top_level_names(body: Iterable[ast.stmt]) -> Iterator[str]:
-    """Names a module binds outside its functions and classes (including under `try`/`if`)."""
-    for node in body:
-        if isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
-            yield node.name
-        elif isinstance(node, ast.Import | ast.ImportFrom):
-            yield from ((alias.asname or alias.name).split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.Assign | ast.AnnAssign):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            yield from (n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
-        elif isinstance(node, ast.Try | ast.If):
-            yield from _top_level_names([*node.body, *node.orelse, *getattr(node, "finalbody", [])])
-            for handler in getattr(node, "handlers", []):
-                yield from _top_level_names(handler.body)
-
-
-@functools.cache
-def bound_names() -> frozenset[str]:
-    """Every name the generated module binds at top level, for any blocks and transport, the client class
-    excepted: every transport rendered with every block (no ruff: milliseconds, once per process)."""
-    template = get_snippet(SNIPPET).template
-    found: set[str] = set()
-    for transport in TRANSPORTS:
-        # model_construct: this runs while a ClientSpec is being validated, so it must not validate one.
-        spec = ClientSpec.model_construct(transport=transport)
-        text = render_template(template, template_variables(context_for(spec)))
-        found.update(_top_level_names(ast.parse(text).body))
-    return frozenset(found - {ClientSpec.model_fields["class_name"].default})
 
 
 def requirements_for(spec: ClientSpec) -> tuple[str, ...]:

@@ -33,7 +33,7 @@ def reserved_class_names() -> frozenset[str]:
     Read from what the snippet really binds: every transport rendered with every block, parsed (no ruff, so
     this costs milliseconds, once per process)."""
     # Imported here: the generator imports this module.
-    from skill.generators.client import bound_names
+    from skill.reserved import bound_names
 
     return frozenset(
         {name for name in bound_names() if _CLASS_LIKE.fullmatch(name)}

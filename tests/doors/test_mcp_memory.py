@@ -89,7 +89,7 @@ async def test_client_schema_shows_enums_bounds_and_defaults() -> None:
     assert props["transport"]["default"] == "auto"
     assert "pubsub" in props["blocks"]["items"]["enum"]
     assert props["blocks"]["default"] == props["blocks"]["items"]["enum"]  # the default factory, shown
-    assert props["timeout_seconds"]["exclusiveMinimum"] == 0
+    assert props["timeout_seconds"]["minimum"] == 0.001
     assert props["timeout_seconds"]["maximum"] == 600
     assert props["max_retries"]["minimum"] == 0
     assert props["max_retries"]["maximum"] == 10
@@ -185,9 +185,10 @@ async def test_bad_values_name_the_field_and_the_rule(args: dict[str, Any], need
 async def test_unknown_argument_is_rejected_with_the_valid_names() -> None:
     async with connected() as client:
         message = _error(await client.call_tool("dapr_generate_client", {"colour": "red", "timeout": 5}))
-    assert "colour: is not an argument of dapr_generate_client" in message
-    assert "timeout: is not an argument of dapr_generate_client" in message
-    valid = message.split("valid arguments: ", 1)[1].split(" (got", 1)[0]
+    assert "  - colour: is not an argument of dapr_generate_client (got 'red')" in message
+    assert "  - timeout: is not an argument of dapr_generate_client (got 5)" in message
+    assert message.count("valid arguments of") == 1  # once per error, not once per unknown name
+    valid = message.rsplit("\nvalid arguments of dapr_generate_client: ", 1)[1]
     assert valid.split(", ") == list(REGISTRY["client"].spec.model_fields)
 
 
@@ -195,7 +196,7 @@ async def test_unknown_argument_is_rejected_even_when_the_rest_is_valid() -> Non
     async with connected() as client:
         message = _error(await client.call_tool("dapr_generate_client", {"blocks": ["state"], "verbose": True}))
     assert "verbose: is not an argument" in message
-    assert "blocks" not in message.split("valid arguments:")[0]  # the valid argument is not reported
+    assert "blocks" not in message.split("valid arguments of")[0]  # the valid argument is not reported
 
 
 async def test_every_problem_is_reported_at_once() -> None:
@@ -211,7 +212,8 @@ async def test_browsing_tools_reject_unknown_arguments_too(tool: str) -> None:
     args = {"colour": "red"} if tool == "dapr_list_snippets" else {"id": "client/dapr_client", "colour": "red"}
     async with connected() as client:
         message = _error(await client.call_tool(tool, args))
-    assert f"colour: is not an argument of {tool}; valid arguments: " in message
+    assert f"colour: is not an argument of {tool} (got 'red')" in message
+    assert f"\nvalid arguments of {tool}: " in message
 
 
 async def test_the_server_stays_up_after_errors() -> None:
@@ -262,7 +264,7 @@ async def test_show_snippet_gives_source_and_default_rendering(snippet_id: str) 
     [
         (
             {"id": "client/no_such"},
-            ["id: is not a snippet id; known ids: client/dapr_client", "(got 'client/no_such')"],
+            ["id: is not a snippet id (list them with dapr_list_snippets", "(got 'client/no_such')"],
         ),
         ({"id": "../../etc/passwd"}, ["id: is not a snippet id"]),
         ({"id": ""}, ["id: String should have at least 1 character"]),
@@ -328,7 +330,7 @@ async def test_unknown_or_unsafe_resources_are_errors(uri: str) -> None:
             await client.read_resource(uri)
         assert not (await client.call_tool("dapr_list_snippets", {})).is_error
     message = str(caught.value)
-    assert "Unknown resource" in message or "is not a snippet id; known ids: client/dapr_client" in message
+    assert "Unknown resource" in message or "is not a snippet id" in message
 
 
 # --- prompts ------------------------------------------------------------------------------------------------
@@ -371,7 +373,10 @@ async def test_prompts_name_only_tools_that_exist(name: str) -> None:
     ("args", "needle"),
     [
         ({}, "service_name: is required (Dapr app id of the new service"),
-        ({"service_name": "a", "topic": "b"}, "topic: is not an argument of prompt new_event_driven_service; valid"),
+        (
+            {"service_name": "a", "topic": "b"},
+            "  - topic: is not an argument of prompt new_event_driven_service\nvalid",
+        ),
     ],
 )
 async def test_prompt_argument_errors_name_the_argument(args: dict[str, str], needle: str) -> None:
@@ -390,18 +395,18 @@ def _fake(name: str) -> Generator:
 
 def test_prompts_follow_the_registry_as_generators_arrive(monkeypatch: pytest.MonkeyPatch) -> None:
     today = prompts_module.new_event_driven_service("svc")
-    assert "No `endpoint` generator on this server yet" in today
-    assert "dapr_generate_endpoint" not in today
-    monkeypatch.setitem(REGISTRY, "endpoint", _fake("endpoint"))
-    monkeypatch.setitem(REGISTRY, "service", _fake("service"))
+    assert "No `service` generator on this server yet" in today
+    assert "dapr_generate_service" not in today
+    assert "Call `dapr_generate_endpoint`" in today  # landed: named, not described by hand
+    grown = {**REGISTRY, "service": _fake("service")}
+    monkeypatch.setattr(prompts_module, "REGISTRY", grown)  # the engine's registry is read-only
     later = prompts_module.new_event_driven_service("svc")
-    assert "Call `dapr_generate_endpoint`" in later
     assert "Call `dapr_generate_service`" in later
-    assert "No `endpoint` generator" not in later
-    assert "`dapr_generate_endpoint`" in later.rsplit("Generators on this server:", 1)[1]
+    assert "No `service` generator" not in later
+    assert "`dapr_generate_service`" in later.rsplit("Generators on this server:", 1)[1]
 
 
-async def test_new_generators_become_tools_with_no_server_edit(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_new_generators_become_tools_with_no_server_edit() -> None:
     class FakeSpec(SpecModel):
         """Options of a stand-in generator."""
 
@@ -409,8 +414,7 @@ async def test_new_generators_become_tools_with_no_server_edit(monkeypatch: pyte
         """How deep."""
 
     fake = Generator(name="fake", title="Fake", description="A stand-in.", spec=FakeSpec, plan=lambda _: Plan(files=[]))
-    monkeypatch.setitem(REGISTRY, "fake", fake)  # the engine's one registry: every door reads it
-    async with Client(build_server()) as client:
+    async with Client(build_server({**REGISTRY, "fake": fake})) as client:
         tools = {t.name: t for t in (await client.list_tools()).tools}
         message = _error(await client.call_tool("dapr_generate_fake", {"depth": "deep"}))
     assert tools["dapr_generate_fake"].input_schema["properties"]["depth"]["description"] == "How deep."
@@ -427,9 +431,9 @@ async def test_server_instructions_name_the_generators() -> None:
 async def test_a_repeated_spec_is_answered_without_rendering_again(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
 
-    def counting(name: str, spec: Any = None) -> Result:
+    def counting(name: str, spec: Any = None, **options: Any) -> Result:
         calls.append(name)
-        return generate(name, spec)
+        return generate(name, spec, **options)
 
     monkeypatch.setattr(tools._mcp_tools, "generate", counting)
     async with Client(build_server()) as client:
@@ -442,7 +446,7 @@ async def test_a_repeated_spec_is_answered_without_rendering_again(monkeypatch: 
 
 
 async def test_an_engine_defect_is_reported_as_ours_not_the_callers(monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(name: str, spec: Any = None) -> Result:
+    def broken(name: str, spec: Any = None, **options: Any) -> Result:
         raise InvalidOutputError("dapr_client.py", ["dapr_client.py:1:1 F401 unused import"])
 
     def broken_show(snippet_id: str) -> SnippetDetail:

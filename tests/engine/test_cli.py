@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import Field
 
-from skill import SnippetError, SpecModel
+from skill import Result, SnippetError, SpecModel, generate
 from tools._spec_args import spec_flags
 from tools.cli import main
 
@@ -43,7 +43,7 @@ def test_generate_json_is_the_result_payload(capsys: pytest.CaptureFixture[str])
     ("argv", "needle"),
     [
         (["--blocks", "state,kafka"], "blocks.1"),
-        (["--timeout-seconds", "-3"], "timeout_seconds: Input should be greater than 0"),
+        (["--timeout-seconds", "-3"], "timeout_seconds: Input should be greater than or equal to 0.001"),
         (["--class-name", "my client"], "class_name: must be a PascalCase class name"),
         (["--max-retries", "many"], "max_retries"),
     ],
@@ -120,7 +120,8 @@ def test_list_and_show(capsys: pytest.CaptureFixture[str]) -> None:
     assert "class DaprClient" in out
     code, _, err = _run(capsys, "show", "client/nope")
     assert code == 2
-    assert "id: is not a snippet id; known ids: client/dapr_client (got 'client/nope')" in err
+    assert "id: is not a snippet id (list them with dapr_list_snippets or `dapr-coder list`)" in err
+    assert "(got 'client/nope')" in err
 
 
 def test_verify_runs_mypy_and_imports_on_a_relative_folder(
@@ -129,17 +130,27 @@ def test_verify_runs_mypy_and_imports_on_a_relative_folder(
     monkeypatch.chdir(tmp_path)
     code, _, err = _run(capsys, "generate", "client", "--blocks", "state,jobs", "-o", "out/client", "--verify")
     assert code == 0, err
-    assert "verified: mypy --strict and import of out/client" in err
+    assert (
+        f"verified in {tmp_path / 'out' / 'client'}:\n  mypy --strict: dapr_client.py\n  imported: dapr_client" in err
+    )
 
 
-def test_verify_reports_a_broken_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    out_dir = tmp_path / "out"
-    out_dir.mkdir()
-    (out_dir / "extra.py").write_text("def f(x):\n    return x\n", encoding="utf-8")
-    code, _, err = _run(capsys, "generate", "client", "--blocks", "state", "-o", str(out_dir), "--verify")
+def _result_with(files: dict[str, str]) -> Result:
+    """A real client result whose files are replaced by these (path: content)."""
+    base = generate("client", {"blocks": ["state"]})
+    template = base.files[0]
+    replaced = [template.model_copy(update={"path": path, "content": text}) for path, text in files.items()]
+    return base.model_copy(update={"files": replaced})
+
+
+def test_verify_reports_a_result_file_that_fails_mypy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("tools.cli.generate", lambda *_, **__: _result_with({"broken.py": "def f(x):\n    return x\n"}))
+    code, _, err = _run(capsys, "generate", "client", "-o", str(tmp_path / "out"), "--verify")
     assert code == 1
     assert "mypy --strict" in err
-    assert "extra.py" in err
+    assert "broken.py" in err
 
 
 def test_an_out_folder_that_cannot_be_made_is_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -210,9 +221,8 @@ def test_verify_gives_up_on_a_module_that_hangs_on_import(
     import tools._verify
 
     monkeypatch.setattr(tools._verify, "_LIMIT", 5)
-    out_dir = tmp_path / "out"
-    out_dir.mkdir()
-    (out_dir / "slow.py").write_text("import time\n\ntime.sleep(60)\n", encoding="utf-8")
-    code, _, err = _run(capsys, "generate", "client", "--blocks", "state", "-o", str(out_dir), "--verify")
+    slow = _result_with({"slow.py": "import time\n\ntime.sleep(60)\n"})
+    monkeypatch.setattr("tools.cli.generate", lambda *_, **__: slow)
+    code, _, err = _run(capsys, "generate", "client", "-o", str(tmp_path / "out"), "--verify")
     assert code == 1
     assert "gave up after 5 s" in err

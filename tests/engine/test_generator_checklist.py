@@ -22,7 +22,7 @@ def test_module_spec_and_snippets(name: str) -> None:
     module = importlib.import_module(f"skill.generators.{name}")
     assert getattr(module, "GENERATOR", None) is g, f"skill/generators/{name}.py must export GENERATOR"
     assert g.spec.__module__ == f"skill.specs.{name}", f"{name}'s spec belongs in skill/specs/{name}.py"
-    assert [s for s in list_snippets(name).snippets], f"snippets/{name}/ has no snippet"
+    assert list_snippets(name).snippets, f"snippets/{name}/ has no snippet"
     assert g.examples, f"{name}: GENERATOR.examples needs non-default specs (golden files, both doors)"
 
 

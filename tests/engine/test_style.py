@@ -54,7 +54,7 @@ def test_older_targets_keep_the_python_the_code_needs(tmp_path: Path) -> None:
 )
 def test_bad_settings_are_bad_input_naming_the_file(tmp_path: Path, text: str) -> None:
     _write(tmp_path / "ruff.toml", text)
-    with pytest.raises(SpecError, match="ruff.toml"):
+    with pytest.raises(SpecError, match=r"ruff\.toml"):
         find_style(tmp_path)
 
 
