@@ -1,15 +1,22 @@
 """Writing a Result to a folder: nothing is written if a file is in the way, each file is replaced atomically, and
-a file the user changed is never overwritten unless asked."""
+a file the user changed is never overwritten unless asked.
+
+Every file is first written to a temporary file beside its target; only when all of them are written are they
+renamed into place, so a failure (a full disk, a folder that cannot be made) leaves no file half-written and no
+folder that this call created.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path, PurePosixPath
 
 from skill import Result
 
-__all__ = ["FilesInTheWay", "write_result"]
+__all__ = ["FilesInTheWay", "absolute", "write_result"]
 
 
 class FilesInTheWay(Exception):  # noqa: N818 - reads as a sentence at the call site
@@ -19,6 +26,11 @@ class FilesInTheWay(Exception):  # noqa: N818 - reads as a sentence at the call 
         self.paths = paths
         listed = ", ".join(str(p) for p in paths)
         super().__init__(f"would overwrite files with different content: {listed} (use --force to replace them)")
+
+
+def absolute(path: Path) -> Path:
+    """`path` made absolute without resolving symlinks (the user's spelling of the folder, from the root)."""
+    return Path(os.path.abspath(path))
 
 
 def _target(out_dir: Path, rel: str) -> Path:
@@ -33,27 +45,77 @@ def _same(path: Path, text: str) -> bool:
     return path.is_file() and path.read_bytes() == text.encode("utf-8")
 
 
+def _umask() -> int:
+    # os.umask can only be read by setting it; the CLI is single-threaded, and the MCP server never writes.
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
+
+
+def _mode_for(path: Path) -> int:
+    """A replaced file keeps its permissions; a new one gets what `open()` would give it (0666 less the umask)."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        return 0o666 & ~_umask()
+
+
+def _make_folder(folder: Path, created: list[Path]) -> None:
+    """`mkdir -p`, recording each folder it made (outermost first) so a failed write can remove them again."""
+    missing = []
+    for parent in [folder, *folder.parents]:
+        if parent.exists():
+            break
+        missing.append(parent)
+    for parent in reversed(missing):
+        parent.mkdir(exist_ok=True)
+        created.append(parent)
+
+
+def _stage(path: Path, text: str) -> Path:
+    """Write `text` to a new temporary file beside `path`, with the mode `path` will have; returns its path."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.fchmod(fd, _mode_for(path))  # mkstemp makes it 0600 whatever the umask
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return Path(tmp)
+
+
 def write_result(result: Result, out_dir: Path, *, force: bool = False) -> list[Path]:
     """Write every file of `result` under `out_dir`; returns the paths written (unchanged files skipped).
 
-    OSError (a folder that cannot be made, a directory where a file should go) propagates for the caller to report.
+    An OSError (a folder that cannot be made, a full disk) propagates for the caller to report, naming the file
+    or folder that could not be written (never a temporary file), after removing the folders this call made.
     """
     targets = [(_target(out_dir, f.path), f.content) for f in result.files]
     clashes = [p for p, text in targets if p.exists() and not _same(p, text)]
     if clashes and not force:
         raise FilesInTheWay(clashes)
-    written = []
-    for path, text in targets:
-        if _same(path, text):
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(text)
-            os.replace(tmp, path)  # atomic: a reader never sees half a file
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        written.append(path)
-    return written
+    created: list[Path] = []
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, text in targets:
+            if _same(path, text):
+                continue
+            _make_folder(path.parent, created)
+            try:
+                staged.append((_stage(path, text), path))
+            except OSError as exc:
+                raise OSError(exc.errno, exc.strerror, str(path)) from exc
+        for tmp, path in staged:
+            try:
+                os.replace(tmp, path)  # atomic: a reader never sees half a file
+            except OSError as exc:
+                raise OSError(exc.errno, exc.strerror, str(path)) from exc
+    except BaseException:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        for folder in reversed(created):
+            with contextlib.suppress(OSError):  # not empty any more (another writer): leave it
+                folder.rmdir()
+        raise
+    return [path for _, path in staged]

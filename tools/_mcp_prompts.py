@@ -18,6 +18,7 @@ from pydantic import Field
 
 from skill import REGISTRY, Generator
 from tools._mcp_tools import LIST_TOOL, SHOW_TOOL
+from tools._present import problem_lines
 
 if TYPE_CHECKING:
     from mcp.server.mcpserver import Context
@@ -165,6 +166,11 @@ _FLOWS: tuple[tuple[Callable[..., str], str], ...] = (
 )
 
 
+def _shown(name: str) -> str:
+    """An argument name as the caller gave it, quoted unless it is a plain identifier (it may hold anything)."""
+    return name if name.isidentifier() and len(name) <= 80 else repr(name[:80])
+
+
 class _CheckedPrompt(Prompt):
     """A prompt that answers a missing or unknown argument with a message naming it (the SDK says only
     "Internal server error" for both)."""
@@ -179,12 +185,12 @@ class _CheckedPrompt(Prompt):
             for name in declared
             if declared[name].required and name not in given
         ]
-        problems += [
-            f"{name}: is not an argument of prompt {self.name}; valid arguments: {', '.join(declared)}"
-            for name in sorted(given - set(declared))
-        ]
+        unknown = sorted(given - set(declared))
+        problems += [f"{_shown(name)}: is not an argument of prompt {self.name}" for name in unknown]
         if problems:
-            raise MCPError(code=INVALID_PARAMS, message="; ".join(problems))
+            valid = f"\nvalid arguments of {self.name}: {', '.join(declared)}" if unknown else ""
+            message = f"invalid arguments of prompt {self.name}:\n{problem_lines(problems)}{valid}"
+            raise MCPError(code=INVALID_PARAMS, message=message)
         return await super().render(arguments, context)
 
 

@@ -5,15 +5,14 @@ models of the browsing tools), so enums, bounds, defaults and descriptions are s
 would check arguments against a model of the function signature and silently drop names it does not know; here
 the SDK hands every argument through untouched (`_RawArguments`) and the tool checks them itself, so that:
 
-- an unknown argument name is an error that lists the valid names;
+- an unknown argument name is an error that lists the valid names (once per error, however many are unknown);
+- a key given twice in JSON text is an error naming the key, not "the last one wins";
 - a bad value is reported by the engine's own `SpecError` problems (field, value, rule), all at once;
 - the text the agent reads is ours, not a Pydantic dump.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import logging
 import threading
 import typing
@@ -34,7 +33,6 @@ from skill import (
     FieldProblem,
     Generator,
     Result,
-    SkillError,
     SnippetCatalog,
     SnippetDetail,
     SpecError,
@@ -43,7 +41,8 @@ from skill import (
     parse_spec,
     show_snippet,
 )
-from tools._present import detail_text, internal_failure, result_text
+from tools import _json as strict_json
+from tools._present import detail_text, internal_failure, problem_lines, result_text
 
 __all__ = ["ANNOTATION_HINTS", "LIST_TOOL", "SHOW_TOOL", "TOOL_NAMES_BROWSE", "build_tools", "input_schema"]
 
@@ -94,9 +93,9 @@ def _wants_json(prop: Mapping[str, Any]) -> bool:
     return any(_wants_json(arm) for arm in prop.get("anyOf", ()))
 
 
-def _bad_input(tool: str, problems: list[FieldProblem]) -> ToolError:
-    lines = "\n".join(f"  - {p}" for p in problems)
-    return ToolError(f"invalid arguments (fix them and call {tool} again):\n{lines}")
+def _bad_input(tool: str, problems: list[FieldProblem], valid: str | None = None) -> ToolError:
+    tail = f"\nvalid arguments of {tool}: {valid}" if valid is not None else ""
+    return ToolError(f"invalid arguments (fix them and call {tool} again):\n{problem_lines(problems)}{tail}")
 
 
 @dataclass(frozen=True)
@@ -112,35 +111,47 @@ class _Door:
     run: Callable[[Any], tuple[BaseModel, str]]
 
     def __call__(self, arguments: dict[str, Any]) -> CallToolResult:
+        try:
+            return self._answer(arguments)
+        except ToolError:
+            raise
+        except Exception as exc:
+            # Input was checked first, so anything else is ours (a snippet, ruff, a defect in the engine or in this
+            # door), never the caller's to fix: the documented wording, not the SDK's bare "Error executing tool".
+            _log.exception("%s failed", self.name)
+            raise ToolError(internal_failure(exc)) from exc
+
+    def _answer(self, arguments: dict[str, Any]) -> CallToolResult:
         properties: dict[str, Any] = self.schema["properties"]
-        valid = ", ".join(properties) or "none"
         problems = [
-            FieldProblem.of([name], value, f"is not an argument of {self.name}; valid arguments: {valid}")
+            FieldProblem.of([name], value, f"is not an argument of {self.name}")
             for name, value in arguments.items()
             if name not in properties
         ]
+        valid = (", ".join(properties) or "none") if problems else None  # listed once, not once per unknown name
         known = {}
         for name, value in arguments.items():
             if name not in properties:
                 continue
             if isinstance(value, str) and _wants_json(properties[name]):
-                with contextlib.suppress(ValueError, RecursionError):  # not JSON (or too deep): the model reports it
-                    value = json.loads(value)
+                try:
+                    value = strict_json.loads(value)
+                except strict_json.DuplicateKeyError as exc:
+                    problems.append(FieldProblem.of([name], value, f"is JSON text in which {exc}"))
+                    continue
+                except (ValueError, RecursionError):  # not JSON (or too deep): the model reports it
+                    pass
             known[name] = value
         try:
             checked = self.check(known)
         except SpecError as exc:
-            raise _bad_input(self.name, [*problems, *exc.problems]) from None
+            raise _bad_input(self.name, [*problems, *exc.problems], valid) from None
         if problems:
-            raise _bad_input(self.name, problems)
+            raise _bad_input(self.name, problems, valid)
         try:
             model, text = self.run(checked)
-        except SkillError as exc:
-            if isinstance(exc, SpecError):
-                raise _bad_input(self.name, list(exc.problems)) from None
-            # Input was checked above, so anything else is ours (a snippet, ruff), never the caller's to fix.
-            _log.error("%s failed: %s", self.name, exc)
-            raise ToolError(internal_failure(exc)) from exc
+        except SpecError as exc:
+            raise _bad_input(self.name, list(exc.problems)) from None
         return CallToolResult(
             content=[TextContent(type="text", text=text)], structured_content=model.model_dump(mode="json")
         )
@@ -182,17 +193,17 @@ class _Recent:
                 self._items.popitem(last=False)
 
 
-def _generator_door(g: Generator) -> _Door:
+def _generator_door(g: Generator, registry: Mapping[str, Generator]) -> _Door:
     recent = _Recent()
 
     def check(arguments: dict[str, Any]) -> object:
-        return parse_spec(g.name, arguments)
+        return parse_spec(g.name, arguments, registry)
 
     def run(spec: Any) -> tuple[BaseModel, str]:
         key = spec.model_dump_json()  # every field, defaults included: `{}` and the spelled-out defaults match
         hit = recent.get(key)
         if hit is None:
-            result: Result = generate(g.name, spec)
+            result: Result = generate(g.name, spec, registry=registry)
             hit = (result, result_text(result))
             recent.put(key, hit)
         return hit
@@ -277,8 +288,10 @@ def _browse_doors(kinds: tuple[str, ...]) -> list[_Door]:
     ]
 
 
-def build_tools() -> list[Tool]:
-    """One tool per registry generator, then the browsing tools."""
-    kinds = tuple(sorted(set(REGISTRY) | {s.kind for s in list_snippets().snippets}))
-    doors = [_generator_door(g) for g in REGISTRY.values()] + _browse_doors(kinds)
+def build_tools(registry: Mapping[str, Generator] | None = None) -> list[Tool]:
+    """One tool per registry generator (the engine's REGISTRY unless a test gives another), then the browsing
+    tools."""
+    generators = REGISTRY if registry is None else registry
+    kinds = tuple(sorted(set(generators) | {s.kind for s in list_snippets().snippets}))
+    doors = [_generator_door(g, generators) for g in generators.values()] + _browse_doors(kinds)
     return [d.tool() for d in doors]

@@ -3,10 +3,25 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 
 from skill import Result, SkillError, SnippetDetail, SpecError
 
-__all__ = ["Exit", "detail_text", "exit_code", "internal_failure", "result_text"]
+__all__ = [
+    "MAX_PROBLEMS_SHOWN",
+    "Exit",
+    "detail_text",
+    "exit_code",
+    "internal_failure",
+    "problem_lines",
+    "result_text",
+    "spec_error_text",
+]
+
+# An error message is bounded whatever the request: a request with thousands of bad keys (or one enormous key) must
+# not be answered with something bigger than itself. The first problems are enough to act on.
+MAX_PROBLEMS_SHOWN = 20
+_MAX_LINE = 300
 
 
 class Exit(enum.IntEnum):
@@ -20,9 +35,31 @@ def exit_code(exc: SkillError) -> Exit:
     return Exit.BAD_INPUT if isinstance(exc, SpecError) else Exit.FAILURE
 
 
-def internal_failure(exc: SkillError) -> str:
-    """The message for an engine error that the caller did not cause and cannot fix by changing the request."""
-    return f"internal failure (not caused by your request): {exc}"
+def internal_failure(exc: Exception) -> str:
+    """The message for an error that the caller did not cause and cannot fix by changing the request: an engine
+    error, or any other exception (a defect), which is named by its type since its text may be terse."""
+    detail = str(exc) if isinstance(exc, SkillError) else f"{type(exc).__name__}: {exc}"
+    return f"internal failure (not caused by your request): {_cut(detail, 4 * _MAX_LINE)}"
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def problem_lines(problems: Sequence[object]) -> str:
+    """One `  - problem` line each, for the first MAX_PROBLEMS_SHOWN problems, each cut to a bounded length, then a
+    line saying how many were left out."""
+    lines = [_cut(f"  - {p}", _MAX_LINE) for p in problems[:MAX_PROBLEMS_SHOWN]]
+    if len(problems) > MAX_PROBLEMS_SHOWN:
+        left_out = len(problems) - MAX_PROBLEMS_SHOWN
+        lines.append(f"  ... and {left_out} more problem{'s' if left_out > 1 else ''} not shown")
+    return "\n".join(lines)
+
+
+def spec_error_text(exc: SpecError) -> str:
+    """A SpecError as both doors print it: the engine's heading line, then the bounded problem lines."""
+    heading = str(exc).partition("\n")[0]
+    return f"{_cut(heading, _MAX_LINE)}\n{problem_lines(exc.problems)}"
 
 
 def result_text(result: Result) -> str:
@@ -32,7 +69,8 @@ def result_text(result: Result) -> str:
         parts.append(f.content if len(result.files) == 1 else f"# ===== {f.path} =====\n{f.content}")
     tail = [f"# requires: {', '.join(result.requirements)}"] if result.requirements else []
     tail += [f"# note: {n}" for n in result.notes]
-    tail.append(f"# checked: {', '.join(result.lint.checks)} ({result.lint.ruff_version}): {result.lint.status}")
+    checks = list(dict.fromkeys(c for f in result.files for c in f.checks))  # each file says which checks it passed
+    tail.append(f"# checked: {', '.join(checks)} ({result.lint.ruff_version}): {result.lint.status}")
     return "\n".join(parts).rstrip("\n") + "\n\n" + "\n".join(tail) + "\n"
 
 

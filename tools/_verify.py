@@ -1,7 +1,10 @@
-"""`--verify`: after writing, hold the folder to what the test suite holds generated code to.
+"""`--verify`: after writing, hold the generated files to what the test suite holds generated code to.
 
-ruff already ran inside the engine; this adds `mypy --strict` and an import of every module, which need the
-generated code's own dependencies installed (they are in this project's dev environment).
+ruff already ran inside the engine; this adds `mypy --strict` and an import, which need the generated code's own
+dependencies installed (they are in this project's dev environment). Only the files of the result are checked
+(written now or already there unchanged): the user's own modules in the same folder are neither type-checked nor
+imported (importing runs their side effects). Test modules (`test_*.py`, `conftest.py`) are type-checked but not
+imported: pytest runs them, and the report says so.
 """
 
 from __future__ import annotations
@@ -9,51 +12,88 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
 
-__all__ = ["verify_folder"]
+__all__ = ["VerifyReport", "verify_files"]
 
-_IMPORT_ALL = """
-import importlib, pathlib, sys
-root = pathlib.Path(sys.argv[1])
-sys.path.insert(0, str(root))
-for path in sorted(root.rglob("*.py")):
-    if path.name.startswith("test_") or path.name == "conftest.py":
-        continue
-    rel = path.relative_to(root).with_suffix("")
-    importlib.import_module(".".join(rel.parts).removesuffix(".__init__"))
+_IMPORT = """
+import importlib, sys
+sys.path.insert(0, sys.argv[1])
+for name in sys.argv[2:]:
+    importlib.import_module(name)
 """
-
 
 _LIMIT = 600  # seconds per step: a generated module that hangs on import must not hang the CLI
 
 
-def verify_folder(folder: Path) -> list[str]:
-    """Problems found (empty when the folder passes mypy --strict and every module imports)."""
-    problems: list[str] = []
+@dataclass
+class VerifyReport:
+    folder: Path
+    type_checked: list[str] = field(default_factory=list)  # paths relative to the folder
+    imported: list[str] = field(default_factory=list)  # module names
+    not_imported: list[str] = field(default_factory=list)  # test modules, left to pytest
+    problems: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """What was verified, precisely (nothing more is claimed)."""
+        if not self.type_checked:
+            return f"verified: nothing (no Python files in the result) in {self.folder}"
+        lines = [
+            f"verified in {self.folder}:",
+            f"  mypy --strict: {', '.join(self.type_checked)}",
+            f"  imported: {', '.join(self.imported) or 'none'}",
+        ]
+        if self.not_imported:
+            lines.append(f"  not imported (test modules; run them with pytest): {', '.join(self.not_imported)}")
+        return "\n".join(lines)
+
+
+def _module(rel: PurePosixPath) -> str:
+    return ".".join(rel.with_suffix("").parts).removesuffix(".__init__")
+
+
+def _is_test(rel: PurePosixPath) -> bool:
+    return rel.name.startswith("test_") or rel.name == "conftest.py"
+
+
+def verify_files(folder: Path, files: Sequence[str]) -> VerifyReport:
+    """Type-check and import `files` (paths relative to `folder`, as in a Result); problems are in the report."""
     folder = folder.resolve()  # mypy runs with the folder as its working directory
-    files = sorted(str(p) for p in folder.rglob("*.py"))
-    if not files:
-        return []
+    report = VerifyReport(folder)
+    python = sorted(PurePosixPath(f) for f in files if f.endswith(".py"))
+    if not python:
+        return report
+    report.type_checked = [str(p) for p in python]
+    report.imported = [_module(p) for p in python if not _is_test(p)]
+    report.not_imported = [str(p) for p in python if _is_test(p)]
     env = {**os.environ, "MYPYPATH": str(folder)}
-    mypy_argv = [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", os.devnull, *files]
+    paths = [str(folder.joinpath(*p.parts)) for p in python]
+    # Modules the files import from the folder are followed for their types, but their own errors are not ours.
+    mypy_argv = [sys.executable, "-m", "mypy", "--strict", "--follow-imports=silent", "--no-incremental"]
+    mypy_argv += ["--cache-dir", os.devnull, *paths]
     try:
         mypy = subprocess.run(
             mypy_argv, capture_output=True, text=True, check=False, env=env, cwd=folder, timeout=_LIMIT
         )
         imported = subprocess.run(
-            [sys.executable, "-c", _IMPORT_ALL, str(folder)],
+            [sys.executable, "-c", _IMPORT, str(folder), *report.imported],
             capture_output=True,
             text=True,
             check=False,
             timeout=_LIMIT,
         )
     except subprocess.TimeoutExpired as exc:  # run() kills the child before raising
-        return [f"gave up after {_LIMIT} s: {' '.join(str(a) for a in exc.cmd[:4])} ..."]
+        report.problems.append(f"gave up after {_LIMIT} s: {' '.join(str(a) for a in exc.cmd[:4])} ...")
+        return report
     if mypy.returncode != 0:
         if "No module named mypy" in mypy.stderr:
-            return ["mypy is not installed in this environment: `uv sync` (dev group) or `pip install mypy`"]
-        problems.append("mypy --strict:\n" + (mypy.stdout + mypy.stderr).strip())
+            report.problems.append(
+                "mypy is not installed in this environment: `uv sync` (dev group) or `pip install mypy`"
+            )
+            return report
+        report.problems.append("mypy --strict:\n" + (mypy.stdout + mypy.stderr).strip())
     if imported.returncode != 0:
-        problems.append("import failed:\n" + imported.stderr.strip())
-    return problems
+        report.problems.append("import failed:\n" + imported.stderr.strip())
+    return report

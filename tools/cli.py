@@ -6,15 +6,16 @@ Exit codes: 0 ok, 1 internal failure (our defect, or ruff/mypy missing), 2 bad i
 from __future__ import annotations
 
 import argparse
-import json
+import os
 import sys
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 
-from skill import REGISTRY, SkillError, generate, list_snippets, show_snippet
-from tools._files import FilesInTheWay, write_result
-from tools._present import Exit, detail_text, exit_code, result_text
+from skill import REGISTRY, SkillError, SpecError, generate, list_snippets, show_snippet
+from tools import _json as strict_json
+from tools._files import FilesInTheWay, absolute, write_result
+from tools._present import Exit, detail_text, exit_code, result_text, spec_error_text
 from tools._spec_args import add_spec_options, collect_spec_options
 
 __all__ = ["main"]
@@ -27,19 +28,39 @@ class _BadInputError(Exception):
 def _read_spec(source: str | None) -> dict[str, object]:
     if source is None:
         return {}
+    kind = "TOML" if source.endswith(".toml") else "JSON"
     try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+        raw = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
     except OSError as exc:
         raise _BadInputError(f"--spec: cannot read {source}: {exc.strerror}") from exc
     try:
-        data = tomllib.loads(text) if source.endswith(".toml") else json.loads(text)
-    except ValueError as exc:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise _BadInputError(
-            f"--spec: {source} is not valid {'TOML' if source.endswith('.toml') else 'JSON'}: {exc}"
+            f"--spec: {source} must be UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start} is not)"
         ) from None
+    try:
+        data = tomllib.loads(text) if kind == "TOML" else strict_json.loads(text)
+    except strict_json.DuplicateKeyError as exc:
+        raise _BadInputError(f"--spec: {source}: {exc}; give each option once") from None
+    except ValueError as exc:
+        raise _BadInputError(f"--spec: {source} is not valid {kind}: {exc}") from None
+    except RecursionError:
+        raise _BadInputError(f"--spec: {source} is nested too deeply to be a spec") from None
     if not isinstance(data, dict):
         raise _BadInputError(f"--spec: {source} must hold an object of spec options")
     return data
+
+
+def _port(text: str) -> int:
+    """argparse type for --port: an integer from 1 to 65535 (a bigger one crashed deep in the socket layer)."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"must be an integer from 1 to 65535 (got {text[:20]!r})")
+    return port
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -72,7 +93,24 @@ def _parser() -> argparse.ArgumentParser:
     mcp = sub.add_parser("mcp", help="serve the generators as MCP tools (stdio by default)")
     mcp.add_argument("--http", action="store_true", help="serve streamable HTTP instead of stdio")
     mcp.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1)")
-    mcp.add_argument("--port", type=int, default=8765, help="HTTP port (default 8765)")
+    mcp.add_argument("--port", type=_port, default=8765, help="HTTP port, 1-65535 (default 8765)")
+    mcp.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow --host to be a non-loopback address (then --allowed-host and/or --auth-token-env is required)",
+    )
+    mcp.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a Host header value clients may use (NAME, NAME:PORT or NAME:*); repeatable",
+    )
+    mcp.add_argument(
+        "--auth-token-env",
+        metavar="VAR",
+        help="require 'Authorization: Bearer <token>', the token read from environment variable VAR (never argv)",
+    )
     return parser
 
 
@@ -85,27 +123,28 @@ def _generate(args: argparse.Namespace) -> Exit:
     if args.out is None:
         sys.stdout.write(result.model_dump_json(indent=2) + "\n" if args.json else result_text(result))
         return Exit.OK
+    out = absolute(args.out)  # printed paths are absolute: a relative -o reads wrong from another directory
     try:
-        written = write_result(result, args.out, force=args.force)
+        written = write_result(result, out, force=args.force)
     except OSError as exc:  # a folder that cannot be made or written: the caller's to fix, before anything is printed
-        raise _BadInputError(f"-o: cannot write {exc.filename or args.out}: {exc.strerror or exc}") from exc
+        raise _BadInputError(f"-o: cannot write {exc.filename or out}: {exc.strerror or exc}") from exc
     if args.json:
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
     else:
         for f in result.files:
-            state = "wrote" if args.out.joinpath(f.path) in written else "unchanged"
-            print(f"{state} {args.out / f.path}")
+            path = out.joinpath(f.path)
+            print(f"{'wrote' if path in written else 'unchanged'} {path}")
         print(f"requires: {', '.join(result.requirements)}")
         for note in result.notes:
             print(f"note: {note}")
     if args.verify:
-        from tools._verify import verify_folder  # mypy is a dev tool: only load it when asked
+        from tools._verify import verify_files  # mypy is a dev tool: only load it when asked
 
-        problems = verify_folder(args.out)
-        if problems:
-            print("\n".join(problems), file=sys.stderr)
+        report = verify_files(out, [f.path for f in result.files])
+        if report.problems:
+            print("\n".join(report.problems), file=sys.stderr)
             return Exit.FAILURE
-        print(f"verified: mypy --strict and import of {args.out}", file=sys.stderr)
+        print(report.summary(), file=sys.stderr)
     return Exit.OK
 
 
@@ -133,9 +172,30 @@ def _show(args: argparse.Namespace) -> Exit:
 
 
 def _mcp(args: argparse.Namespace) -> Exit:
-    from tools.mcp_server import serve  # the MCP SDK is only imported when serving
+    if not args.http and (args.allow_remote or args.allowed_host or args.auth_token_env):
+        raise _BadInputError("--allow-remote, --allowed-host and --auth-token-env only apply with --http")
+    token = None
+    if args.auth_token_env is not None:
+        token = os.environ.get(args.auth_token_env)
+        if not token:
+            raise _BadInputError(
+                f"--auth-token-env: environment variable {args.auth_token_env[:80]} is not set or empty"
+            )
+    from tools._http import HttpOptionError  # the MCP SDK is only imported when serving
+    from tools.mcp_server import serve
 
-    serve(http=args.http, host=args.host, port=args.port)
+    try:
+        serve(
+            http=args.http,
+            host=args.host,
+            port=args.port,
+            allow_remote=args.allow_remote,
+            allowed_hosts=args.allowed_host,
+            auth_token=token,
+            auth_token_env=args.auth_token_env,
+        )
+    except HttpOptionError as exc:  # raised before anything is served or logged
+        raise _BadInputError(str(exc)) from None
     return Exit.OK
 
 
@@ -149,6 +209,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (_BadInputError, FilesInTheWay) as exc:
         print(f"dapr-coder: {exc}", file=sys.stderr)
         return int(Exit.BAD_INPUT)
+    except SpecError as exc:
+        print(f"dapr-coder: {spec_error_text(exc)}", file=sys.stderr)
+        return int(exit_code(exc))
     except SkillError as exc:
         print(f"dapr-coder: {exc}", file=sys.stderr)
         return int(exit_code(exc))

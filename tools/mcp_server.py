@@ -8,8 +8,8 @@ Everything is built from `skill.REGISTRY` and the snippet catalog when the serve
   its default rendering at `dapr-snippets://{kind}/{name}/rendered` (also listed one by one);
 - prompts: new event-driven service, add a pub/sub subscription, add a scheduled job (see `_mcp_prompts`).
 
-Transports: stdio (default) or streamable HTTP at `http://HOST:PORT/mcp`. Logs go to stderr only: on stdio, stdout
-carries the protocol.
+Transports: stdio (default; see `_stdio`) or streamable HTTP at `http://HOST:PORT/mcp` (see `_http` for who may
+reach it). Logs go to stderr only: on stdio, stdout carries the protocol.
 """
 
 from __future__ import annotations
@@ -17,16 +17,25 @@ from __future__ import annotations
 import functools
 import logging
 import sys
+from collections.abc import Mapping, Sequence
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
+import anyio
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 from mcp.server.mcpserver.resources import FunctionResource
+from mcp.shared.exceptions import MCPError
+from mcp_types import INVALID_PARAMS, GetPromptResult, InputRequiredResult
 
-from skill import REGISTRY, SkillError, SnippetDetail, SpecError, list_snippets, show_snippet
+from skill import REGISTRY, Generator, SkillError, SnippetDetail, SpecError, list_snippets, show_snippet
 from tools._mcp_prompts import build_prompts
 from tools._mcp_tools import LIST_TOOL, SHOW_TOOL, build_tools
 from tools._present import internal_failure
+from tools._stdio import run_stdio
+
+if TYPE_CHECKING:
+    from mcp.server.mcpserver import Context
 
 __all__ = ["CATALOG_URI", "SERVER_NAME", "build_server", "serve"]
 
@@ -43,8 +52,8 @@ def _version() -> str:
         return "0"
 
 
-def _instructions() -> str:
-    generators = "; ".join(f"`{g.tool_name}`: {g.title}" for g in REGISTRY.values())
+def _instructions(registry: Mapping[str, Generator]) -> str:
+    generators = "; ".join(f"`{g.tool_name}`: {g.title}" for g in registry.values())
     return (
         "Writes async Python for Dapr (httpx sidecar client, and more generators as they land), formatted and "
         f"linted before it is returned. Generators: {generators}. Browse first with `{LIST_TOOL}` / `{SHOW_TOOL}` "
@@ -79,7 +88,7 @@ def _catalog_json() -> str:
     return list_snippets().model_dump_json(indent=2)
 
 
-def _add_resources(server: MCPServer) -> None:
+def _add_resources(server: MCPServer[Any]) -> None:
     server.add_resource(
         FunctionResource.from_function(
             _catalog_json,
@@ -124,14 +133,30 @@ def _add_resources(server: MCPServer) -> None:
             )
 
 
-def build_server() -> MCPServer:
-    """A fresh server with every tool, resource and prompt; schemas are built here, once."""
-    server = MCPServer(
+class _Server(MCPServer[Any]):
+    async def get_prompt(
+        self, name: str, arguments: dict[str, Any] | None = None, context: Context[Any, Any] | None = None
+    ) -> GetPromptResult | InputRequiredResult:
+        """An unknown prompt name is the caller's error (INVALID_PARAMS, naming the prompts there are); the SDK
+        answers it with code 0 and logs a traceback, as if the server had failed."""
+        known = [p.name for p in await self.list_prompts()]
+        if name not in known:
+            shown = repr(name) if len(name) <= 80 else repr(name[:77]) + "..."
+            message = f"name: is not a prompt of this server (got {shown}); prompts: {', '.join(known)}"
+            raise MCPError(code=INVALID_PARAMS, message=message)
+        return await super().get_prompt(name, arguments, context)
+
+
+def build_server(registry: Mapping[str, Generator] | None = None) -> MCPServer[Any]:
+    """A fresh server with every tool, resource and prompt; schemas are built here, once. `registry` is the engine's
+    REGISTRY unless a test gives another."""
+    generators = REGISTRY if registry is None else registry
+    server = _Server(
         SERVER_NAME,
         title="async-dapr-coder",
-        instructions=_instructions(),
+        instructions=_instructions(generators),
         version=_version(),
-        tools=build_tools(),
+        tools=build_tools(generators),
         log_level="WARNING",
     )
     _add_resources(server)
@@ -140,14 +165,48 @@ def build_server() -> MCPServer:
     return server
 
 
-def serve(*, http: bool = False, host: str = "127.0.0.1", port: int = 8765) -> None:
-    """Serve over stdio (default) or streamable HTTP at http://HOST:PORT/mcp. Blocks until stopped."""
+def serve(
+    *,
+    http: bool = False,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    allow_remote: bool = False,
+    allowed_hosts: Sequence[str] = (),
+    auth_token: str | None = None,
+    auth_token_env: str | None = None,
+) -> None:
+    """Serve over stdio (default) or streamable HTTP at http://HOST:PORT/mcp. Blocks until stopped.
+
+    Raises HttpOptionError (options that would expose the server, an address that cannot be bound) before
+    anything is served or logged; see `tools._http` for the HTTP options.
+    """
+    if not http:
+        _logging()
+        anyio.run(run_stdio, build_server())
+        return
+    from tools._http import build_app, exposure, is_loopback, listen, run_http  # only the HTTP transport needs these
+
+    who = exposure(
+        host, allow_remote=allow_remote, allowed_hosts=allowed_hosts, token=auth_token, token_env=auth_token_env
+    )
+    sock = listen(host, port)
+    log = _logging()
+    try:
+        app = build_app(build_server(), who)
+        bound = sock.getsockname()
+        url_host = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
+        log.info("serving MCP (streamable HTTP) on http://%s:%d/mcp", url_host, bound[1])
+        if who.token is None and not is_loopback(host):
+            log.warning(
+                "no --auth-token-env: any client that can reach this port and names an allowed host can call the tools"
+            )
+        run_http(app, sock)
+    finally:
+        sock.close()
+
+
+def _logging() -> logging.Logger:
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     log = logging.getLogger(__name__)
     log.setLevel(logging.INFO)
-    server = build_server()
-    if http:
-        log.info("serving MCP (streamable HTTP) on http://%s:%d/mcp", host, port)
-        server.run("streamable-http", host=host, port=port)
-    else:
-        server.run("stdio")
+    return log

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import pytest
@@ -13,11 +15,13 @@ from mcp import Client
 from mcp.server.mcpserver import MCPServer
 from mcp_types import CallToolResult
 
+from tools import _http
+from tools._http import Exposure
 from tools.mcp_server import build_server
 
 
 @functools.cache
-def server() -> MCPServer:
+def server() -> MCPServer[Any]:
     """Built once for the session: building is where the schemas are made, calls must not rebuild them."""
     return build_server()
 
@@ -43,3 +47,32 @@ def structured(result: CallToolResult) -> dict[str, Any]:
         json.loads(text_of(result))
     content: dict[str, Any] = result.structured_content
     return content
+
+
+@contextmanager
+def http_server(exposure: Exposure | None = None, mcp_server: MCPServer[Any] | None = None) -> Iterator[str]:
+    """`dapr-coder mcp --http` in a thread of this process, on a free loopback port; yields the /mcp URL.
+
+    Built the way `serve` builds it (`build_app`, `listen`, uvicorn), so the Host/Origin check, the session bounds
+    and the token are the real ones.
+    """
+    import uvicorn
+
+    who = exposure or _http.exposure("127.0.0.1", allow_remote=False, allowed_hosts=(), token=None, token_env=None)
+    sock = _http.listen("127.0.0.1", 0)
+    app = _http.build_app(mcp_server or build_server(), who)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
+    runner = uvicorn.Server(config)
+    thread = threading.Thread(target=runner.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not runner.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                pytest.fail("the in-process HTTP server did not start")
+            time.sleep(0.01)
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}/mcp"
+    finally:
+        runner.should_exit = True
+        thread.join(timeout=30)
+        sock.close()

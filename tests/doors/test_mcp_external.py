@@ -96,9 +96,8 @@ def _check_report(report: dict[str, Any], tmp_path: Path) -> None:
     # Errors come back as tool errors that name the argument and the rule; the server keeps answering.
     errors = report["errors"]
     assert all(e["isError"] for e in errors.values())
-    assert (
-        "colour: is not an argument of dapr_list_snippets; valid arguments: kind" in errors["unknownArgument"]["text"]
-    )
+    assert "colour: is not an argument of dapr_list_snippets" in errors["unknownArgument"]["text"]
+    assert "valid arguments of dapr_list_snippets: kind" in errors["unknownArgument"]["text"]
     assert "kind: Input should be" in errors["badKind"]["text"]
     assert "id: is not a snippet id" in errors["unknownSnippet"]["text"]
     assert "timeout_seconds: Input should be less than or equal to 600" in errors["outOfRange"]["text"]
@@ -178,10 +177,11 @@ def test_stdio_stdout_carries_only_protocol_messages() -> None:
         return {"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": params}
 
     hello = {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}}
-    requests: list[dict[str, Any]] = [
+    requests: list[dict[str, Any] | str] = [
         {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": hello},
         {"jsonrpc": "2.0", "method": "notifications/initialized"},
         call(2, {"x": 1}),
+        "this line is not JSON",  # answered with a parse error (id null), not dropped
         call(3, {}),
     ]
     proc = subprocess.Popen(
@@ -194,12 +194,12 @@ def test_stdio_stdout_carries_only_protocol_messages() -> None:
     )
     assert proc.stdin is not None
     assert proc.stdout is not None
-    responses: dict[int, Any] = {}
+    responses: dict[int | None, Any] = {}
     try:
         for request in requests:
-            proc.stdin.write(json.dumps(request) + "\n")
+            proc.stdin.write((request if isinstance(request, str) else json.dumps(request)) + "\n")
             proc.stdin.flush()
-            if "id" in request:
+            if isinstance(request, str) or "id" in request:
                 line = _readline(proc.stdout)
                 message = json.loads(line)  # anything else on stdout would break every stdio client
                 responses[message["id"]] = message
@@ -211,5 +211,6 @@ def test_stdio_stdout_carries_only_protocol_messages() -> None:
     assert rest.strip() == ""
     assert responses[2]["result"]["isError"] is True
     assert "x: is not an argument" in responses[2]["result"]["content"][0]["text"]
+    assert responses[None]["error"]["code"] == -32700
     assert responses[3]["result"]["isError"] is False
     assert responses[3]["result"]["structuredContent"]["kind"] == "client"
