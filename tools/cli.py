@@ -12,7 +12,7 @@ import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 
-from skill import REGISTRY, SkillError, SpecError, generate, list_snippets, show_snippet
+from skill import REGISTRY, SkillError, SpecError, find_style, generate, list_snippets, show_snippet
 from tools import _json as strict_json
 from tools._files import FilesInTheWay, absolute, write_result
 from tools._present import Exit, detail_text, exit_code, result_text, spec_error_text
@@ -119,7 +119,8 @@ def _generate(args: argparse.Namespace) -> Exit:
         raise _BadInputError("--verify needs -o DIR")
     g = REGISTRY[args.generator]
     spec = {**_read_spec(args.spec), **collect_spec_options(args, g.spec)}
-    result = generate(g.name, spec)
+    # Written into a folder, Python takes that project's own layout settings (its nearest ruff configuration).
+    result = generate(g.name, spec, style=None if args.out is None else find_style(absolute(args.out)))
     if args.out is None:
         sys.stdout.write(result.model_dump_json(indent=2) + "\n" if args.json else result_text(result))
         return Exit.OK

@@ -72,3 +72,16 @@ def test_the_spec_line_length_wins_over_the_destination() -> None:
     result = generate("client", {"blocks": ["state"], "line_length": 100}, style=Style(line_length=120, source="x"))
     assert result.style.line_length == 100
     assert result.style.source == "x; spec line_length"
+
+
+def test_cli_writes_in_the_destination_projects_style(tmp_path: Path) -> None:
+    from tools.cli import main
+
+    _write(
+        tmp_path / "pyproject.toml", '[tool.ruff]\nline-length = 120\n\n[tool.ruff.format]\nquote-style = "single"\n'
+    )
+    assert main(["generate", "client", "--blocks", "state", "-o", str(tmp_path / "src")]) == 0
+    text = (tmp_path / "src" / "dapr_client.py").read_text(encoding="utf-8")
+    assert "'content-type'" in text or "'application/json'" in text
+    assert '"application/json"' not in text
+    assert max(len(line) for line in text.splitlines()) > 88  # wrapped at 120, not 88
