@@ -178,7 +178,7 @@ def test_a_file_that_differs_only_in_bytes_is_in_the_way(
 def test_an_engine_defect_is_not_reported_as_bad_input(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(*_: object) -> None:
+    def broken(*_: object, **__: object) -> None:
         raise SnippetError("rendering client/dapr_client.py.jinja failed")
 
     monkeypatch.setattr("tools.cli.generate", broken)
