@@ -43,7 +43,7 @@ def test_generators_do_not_render_or_do_io() -> None:
         for module in _imports(path):
             assert module.split(".")[0] not in {"jinja2", "subprocess", "os", "pathlib"}, (path.name, module)
             if module.startswith("skill."):
-                assert module.split(".")[1] in {"filters", "generator", "plan", "specs", "generators"}, (
+                assert module.split(".")[1] in {"errors", "filters", "generator", "plan", "specs", "generators"}, (
                     path.name,
                     module,
                 )
