@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from skill.catalog import Snippet, all_snippets, index
 from skill.errors import FieldProblem, SpecError
 from skill.pipeline import generate
-from skill.registry import REGISTRY
+from skill.registry import get_generator, known_generators
 from skill.result import GeneratedFile
 
 __all__ = ["SnippetCatalog", "SnippetDetail", "SnippetInfo", "list_snippets", "show_snippet"]
@@ -55,7 +55,7 @@ def _rendered(kind: str, snippet_id: str) -> tuple[GeneratedFile, ...]:
     """What `kind`'s generator makes from this snippet with its defaults, or else with the first of its examples
     that uses it (a snippet only some options need). Output is deterministic and snippets are loaded once per
     process, so each is rendered (and ruff run) once, not on every browse."""
-    g = REGISTRY[kind]
+    g = get_generator(kind)
     for spec in ({}, *g.examples.values()):
         files = tuple(f for f in generate(kind, spec).files if f.snippet == snippet_id)
         if files:
@@ -77,6 +77,6 @@ def show_snippet(snippet_id: str) -> SnippetDetail:
         problem = FieldProblem.of(["id"], snippet_id, _unknown_id_rule(snippet_id))
         raise SpecError("show_snippet", [problem], what="arguments")
     rendered: list[GeneratedFile] = []
-    if snippet.kind in REGISTRY:
+    if snippet.kind in known_generators():
         rendered = list(_rendered(snippet.kind, snippet.id))
     return SnippetDetail(**_info(snippet).model_dump(), source=snippet.source, rendered=rendered)

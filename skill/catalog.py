@@ -23,7 +23,7 @@ from pathlib import Path
 
 from skill.errors import SnippetError
 
-__all__ = ["SNIPPETS_ROOT", "Snippet", "all_snippets", "get_snippet", "index"]
+__all__ = ["SNIPPETS_ROOT", "Snippet", "all_snippets", "get_snippet", "index", "snippets_root"]
 
 
 def _find_root() -> Path:
@@ -35,6 +35,12 @@ def _find_root() -> Path:
 
 
 SNIPPETS_ROOT = _find_root()
+
+
+def snippets_root() -> Path:
+    """The snippets folder in use, read at call time (a test may point it at a tree of its own)."""
+    return SNIPPETS_ROOT
+
 
 _HEADER = re.compile(r"\A\{#-?\s*snippet\s*\n(?P<body>.*?)\n\s*-?#\}\n?", re.DOTALL)
 _REQUIRED_KEYS = ("title", "summary")
@@ -50,11 +56,12 @@ class Snippet:
     kind: str
     summary: str
     requires: tuple[str, ...]
-    template: str  # path relative to SNIPPETS_ROOT, '/'-separated: the Jinja loader's name for it
+    template: str  # path relative to `root`, '/'-separated: the Jinja loader's name for it
+    root: Path
 
     @property
     def source(self) -> str:
-        return (SNIPPETS_ROOT / self.template).read_text(encoding="utf-8")
+        return (self.root / self.template).read_text(encoding="utf-8")
 
 
 def _parse(path: Path, root: Path) -> Snippet | None:
@@ -80,12 +87,16 @@ def _parse(path: Path, root: Path) -> Snippet | None:
         raise SnippetError(f"{path}: a snippet lives directly in snippets/<kind>/")
     snippet_id = f"{kind}/{name.removesuffix('.jinja').split('.', 1)[0]}"
     requires = tuple(fields.get("requires", "").split())
-    return Snippet(snippet_id, fields["title"], kind, fields["summary"], requires, template)
+    return Snippet(snippet_id, fields["title"], kind, fields["summary"], requires, template, root)
+
+
+def index(root: Path | None = None) -> dict[str, Snippet]:
+    """Every snippet under `root` (the snippets folder in use by default), keyed and sorted by id."""
+    return _index(root or snippets_root())
 
 
 @functools.cache
-def index(root: Path = SNIPPETS_ROOT) -> dict[str, Snippet]:
-    """Every snippet under `root`, keyed and sorted by id (tests pass their own root)."""
+def _index(root: Path) -> dict[str, Snippet]:
     found: dict[str, Snippet] = {}
     for path in sorted(root.rglob("*.jinja")):
         if any(part.startswith("_") for part in path.relative_to(root).parts):
@@ -104,7 +115,7 @@ def all_snippets(kind: str | None = None) -> list[Snippet]:
     return [s for s in index().values() if kind is None or s.kind == kind]
 
 
-def get_snippet(snippet_id: str, root: Path = SNIPPETS_ROOT) -> Snippet:
+def get_snippet(snippet_id: str, root: Path | None = None) -> Snippet:
     """The snippet a plan names, or a SnippetError that lists the known ids (a plan naming no snippet is our bug;
     ids from callers are checked by `browse.show_snippet`)."""
     try:

@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from skill._ruff import ruff_version
-from skill.catalog import SNIPPETS_ROOT, get_snippet
+from skill.catalog import get_snippet
 from skill.checks import Draft, check_files
 from skill.errors import SpecError
 from skill.generator import Generator
@@ -52,7 +52,7 @@ def generate(
     *,
     style: Style | None = None,
     registry: Mapping[str, Generator] | None = None,
-    snippets: Path = SNIPPETS_ROOT,
+    snippets: Path | None = None,
 ) -> Result:
     """Render and check everything `generator` makes for `spec` (defaults when None), formatted with `style` (the
     destination project's settings; ruff's defaults when None). `registry` and `snippets` are for tests."""

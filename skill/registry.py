@@ -9,7 +9,7 @@ from skill.errors import FieldProblem, SpecError
 from skill.generator import Generator
 from skill.generators import client, components, endpoint, models
 
-__all__ = ["REGISTRY", "get_generator", "registry_of"]
+__all__ = ["REGISTRY", "get_generator", "known_generators", "registry_of"]
 
 
 def registry_of(generators: Iterable[Generator]) -> Mapping[str, Generator]:
@@ -23,6 +23,11 @@ def registry_of(generators: Iterable[Generator]) -> Mapping[str, Generator]:
 
 
 REGISTRY = registry_of([client.GENERATOR, models.GENERATOR, endpoint.GENERATOR, components.GENERATOR])
+
+
+def known_generators() -> Mapping[str, Generator]:
+    """The registry in use, read at call time (a test may install one with an extra generator)."""
+    return REGISTRY
 
 
 def get_generator(name: str, registry: Mapping[str, Generator] | None = None) -> Generator:

@@ -14,16 +14,20 @@ from pathlib import Path
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from skill.catalog import SNIPPETS_ROOT
+from skill.catalog import snippets_root
 from skill.errors import SnippetError
 from skill.filters import FILTERS
 
 __all__ = ["environment", "render_template"]
 
 
+def environment(root: Path | None = None) -> jinja2.Environment:
+    """The one environment per snippets root (the snippets folder in use by default)."""
+    return _environment(root or snippets_root())
+
+
 @functools.cache
-def environment(root: Path = SNIPPETS_ROOT) -> jinja2.Environment:
-    """The one environment per snippets root (tests pass their own root)."""
+def _environment(root: Path) -> jinja2.Environment:
     env = ImmutableSandboxedEnvironment(
         # FileSystemLoader refuses names that climb out of its root ('..' segments).
         loader=jinja2.FileSystemLoader(root, encoding="utf-8"),
@@ -51,7 +55,7 @@ def _where(exc: BaseException, root: Path) -> str:
     return found
 
 
-def render_template(template: str, variables: Mapping[str, object], root: Path = SNIPPETS_ROOT) -> str:
+def render_template(template: str, variables: Mapping[str, object], root: Path | None = None) -> str:
     """Render one snippet file with variables the generator has already decided (a context's fields).
 
     Any failure is a SnippetError naming the template (and the line, when known): snippets and contexts are ours,
@@ -64,4 +68,5 @@ def render_template(template: str, variables: Mapping[str, object], root: Path =
     except jinja2.TemplateSyntaxError as exc:
         raise SnippetError(f"rendering {template} failed: {exc.name or template} line {exc.lineno}: {exc}") from exc
     except Exception as exc:  # see the docstring: every failure here is a snippet defect
-        raise SnippetError(f"rendering {template} failed{_where(exc, root)}: {type(exc).__name__}: {exc}") from exc
+        where = _where(exc, root or snippets_root())
+        raise SnippetError(f"rendering {template} failed{where}: {type(exc).__name__}: {exc}") from exc
