@@ -1,0 +1,1 @@
+"""Subscription deliveries per second through the generated endpoint router, against dapr-ext-fastapi."""
