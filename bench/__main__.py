@@ -18,7 +18,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=2.0, help="seconds per measured window (default 2)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds per cell; the median is reported (default 3)")
     parser.add_argument("--quick", action="store_true", help="0.5 s windows, 2 rounds: a smoke run (< 60 s)")
-    parser.add_argument("--only", choices=("transport", "mcp"), help="run one benchmark (default: all)")
+    parser.add_argument("--only", choices=("transport", "mcp", "endpoint"), help="run one benchmark (default: all)")
     parser.add_argument("--json", metavar="PATH", help="also write raw numbers as JSON to PATH ('-': stdout)")
     parser.add_argument(
         "--python-stand-in", action="store_true", help="use the Python stand-in even when nginx is installed"
@@ -56,6 +56,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.only in (None, "transport"):
             code = run_transport(Options(settings, args.json, args.python_stand_in), say)
+        if args.only in (None, "endpoint"):
+            from bench.endpoint.runner import run_endpoint  # renders and serves FastAPI apps: only when asked
+
+            if args.only is None:
+                print(file=say)
+            code = run_endpoint(settings, say) or code
         if args.only in (None, "mcp"):
             print(file=say)
             code = _run_mcp(say) or code
