@@ -16,7 +16,11 @@ from pathlib import Path, PurePosixPath
 
 from skill import Result
 
-__all__ = ["FilesInTheWay", "absolute", "write_result"]
+__all__ = ["FilesInTheWay", "OutsideRootsError", "absolute", "inside_roots", "write_result"]
+
+
+class OutsideRootsError(ValueError):
+    """A folder (or a file under it, through a symlink) that is outside every folder the caller may write."""
 
 
 class FilesInTheWay(Exception):  # noqa: N818 - reads as a sentence at the call site
@@ -40,13 +44,37 @@ def _target(out_dir: Path, rel: str) -> Path:
     return out_dir.joinpath(*pure.parts)
 
 
+def _within(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def inside_roots(output_dir: str, roots: list[Path]) -> Path:
+    """`output_dir` (relative ones under the first root) as an absolute path, after checking that it is, symlinks
+    resolved, inside one of `roots`; OutsideRootsError names the roots otherwise."""
+    given = Path(output_dir).expanduser()
+    folder = absolute(given if given.is_absolute() else roots[0] / given)
+    real = Path(os.path.realpath(folder))
+    if not any(_within(real, Path(os.path.realpath(r))) for r in roots):
+        allowed = ", ".join(str(r) for r in roots)
+        raise OutsideRootsError(f"{output_dir} is outside the folders this server may write ({allowed})")
+    return folder
+
+
+def _check_no_escape(out_dir: Path, targets: list[Path]) -> None:
+    """Refuse a target that a symlink (a linked subfolder or file) would send outside `out_dir`."""
+    real_out = Path(os.path.realpath(out_dir))
+    for path in targets:
+        if not _within(Path(os.path.realpath(path)), real_out):
+            raise OutsideRootsError(f"refusing to write {path}: a symlink leads outside {out_dir}")
+
+
 def _same(path: Path, text: str) -> bool:
     """Whether `path` already holds exactly these bytes (compared as bytes: a CRLF or non-UTF-8 copy differs)."""
     return path.is_file() and path.read_bytes() == text.encode("utf-8")
 
 
 def _umask() -> int:
-    # os.umask can only be read by setting it; the CLI is single-threaded, and the MCP server never writes.
+    # os.umask can only be read by setting it (briefly racy if another thread creates a file meanwhile).
     mask = os.umask(0o077)
     os.umask(mask)
     return mask
@@ -92,6 +120,7 @@ def write_result(result: Result, out_dir: Path, *, force: bool = False) -> list[
     or folder that could not be written (never a temporary file), after removing the folders this call made.
     """
     targets = [(_target(out_dir, f.path), f.content) for f in result.files]
+    _check_no_escape(out_dir, [p for p, _ in targets])
     clashes = [p for p, text in targets if p.exists() and not _same(p, text)]
     if clashes and not force:
         raise FilesInTheWay(clashes)

@@ -47,8 +47,9 @@ def _render(intro: str, steps: list[_Step], registry: Mapping[str, Generator]) -
     lines += [
         "",
         f"Generators on this server: {tools}. Each tool's input schema lists its options with their defaults. "
-        "Tools only return text: write the returned files exactly as they are (regenerate with other arguments "
-        "rather than editing generated code), add the returned requirements to the project, and read the notes.",
+        "Pass `output_dir` (a folder of the project) so the server writes the files and answers with their paths "
+        "and an API outline: read the outline, not the files. Regenerate with other arguments rather than editing "
+        "generated code; add the returned requirements to the project and read the notes.",
     ]
     return "\n".join(lines) + "\n"
 
@@ -140,10 +141,14 @@ def add_pubsub_subscription(
 
 def add_scheduled_job(
     job_name: Annotated[str, Field(description="Dapr job name, e.g. 'nightly-report'.")],
-    schedule: Annotated[str, Field(description="When it fires: '@every 1h' or a 6-field cron.")] = "@every 1h",
+    schedule: Annotated[
+        str, Field(description="When it fires: '@every 1h', a 6-field cron, or empty to ask the user.")
+    ] = "",
 ) -> str:
     """Add a job scheduled with the Dapr Jobs API and the app's POST /job/{name} callback."""
-    intro = f"Add the Dapr job {job_name!r} (schedule {schedule!r}) to a FastAPI service, with its callback."
+    # No made-up default: a job scheduled hourly that the user wanted daily is a bug nobody asked for.
+    when = f"schedule {schedule!r}" if schedule else "schedule not given: ask the user when it must fire"
+    intro = f"Add the Dapr job {job_name!r} ({when}) to a FastAPI service, with its callback."
     steps = [
         _BROWSE,
         _Step(

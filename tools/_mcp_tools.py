@@ -18,14 +18,20 @@ import threading
 import typing
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import unquote, urlparse
+from urllib.request import url2pathname
 
+import anyio.to_thread
 import pydantic_core
+from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.resolve import ListRoots, Resolve, build_resolver_plans
 from mcp.server.mcpserver.tools import Tool
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
-from mcp_types import CallToolResult, TextContent, ToolAnnotations
+from mcp_types import CallToolResult, ContentBlock, ListRootsResult, ResourceLink, TextContent, ToolAnnotations
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from skill import (
@@ -34,24 +40,49 @@ from skill import (
     Generator,
     Result,
     SnippetCatalog,
-    SnippetDetail,
+    SnippetInfo,
     SpecError,
+    find_style,
     generate,
     list_snippets,
     parse_spec,
     show_snippet,
 )
 from tools import _json as strict_json
-from tools._present import detail_text, internal_failure, problem_lines, result_text
+from tools._answer import INLINE_BUDGET, Answer, ResultStore, inline_answer, written_answer
+from tools._files import FilesInTheWay, OutsideRootsError, inside_roots, write_result
+from tools._present import internal_failure, problem_lines
 
-__all__ = ["ANNOTATION_HINTS", "LIST_TOOL", "SHOW_TOOL", "TOOL_NAMES_BROWSE", "build_tools", "input_schema"]
+__all__ = [
+    "ANNOTATION_HINTS",
+    "DOOR_ARGUMENTS",
+    "GENERATOR_HINTS",
+    "LIST_TOOL",
+    "SHOW_TOOL",
+    "TOOL_NAMES_BROWSE",
+    "build_tools",
+    "input_schema",
+    "tool_schema",
+]
 
-# Every tool only renders text: nothing is written, nothing outside this process is touched.
+# Browsing tools only render text: nothing is written, nothing outside this process is touched.
 ANNOTATION_HINTS: Mapping[str, bool] = {
     "read_only_hint": True,
     "destructive_hint": False,
     "idempotent_hint": True,
     "open_world_hint": False,
+}
+# Generators write files when given `output_dir`: never a file the user changed (unless `force`), and the same
+# call writes the same bytes again.
+GENERATOR_HINTS: Mapping[str, bool] = {**ANNOTATION_HINTS, "read_only_hint": False}
+# Arguments of the door, not of the spec: where to write and whether to replace changed files.
+DOOR_ARGUMENTS: dict[str, dict[str, Any]] = {
+    "output_dir": {
+        "type": "string",
+        "description": "Write the files into this folder (inside the client's roots; relative to the first root) "
+        "and answer with paths and the API outline instead of the code.",
+    },
+    "force": {"type": "boolean", "default": False, "description": "With output_dir: replace files you changed."},
 }
 _log = logging.getLogger(__name__)
 LIST_TOOL = "dapr_list_snippets"
@@ -86,6 +117,97 @@ def input_schema(model: type[BaseModel]) -> dict[str, Any]:
     return schema
 
 
+_DESCRIPTION = 160  # characters: the first sentence says what an option is; references/*.md say the rest
+
+
+def _first_sentence(text: str) -> str:
+    head, dot, _ = text.partition(". ")
+    short = head + "." if dot else text
+    return short if len(short) <= _DESCRIPTION else short[: _DESCRIPTION - 3].rstrip() + "..."
+
+
+def _compact(node: Any, *, descriptions: bool = True) -> Any:
+    """A schema without what costs room and tells an agent little: titles (the property name again), examples,
+    descriptions past their first sentence (or all of them, for output schemas), and the `null` arm of an optional
+    value whose default is null (leaving the argument out says the same)."""
+    if isinstance(node, list):
+        return [_compact(v, descriptions=descriptions) for v in node]
+    if not isinstance(node, dict):
+        return node
+    dropped = ("title", "examples", "default") if descriptions else ("title", "examples", "default", "description")
+    out = {k: _compact(v, descriptions=descriptions) for k, v in node.items() if k not in dropped}
+    if isinstance(out.get("description"), str):
+        out["description"] = _first_sentence(out["description"])
+    if "default" in node:
+        out["default"] = _without_nulls(node["default"])
+    arms = out.get("anyOf")
+    if isinstance(arms, list) and "default" in out and out["default"] is None:
+        rest = [a for a in arms if a != {"type": "null"}]
+        if len(rest) == 1 and len(rest) < len(arms):
+            del out["anyOf"], out["default"]
+            out = {**rest[0], **out}
+    return out
+
+
+def _without_nulls(value: Any) -> Any:
+    """A default value without its null members: an omitted key takes its (null) default, in far less room."""
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
+_BIG_DEFAULT = 400  # characters of JSON: a worked example, not a default to read
+
+
+def _refs(node: Any) -> set[str]:
+    if isinstance(node, dict):
+        found = {str(node["$ref"]).rsplit("/", 1)[-1]} if "$ref" in node else set()
+        return found.union(*(_refs(v) for v in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_refs(v) for v in node))
+    return set()
+
+
+def tool_schema(
+    model: type[BaseModel], *, door: bool = False, others: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The input schema a tool publishes: `input_schema`, compacted, plus the door's own arguments.
+
+    `others` maps another generator's spec model name to its tool: a property taking that spec points at the
+    tool's schema instead of repeating it (the server still checks it in full). A default too big to read (a
+    worked example) is left out and said to be one.
+    """
+    schema: dict[str, Any] = _compact(input_schema(model))
+    properties: dict[str, Any] = schema["properties"]
+    for name, prop in list(properties.items()):
+        target = str(prop.get("$ref", "")).rsplit("/", 1)[-1]
+        if others and target in others:
+            prop = {k: v for k, v in prop.items() if k != "$ref"}
+            prop["type"] = "object"
+            prop["description"] = f"{prop.get('description', '')} Its arguments are those of {others[target]}."
+        if "default" in prop and len(pydantic_core.to_json(prop["default"])) > _BIG_DEFAULT:
+            prop = {k: v for k, v in prop.items() if k != "default"}
+            prop["description"] = f"{prop.get('description', '')} Default: a worked example (see the default output)."
+        properties[name] = prop
+    defs: dict[str, Any] = schema.get("$defs", {})
+    reachable: set[str] = set()
+    todo = _refs(properties)
+    while todo:
+        name = todo.pop()
+        if name not in reachable and name in defs:
+            reachable.add(name)
+            todo |= _refs(defs[name])
+    if defs:
+        schema["$defs"] = {k: v for k, v in defs.items() if k in reachable}
+        if not schema["$defs"]:
+            del schema["$defs"]
+    if door:
+        schema["properties"] = {**properties, **DOOR_ARGUMENTS}
+    return schema
+
+
 def _wants_json(prop: Mapping[str, Any]) -> bool:
     """Whether a property takes a list or an object (some clients send those as JSON text)."""
     if prop.get("type") in ("array", "object") or "$ref" in prop:
@@ -98,6 +220,33 @@ def _bad_input(tool: str, problems: list[FieldProblem], valid: str | None = None
     return ToolError(f"invalid arguments (fix them and call {tool} again):\n{problem_lines(problems)}{tail}")
 
 
+Answered = tuple[BaseModel, str, list[ContentBlock]]  # structured content, text, further content (links)
+
+
+def _file_roots(uris: list[str]) -> list[Path]:
+    paths = []
+    for uri in uris:
+        parsed = urlparse(uri)
+        if parsed.scheme == "file" and parsed.netloc in ("", "localhost"):
+            paths.append(Path(url2pathname(unquote(parsed.path))))
+    return paths
+
+
+def _ask_roots(arguments: dict[str, Any], ctx: Context[Any, Any]) -> ListRoots | None:
+    """A resolver (the SDK sends `roots/list`, mid-call or as an input request, as the protocol wants): only a
+    call that writes asks, and only a client that declared roots."""
+    caps = ctx.client_capabilities
+    if arguments.get("output_dir") is None or caps is None or caps.roots is None:
+        return None
+    return ListRoots()
+
+
+def _allowed(listed: ListRootsResult | None) -> list[Path]:
+    """The folders a call may write: the client's file roots, or the working directory when it declares none."""
+    roots = _file_roots([str(r.uri) for r in listed.roots]) if listed is not None else []
+    return roots or [Path.cwd()]
+
+
 @dataclass(frozen=True)
 class _Door:
     """One tool: its schema (built once), its checker and its runner."""
@@ -108,11 +257,15 @@ class _Door:
     schema: dict[str, Any]
     output: type[BaseModel]
     check: Callable[[dict[str, Any]], object]  # raises SpecError; returns what `run` takes
-    run: Callable[[Any], tuple[BaseModel, str]]
+    run: Callable[[Any, list[Path] | None], Answered]  # the checked arguments, and the roots when writing
+    writes: bool = False
+    hints: Mapping[str, bool] = field(default_factory=lambda: ANNOTATION_HINTS)
 
-    def __call__(self, arguments: dict[str, Any]) -> CallToolResult:
+    async def __call__(self, arguments: dict[str, Any], roots_listed: ListRootsResult | None = None) -> CallToolResult:
         try:
-            return self._answer(arguments)
+            roots = _allowed(roots_listed) if self.writes and arguments.get("output_dir") is not None else None
+            # The engine runs ruff as a subprocess: keep it off the event loop.
+            return await anyio.to_thread.run_sync(self._answer, arguments, roots)
         except ToolError:
             raise
         except Exception as exc:
@@ -121,7 +274,7 @@ class _Door:
             _log.exception("%s failed", self.name)
             raise ToolError(internal_failure(exc)) from exc
 
-    def _answer(self, arguments: dict[str, Any]) -> CallToolResult:
+    def _answer(self, arguments: dict[str, Any], roots: list[Path] | None) -> CallToolResult:
         properties: dict[str, Any] = self.schema["properties"]
         problems = [
             FieldProblem.of([name], value, f"is not an argument of {self.name}")
@@ -149,74 +302,138 @@ class _Door:
         if problems:
             raise _bad_input(self.name, problems, valid)
         try:
-            model, text = self.run(checked)
+            model, text, extra = self.run(checked, roots)
         except SpecError as exc:
             raise _bad_input(self.name, list(exc.problems)) from None
         return CallToolResult(
-            content=[TextContent(type="text", text=text)], structured_content=model.model_dump(mode="json")
+            content=[TextContent(type="text", text=text), *extra],
+            structured_content=model.model_dump(mode="json", exclude_none=True),
         )
 
     def tool(self) -> Tool:
+        resolved = {"roots_listed": (Resolve(_ask_roots), False)} if self.writes else {}
         return Tool(
             fn=self,
             name=self.name,
             title=self.title,
             description=self.description,
             parameters=self.schema,
-            fn_metadata=FuncMetadata(arg_model=_RawArguments, output_model=self.output),
-            is_async=False,  # the engine runs ruff as a subprocess: keep it off the event loop
+            fn_metadata=FuncMetadata(
+                arg_model=_RawArguments,
+                output_model=self.output,
+                output_schema=_compact(self.output.model_json_schema(), descriptions=False),
+            ),
+            is_async=True,
             context_kwarg=None,
-            annotations=ToolAnnotations(title=self.title, **ANNOTATION_HINTS),
+            resolved_params=resolved,
+            resolver_plans=build_resolver_plans(resolved, {"arguments"}),
+            annotations=ToolAnnotations(title=self.title, **self.hints),
         )
 
 
 class _Recent:
-    """The last few results of one generator, by spec. Output is deterministic (same spec, same bytes), so an
-    agent that asks again (or a second agent on the same server) gets the answer without re-running ruff."""
+    """The last few results of one generator, by spec and style. Output is deterministic (same spec, same bytes),
+    so an agent that asks again (or a second agent on the same server) gets the answer without re-running ruff."""
 
     def __init__(self, size: int = 32) -> None:
         self._size = size
-        self._items: OrderedDict[str, tuple[Result, str]] = OrderedDict()
+        self._items: OrderedDict[str, Result] = OrderedDict()
         self._lock = threading.Lock()  # tools run in worker threads
 
-    def get(self, key: str) -> tuple[Result, str] | None:
+    def get(self, key: str) -> Result | None:
         with self._lock:
             hit = self._items.get(key)
             if hit is not None:
                 self._items.move_to_end(key)
             return hit
 
-    def put(self, key: str, value: tuple[Result, str]) -> None:
+    def put(self, key: str, value: Result) -> None:
         with self._lock:
             self._items[key] = value
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
 
 
-def _generator_door(g: Generator, registry: Mapping[str, Generator]) -> _Door:
+@dataclass(frozen=True)
+class _GenerateRequest:
+    spec: Any
+    output_dir: str | None
+    force: bool
+
+
+def _door_problems(arguments: dict[str, Any]) -> list[FieldProblem]:
+    problems = []
+    out = arguments.get("output_dir")
+    if out is not None and (not isinstance(out, str) or not out.strip() or "\0" in out or len(out) > 4096):
+        problems.append(FieldProblem.of(["output_dir"], out, "must be a folder path (a non-empty string)"))
+    force = arguments.get("force", False)
+    if not isinstance(force, bool):
+        problems.append(FieldProblem.of(["force"], force, "must be true or false"))
+    return problems
+
+
+def _links(answer: Answer) -> list[ContentBlock]:
+    return [
+        ResourceLink(type="resource_link", uri=f.resource, name=f.path, mime_type="text/plain", size=None)
+        for f in answer.files
+        if f.resource is not None
+    ]
+
+
+def _generator_door(g: Generator, registry: Mapping[str, Generator], store: ResultStore) -> _Door:
     recent = _Recent()
 
     def check(arguments: dict[str, Any]) -> object:
-        return parse_spec(g.name, arguments, registry)
+        door = {k: arguments.pop(k) for k in list(arguments) if k in DOOR_ARGUMENTS}
+        problems = _door_problems(door)
+        try:
+            spec = parse_spec(g.name, arguments, registry)
+        except SpecError as exc:
+            raise SpecError(g.name, [*exc.problems, *problems], what="spec") from None
+        if problems:
+            raise SpecError(g.name, problems, what="arguments")
+        return _GenerateRequest(spec, door.get("output_dir"), bool(door.get("force", False)))
 
-    def run(spec: Any) -> tuple[BaseModel, str]:
-        key = spec.model_dump_json()  # every field, defaults included: `{}` and the spelled-out defaults match
+    def result_for(spec: Any, folder: Path | None) -> Result:
+        style = None if folder is None else find_style(folder)
+        key = spec.model_dump_json() + (style.model_dump_json() if style is not None else "")
         hit = recent.get(key)
         if hit is None:
-            result: Result = generate(g.name, spec, registry=registry)
-            hit = (result, result_text(result))
+            hit = generate(g.name, spec, registry=registry, style=style)
             recent.put(key, hit)
         return hit
 
-    schema = input_schema(g.spec)
+    def run(request: _GenerateRequest, roots: list[Path] | None) -> Answered:
+        if request.output_dir is None or roots is None:
+            answer, text = inline_answer(result_for(request.spec, None), store)
+            return answer, text, _links(answer)
+        try:
+            folder = inside_roots(request.output_dir, roots)
+            result = result_for(request.spec, folder)
+            written = write_result(result, folder, force=request.force)
+        except OutsideRootsError as exc:
+            raise ToolError(f"output_dir: {exc}") from None
+        except FilesInTheWay as exc:
+            listed = ", ".join(str(p) for p in exc.paths)
+            raise ToolError(
+                f"output_dir: files there differ from what would be written (edited?): {listed}; nothing was "
+                "written. Pass force: true to replace them."
+            ) from None
+        except OSError as exc:
+            raise ToolError(f"output_dir: cannot write {exc.filename or folder}: {exc.strerror or exc}") from None
+        done = {f.path: (str(folder.joinpath(f.path)), folder.joinpath(f.path) in written) for f in result.files}
+        answer, text = written_answer(result, done)
+        return answer, text, []
+
+    others = {o.spec.__name__: o.tool_name for o in registry.values() if o is not g}
+    schema = tool_schema(g.spec, door=True, others=others)
     required = schema.get("required", [])
-    which = f"required: {', '.join(required)}; the rest have defaults" if required else "all have defaults"
+    which = f"required: {', '.join(required)}" if required else "all optional"
     description = (
-        f"{g.description}\n\nArguments are the {g.name} spec's options, the same JSON as `dapr-coder generate "
-        f"{g.name} --spec FILE` ({which}). Returns the files (path, content), the requirements they import, "
-        "notes, and the lint status. Nothing is written to disk: write the files yourself."
+        f"{g.description}\n\nArguments: the {g.name} spec ({which}). Pass output_dir: files are written there "
+        "and you get paths, checks and the API outline."
     )
-    return _Door(g.tool_name, g.title, description, schema, Result, check, run)
+    return _Door(g.tool_name, g.title, description, schema, Answer, check, run, writes=True, hints=GENERATOR_HINTS)
 
 
 def _model_checker(tool: str, model: type[BaseModel]) -> Callable[[dict[str, Any]], object]:
@@ -233,6 +450,43 @@ def _catalog_text(catalog: SnippetCatalog) -> str:
     if not catalog.snippets:
         return "No snippets yet.\n"
     return "".join(f"{s.id} ({s.kind}) - {s.title}: {s.summary}\n" for s in catalog.snippets)
+
+
+Part = Literal["header", "template", "rendered"]
+
+
+class SnippetPart(SnippetInfo):
+    """One part of a snippet; the text carries it, or a resource link when it is too big."""
+
+    part: Part
+    chars: int = Field(description="Size of the part in characters (0 for the header).")
+    resource: str | None = Field(default=None, description="URI of the part (resources/read).")
+
+
+def _show(snippet_id: str, part: Part) -> Answered:
+    detail = show_snippet(snippet_id)  # an unknown id is a SpecError: reported as the caller's to fix
+    info = SnippetInfo.model_validate(detail.model_dump(include=set(SnippetInfo.model_fields)))
+    header = (
+        f"# {detail.id}: {detail.title}\n# {detail.summary}\n# template: snippets/{detail.template}\n"
+        f"# requires: {', '.join(detail.requires) or 'nothing'}\n"
+    )
+    if part == "header":
+        hint = (
+            f"Call {SHOW_TOOL} again with part 'template' (the Jinja source, {len(detail.source)} chars) or "
+            "'rendered' (what it renders to with defaults), or read dapr-snippets://{id} and its /rendered.\n"
+        ).replace("{id}", detail.id)
+        return SnippetPart(**info.model_dump(), part=part, chars=0), header + hint, []
+    if part == "template":
+        body, uri = detail.source, f"dapr-snippets://{detail.id}"
+    else:
+        body = "".join(f"# ===== {f.path} =====\n{f.content}" for f in detail.rendered)
+        uri = f"dapr-snippets://{detail.id}/rendered"
+    text = f"{header}\n{body}"
+    if len(text) <= INLINE_BUDGET:
+        return SnippetPart(**info.model_dump(), part=part, chars=len(body)), text, []
+    link = ResourceLink(type="resource_link", uri=uri, name=f"{detail.id} ({part})", mime_type="text/plain")
+    note = f"The {part} is {len(body)} characters: read it from {uri} (resources/read).\n"
+    return SnippetPart(**info.model_dump(), part=part, chars=len(body), resource=uri), header + note, [link]
 
 
 def _browse_doors(kinds: tuple[str, ...]) -> list[_Door]:
@@ -255,22 +509,21 @@ def _browse_doors(kinds: tuple[str, ...]) -> list[_Door]:
             max_length=200,
             description=f"Snippet id as {LIST_TOOL} returns it, 'kind/name' (e.g. 'client/dapr_client').",
         )
+        part: Part = Field(default="header", description="What to show: header, template (Jinja) or rendered.")
 
-    def run_list(args: Any) -> tuple[BaseModel, str]:
+    def run_list(args: Any, _roots: list[Path] | None) -> Answered:
         catalog = list_snippets(args.kind)
-        return catalog, _catalog_text(catalog)
+        return catalog, _catalog_text(catalog), []
 
-    def run_show(args: Any) -> tuple[BaseModel, str]:
-        detail = show_snippet(args.id)  # an unknown id is a SpecError: reported as the caller's to fix
-        return detail, detail_text(detail)
+    def run_show(args: Any, _roots: list[Path] | None) -> Answered:
+        return _show(args.id, args.part)
 
     return [
         _Door(
             LIST_TOOL,
             "List Dapr code snippets",
-            "List the snippet catalog: every template this server renders, with its id, kind (the generator that "
-            "renders it), summary and the packages it needs. Start here.",
-            input_schema(list_args),
+            "List the snippet catalog: id, kind (the generator that renders it), summary, packages. Start here.",
+            tool_schema(list_args),
             SnippetCatalog,
             _model_checker(LIST_TOOL, list_args),
             run_list,
@@ -278,20 +531,20 @@ def _browse_doors(kinds: tuple[str, ...]) -> list[_Door]:
         _Door(
             SHOW_TOOL,
             "Show one Dapr code snippet",
-            "Show one snippet: its header, the raw Jinja template and what it renders to with the generator's "
-            "defaults (formatted and linted).",
-            input_schema(ShowSnippetArguments),
-            SnippetDetail,
+            "Show one snippet: its header, or its Jinja template, or what it renders to with defaults.",
+            tool_schema(ShowSnippetArguments),
+            SnippetPart,
             _model_checker(SHOW_TOOL, ShowSnippetArguments),
             run_show,
         ),
     ]
 
 
-def build_tools(registry: Mapping[str, Generator] | None = None) -> list[Tool]:
+def build_tools(registry: Mapping[str, Generator] | None = None, store: ResultStore | None = None) -> list[Tool]:
     """One tool per registry generator (the engine's REGISTRY unless a test gives another), then the browsing
-    tools."""
+    tools. Inline answers too big to send put their files in `store` (read back as resources)."""
     generators = REGISTRY if registry is None else registry
+    results = ResultStore() if store is None else store
     kinds = tuple(sorted(set(generators) | {s.kind for s in list_snippets().snippets}))
-    doors = [_generator_door(g, generators) for g in generators.values()] + _browse_doors(kinds)
+    doors = [_generator_door(g, generators, results) for g in generators.values()] + _browse_doors(kinds)
     return [d.tool() for d in doors]

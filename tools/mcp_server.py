@@ -17,11 +17,12 @@ from __future__ import annotations
 import functools
 import logging
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 import anyio
+from mcp.server.lowlevel.helper_types import ReadResourceContents
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 from mcp.server.mcpserver.resources import FunctionResource
@@ -29,6 +30,7 @@ from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS, GetPromptResult, InputRequiredResult
 
 from skill import REGISTRY, Generator, SkillError, SnippetDetail, SpecError, list_snippets, show_snippet
+from tools._answer import RESULT_URI_PREFIX, ResultStore
 from tools._mcp_prompts import build_prompts
 from tools._mcp_tools import LIST_TOOL, SHOW_TOOL, build_tools
 from tools._present import internal_failure
@@ -55,10 +57,11 @@ def _version() -> str:
 def _instructions(registry: Mapping[str, Generator]) -> str:
     generators = "; ".join(f"`{g.tool_name}`: {g.title}" for g in registry.values())
     return (
-        "Writes async Python for Dapr (httpx sidecar client, and more generators as they land), formatted and "
-        f"linted before it is returned. Generators: {generators}. Browse first with `{LIST_TOOL}` / `{SHOW_TOOL}` "
-        "or the dapr-snippets:// resources. Tools never write files: write the returned files as they are, add "
-        "the returned requirements, read the notes, then run the project's checks and tests."
+        "Writes async Python for Dapr, formatted and linted before it is returned. Generators: "
+        f"{generators}. Pass `output_dir` (a folder in the project, inside your roots): the server writes the "
+        "files in that project's style and answers with paths, requirements, notes and an outline of the public "
+        "API; read the outline instead of the files. A file you edited is kept unless `force` is true. Browse "
+        f"with `{LIST_TOOL}` / `{SHOW_TOOL}`. Then add the requirements and run the project's checks and tests."
     )
 
 
@@ -134,6 +137,19 @@ def _add_resources(server: MCPServer[Any]) -> None:
 
 
 class _Server(MCPServer[Any]):
+    results: ResultStore  # generated files too big to answer inline (dapr-results://)
+
+    async def read_resource(
+        self, uri: Any, context: Context[Any, Any] | None = None
+    ) -> Iterable[ReadResourceContents] | InputRequiredResult:
+        """`dapr-results://<sha256>/<path>` from the bounded result store; every other URI as registered."""
+        if str(uri).startswith(RESULT_URI_PREFIX):
+            text = self.results.get(str(uri))
+            if text is None:
+                raise ResourceNotFoundError(f"{uri} is not (or no longer) held: call the generator again")
+            return [ReadResourceContents(content=text, mime_type="text/plain")]
+        return await super().read_resource(uri, context)
+
     async def get_prompt(
         self, name: str, arguments: dict[str, Any] | None = None, context: Context[Any, Any] | None = None
     ) -> GetPromptResult | InputRequiredResult:
@@ -151,14 +167,16 @@ def build_server(registry: Mapping[str, Generator] | None = None) -> MCPServer[A
     """A fresh server with every tool, resource and prompt; schemas are built here, once. `registry` is the engine's
     REGISTRY unless a test gives another."""
     generators = REGISTRY if registry is None else registry
+    results = ResultStore()
     server = _Server(
         SERVER_NAME,
         title="async-dapr-coder",
         instructions=_instructions(generators),
         version=_version(),
-        tools=build_tools(generators),
+        tools=build_tools(generators, results),
         log_level="WARNING",
     )
+    server.results = results
     _add_resources(server)
     for prompt in build_prompts():
         server.add_prompt(prompt)
