@@ -49,6 +49,7 @@ LABELS = {
     "floor": "bare FastAPI handler (floor)",
 }
 _READY_SECONDS = 60.0
+CLIENT_SATURATED = 0.9  # cores: above it the load generator, not the server, sets the pace
 
 
 class DeliveryFailedError(Exception):
@@ -62,6 +63,7 @@ class Cell:
     rates: list[float] = field(default_factory=list)
     cpu_us: list[float] = field(default_factory=list)
     disturbed: int = 0
+    client: float = 0.0  # the most of a core the load generator used in a kept sample
     error: str | None = None
 
     @property
@@ -151,6 +153,7 @@ class Sample:
     rate: float  # deliveries per second
     cpu_us: float | None  # the server process's CPU time per delivery (None: no /proc)
     foreign: Foreign
+    client: float = 0.0  # cores the load generator used: near 1.0, it (not the server) limited the rate
 
 
 async def _one(
@@ -173,7 +176,8 @@ async def _one(
     cpu_us = (_proc_seconds(pid) - cpu_before) / done * 1e6 if done and meter else None
     if meter is None or before is None:
         return Sample(rate, cpu_us, Foreign(0.0, 0.0))
-    return Sample(rate, cpu_us, meter.foreign(before, meter.read(), time.perf_counter() - start))
+    after, wall = meter.read(), time.perf_counter() - start
+    return Sample(rate, cpu_us, meter.foreign(before, after, wall), (after.client_ours - before.client_ours) / wall)
 
 
 async def measure(running: list[Server], settings: Settings, meter: CpuMeter | None, say: TextIO) -> list[Cell]:
@@ -211,6 +215,7 @@ async def measure(running: list[Server], settings: Settings, meter: CpuMeter | N
                 if best.cpu_us is not None:
                     cell.cpu_us.append(best.cpu_us)
                 cell.disturbed += _disturbed(best.foreign)
+                cell.client = max(cell.client, best.client)
     return cells
 
 
@@ -261,6 +266,14 @@ def report(cells: list[Cell], say: TextIO) -> None:
     print(
         " CPU per delivery is the server process's own time, so other load moves it much less than the rate)", file=say
     )
+
+    busiest = max(cells, key=lambda c: c.client)
+    if busiest.client > CLIENT_SATURATED:
+        print(
+            f"note: the load generator used {busiest.client:.2f} of its core ({busiest.kind}, c={busiest.concurrency}):"
+            " rates there are a lower bound; compare CPU per delivery",
+            file=say,
+        )
 
     def rate(a: str, b: str, n: int) -> float | None:
         return _ratio(by[a, n].median, by[b, n].median)
