@@ -45,7 +45,6 @@ class FileEntry(BaseModel):
     lines: int
     sha256: str
     status: Literal["wrote", "unchanged"] | None = None
-    content: str | None = Field(default=None, description="The file, when it is answered inline.")
     resource: str | None = Field(default=None, description="URI to read it from (resources/read) when it is not.")
 
 

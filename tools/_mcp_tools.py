@@ -14,6 +14,7 @@ the SDK hands every argument through untouched (`_RawArguments`) and the tool ch
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import typing
 from collections import OrderedDict
@@ -79,8 +80,7 @@ GENERATOR_HINTS: Mapping[str, bool] = {**ANNOTATION_HINTS, "read_only_hint": Fal
 DOOR_ARGUMENTS: dict[str, dict[str, Any]] = {
     "output_dir": {
         "type": "string",
-        "description": "Write the files into this folder (inside the client's roots; relative to the first root) "
-        "and answer with paths and the API outline instead of the code.",
+        "description": "Folder to write the files to (inside your roots; relative: to the first root).",
     },
     "force": {"type": "boolean", "default": False, "description": "With output_dir: replace files you changed."},
 }
@@ -117,16 +117,16 @@ def input_schema(model: type[BaseModel]) -> dict[str, Any]:
     return schema
 
 
-_DESCRIPTION = 160  # characters: the first sentence says what an option is; references/*.md say the rest
+_NESTED_DESCRIPTION = 60
+_DESCRIPTION = 90  # characters: the first sentence says what an option is; references/*.md say the rest
 
 
-def _first_sentence(text: str) -> str:
-    head, dot, _ = text.partition(". ")
-    short = head + "." if dot else text
-    return short if len(short) <= _DESCRIPTION else short[: _DESCRIPTION - 3].rstrip() + "..."
+def _first_sentence(text: str, limit: int = _DESCRIPTION) -> str:
+    short = re.split(r"(?<!e\.g)(?<!i\.e)(?<=\.)\s+(?=[A-Z`'])", text, maxsplit=1)[0]
+    return short if len(short) <= limit else short[: limit - 3].rstrip() + "..."
 
 
-def _compact(node: Any, *, descriptions: bool = True) -> Any:
+def _compact(node: Any, *, descriptions: bool = True, names: bool = False) -> Any:
     """A schema without what costs room and tells an agent little: titles (the property name again), examples,
     descriptions past their first sentence (or all of them, for output schemas), and the `null` arm of an optional
     value whose default is null (leaving the argument out says the same)."""
@@ -134,8 +134,16 @@ def _compact(node: Any, *, descriptions: bool = True) -> Any:
         return [_compact(v, descriptions=descriptions) for v in node]
     if not isinstance(node, dict):
         return node
+    if names:  # a `properties` or `$defs` mapping: its keys are names, whatever they spell
+        return {k: _compact(v, descriptions=descriptions) for k, v in node.items()}
     dropped = ("title", "examples", "default") if descriptions else ("title", "examples", "default", "description")
-    out = {k: _compact(v, descriptions=descriptions) for k, v in node.items() if k not in dropped}
+    if not descriptions:  # an output schema: what the answer holds; the SDK checks every answer in full anyway
+        dropped += ("additionalProperties",)
+    out = {
+        k: _compact(v, descriptions=descriptions, names=k in ("properties", "$defs"))
+        for k, v in node.items()
+        if k not in dropped
+    }
     if isinstance(out.get("description"), str):
         out["description"] = _first_sentence(out["description"])
     if "default" in node:
@@ -158,7 +166,7 @@ def _without_nulls(value: Any) -> Any:
     return value
 
 
-_BIG_DEFAULT = 400  # characters of JSON: a worked example, not a default to read
+_BIG_DEFAULT = 150  # characters of JSON: a worked example, not a default to read
 
 
 def _refs(node: Any) -> set[str]:
@@ -168,6 +176,16 @@ def _refs(node: Any) -> set[str]:
     if isinstance(node, list):
         return set().union(*(_refs(v) for v in node))
     return set()
+
+
+def _model_defaults(prop: Mapping[str, Any], defs: Mapping[str, Any]) -> dict[str, Any] | None:
+    """What an object property's model gives when every field takes its default (None for other properties)."""
+    targets = [str(a.get("$ref", "")).rsplit("/", 1)[-1] for a in [prop, *prop.get("anyOf", ())]]
+    target = next((t for t in targets if t in defs), None)
+    if target is None:
+        return None
+    fields = defs[target].get("properties", {})
+    return {k: v["default"] for k, v in fields.items() if "default" in v}
 
 
 def tool_schema(
@@ -181,6 +199,13 @@ def tool_schema(
     """
     schema: dict[str, Any] = _compact(input_schema(model))
     properties: dict[str, Any] = schema["properties"]
+    schema.pop("description", None)  # the spec's docstring: the tool's description says it
+    for definition in schema.get("$defs", {}).values():  # nested options: what they are, in a few words
+        if isinstance(definition.get("description"), str):
+            definition["description"] = _first_sentence(definition["description"], _NESTED_DESCRIPTION)
+        for prop in definition.get("properties", {}).values():
+            if isinstance(prop.get("description"), str):
+                prop["description"] = _first_sentence(prop["description"], _NESTED_DESCRIPTION)
     for name, prop in list(properties.items()):
         target = str(prop.get("$ref", "")).rsplit("/", 1)[-1]
         if others and target in others:
@@ -189,9 +214,14 @@ def tool_schema(
             prop["description"] = f"{prop.get('description', '')} Its arguments are those of {others[target]}."
         if "default" in prop and len(pydantic_core.to_json(prop["default"])) > _BIG_DEFAULT:
             prop = {k: v for k, v in prop.items() if k != "default"}
-            prop["description"] = f"{prop.get('description', '')} Default: a worked example (see the default output)."
+            prop["description"] = f"{prop.get('description', '')} Default: a worked example."
         properties[name] = prop
     defs: dict[str, Any] = schema.get("$defs", {})
+    for name, prop in list(properties.items()):
+        if "default" in prop and prop["default"] == _model_defaults(prop, defs):
+            properties[name] = {k: v for k, v in prop.items() if k != "default"}  # omitted, it is the same
+    for definition in defs.values():
+        definition.pop("additionalProperties", None)  # the server refuses unknown keys at any depth anyway
     reachable: set[str] = set()
     todo = _refs(properties)
     while todo:
@@ -327,7 +357,7 @@ class _Door:
             context_kwarg=None,
             resolved_params=resolved,
             resolver_plans=build_resolver_plans(resolved, {"arguments"}),
-            annotations=ToolAnnotations(title=self.title, **self.hints),
+            annotations=ToolAnnotations(**self.hints),  # the title is the tool's own, not repeated here
         )
 
 
@@ -430,8 +460,8 @@ def _generator_door(g: Generator, registry: Mapping[str, Generator], store: Resu
     required = schema.get("required", [])
     which = f"required: {', '.join(required)}" if required else "all optional"
     description = (
-        f"{g.description}\n\nArguments: the {g.name} spec ({which}). Pass output_dir: files are written there "
-        "and you get paths, checks and the API outline."
+        f"{g.description}\nArguments: the {g.name} spec ({which}). Pass output_dir to get the files written "
+        "and an API outline back."
     )
     return _Door(g.tool_name, g.title, description, schema, Answer, check, run, writes=True, hints=GENERATOR_HINTS)
 

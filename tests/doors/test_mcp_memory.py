@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from typing import Any
@@ -29,7 +30,15 @@ from skill import (
 from skill.plan import Plan
 from skill.specs.common import SpecModel
 from tests.doors._support import connected, structured, text_of
-from tools._mcp_tools import ANNOTATION_HINTS, TOOL_NAMES_BROWSE
+from tools._answer import INLINE_BUDGET, Answer
+from tools._mcp_tools import (
+    ANNOTATION_HINTS,
+    DOOR_ARGUMENTS,
+    GENERATOR_HINTS,
+    TOOL_NAMES_BROWSE,
+    SnippetPart,
+    tool_schema,
+)
 from tools.mcp_server import CATALOG_URI, build_server
 
 pytestmark = pytest.mark.anyio
@@ -54,10 +63,11 @@ async def test_every_tool_is_titled_annotated_read_only_and_has_an_output_schema
         assert tool.title, tool.name
         assert tool.description, tool.name
         assert tool.annotations is not None, tool.name
-        assert tool.annotations.title == tool.title
-        for hint, value in ANNOTATION_HINTS.items():
+        hints = GENERATOR_HINTS if tool.name in GENERATOR_TOOLS else ANNOTATION_HINTS
+        for hint, value in hints.items():
             assert getattr(tool.annotations, hint) is value, (tool.name, hint)
-        assert tool.annotations.read_only_hint is True
+        # Generators write files when given output_dir; browsing never writes.
+        assert tool.annotations.read_only_hint is (tool.name not in GENERATOR_TOOLS)
         assert tool.annotations.destructive_hint is False
         assert tool.annotations.idempotent_hint is True
         assert tool.annotations.open_world_hint is False
@@ -72,13 +82,18 @@ async def test_generator_input_schema_is_its_spec_model(generator: Generator) ->
         tool = next(t for t in (await client.list_tools()).tools if t.name == generator.tool_name)
     spec_schema = generator.spec.model_json_schema()
     props = tool.input_schema["properties"]
-    assert list(props) == list(spec_schema["properties"])  # same names, same order
+    # The spec's options, same names and order, then the door's own (never part of the spec model).
+    assert list(props) == [*spec_schema["properties"], *DOOR_ARGUMENTS]
+    assert not set(DOOR_ARGUMENTS) & set(generator.spec.model_fields)
     for name, prop in props.items():
         assert prop.get("description"), f"{generator.name}.{name} has no description"
-        assert "default" in prop or name in tool.input_schema.get("required", []), name
-        for key, value in spec_schema["properties"][name].items():
-            assert prop[key] == value, (name, key)
+    for name, prop in spec_schema["properties"].items():
+        for key in ("type", "enum", "minimum", "maximum", "exclusiveMinimum", "maxLength", "minItems"):
+            if key in prop:
+                assert props[name][key] == prop[key], (name, key)
     assert set(tool.input_schema.get("required", [])) == set(spec_schema.get("required", []))
+    others = {o.spec.__name__: o.tool_name for o in REGISTRY.values() if o is not generator}
+    assert tool.input_schema == tool_schema(generator.spec, door=True, others=others)
 
 
 async def test_client_schema_shows_enums_bounds_and_defaults() -> None:
@@ -105,9 +120,9 @@ async def test_output_schemas_are_the_engine_models() -> None:
         return set(schema["properties"])
 
     for name in GENERATOR_TOOLS:
-        assert properties(name) == set(Result.model_fields)
+        assert properties(name) == set(Answer.model_fields)
     assert properties("dapr_list_snippets") == set(SnippetCatalog.model_fields)
-    assert properties("dapr_show_snippet") == set(SnippetDetail.model_fields)
+    assert properties("dapr_show_snippet") == set(SnippetPart.model_fields)
 
 
 # --- generator calls -----------------------------------------------------------------------------------------
@@ -115,15 +130,29 @@ async def test_output_schemas_are_the_engine_models() -> None:
 
 @pytest.mark.parametrize("generator", REGISTRY.values(), ids=list(REGISTRY))
 async def test_generator_defaults_give_the_engine_result_and_readable_text(generator: Generator) -> None:
+    expected = generate(generator.name)
     async with connected() as client:
         result = await client.call_tool(generator.tool_name, {})
-    payload = Result.model_validate(structured(result))
-    assert payload == generate(generator.name)
-    assert payload.lint.status == "passed"
-    text = text_of(result)
-    for f in payload.files:
-        assert f.content.strip() in text
-    for requirement in payload.requirements:
+        answer = Answer.model_validate(structured(result))
+        text = text_of(result)
+        links = {block.uri: block for block in result.content if block.type == "resource_link"}
+        # Each file once: in the text, or (past the inline budget) behind a resource link, never in both parts.
+        for f, entry in zip(expected.files, answer.files, strict=True):
+            assert (entry.path, entry.lines, entry.language) == (f.path, f.content.count("\n"), f.language)
+            assert entry.sha256 == hashlib.sha256(f.content.encode()).hexdigest()
+            if entry.resource is None:
+                assert f.content in text
+            else:
+                assert entry.resource in links
+                assert f.content not in text
+                read = await client.read_resource(entry.resource)
+                assert isinstance(read.contents[0], TextResourceContents)
+                assert read.contents[0].text == f.content
+    assert bool(links) == (sum(len(f.content) for f in expected.files) > INLINE_BUDGET)
+    assert len(text) <= INLINE_BUDGET
+    assert answer.requirements == expected.requirements
+    assert answer.notes == expected.notes
+    for requirement in answer.requirements:
         assert requirement in text
 
 
@@ -131,10 +160,11 @@ async def test_client_options_reach_the_engine() -> None:
     args: dict[str, Any] = {"blocks": ["state"], "module": "orders_dapr", "class_name": "OrdersDapr"}
     async with connected() as client:
         result = await client.call_tool("dapr_generate_client", args)
-    payload = Result.model_validate(structured(result))
-    assert payload == generate("client", args)
-    assert [f.path for f in payload.files] == ["orders_dapr.py"]
-    assert "class OrdersDapr" in payload.files[0].content
+    answer = Answer.model_validate(structured(result))
+    expected = generate("client", args)
+    assert [f.path for f in answer.files] == ["orders_dapr.py"]
+    assert answer.files[0].sha256 == hashlib.sha256(expected.files[0].content.encode()).hexdigest()
+    assert "class OrdersDapr" in text_of(result)
 
 
 async def test_list_arguments_sent_as_json_text_are_accepted() -> None:
@@ -189,7 +219,7 @@ async def test_unknown_argument_is_rejected_with_the_valid_names() -> None:
     assert "  - timeout: is not an argument of dapr_generate_client (got 5)" in message
     assert message.count("valid arguments of") == 1  # once per error, not once per unknown name
     valid = message.rsplit("\nvalid arguments of dapr_generate_client: ", 1)[1]
-    assert valid.split(", ") == list(REGISTRY["client"].spec.model_fields)
+    assert valid.split(", ") == [*REGISTRY["client"].spec.model_fields, *DOOR_ARGUMENTS]
 
 
 async def test_unknown_argument_is_rejected_even_when_the_rest_is_valid() -> None:
@@ -249,14 +279,28 @@ async def test_list_snippets_rejects_an_unknown_kind() -> None:
 
 @pytest.mark.parametrize("snippet_id", SNIPPET_IDS)
 async def test_show_snippet_gives_source_and_default_rendering(snippet_id: str) -> None:
-    async with connected() as client:
-        result = await client.call_tool("dapr_show_snippet", {"id": snippet_id})
-    detail = SnippetDetail.model_validate(structured(result))
-    assert detail == show_snippet(snippet_id)
+    detail = show_snippet(snippet_id)
     assert detail.rendered, "a snippet of a registered generator renders with its defaults"
-    text = text_of(result)
-    assert detail.source in text
-    assert all(f.content in text for f in detail.rendered)
+    async with connected() as client:
+        header = await client.call_tool("dapr_show_snippet", {"id": snippet_id})
+        assert SnippetPart.model_validate(structured(header)).part == "header"
+        assert detail.source not in text_of(header)
+        assert "part 'template'" in text_of(header)  # says how to get the rest
+        for part, body in (
+            ("template", detail.source),
+            ("rendered", "".join(f"# ===== {f.path} =====\n{f.content}" for f in detail.rendered)),
+        ):
+            result = await client.call_tool("dapr_show_snippet", {"id": snippet_id, "part": part})
+            answer = SnippetPart.model_validate(structured(result))
+            assert answer.chars == len(body)
+            assert len(text_of(result)) <= INLINE_BUDGET
+            if answer.resource is None:
+                assert body in text_of(result)
+            else:  # too big to answer: a link that reads back the whole part
+                assert [b.uri for b in result.content if b.type == "resource_link"] == [answer.resource]
+                read = await client.read_resource(answer.resource)
+                assert isinstance(read.contents[0], TextResourceContents)
+                assert read.contents[0].text in (body, detail.source, *(f.content for f in detail.rendered))
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import inspect
 import io
+from types import SimpleNamespace
 from typing import Any, cast
 
 import anyio
@@ -26,8 +27,9 @@ from mcp.server.transport_security import TransportSecurityMiddleware, Transport
 from mcp_types import CallToolResult
 from pydantic import ValidationError
 
-from skill import REGISTRY, Result
-from tools._mcp_tools import _RawArguments, build_tools, input_schema
+from skill import REGISTRY
+from tools._answer import Answer
+from tools._mcp_tools import _RawArguments, build_tools, tool_schema
 from tools.mcp_server import build_server
 
 pytestmark = pytest.mark.anyio
@@ -41,7 +43,7 @@ RAW: dict[str, Any] = {
 
 
 def test_the_argument_model_hands_every_argument_through_untouched() -> None:
-    metadata = FuncMetadata(arg_model=_RawArguments, output_model=Result)
+    metadata = FuncMetadata(arg_model=_RawArguments, output_model=Answer)
     assert metadata.validate_arguments(dict(RAW)) == {"arguments": RAW}
     assert metadata.validate_arguments({}) == {"arguments": {}}
 
@@ -53,16 +55,20 @@ def _tool(name: str) -> Tool:
 @pytest.mark.parametrize("generator", REGISTRY.values(), ids=list(REGISTRY))
 def test_a_tool_publishes_the_spec_schema_it_was_given(generator: Any) -> None:
     tool = _tool(generator.tool_name)
-    assert tool.parameters == input_schema(generator.spec)
+    others = {o.spec.__name__: o.tool_name for o in REGISTRY.values() if o is not generator}
+    assert tool.parameters == tool_schema(generator.spec, door=True, others=others)
     assert tool.parameters["additionalProperties"] is False
     assert tool.fn_metadata.arg_model is _RawArguments
     assert tool.output_schema is not None
-    assert set(tool.output_schema["properties"]) == set(Result.model_fields)
+    assert set(tool.output_schema["properties"]) == set(Answer.model_fields)
+    # The roots of a writing call come from the SDK's resolver machinery (roots/list, either protocol era).
+    assert set(tool.resolved_params) == {"roots_listed"}
 
 
 async def test_tool_run_reaches_our_checker_with_the_raw_arguments() -> None:
     tool = _tool("dapr_generate_client")
-    context = cast(Any, None)  # our tools take no context (context_kwarg=None)
+    # Our tools take no context (context_kwarg=None); the roots resolver reads only the client's capabilities.
+    context = cast(Any, SimpleNamespace(client_capabilities=None, protocol_version=None))
     with pytest.raises(ToolError) as caught:
         await tool.run({"blocks": ["state"], "colour": "red"}, context)
     assert "colour: is not an argument of dapr_generate_client (got 'red')" in str(caught.value)

@@ -3,6 +3,7 @@ SKILL.md names only what exists."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -30,9 +31,16 @@ def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
     return code, out, err
 
 
-def _same_output(a: dict[str, Any], b: dict[str, Any]) -> None:
-    for key in ("kind", "files", "requirements", "notes"):
-        assert a[key] == b[key], key
+def _same_output(cli: dict[str, Any], mcp: dict[str, Any], mcp_text: str) -> None:
+    """The CLI's full Result against the MCP answer, which names each file (lines, sha256) and carries its content
+    once, in the text (these specs are under the inline budget or their files are checked by hash)."""
+    for key in ("kind", "requirements", "notes"):
+        assert cli[key] == mcp[key], key
+    assert [f["path"] for f in cli["files"]] == [f["path"] for f in mcp["files"]]
+    for f, entry in zip(cli["files"], mcp["files"], strict=True):
+        assert entry["sha256"] == hashlib.sha256(f["content"].encode()).hexdigest(), f["path"]
+        if "resource" not in entry:
+            assert f["content"] in mcp_text
 
 
 @pytest.mark.anyio
@@ -47,8 +55,35 @@ async def test_cli_and_mcp_give_the_same_result(
     code, out, err = _cli(capsys, "generate", generator.name, "--json", "--spec", str(spec_file))
     assert code == 0, err
     async with connected() as client:
-        mcp = structured(await client.call_tool(generator.tool_name, spec))
-    _same_output(json.loads(out), mcp)
+        result = await client.call_tool(generator.tool_name, spec)
+    _same_output(json.loads(out), structured(result), text_of(result))
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("generator", "spec"), CASES, ids=[f"{g.name}-{'custom' if s else 'defaults'}" for g, s in CASES]
+)
+async def test_cli_o_and_mcp_output_dir_write_the_same_bytes(
+    generator: Generator,
+    spec: dict[str, Any],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    spec_file = tmp_path / "spec.json"
+    spec_file.write_text(json.dumps(spec), encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text("[tool.ruff]\nline-length = 100\n", encoding="utf-8")
+    code, _, err = _cli(capsys, "generate", generator.name, "--spec", str(spec_file), "-o", str(tmp_path / "cli"))
+    assert code == 0, err
+    monkeypatch.chdir(tmp_path)  # a client without roots may write under the working directory
+    async with connected() as client:
+        result = await client.call_tool(generator.tool_name, {**spec, "output_dir": "mcp"})
+    assert not result.is_error, text_of(result)
+    cli_files = sorted(p.relative_to(tmp_path / "cli") for p in (tmp_path / "cli").rglob("*") if p.is_file())
+    mcp_files = sorted(p.relative_to(tmp_path / "mcp") for p in (tmp_path / "mcp").rglob("*") if p.is_file())
+    assert cli_files == mcp_files
+    for rel in cli_files:  # same bytes, both in the destination's style (line-length 100)
+        assert (tmp_path / "cli" / rel).read_bytes() == (tmp_path / "mcp" / rel).read_bytes(), rel
 
 
 @pytest.mark.anyio
@@ -126,5 +161,13 @@ async def test_browsing_is_the_same_through_both_doors(capsys: pytest.CaptureFix
         for snippet in catalog["snippets"]:
             code, out, err = _cli(capsys, "show", snippet["id"], "--json")
             assert code == 0, err
+            cli = json.loads(out)
             mcp = structured(await client.call_tool("dapr_show_snippet", {"id": snippet["id"]}))
-            assert mcp == json.loads(out)
+            assert {k: v for k, v in mcp.items() if k not in ("part", "chars")} == {
+                k: v for k, v in cli.items() if k not in ("source", "rendered")
+            }
+            code, raw, err = _cli(capsys, "show", snippet["id"], "--raw")
+            assert code == 0, err
+            template = await client.call_tool("dapr_show_snippet", {"id": snippet["id"], "part": "template"})
+            if "resource" not in structured(template):
+                assert raw in text_of(template)
