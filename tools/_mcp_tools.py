@@ -136,9 +136,9 @@ def _compact(node: Any, *, descriptions: bool = True, names: bool = False) -> An
         return node
     if names:  # a `properties` or `$defs` mapping: its keys are names, whatever they spell
         return {k: _compact(v, descriptions=descriptions) for k, v in node.items()}
-    dropped = ("title", "examples", "default") if descriptions else ("title", "examples", "default", "description")
+    dropped: tuple[str, ...] = ("title", "examples", "default")
     if not descriptions:  # an output schema: what the answer holds; the SDK checks every answer in full anyway
-        dropped += ("additionalProperties",)
+        dropped += ("description", "additionalProperties")
     out = {
         k: _compact(v, descriptions=descriptions, names=k in ("properties", "$defs"))
         for k, v in node.items()
@@ -357,7 +357,7 @@ class _Door:
             context_kwarg=None,
             resolved_params=resolved,
             resolver_plans=build_resolver_plans(resolved, {"arguments"}),
-            annotations=ToolAnnotations(**self.hints),  # the title is the tool's own, not repeated here
+            annotations=ToolAnnotations.model_validate(dict(self.hints)),  # the title is the tool's, not repeated
         )
 
 
