@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
-from pathlib import Path
 
 import pytest
 
-from skill import DEFAULT_STYLE, InvalidOutputError, Style, ToolchainError, _ruff
+from skill import DEFAULT_STYLE, InvalidOutputError, Style
 from skill.checks import Checked, Draft, check_files
 
 
@@ -163,50 +161,3 @@ def test_findings_describe_the_formatted_text() -> None:
     # before formatting would wrongly refuse it.
     (out,) = validate([_py("x = 1   \n")])
     assert out.content == "x = 1\n"
-
-
-def test_parsing_is_safe_from_many_threads() -> None:
-    # CPython 3.11's ast.parse fails at random when threads parse at once (CPython issue 106905).
-    errors: list[BaseException] = []
-    big = "".join(
-        f"def f{i}(a: int) -> int:\n    return [a for a in range({i})][0] if a else {{'k': a}}['k']\n\n\n"
-        for i in range(300)
-    )
-
-    def work() -> None:
-        try:
-            for _ in range(5):
-                from skill.checks.python import parse_python
-
-                parse_python(big)
-        except BaseException as exc:  # collected and asserted below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=work) for _ in range(12)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
-
-
-def test_missing_ruff_is_a_toolchain_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_ruff, "find_ruff", lambda: "/nonexistent/ruff")
-    with pytest.raises(ToolchainError, match="could not start ruff"):
-        validate([_py("x = 1\n")])
-
-
-def test_ruff_crash_is_a_toolchain_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_ruff, "find_ruff", lambda: "false")
-    with pytest.raises(ToolchainError, match="ruff format failed"):
-        validate([_py("x = 1\n")])
-
-
-def test_a_hung_ruff_is_a_toolchain_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    hung = tmp_path / "ruff"
-    hung.write_text("#!/bin/sh\nexec sleep 30\n", encoding="utf-8")
-    hung.chmod(0o755)
-    monkeypatch.setattr(_ruff, "find_ruff", lambda: str(hung))
-    monkeypatch.setattr(_ruff, "_TIMEOUT_SECONDS", 0.2)
-    with pytest.raises(ToolchainError, match="did not finish"):
-        validate([_py("x = 1\n")])
