@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from skill.generator import Generator
+from skill.imports import Import, import_lines
 from skill.plan import FilePlan, Plan
 from skill.specs.client import BLOCKS, Block, ClientSpec, DaprVersion, Transport
 
@@ -22,15 +23,6 @@ __all__ = [
 SNIPPET = "client/dapr_client"
 _BASE_REQUIREMENTS = ("httpx>=0.28,<1", "pydantic>=2.7,<3", "pydantic-settings>=2.4,<3")
 _TRANSPORT_REQUIREMENTS = {"auto": ("aiohttp>=3.10,<4",), "httpx": (), "aiohttp": ("aiohttp>=3.10,<4",)}
-
-
-@dataclass(frozen=True, order=True)
-class Import:
-    """`import module` (name None) or `from module import name`."""
-
-    module: str
-    name: str | None = None
-    third_party: bool = False
 
 
 def _std(module: str, *names: str) -> tuple[Import, ...]:
@@ -195,25 +187,6 @@ class ClientContext:
     routes: Routes
     dapr_target: str
     defaults: Defaults
-
-
-def _name_order(name: str) -> tuple[int, str]:
-    """isort's (and ruff's) order-by-type: CONSTANTS, then Classes, then functions and variables."""
-    if name.isupper():
-        return (0, name)
-    return (1, name) if name[:1].isupper() else (2, name)
-
-
-def import_lines(imports: Iterable[Import]) -> tuple[str, ...]:
-    """One section's import statements as ruff's isort writes them: `import x` lines, then `from` lines."""
-    imports = list(imports)
-    plain = sorted({i.module for i in imports if i.name is None})
-    names: dict[str, set[str]] = {}
-    for i in imports:
-        if i.name is not None:
-            names.setdefault(i.module, set()).add(i.name)
-    froms = [f"from {m} import {', '.join(sorted(names[m], key=_name_order))}" for m in sorted(names)]
-    return (*(f"import {m}" for m in plain), *froms)
 
 
 def _helpers_for(blocks: Iterable[Block]) -> list[str]:

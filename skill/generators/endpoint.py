@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from skill.generator import Generator
 from skill.generators import client, models
-from skill.generators.client import Import
+from skill.imports import Import, import_lines
 from skill.plan import FilePlan, Plan
 from skill.specs.client import Block, ClientSpec
 from skill.specs.endpoint import BulkSettings, EndpointSpec, SubscriptionSpec, snake
@@ -34,25 +34,8 @@ class Imports:
     local: tuple[str, ...]
 
 
-def _name_key(name: str) -> tuple[int, str]:
-    """ruff's isort order-by-type: CONSTANTS, Classes, then the rest; case-insensitive within each."""
-    kind = 0 if name.isupper() else 1 if name[:1].isupper() else 2
-    return (kind, name.lower())
-
-
-def _lines(imports: Iterable[Import]) -> tuple[str, ...]:
-    imports = list(imports)
-    plain = sorted({i.module for i in imports if i.name is None})
-    names: dict[str, set[str]] = {}
-    for i in imports:
-        if i.name is not None:
-            names.setdefault(i.module, set()).add(i.name)
-    froms = [f"from {m} import {', '.join(sorted(names[m], key=_name_key))}" for m in sorted(names)]
-    return (*(f"import {m}" for m in plain), *froms)
-
-
 def _imports(std: Iterable[Import], lib: Iterable[Import], local: Iterable[Import]) -> Imports:
-    return Imports(_lines(std), _lines(lib), _lines(local))
+    return Imports(import_lines(std), import_lines(lib), import_lines(local))
 
 
 def _i(module: str, *names: str) -> list[Import]:

@@ -22,6 +22,7 @@ from decimal import Decimal
 from skill.errors import FieldProblem, SpecError
 from skill.filters import py_literal, py_str
 from skill.generator import Generator
+from skill.imports import name_order
 from skill.plan import FilePlan, Plan
 from skill.specs.models import (
     ENVELOPE_NAMES,
@@ -156,17 +157,10 @@ class _Imports:
         found = []
         for wanted in range(3):
             modules = sorted(m for m in self._found if section(m) == wanted)
-            lines = tuple(ImportLine(m, tuple(sorted(self._found[m], key=_isort_key))) for m in modules)
+            lines = tuple(ImportLine(m, tuple(sorted(self._found[m], key=name_order))) for m in modules)
             if lines:
                 found.append(lines)
         return tuple(found)
-
-
-def _isort_key(name: str) -> tuple[int, str]:
-    # ruff's isort default (force-sort-within-sections off, order-by-type on): CONSTANTS, Classes, functions.
-    if name.isupper() and len(name) > 1:
-        return (0, name)
-    return (1, name) if name[:1].isupper() else (2, name)
 
 
 def _annotation(ref: TypeRef, imports: _Imports) -> str:
