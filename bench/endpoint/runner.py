@@ -1,7 +1,7 @@
 """The endpoint benchmark end to end: render, start four uvicorn servers, drive deliveries, report.
 
 Every app runs in its own uvicorn process (one worker, loopback, pinned to the second CPU); this process is the
-load generator (pinned to the first CPU): one aiohttp session per app with a keep-alive pool, N tasks posting
+load generator (pinned to the first CPU): a hand-written keep-alive pool per app (load.py), N tasks posting
 CloudEvents for a fixed window after a warm-up. Rounds are interleaved (every app once per round), the table shows
 the median, and a sample during which other processes took CPU on either core is taken again (the quietest kept).
 """
@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-import aiohttp
 import uvicorn
 
 from bench.client.measure import Settings, run_window
@@ -32,7 +31,8 @@ from bench.client.stand_in import free_port
 from bench.cpus import CpuPlan, pin_child, pinned, plan_cpus
 from bench.endpoint import gentime
 from bench.endpoint.apps import KINDS, spec
-from bench.endpoint.payloads import HEADERS, ROUTE, delivery, is_success
+from bench.endpoint.load import Pool
+from bench.endpoint.payloads import HEADERS, ROUTE
 from bench.interference import CLIENT_QUIET, CpuMeter, Foreign, _proc_seconds
 from skill.pipeline import generate
 
@@ -50,10 +50,6 @@ LABELS = {
 }
 _READY_SECONDS = 60.0
 CLIENT_SATURATED = 0.9  # cores: above it the load generator, not the server, sets the pace
-
-
-class DeliveryFailedError(Exception):
-    """An answer Dapr would not read as SUCCESS: the app is out of the run."""
 
 
 @dataclass
@@ -121,22 +117,15 @@ def servers(folder: Path, cpus: CpuPlan) -> Iterator[list[Server]]:
                 s.process.wait()
 
 
-async def _post(session: aiohttp.ClientSession, url: str) -> None:
-    async with session.post(url, data=delivery(), headers=HEADERS) as response:
-        body = await response.read()
-        if not is_success(response.status, body):
-            raise DeliveryFailedError(f"{url}: HTTP {response.status} {body[:120]!r}")
-
-
-async def _ready(session: aiohttp.ClientSession, server: Server) -> None:
+async def _ready(pool: Pool, server: Server) -> None:
     """Wait for the port, then demand one SUCCESS (a delivery that fails here would fail every window)."""
     deadline = time.monotonic() + _READY_SECONDS
     while True:
         if server.process.poll() is not None:
             raise RuntimeError(f"{server.kind}: server exited with {server.process.returncode} before answering")
         try:
-            await _post(session, server.url)
-        except aiohttp.ClientConnectionError:
+            await pool.post()
+        except OSError:  # refused: uvicorn is still importing the app
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{server.kind}: no answer on {server.url} after {_READY_SECONDS:.0f} s") from None
             await asyncio.sleep(0.1)
@@ -156,14 +145,12 @@ class Sample:
     client: float = 0.0  # cores the load generator used: near 1.0, it (not the server) limited the rate
 
 
-async def _one(
-    session: aiohttp.ClientSession, server: Server, concurrency: int, settings: Settings, meter: CpuMeter | None
-) -> Sample:
+async def _one(pool: Pool, server: Server, concurrency: int, settings: Settings, meter: CpuMeter | None) -> Sample:
     done = 0
 
     async def op() -> None:
         nonlocal done
-        await _post(session, server.url)
+        await pool.post()
         done += 1
 
     await run_window(op, concurrency, settings.warmup)
@@ -186,25 +173,25 @@ async def measure(running: list[Server], settings: Settings, meter: CpuMeter | N
     budget = len(cells) * settings.rounds * (settings.warmup + settings.window) * settings.retry_share
     cost = settings.warmup + settings.window
     async with contextlib.AsyncExitStack() as stack:
-        sessions: dict[str, aiohttp.ClientSession] = {}
+        pools: dict[str, Pool] = {}
         for s in running:
-            connector = aiohttp.TCPConnector(limit=max(CONCURRENCIES), force_close=False)
-            sessions[s.kind] = await stack.enter_async_context(aiohttp.ClientSession(connector=connector))
-            await _ready(sessions[s.kind], s)
+            pools[s.kind] = Pool(s.url, HEADERS)
+            stack.push_async_callback(pools[s.kind].close)
+            await _ready(pools[s.kind], s)
         for round_no in range(1, settings.rounds + 1):
             print(f"  round {round_no}/{settings.rounds}", file=say, flush=True)
             for cell in cells:
                 if cell.error is not None:
                     continue
-                session, server = sessions[cell.kind], servers_by[cell.kind]
+                pool, server = pools[cell.kind], servers_by[cell.kind]
                 try:
-                    best = await _one(session, server, cell.concurrency, settings, meter)
+                    best = await _one(pool, server, cell.concurrency, settings, meter)
                     for _ in range(RETRIES):
                         if not _disturbed(best.foreign) or budget < cost:
                             break
                         budget -= cost
                         # keep the quietest attempt, not the fastest (no cherry-picking)
-                        attempt = await _one(session, server, cell.concurrency, settings, meter)
+                        attempt = await _one(pool, server, cell.concurrency, settings, meter)
                         best = min(
                             best, attempt, key=lambda r: (_disturbed(r.foreign), r.foreign.client + r.foreign.server)
                         )
