@@ -23,8 +23,10 @@ __all__ = [
     "JobName",
     "LineLengthOption",
     "ModuleName",
+    "RoutePath",
     "SpecModel",
     "TopicName",
+    "pattern_rule",
 ]
 
 
@@ -74,7 +76,7 @@ LineLengthOption = Annotated[
 _SOFT_KEYWORDS = frozenset({"_", "case", "match", "type"})
 
 
-def _rule(pattern: str, rule: str, *, max_len: int, identifier: bool = False) -> Callable[[str], str]:
+def pattern_rule(pattern: str, rule: str, *, max_len: int, identifier: bool = False) -> Callable[[str], str]:
     compiled = re.compile(pattern)
 
     def check(value: str) -> str:
@@ -92,7 +94,7 @@ _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 Identifier = Annotated[
     str,
     AfterValidator(
-        _rule(
+        pattern_rule(
             r"(?![lIO]\Z)" + _IDENT,
             "must be a Python identifier (ASCII letters, digits, '_'; not starting with a digit; "
             "at most 64 characters; not 'l', 'I' or 'O' alone, which read as 1 and 0) and not a keyword",
@@ -104,7 +106,7 @@ Identifier = Annotated[
 ModuleName = Annotated[
     str,
     AfterValidator(
-        _rule(
+        pattern_rule(
             r"[a-z_][a-z0-9_]*",
             "must be a lowercase Python module name (a-z, 0-9, '_'; not starting with "
             "a digit; at most 64 characters) and not a keyword",
@@ -116,7 +118,7 @@ ModuleName = Annotated[
 ClassName = Annotated[
     str,
     AfterValidator(
-        _rule(
+        pattern_rule(
             r"(?![IO]\Z)[A-Z][A-Za-z0-9]*",
             "must be a PascalCase class name (an ASCII capital letter, then letters and digits; at most 64 "
             "characters; not 'I' or 'O' alone, which read as 1 and 0)",
@@ -130,7 +132,7 @@ ClassName = Annotated[
 AppId = Annotated[
     str,
     AfterValidator(
-        _rule(
+        pattern_rule(
             r"[a-z0-9]([a-z0-9-]*[a-z0-9])?",
             "must be a Dapr app id usable on Kubernetes: lowercase letters, "
             "digits and '-', starting and ending with a letter or digit, at most 63 characters",
@@ -142,7 +144,7 @@ AppId = Annotated[
 ComponentName = Annotated[
     str,
     AfterValidator(
-        _rule(
+        pattern_rule(
             r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?",
             "must be a Dapr component name (a Kubernetes resource name): "
             "lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 "
@@ -155,7 +157,7 @@ ComponentName = Annotated[
 TopicName = Annotated[
     str,
     AfterValidator(
-        _rule(
+        pattern_rule(
             r"[A-Za-z0-9._-]+",
             "must be a topic name valid on every broker Dapr supports (Kafka's rule): "
             "ASCII letters, digits, '.', '_' and '-', at most 249 characters",
@@ -169,7 +171,7 @@ TopicName = Annotated[
 JobName = Annotated[
     str,
     AfterValidator(
-        _rule(
+        pattern_rule(
             r"[A-Za-z0-9][A-Za-z0-9._-]*",
             "must be a Dapr job name: ASCII letters, digits, '.', '_' and '-', "
             "starting with a letter or digit, at most 200 characters",
@@ -178,3 +180,19 @@ JobName = Annotated[
     ),
     Field(examples=["reminder-42"]),
 ]
+
+_ROUTE = re.compile(r"(/[A-Za-z0-9._~-]+)+")
+
+
+def _route_path(value: str) -> str:
+    if len(value) > 200 or not _ROUTE.fullmatch(value):
+        raise ValueError(
+            "must be an absolute URL path: '/' then segments of ASCII letters, digits, '.', '_', '~' and '-' separated "
+            "by single '/', no trailing '/', no query or placeholders, at most 200 characters"
+        )
+    if any(segment in (".", "..") for segment in value.split("/")):
+        raise ValueError("must not contain '.' or '..' segments (clients and proxies rewrite them)")
+    return value
+
+
+RoutePath = Annotated[str, AfterValidator(_route_path), Field(examples=["/orders", "/api/tasks"])]

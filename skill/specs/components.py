@@ -11,7 +11,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
-from skill.specs.common import AppId, ComponentName, SpecModel, TopicName, _rule
+from skill.specs.common import AppId, ComponentName, RoutePath, SpecModel, TopicName, pattern_rule
 
 __all__ = [
     "DEFAULT_APPS",
@@ -39,7 +39,7 @@ SecretName = ComponentName
 HostPort = Annotated[
     str,
     AfterValidator(
-        _rule(
+        pattern_rule(
             r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?:[0-9]{1,5}",
             "must be 'host:port' (a DNS name or IPv4 address, then ':' and a port number)",
             max_len=253,
@@ -50,7 +50,7 @@ HostPort = Annotated[
 AsgiTarget = Annotated[
     str,
     AfterValidator(
-        _rule(
+        pattern_rule(
             r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*",
             "must be an ASGI import string 'module:attribute' (a dotted lowercase module path, ':', then a "
             "Python identifier), as uvicorn takes it",
@@ -59,22 +59,10 @@ AsgiTarget = Annotated[
     ),
     Field(examples=["main:app", "task_api.main:app"]),
 ]
-RoutePath = Annotated[
-    str,
-    AfterValidator(
-        _rule(
-            r"(/[A-Za-z0-9._~-]+)+",
-            "must be an absolute URL path of one or more segments of ASCII letters, digits, '.', '_', '~' and "
-            "'-' (for example '/events/orders'), at most 200 characters",
-            max_len=200,
-        )
-    ),
-]
-# An image repository (registry host and path) without a tag: what `docker push` takes before ':tag'.
 ImageRepository = Annotated[
     str,
     AfterValidator(
-        _rule(
+        pattern_rule(
             r"[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]{1,5})?(/[a-z0-9]+([._-][a-z0-9]+)*)*",
             "must be an image repository without a tag: lowercase registry host (optionally ':port') and "
             "path segments of lowercase letters, digits, '.', '_' and '-' (for example 'ghcr.io/acme')",
@@ -85,7 +73,7 @@ ImageRepository = Annotated[
 ImageTag = Annotated[
     str,
     AfterValidator(
-        _rule(
+        pattern_rule(
             r"[A-Za-z0-9_][A-Za-z0-9_.-]*",
             "must be an image tag: ASCII letters, digits, '_', '.' and '-', not starting with '.' or '-', "
             "at most 128 characters",

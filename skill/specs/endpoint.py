@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import (
-    AfterValidator,
     Field,
     ModelWrapValidatorHandler,
     ValidationError,
@@ -27,6 +26,7 @@ from skill.specs.common import (
     JobName,
     LineLengthOption,
     ModuleName,
+    RoutePath,
     SpecModel,
     TopicName,
 )
@@ -41,29 +41,13 @@ __all__ = [
     "IdempotencySettings",
     "InvocationSpec",
     "JobSpec",
-    "RoutePath",
     "RoutingRule",
     "SubscriptionSpec",
     "Verb",
     "snake",
 ]
 
-_ROUTE = re.compile(r"(/[A-Za-z0-9._~-]+)+")
 _RESERVED_ROUTES = ("/dapr/", "/job/", "/healthz")
-
-
-def _route_path(value: str) -> str:
-    if len(value) > 200 or not _ROUTE.fullmatch(value):
-        raise ValueError(
-            "must be a URL path: '/' then segments of ASCII letters, digits, '.', '_', '~' and '-' separated "
-            "by single '/', no trailing '/', no query or placeholders, at most 200 characters"
-        )
-    if any(segment in (".", "..") for segment in value.split("/")):
-        raise ValueError("must not contain '.' or '..' segments (clients and proxies rewrite them)")
-    return value
-
-
-RoutePath = Annotated[str, AfterValidator(_route_path), Field(examples=["/orders", "/api/tasks"])]
 """A literal URL path the app serves, such as `/orders/created`."""
 
 # The modules the endpoint package holds besides the models module.
