@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -40,7 +41,7 @@ _LEVELS = 6
 class FileEntry(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    path: str = Field(description="Absolute once written; otherwise relative to the output folder.")
+    path: str = Field(description="Absolute once written (unless `folder` is given); else relative to the folder.")
     language: str
     lines: int
     sha256: str
@@ -54,6 +55,7 @@ class Answer(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     kind: str
+    folder: str | None = Field(default=None, description="Absolute folder the relative file paths are under.")
     files: list[FileEntry]
     requirements: list[str]
     notes: list[str]
@@ -159,7 +161,7 @@ def outline_lines(result: Result, level: int = 0) -> list[str]:
 
 
 def _text(answer: Answer, *, heading: str) -> str:
-    parts = [heading]
+    parts = [heading] + ([f"in {answer.folder}:"] if answer.folder else [])
     for f in answer.files:
         where = f.resource or f.path
         state = f"{f.status} " if f.status else ""
@@ -196,6 +198,11 @@ def written_answer(result: Result, written: dict[str, tuple[str, bool]]) -> tupl
         for f in result.files
     ]
     answers = [_answer(result, files, level) for level in range(_LEVELS)]
+    # Many files under a long folder: name the folder once, each file relative to it.
+    common = os.path.commonpath([p for p, _ in written.values()]) if written else None
+    if common is not None:
+        relative = [f.model_copy(update={"path": os.path.relpath(f.path, common)}) for f in files]
+        answers += [_answer(result, relative, level).model_copy(update={"folder": common}) for level in range(_LEVELS)]
     heading = f"{result.kind}: {len(files)} file(s) written; read the outline to call the code."
     return _fit(answers, heading, WRITTEN_BUDGET)
 

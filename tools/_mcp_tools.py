@@ -122,7 +122,7 @@ _DESCRIPTION = 90  # characters: the first sentence says what an option is; refe
 
 
 def _first_sentence(text: str, limit: int = _DESCRIPTION) -> str:
-    short = re.split(r"(?<!e\.g)(?<!i\.e)(?<=\.)\s+(?=[A-Z`'])", text, maxsplit=1)[0]
+    short = re.split(r"(?<!e\.g\.)(?<!i\.e\.)(?<=\.)\s+(?=[A-Z`'])", text, maxsplit=1)[0]
     return short if len(short) <= limit else short[: limit - 3].rstrip() + "..."
 
 

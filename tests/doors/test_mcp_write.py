@@ -1,0 +1,250 @@
+"""Generators that write into the workspace (issue 9), through the SDK's in-memory client declaring roots: files land
+inside a root, every way out of it is refused, an edited file is kept unless `force`, a client without roots writes
+under the working directory only; answers stay within their budgets; tool definitions stay small."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mcp import Client
+from mcp_types import ListRootsResult, Root
+
+from skill import REGISTRY, Generator, find_style, generate
+from skill.outline import outline
+from tests.doors._support import connected, server, structured, text_of
+from tools._answer import INLINE_BUDGET, WRITTEN_BUDGET, Answer
+
+pytestmark = pytest.mark.anyio
+
+TOOLS_LIST_BUDGET = 24_000
+# Every generator with its defaults and each of its examples: the sizes are deterministic.
+CASES: list[tuple[Generator, str, dict[str, Any]]] = [
+    (g, label, dict(spec)) for g in REGISTRY.values() for label, spec in [("defaults", {}), *g.examples.items()]
+]
+CASE_IDS = [f"{g.name}-{label}" for g, label, _ in CASES]
+
+
+@asynccontextmanager
+async def rooted(*roots: Path) -> AsyncIterator[Client]:
+    """An in-memory client that declares `roots` (answering roots/list with their file:// URIs)."""
+
+    async def list_roots(_context: Any) -> ListRootsResult:
+        return ListRootsResult(roots=[Root(uri=r.as_uri()) for r in roots])
+
+    async with Client(server(), list_roots_callback=list_roots) as client:
+        yield client
+
+
+def _read(path: str) -> str:  # tests are async (the client is); the files are small
+    return Path(path).read_text(encoding="utf-8")
+
+
+def _exists(path: str) -> bool:
+    return Path(path).is_file() or Path(path).exists()
+
+
+def _sizes(result: Any) -> tuple[int, int]:
+    """What the agent reads: the text, and the structured content as JSON (counted separately)."""
+    return len(text_of(result)), len(json.dumps(structured(result), separators=(",", ":")))
+
+
+async def test_files_land_inside_the_root_with_paths_hashes_and_outline(tmp_path: Path) -> None:
+    async with rooted(tmp_path) as client:
+        result = await client.call_tool("dapr_generate_models", {"output_dir": "svc/app"})
+    answer = Answer.model_validate(structured(result))
+    expected = generate("models", style=find_style(tmp_path / "svc" / "app"))
+    assert [f.path for f in answer.files] == [str(tmp_path / "svc" / "app" / f.path) for f in expected.files]
+    for entry, f in zip(answer.files, expected.files, strict=True):
+        written = _read(entry.path)
+        assert written == f.content
+        assert entry.sha256 == hashlib.sha256(f.content.encode()).hexdigest()
+        assert entry.status == "wrote"
+        assert entry.path in text_of(result)
+    assert answer.requirements == expected.requirements
+    assert answer.notes == expected.notes
+    # The outline names every public symbol the engine's outline finds, with its signature.
+    symbols = [s for fo in outline([(f.path, f.content) for f in expected.files]) for s in fo.symbols]
+    for s in symbols:
+        short = s.name.rpartition(".")[2]
+        assert any(short in line for line in answer.outline), s.name
+    first_function = next(s for s in symbols if s.kind in ("function", "method", "async method"))
+    assert any(first_function.signature in line for line in answer.outline)
+
+
+async def test_the_same_call_again_leaves_the_files_unchanged(tmp_path: Path) -> None:
+    async with rooted(tmp_path) as client:
+        await client.call_tool("dapr_generate_client", {"output_dir": "out"})
+        again = Answer.model_validate(structured(await client.call_tool("dapr_generate_client", {"output_dir": "out"})))
+    assert [f.status for f in again.files] == ["unchanged"]
+
+
+async def test_an_edited_file_is_kept_unless_force(tmp_path: Path) -> None:
+    target = tmp_path / "out" / "dapr_client.py"
+    async with rooted(tmp_path) as client:
+        await client.call_tool("dapr_generate_client", {"output_dir": "out"})
+        target.write_text("# my edit\n", encoding="utf-8")
+        refused = await client.call_tool("dapr_generate_client", {"output_dir": "out"})
+        assert refused.is_error
+        assert str(target) in text_of(refused)
+        assert "force" in text_of(refused)
+        assert target.read_text(encoding="utf-8") == "# my edit\n"
+        forced = await client.call_tool("dapr_generate_client", {"output_dir": "out", "force": True})
+    assert not forced.is_error, text_of(forced)
+    assert target.read_text(encoding="utf-8") == generate("client", style=find_style(target.parent)).files[0].content
+
+
+@pytest.mark.parametrize("where", ["sibling", "dotdot", "absolute", "symlinked-folder", "symlinked-file"])
+async def test_every_way_out_of_the_root_is_refused(tmp_path: Path, where: str) -> None:
+    root, outside = tmp_path / "root", tmp_path / "outside"
+    root.mkdir()
+    outside.mkdir()
+    output_dir = {"sibling": str(outside), "dotdot": "../outside", "absolute": "/etc/dapr-coder-test"}.get(where, "")
+    if where == "symlinked-folder":
+        (root / "link").symlink_to(outside, target_is_directory=True)
+        output_dir = "link"
+    if where == "symlinked-file":  # the folder is inside; the file in it points out
+        (root / "out").mkdir()
+        (root / "out" / "dapr_client.py").symlink_to(outside / "victim.py")
+        output_dir = "out"
+    async with rooted(root) as client:
+        result = await client.call_tool("dapr_generate_client", {"output_dir": output_dir})
+    assert result.is_error
+    message = text_of(result)
+    assert message.startswith("Error executing tool dapr_generate_client: output_dir:")
+    if where != "symlinked-file":
+        assert str(root) in message  # names the allowed roots
+    assert list(outside.iterdir()) == []
+    assert not _exists("/etc/dapr-coder-test")
+
+
+async def test_a_second_root_may_be_written_by_absolute_path(tmp_path: Path) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    async with rooted(first, second) as client:
+        result = await client.call_tool("dapr_generate_client", {"output_dir": str(second / "pkg")})
+    assert not result.is_error, text_of(result)
+    assert (second / "pkg" / "dapr_client.py").is_file()
+    assert list(first.iterdir()) == []
+
+
+async def test_a_client_without_roots_writes_under_the_working_directory_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    work, elsewhere = tmp_path / "work", tmp_path / "elsewhere"
+    work.mkdir()
+    elsewhere.mkdir()
+    monkeypatch.chdir(work)
+    async with connected() as client:  # declares no roots
+        ok = await client.call_tool("dapr_generate_client", {"output_dir": "gen"})
+        refused = await client.call_tool("dapr_generate_client", {"output_dir": str(elsewhere)})
+    assert not ok.is_error, text_of(ok)
+    assert (work / "gen" / "dapr_client.py").is_file()
+    assert refused.is_error
+    assert str(work) in text_of(refused)
+    assert list(elsewhere.iterdir()) == []
+
+
+@pytest.mark.parametrize("bad", ["", "   ", 5, "a\0b"])
+async def test_a_bad_output_dir_is_the_callers_error(bad: object) -> None:
+    async with connected() as client:
+        result = await client.call_tool("dapr_generate_client", {"output_dir": bad})
+    assert result.is_error
+    assert "output_dir: must be a folder path" in text_of(result)
+
+
+async def test_output_dir_and_force_are_not_spec_options() -> None:
+    for g in REGISTRY.values():
+        assert not {"output_dir", "force"} & set(g.spec.model_fields), g.name
+
+
+@pytest.mark.parametrize(("generator", "label", "spec"), CASES, ids=CASE_IDS)
+async def test_written_answers_stay_within_budget(
+    generator: Generator, label: str, spec: dict[str, Any], tmp_path: Path
+) -> None:
+    # A long root makes the absolute paths long, as in a real workspace.
+    root = tmp_path / "home" / "someone" / "projects" / "a-rather-long-project-name"
+    root.mkdir(parents=True)
+    async with rooted(root) as client:
+        result = await client.call_tool(generator.tool_name, {**spec, "output_dir": "services/app"})
+    assert not result.is_error, text_of(result)
+    text, data = _sizes(result)
+    assert text <= WRITTEN_BUDGET, (label, text)
+    assert data <= WRITTEN_BUDGET, (label, data)
+    answer = Answer.model_validate(structured(result))
+    # Absolute paths, or (many files under a long folder) the folder once and paths relative to it.
+    assert all(_exists(os.path.join(answer.folder or "/", f.path)) for f in answer.files)
+    assert all(Path(f.path).is_absolute() is (answer.folder is None) for f in answer.files)
+    if any(f.language == "python" for f in answer.files):
+        assert answer.outline, "Python output comes with its API outline"
+
+
+@pytest.mark.parametrize(("generator", "label", "spec"), CASES, ids=CASE_IDS)
+async def test_inline_answers_carry_each_file_once_within_budget(
+    generator: Generator, label: str, spec: dict[str, Any]
+) -> None:
+    async with connected() as client:
+        result = await client.call_tool(generator.tool_name, spec)
+    text, data = _sizes(result)
+    assert text <= INLINE_BUDGET, (label, text)
+    assert data <= INLINE_BUDGET, (label, data)
+    payload = json.dumps(structured(result))
+    expected = generate(generator.name, spec)
+    for f in expected.files:
+        if len(f.content) > 200:  # the code is never repeated in the structured content
+            assert f.content[:200] not in payload
+
+
+async def _tools_list() -> list[dict[str, Any]]:
+    async with connected() as client:
+        tools = (await client.list_tools()).tools
+    return [t.model_dump(mode="json", by_alias=True, exclude_none=True) for t in tools]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="about 26.7k: the four spec schemas' own options and descriptions (skill/specs) need trimming by the "
+    "lead to reach 24k; this door already drops titles, examples, null arms, nested specs and big defaults",
+)
+async def test_tool_definitions_stay_small() -> None:
+    size = len(json.dumps(await _tools_list(), separators=(",", ":")))  # as sent on the wire
+    assert size <= TOOLS_LIST_BUDGET, size
+
+
+async def test_tool_definitions_repeat_nothing() -> None:
+    """No titles or examples, and no generator's spec repeated inside another's schema (endpoint takes a models
+    spec: it points at dapr_generate_models instead)."""
+    listed = await _tools_list()
+    assert {t["name"] for t in listed} >= {g.tool_name for g in REGISTRY.values()}
+    for tool in listed:
+        schema = json.dumps(tool["inputSchema"])
+        assert '"examples"' not in schema, tool["name"]
+        assert '"title"' not in schema, tool["name"]
+        defs = set(tool["inputSchema"].get("$defs", {}))
+        for g in REGISTRY.values():
+            if g.tool_name != tool["name"]:
+                assert g.spec.__name__ not in defs, (tool["name"], g.spec.__name__)
+
+
+async def test_an_unknown_result_resource_is_not_found() -> None:
+    async with connected() as client:
+        with pytest.raises(Exception, match="not \\(or no longer\\) held"):
+            await client.read_resource("dapr-results://" + "0" * 64 + "/nothing.py")
+
+
+def test_umask_is_left_as_it_was() -> None:
+    before = os.umask(0o022)
+    os.umask(before)
+    from tools._files import _umask
+
+    assert _umask() == before
+    after = os.umask(0o022)
+    os.umask(after)
+    assert after == before
