@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from skill._ruff import RuffJob, Running, run_parallel
 from skill.errors import InvalidOutputError, ToolchainError
-from skill.style import Style
+from skill.style import DEFAULT_STYLE, Style
 
 __all__ = ["check_python", "parse_python"]
 
@@ -44,14 +44,22 @@ def _findings(path: str, report: str) -> list[str]:
     return [f"{path}:{i['location']['row']}:{i['location']['column']} {i['code']} {i['message']}" for i in items]
 
 
+def _layout(style: Style) -> tuple[int, int, str]:
+    return (style.line_length, style.indent_width, style.quote_style)
+
+
 def check_python(files: Sequence[tuple[str, str]], style: Style, known_first_party: Sequence[str] = ()) -> list[str]:
     """The text of each (path, text) as it will be returned, or InvalidOutputError naming every problem."""
     first_party = tuple(known_first_party)
-    # Format and check the rendered text at the same time: when formatting changes nothing (snippets are written
-    # format-clean for the default style), the check already ran on the final text. Files that formatting did
-    # change are checked again, so findings always describe the text that is returned.
+    # Snippets are written format-clean for ruff's default layout. With that layout, format and check the rendered
+    # text at the same time: formatting usually changes nothing, so the check already ran on the final text. With
+    # another layout formatting always changes the text, and a check of the rendered text would be wasted work on
+    # two cores. Either way, files that formatting changed are checked again, so findings always describe the
+    # text that is returned.
+    native = _layout(style) == _layout(DEFAULT_STYLE)
     jobs = [RuffJob("format", path, text, style, first_party) for path, text in files]
-    jobs += [RuffJob("check", path, text, style, first_party) for path, text in files]
+    if native:
+        jobs += [RuffJob("check", path, text, style, first_party) for path, text in files]
     ruff = Running(jobs)  # ruff works in its own processes while Python parses
     try:
         _raise_syntax_errors(files)
@@ -60,8 +68,8 @@ def check_python(files: Sequence[tuple[str, str]], style: Style, known_first_par
             ruff.result()  # reap the processes; the parse failure is the report
         raise
     outputs = ruff.result()
-    formatted, reports = outputs[: len(files)], outputs[len(files) :]
-    changed = [i for i, ((_, text), new) in enumerate(zip(files, formatted, strict=True)) if new != text]
+    formatted, reports = outputs[: len(files)], outputs[len(files) :] or [""] * len(files)
+    changed = [i for i, ((_, text), new) in enumerate(zip(files, formatted, strict=True)) if new != text or not native]
     rechecked = run_parallel([RuffJob("check", files[i][0], formatted[i], style, first_party) for i in changed])
     for i, report in zip(changed, rechecked, strict=True):
         reports[i] = report

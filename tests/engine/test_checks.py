@@ -161,3 +161,12 @@ def test_findings_describe_the_formatted_text() -> None:
     # before formatting would wrongly refuse it.
     (out,) = validate([_py("x = 1   \n")])
     assert out.content == "x = 1\n"
+
+
+@pytest.mark.parametrize("style", [Style(line_length=120), Style(quote_style="single"), Style(indent_width=2)])
+def test_findings_are_caught_in_every_layout(style: Style) -> None:
+    # Another layout takes a different path (format first, then check): a finding must still be caught, even in
+    # text that formatting leaves as it is.
+    for text in ("print('hi')\n", "import os\n"):
+        with pytest.raises(InvalidOutputError):
+            validate([_py(text)], style)
