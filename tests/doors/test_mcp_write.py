@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from mcp import Client
+from mcp.client.session import ClientRequestContext
 from mcp_types import ListRootsResult, Root
 
 from skill import REGISTRY, Generator, find_style, generate
@@ -35,8 +36,8 @@ CASE_IDS = [f"{g.name}-{label}" for g, label, _ in CASES]
 async def rooted(*roots: Path) -> AsyncIterator[Client]:
     """An in-memory client that declares `roots` (answering roots/list with their file:// URIs)."""
 
-    async def list_roots(_context: Any) -> ListRootsResult:
-        return ListRootsResult(roots=[Root(uri=r.as_uri()) for r in roots])
+    async def list_roots(context: ClientRequestContext) -> ListRootsResult:
+        return ListRootsResult(roots=[Root.model_validate({"uri": r.as_uri()}) for r in roots])
 
     async with Client(server(), list_roots_callback=list_roots) as client:
         yield client
