@@ -107,6 +107,18 @@ def _short_signature(signature: str) -> str:
     return f"({', '.join(parts)}){returns}"
 
 
+def _field_type(signature: str) -> str:
+    """`: Annotated[T, Field(...)]` as `: T`: the type is what a caller needs; the constraints are in the code."""
+    try:
+        node = ast.parse(signature.removeprefix(":").strip(), mode="eval").body
+    except SyntaxError:
+        return signature
+    if isinstance(node, ast.Subscript) and ast.unparse(node.value) in ("Annotated", "typing.Annotated"):
+        inner = node.slice.elts[0] if isinstance(node.slice, ast.Tuple) else node.slice
+        return f": {ast.unparse(inner)}"
+    return signature
+
+
 def _symbol_line(s: Symbol, level: int) -> str:
     short = s.name.rpartition(".")[2]
     prefix = "  " if "." in s.name else ""
@@ -140,7 +152,9 @@ def _file_lines(fo: FileOutline, level: int) -> list[str]:
             if level >= 2:
                 lines.append("  fields: " + ", ".join(g.name.rpartition(".")[2] for g in group))
             else:
-                lines.append("  fields: " + ", ".join(f"{g.name.rpartition('.')[2]}{g.signature}" for g in group))
+                lines.append(
+                    "  fields: " + ", ".join(f"{g.name.rpartition('.')[2]}{_field_type(g.signature)}" for g in group)
+                )
             continue
         if level >= 4 and "." in s.name:  # methods by name only, on one line per class
             methods: list[str] = []

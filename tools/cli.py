@@ -12,8 +12,9 @@ import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 
-from skill import REGISTRY, SkillError, SpecError, find_style, generate, list_snippets, show_snippet
+from skill import REGISTRY, Result, SkillError, SpecError, find_style, generate, list_snippets, show_snippet
 from tools import _json as strict_json
+from tools._answer import outline_lines
 from tools._files import FilesInTheWay, absolute, write_result
 from tools._present import Exit, detail_text, exit_code, result_text, spec_error_text
 from tools._spec_args import add_spec_options, collect_spec_options
@@ -88,6 +89,11 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--force", action="store_true", help="replace files that exist with other content")
         p.add_argument("--verify", action="store_true", help="with -o: also run mypy --strict and import the files")
         p.add_argument("--json", action="store_true", help="print the structured result as JSON")
+        p.add_argument(
+            "--outline",
+            action="store_true",
+            help="print the public API outline (signatures, first docstring lines) instead of the code",
+        )
         add_spec_options(p, g.spec)
 
     mcp = sub.add_parser("mcp", help="serve the generators as MCP tools (stdio by default)")
@@ -121,8 +127,13 @@ def _generate(args: argparse.Namespace) -> Exit:
     spec = {**_read_spec(args.spec), **collect_spec_options(args, g.spec)}
     # Written into a folder, Python takes that project's own layout settings (its nearest ruff configuration).
     result = generate(g.name, spec, style=None if args.out is None else find_style(absolute(args.out)))
+    if args.outline and args.json:
+        raise _BadInputError("--outline and --json: choose one")
     if args.out is None:
-        sys.stdout.write(result.model_dump_json(indent=2) + "\n" if args.json else result_text(result))
+        if args.outline:
+            _print_outline(result)
+        else:
+            sys.stdout.write(result.model_dump_json(indent=2) + "\n" if args.json else result_text(result))
         return Exit.OK
     out = absolute(args.out)  # printed paths are absolute: a relative -o reads wrong from another directory
     try:
@@ -138,6 +149,8 @@ def _generate(args: argparse.Namespace) -> Exit:
         print(f"requires: {', '.join(result.requirements)}")
         for note in result.notes:
             print(f"note: {note}")
+        if args.outline:
+            _print_outline(result)
     if args.verify:
         from tools._verify import verify_files  # mypy is a dev tool: only load it when asked
 
@@ -147,6 +160,12 @@ def _generate(args: argparse.Namespace) -> Exit:
             return Exit.FAILURE
         print(report.summary(), file=sys.stderr)
     return Exit.OK
+
+
+def _print_outline(result: Result) -> None:
+    """The outline the MCP tools answer with, at full detail (a terminal has no answer budget)."""
+    lines = outline_lines(result)
+    print("\n".join(["API outline:", *lines]) if lines else "API outline: no Python files")
 
 
 def _list(args: argparse.Namespace) -> Exit:

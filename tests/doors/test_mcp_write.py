@@ -249,3 +249,15 @@ def test_umask_is_left_as_it_was() -> None:
     after = os.umask(0o022)
     os.umask(after)
     assert after == before
+
+
+async def test_the_cli_outline_is_the_written_answers_outline(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tools.cli import main  # the other door, in this process
+
+    assert main(["generate", "models", "--outline", "-o", str(tmp_path / "cli")]) == 0
+    cli = capsys.readouterr().out.split("API outline:\n", 1)[1].splitlines()
+    async with rooted(tmp_path) as client:
+        answer = Answer.model_validate(structured(await client.call_tool("dapr_generate_models", {"output_dir": "m"})))
+    assert answer.outline == cli  # the models outline fits the budget at full detail
