@@ -5,12 +5,20 @@
 //   node tests/doors/external_client.mjs stdio <command> [args...]
 //   node tests/doors/external_client.mjs http <url>
 //
+// With ROOT_DIR set, the client declares that folder as its only root and asks every generator to write into it
+// (output_dir "gen/<name>"), then tries the ways out: "../<OUTSIDE_NAME>", the absolute OUTSIDE_DIR, the symlink
+// ROOT_DIR/link (the test points it outside), and an edited file kept unless `force`.
+//
 // The SDK itself checks each structured result against the tool's output schema (ajv) and throws if it does not
 // match, so a clean exit also means every output schema held.
 
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { ListRootsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import { writeFileSync } from "node:fs";
+import { basename } from "node:path";
+import { pathToFileURL } from "node:url";
 
 const [mode, ...rest] = process.argv.slice(2);
 if (!["stdio", "http"].includes(mode) || rest.length === 0) {
@@ -23,7 +31,16 @@ const transport =
     ? new StreamableHTTPClientTransport(new URL(rest[0]))
     : new StdioClientTransport({ command: rest[0], args: rest.slice(1), env: process.env, stderr: "inherit" });
 
-const client = new Client({ name: "external-test-client", version: "1.0.0" });
+const rootDir = process.env.ROOT_DIR ?? null;
+const client = new Client(
+  { name: "external-test-client", version: "1.0.0" },
+  rootDir === null ? {} : { capabilities: { roots: { listChanged: false } } },
+);
+if (rootDir !== null) {
+  client.setRequestHandler(ListRootsRequestSchema, async () => ({
+    roots: [{ uri: pathToFileURL(rootDir).href, name: "workspace" }],
+  }));
+}
 await client.connect(transport);
 
 const summary = (result) => ({
@@ -70,6 +87,24 @@ if (generator?.name === "dapr_generate_client") {
   );
 }
 report.afterErrors = summary(await client.callTool({ name: "dapr_list_snippets", arguments: {} }));
+
+if (rootDir !== null) {
+  const call = async (name, args) => summary(await client.callTool({ name, arguments: args }));
+  report.written = {};
+  for (const tool of tools.filter((t) => t.name.startsWith("dapr_generate_"))) {
+    report.written[tool.name] = await call(tool.name, { output_dir: `gen/${tool.name}` });
+  }
+  const outside = process.env.OUTSIDE_DIR;
+  report.escapes = {
+    dotdot: await call("dapr_generate_client", { output_dir: `../${basename(outside)}` }),
+    absolute: await call("dapr_generate_client", { output_dir: outside }),
+    symlink: await call("dapr_generate_client", { output_dir: "link" }),
+  };
+  const edited = `${rootDir}/gen/dapr_generate_client/dapr_client.py`;
+  writeFileSync(edited, "# edited by the user\n");
+  report.editedKept = await call("dapr_generate_client", { output_dir: "gen/dapr_generate_client" });
+  report.editedForced = await call("dapr_generate_client", { output_dir: "gen/dapr_generate_client", force: true });
+}
 
 report.resources = (await client.listResources()).resources.map((r) => r.uri);
 report.resourceTemplates = (await client.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate);

@@ -4,7 +4,9 @@ ruff with the engine's own rule set."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import queue
 import shutil
 import socket
@@ -18,9 +20,10 @@ from typing import IO, Any
 
 import pytest
 
-from skill import REGISTRY, Result
+from skill import REGISTRY
 from skill._ruff import ruff_argv
-from tools._mcp_tools import ANNOTATION_HINTS, TOOL_NAMES_BROWSE
+from tools._answer import WRITTEN_BUDGET, Answer
+from tools._mcp_tools import ANNOTATION_HINTS, GENERATOR_HINTS, TOOL_NAMES_BROWSE
 
 pytestmark = pytest.mark.slow
 
@@ -44,9 +47,19 @@ def node() -> str:
     return path
 
 
-def _run_client(node: str, *args: str) -> dict[str, Any]:
+def _workspace(tmp_path: Path) -> tuple[Path, Path]:
+    """A root the client declares, a folder outside it, and a symlink in the root that leads there."""
+    root, outside = tmp_path / "workspace", tmp_path / "outside"
+    root.mkdir()
+    outside.mkdir()
+    (root / "link").symlink_to(outside, target_is_directory=True)
+    return root, outside
+
+
+def _run_client(node: str, *args: str, root: Path, outside: Path) -> dict[str, Any]:
+    env = {**os.environ, "ROOT_DIR": str(root), "OUTSIDE_DIR": str(outside)}
     done = subprocess.run(
-        [node, str(CLIENT), *args], capture_output=True, text=True, timeout=TIMEOUT, cwd=ROOT, check=False
+        [node, str(CLIENT), *args], capture_output=True, text=True, timeout=TIMEOUT, cwd=ROOT, check=False, env=env
     )
     assert done.returncode == 0, f"external client failed:\n{done.stderr}"
     report: dict[str, Any] = json.loads(done.stdout)
@@ -57,17 +70,18 @@ def _ruff(subcommand: str, *args: str, cwd: Path) -> subprocess.CompletedProcess
     return subprocess.run(ruff_argv(subcommand, *args), capture_output=True, text=True, cwd=cwd, check=False)
 
 
-def _check_report(report: dict[str, Any], tmp_path: Path) -> None:
+def _check_report(report: dict[str, Any], root: Path, outside: Path) -> None:
     assert report["server"]["name"] == "async-dapr-coder"
     tools = {t["name"]: t for t in report["tools"]}
     assert set(tools) == {g.tool_name for g in REGISTRY.values()} | set(TOOL_NAMES_BROWSE)
     camel = {"read_only_hint": "readOnlyHint", "destructive_hint": "destructiveHint"}
     camel |= {"idempotent_hint": "idempotentHint", "open_world_hint": "openWorldHint"}
-    for tool in tools.values():
+    generators = {g.tool_name for g in REGISTRY.values()}
+    for name, tool in tools.items():
         assert tool["title"]
         assert tool["hasOutputSchema"]
         assert tool["inputSchema"]["additionalProperties"] is False
-        for hint, value in ANNOTATION_HINTS.items():
+        for hint, value in (GENERATOR_HINTS if name in generators else ANNOTATION_HINTS).items():
             assert tool["annotations"][camel[hint]] is value
 
     # Every tool was called; every generator's Python passes ruff with the engine's strict rules.
@@ -75,21 +89,35 @@ def _check_report(report: dict[str, Any], tmp_path: Path) -> None:
     for name, call in report["calls"].items():
         assert not call["isError"], (name, call["text"])
         assert call["text"]
+    # Every generator wrote into the declared root, answering with paths and hashes within the budget; the
+    # Python it wrote passes ruff with the engine's strict rules.
     python_files = []
     for g in REGISTRY.values():
-        result = Result.model_validate(report["calls"][g.tool_name]["structuredContent"])
-        for f in result.files:
-            target = tmp_path / g.name / f.path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(f.content, encoding="utf-8")
+        call = report["written"][g.tool_name]
+        assert not call["isError"], call["text"]
+        assert len(call["text"]) <= WRITTEN_BUDGET
+        answer = Answer.model_validate(call["structuredContent"])
+        for f in answer.files:
+            path = Path(answer.folder or "/", f.path)
+            assert path.is_relative_to(root / "gen" / g.tool_name), path
+            assert hashlib.sha256(path.read_bytes()).hexdigest() == f.sha256
             if f.language == "python":
-                python_files.append(target)
+                python_files.append(path)
     assert python_files
     files = [str(p) for p in python_files]
-    check = _ruff("check", *files, cwd=tmp_path)
+    check = _ruff("check", *files, cwd=root)
     assert check.returncode == 0, check.stdout + check.stderr
-    fmt = _ruff("format", "--check", *files, cwd=tmp_path)
+    fmt = _ruff("format", "--check", *files, cwd=root)
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+    for way, call in report["escapes"].items():  # "..", an absolute path elsewhere, a symlink: all refused
+        assert call["isError"], way
+        assert "output_dir:" in call["text"], way
+        assert str(root) in call["text"], way
+    assert list(outside.iterdir()) == []
+    assert report["editedKept"]["isError"]
+    assert "force" in report["editedKept"]["text"]
+    assert not report["editedForced"]["isError"], report["editedForced"]["text"]
+    assert "edited by the user" not in (root / "gen" / "dapr_generate_client" / "dapr_client.py").read_text()
     shown = report["calls"]["dapr_show_snippet"]["structuredContent"]
     assert shown["id"] in {s["id"] for s in report["calls"]["dapr_list_snippets"]["structuredContent"]["snippets"]}
 
@@ -115,7 +143,8 @@ def _check_report(report: dict[str, Any], tmp_path: Path) -> None:
 
 
 def test_typescript_sdk_over_stdio(node: str, tmp_path: Path) -> None:
-    _check_report(_run_client(node, "stdio", *_server_command(), "mcp"), tmp_path)
+    root, outside = _workspace(tmp_path)
+    _check_report(_run_client(node, "stdio", *_server_command(), "mcp", root=root, outside=outside), root, outside)
 
 
 def _free_port() -> int:
@@ -159,7 +188,8 @@ def http_server() -> Iterator[str]:
 
 
 def test_typescript_sdk_over_streamable_http(node: str, http_server: str, tmp_path: Path) -> None:
-    _check_report(_run_client(node, "http", http_server), tmp_path)
+    root, outside = _workspace(tmp_path)
+    _check_report(_run_client(node, "http", http_server, root=root, outside=outside), root, outside)
 
 
 def _readline(stream: IO[str], timeout: float = 60) -> str:
