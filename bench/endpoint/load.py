@@ -33,6 +33,8 @@ class Pool:
     async def post(self) -> None:
         """One delivery with a fresh event id; raises DeliveryFailedError unless the answer is SUCCESS."""
         body = delivery()
+        while self._idle and self._idle[-1][0].at_eof():  # closed by the server while idle
+            self._idle.pop()[1].close()
         if self._idle:
             reader, writer = self._idle.pop()
         else:

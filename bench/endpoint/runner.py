@@ -26,7 +26,7 @@ from typing import Any, TextIO
 
 import uvicorn
 
-from bench.client.measure import Settings, run_window
+from bench.client.measure import Settings, _describe, run_window
 from bench.client.stand_in import free_port
 from bench.cpus import CpuPlan, pin_child, pinned, plan_cpus
 from bench.endpoint import gentime
@@ -196,7 +196,7 @@ async def measure(running: list[Server], settings: Settings, meter: CpuMeter | N
                             best, attempt, key=lambda r: (_disturbed(r.foreign), r.foreign.client + r.foreign.server)
                         )
                 except Exception as exc:  # a wrong answer or a dead server disqualifies the app
-                    cell.error = f"{type(exc).__name__}: {exc}"[:160]
+                    cell.error = _describe(exc)
                     continue
                 cell.rates.append(best.rate)
                 if best.cpu_us is not None:
