@@ -29,7 +29,7 @@ import uvicorn
 from bench.client.measure import Settings, _describe, run_window
 from bench.client.stand_in import free_port
 from bench.cpus import CpuPlan, pin_child, pinned, plan_cpus
-from bench.endpoint import gentime
+from bench.endpoint import gentime, inprocess
 from bench.endpoint.apps import KINDS, spec
 from bench.endpoint.load import Pool
 from bench.endpoint.payloads import HEADERS, ROUTE
@@ -281,6 +281,16 @@ def report(cells: list[Cell], say: TextIO) -> None:
             print(f"  {label:<52}{_shown(rate(a, b, n)):>10}{_shown(efficiency(a, b, n)):>12}", file=say)
 
 
+def report_inprocess(results: list[inprocess.InProcess], say: TextIO) -> None:
+    print("\nin-process ASGI call, no server (us per delivery, median of rounds)", file=say)
+    by = {r.kind: r for r in results}
+    for r in results:
+        print(f"  {LABELS[r.kind]:<40}{r.us:8.1f} ±{r.spread * 50:3.0f}%", file=say)
+    for kind in ("generated", "generated-noidem"):
+        ratio = by["dapr-ext-fastapi"].us / by[kind].us
+        print(f"  {LABELS[kind]} / dapr-ext-fastapi (deliveries per CPU s): {ratio:.2f}", file=say)
+
+
 def report_generation(times: list[gentime.GenTime], calls: int, say: TextIO) -> None:
     print(f"\nwarm generation time (skill.generate, defaults, fresh spec per call, median of {calls})", file=say)
     for t in times:
@@ -315,7 +325,10 @@ def run_endpoint(settings: Settings, say: TextIO) -> int:
             # uvloop (when installed) gives the load generator headroom: the servers must be the side that saturates.
             with asyncio.Runner(loop_factory=_loop_factory()) as runner:
                 cells = runner.run(measure(running, settings, meter, say))
+        with pinned(cpus):
+            direct = inprocess.measure(folder, 2000 if settings.rounds <= 2 else 5000, max(settings.rounds, 3))
     report(cells, say)
+    report_inprocess(direct, say)
     calls = 5 if settings.rounds <= 2 else 15
     report_generation(gentime.measure_all(calls), calls, say)
     return 0
