@@ -19,6 +19,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from skill import Result
+from skill.checks.python import parse_python
 from skill.outline import FileOutline, Symbol, outline
 
 __all__ = [
@@ -83,7 +84,7 @@ def _cut(text: str, limit: int) -> str:
 def _short_signature(signature: str) -> str:
     """Parameters with a default keep only their name (`etag=...`): what a call needs, in a third of the room."""
     try:
-        fn = ast.parse(f"def f{signature}: pass").body[0]
+        fn = parse_python(f"def f{signature}: pass").body[0]  # under the engine's lock: tools run in threads
     except SyntaxError:
         return signature
     assert isinstance(fn, ast.FunctionDef)
@@ -110,9 +111,12 @@ def _short_signature(signature: str) -> str:
 def _field_type(signature: str) -> str:
     """`: Annotated[T, Field(...)]` as `: T`: the type is what a caller needs; the constraints are in the code."""
     try:
-        node = ast.parse(signature.removeprefix(":").strip(), mode="eval").body
+        statement = parse_python(f"x{signature}").body[0]
     except SyntaxError:
         return signature
+    if not isinstance(statement, ast.AnnAssign):
+        return signature
+    node = statement.annotation
     if isinstance(node, ast.Subscript) and ast.unparse(node.value) in ("Annotated", "typing.Annotated"):
         inner = node.slice.elts[0] if isinstance(node.slice, ast.Tuple) else node.slice
         return f": {ast.unparse(inner)}"

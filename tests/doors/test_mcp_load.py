@@ -6,14 +6,15 @@ No timing is asserted: only that every call is answered, correctly, with no fail
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import anyio
 import pytest
 from mcp import Client
 
-from skill import Result
 from tests.doors._support import http_server, server, text_of
+from tools._answer import Answer
 from tools.mcp_server import build_server
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
@@ -42,8 +43,10 @@ async def _hammer(clients: list[Client], calls: int) -> list[str]:
         if result.is_error != bad_input or needle not in text:
             failures.append(f"call {i} {arguments}: {text[:300]}")
         elif not bad_input:
-            payload = Result.model_validate(result.structured_content)
-            if needle not in payload.files[0].content:
+            entry = Answer.model_validate(result.structured_content).files[0]
+            # The code is in the text (or, past the inline budget, behind a link): its hash must be this call's.
+            code = text.split(f"# ===== {entry.path} =====\n", 1)[-1] if entry.resource is None else None
+            if code is not None and hashlib.sha256(code.encode()).hexdigest() != entry.sha256:
                 failures.append(f"call {i}: structured content of another call")
 
     async with anyio.create_task_group() as tg:
