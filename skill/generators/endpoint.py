@@ -258,14 +258,10 @@ def _subscriptions(spec: EndpointSpec) -> SubscriptionsContext:
             )
     handled = [r for r in routes if r.handler]
     contract = {"answer"} if len(handled) < len(routes) else set()
-    if handled:
-        contract.add("Dapr")
     if any(not r.bulk for r in handled):
         contract.add("deliver")
     if any(r.bulk for r in handled):
         contract.add("deliver_bulk")
-    if any(r.idempotent for r in handled):
-        contract.add("Processed")
     if spec.app_token:
         contract.add("require_dapr_token")
     std = [*_i("json")] + (_i("logging") if len(handled) < len(routes) else [])

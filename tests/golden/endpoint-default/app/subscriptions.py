@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import TypeAdapter
 
 from . import handlers
-from .contract import Dapr, Processed, answer, deliver, require_dapr_token
+from .contract import answer, deliver, require_dapr_token
 from .events import CloudEvent, Task
 
 _logger = logging.getLogger(__name__)
@@ -44,17 +44,14 @@ async def subscribe() -> Response:
 
 
 @router.post("/events/task-deleted")
-async def deliver_events_task_deleted(
-    request: Request, dapr: Dapr, processed: Processed
-) -> Response:
+async def deliver_events_task_deleted(request: Request) -> Response:
     """Events of pubsub/task-events for handlers.on_task_deleted."""
     return await deliver(
         request,
         _TASK_EVENT,
         handlers.on_task_deleted,
-        dapr,
-        processed,
         "pubsub/task-events",
+        idempotent=True,
     )
 
 

@@ -160,15 +160,6 @@ class MemoryProcessedEvents:
         self._records.pop(key, None)
 
 
-async def get_processed(request: Request) -> ProcessedEvents:
-    """The app's processed-event records (set by `create_app`)."""
-    processed: ProcessedEvents = request.app.state.processed
-    return processed
-
-
-Processed = Annotated[ProcessedEvents, Depends(get_processed)]
-
-
 async def _outcome(
     event: E, handler: Callable[[E, DaprClient], Awaitable[None]], dapr: DaprClient
 ) -> DeliveryStatus:
@@ -219,13 +210,27 @@ async def _run(
     return status
 
 
+def _shared(
+    request: Request, idempotent: bool
+) -> tuple[DaprClient, ProcessedEvents | None]:
+    """The lifespan's client and, for an idempotent route, the processed-event records.
+
+    Read from app.state here, not through FastAPI dependencies: resolving those was the
+    largest cost of a delivery, and deliveries are the hot path.
+    """
+    state = request.app.state
+    dapr: DaprClient = state.dapr
+    processed: ProcessedEvents | None = state.processed if idempotent else None
+    return dapr, processed
+
+
 async def deliver(
     request: Request,
     adapter: TypeAdapter[E],
     handler: Callable[[E, DaprClient], Awaitable[None]],
-    dapr: DaprClient,
-    processed: ProcessedEvents | None,
     scope: str,
+    *,
+    idempotent: bool,
 ) -> Response:
     """One delivery: a bad payload is DROP (with a log line), never a 422 that loops."""
     body = await request.body()
@@ -236,6 +241,7 @@ async def deliver(
     except ValueError as exc:  # pydantic's ValidationError is a ValueError
         _logger.warning("dropping a malformed event on %s: %s", request.url.path, exc)
         return answer("DROP")
+    dapr, processed = _shared(request, idempotent)
     return answer(await _run(event, handler, dapr, processed, scope))
 
 
@@ -271,9 +277,9 @@ async def deliver_bulk(
     request: Request,
     adapter: TypeAdapter[E],
     handler: Callable[[E, DaprClient], Awaitable[None]],
-    dapr: DaprClient,
-    processed: ProcessedEvents | None,
     scope: str,
+    *,
+    idempotent: bool,
 ) -> Response:
     """A bulk delivery: one status per entry, the entries handled concurrently."""
     try:
@@ -281,6 +287,7 @@ async def deliver_bulk(
     except ValidationError as exc:
         _logger.warning("malformed bulk delivery on %s: %s", request.url.path, exc)
         return Response(status_code=400)
+    dapr, processed = _shared(request, idempotent)
     statuses = await asyncio.gather(
         *(
             _bulk_entry(e, adapter, handler, dapr, processed, scope)

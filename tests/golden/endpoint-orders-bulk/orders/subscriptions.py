@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import TypeAdapter
 
 from . import handlers
-from .contract import Dapr, Processed, deliver_bulk
+from .contract import deliver_bulk
 from .events import CloudEvent, Order
 
 # Exactly the keys the runtime reads (dapr/dapr pkg/runtime/pubsub/subscriptions.go):
@@ -38,15 +38,12 @@ async def subscribe() -> Response:
 
 
 @router.post("/events/pubsub/orders")
-async def deliver_events_pubsub_orders(
-    request: Request, dapr: Dapr, processed: Processed
-) -> Response:
+async def deliver_events_pubsub_orders(request: Request) -> Response:
     """Bulk deliveries of pubsub/orders: one status per entry."""
     return await deliver_bulk(
         request,
         _ORDER_EVENT,
         handlers.on_orders,
-        dapr,
-        processed,
         "pubsub/orders",
+        idempotent=True,
     )

@@ -153,13 +153,27 @@ async def _run(
     return status
 
 
+def _shared(
+    request: Request, idempotent: bool
+) -> tuple[DaprClient, ProcessedEvents | None]:
+    """The lifespan's client and, for an idempotent route, the processed-event records.
+
+    Read from app.state here, not through FastAPI dependencies: resolving those was the
+    largest cost of a delivery, and deliveries are the hot path.
+    """
+    state = request.app.state
+    dapr: DaprClient = state.dapr
+    processed: ProcessedEvents | None = state.processed if idempotent else None
+    return dapr, processed
+
+
 async def deliver(
     request: Request,
     adapter: TypeAdapter[E],
     handler: Callable[[E, DaprClient], Awaitable[None]],
-    dapr: DaprClient,
-    processed: ProcessedEvents | None,
     scope: str,
+    *,
+    idempotent: bool,
 ) -> Response:
     """One delivery: a bad payload is DROP (with a log line), never a 422 that loops."""
     body = await request.body()
@@ -170,6 +184,7 @@ async def deliver(
     except ValueError as exc:  # pydantic's ValidationError is a ValueError
         _logger.warning("dropping a malformed event on %s: %s", request.url.path, exc)
         return answer("DROP")
+    dapr, processed = _shared(request, idempotent)
     return answer(await _run(event, handler, dapr, processed, scope))
 
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import TypeAdapter
 
 from . import handlers
-from .contract import Dapr, deliver, require_dapr_token
+from .contract import deliver, require_dapr_token
 from .events import CloudEvent, Task
 
 # Exactly the keys the runtime reads (dapr/dapr pkg/runtime/pubsub/subscriptions.go):
@@ -35,13 +35,12 @@ async def subscribe() -> Response:
 
 
 @router.post("/imports")
-async def deliver_imports(request: Request, dapr: Dapr) -> Response:
+async def deliver_imports(request: Request) -> Response:
     """Events of pubsub/imports for handlers.on_imports."""
     return await deliver(
         request,
         _TASK_EVENT,
         handlers.on_imports,
-        dapr,
-        None,
         "pubsub/imports",
+        idempotent=False,
     )
