@@ -123,12 +123,17 @@ def new_event_driven_service(
 
 def add_pubsub_subscription(
     topic: Annotated[str, Field(description="Topic to subscribe to, e.g. 'orders'.")],
-    pubsub: Annotated[str, Field(description="Name of the Dapr pub/sub component.")] = "pubsub",
+    pubsub: Annotated[str, Field(description="Name of the Dapr pub/sub component; empty: use the project's own.")] = "",
     dead_letter_topic: Annotated[str, Field(description="Topic for messages that are dropped; empty for none.")] = "",
 ) -> str:
     """Add a Dapr pub/sub subscription (a FastAPI handler and its /dapr/subscribe entry) to a service."""
     dead = f", dead-letter topic {dead_letter_topic!r}" if dead_letter_topic else ""
-    intro = f"Add a subscription to topic {topic!r} on the pub/sub component {pubsub!r}{dead} to a FastAPI service."
+    component = (
+        f"the pub/sub component {pubsub!r}"
+        if pubsub
+        else "the project's pub/sub component (find its name in the project's Dapr components, or ask the user)"
+    )
+    intro = f"Add a subscription to topic {topic!r} on {component}{dead} to a FastAPI service."
     steps = [
         _BROWSE,
         _MODELS,

@@ -261,3 +261,22 @@ async def test_the_cli_outline_is_the_written_answers_outline(
     async with rooted(tmp_path) as client:
         answer = Answer.model_validate(structured(await client.call_tool("dapr_generate_models", {"output_dir": "m"})))
     assert answer.outline == cli  # the models outline fits the budget at full detail
+
+
+@pytest.mark.parametrize(
+    ("prompt", "arguments", "invented"),
+    [
+        ("add_scheduled_job", {"job_name": "daily-report"}, "@every 1h"),
+        ("add_pubsub_subscription", {"topic": "orders"}, "component 'pubsub'"),
+    ],
+)
+async def test_prompts_do_not_invent_values_the_user_did_not_give(
+    prompt: str, arguments: dict[str, str], invented: str
+) -> None:
+    async with connected() as client:
+        text = "\n".join(
+            m.content.text for m in (await client.get_prompt(prompt, arguments)).messages if m.content.type == "text"
+        )
+    assert invented not in text.split("Work in this order:")[0]  # the request itself states only what was given
+    assert "ask the user" in text
+    assert "output_dir" in text  # and the flow writes through the tools, reading the outline
