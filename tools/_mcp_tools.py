@@ -450,7 +450,9 @@ def _generator_door(g: Generator, registry: Mapping[str, Generator], store: Resu
                 "written. Pass force: true to replace them."
             ) from None
         except OSError as exc:
-            raise ToolError(f"output_dir: cannot write {exc.filename or folder}: {exc.strerror or exc}") from None
+            raise ToolError(
+                f"output_dir: cannot write {exc.filename or request.output_dir}: {exc.strerror or exc}"
+            ) from None
         done = {f.path: (str(folder.joinpath(f.path)), folder.joinpath(f.path) in written) for f in result.files}
         answer, text = written_answer(result, done)
         return answer, text, []

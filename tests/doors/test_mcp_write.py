@@ -280,3 +280,13 @@ async def test_prompts_do_not_invent_values_the_user_did_not_give(
     assert invented not in text.split("Work in this order:")[0]  # the request itself states only what was given
     assert "ask the user" in text
     assert "output_dir" in text  # and the flow writes through the tools, reading the outline
+
+
+async def test_a_folder_that_cannot_be_made_is_a_tool_error_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("not a folder\n", encoding="utf-8")
+    async with rooted(tmp_path) as client:
+        result = await client.call_tool("dapr_generate_client", {"output_dir": "a-file/sub"})
+    assert result.is_error
+    assert text_of(result).startswith("Error executing tool dapr_generate_client: output_dir: cannot write")
+    assert "a-file" in text_of(result)
+    assert "internal failure" not in text_of(result)
