@@ -12,6 +12,7 @@ import contextlib
 import os
 import stat
 import tempfile
+import threading
 from pathlib import Path, PurePosixPath
 
 from skill import Result
@@ -73,10 +74,14 @@ def _same(path: Path, text: str) -> bool:
     return path.is_file() and path.read_bytes() == text.encode("utf-8")
 
 
+_UMASK_LOCK = threading.Lock()
+
+
 def _umask() -> int:
-    # os.umask can only be read by setting it (briefly racy if another thread creates a file meanwhile).
-    mask = os.umask(0o077)
-    os.umask(mask)
+    # os.umask can only be read by setting it: the lock keeps two MCP tool threads from reading each other's 0o077.
+    with _UMASK_LOCK:
+        mask = os.umask(0o077)
+        os.umask(mask)
     return mask
 
 
