@@ -18,9 +18,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from skill import Result
-from skill.checks.python import parse_python
-from skill.outline import FileOutline, Symbol, outline
+from skill import FileOutline, Result, Symbol, outline, parse_python
 
 __all__ = [
     "INLINE_BUDGET",
