@@ -80,9 +80,9 @@ GENERATOR_HINTS: Mapping[str, bool] = {**ANNOTATION_HINTS, "read_only_hint": Fal
 DOOR_ARGUMENTS: dict[str, dict[str, Any]] = {
     "output_dir": {
         "type": "string",
-        "description": "Folder to write the files to (inside your roots; relative: to the first root).",
+        "description": "Write the files here (inside your roots; a relative path: in the first root).",
     },
-    "force": {"type": "boolean", "default": False, "description": "With output_dir: replace files you changed."},
+    "force": {"type": "boolean", "default": False, "description": "Overwrite files you edited."},
 }
 _log = logging.getLogger(__name__)
 LIST_TOOL = "dapr_list_snippets"
@@ -166,7 +166,14 @@ def _without_nulls(value: Any) -> Any:
     return value
 
 
-_BIG_DEFAULT = 150  # characters of JSON: a worked example, not a default to read
+_BIG_DEFAULT = 60  # characters of JSON
+
+
+def _is_example(default: object) -> bool:
+    """A default made of objects and longer than a glance (a list of subscriptions, say) is a worked example, not
+    a value to read in a schema; a list of names stays, however long."""
+    has_objects = isinstance(default, dict) or (isinstance(default, list) and any(isinstance(v, dict) for v in default))
+    return has_objects and len(pydantic_core.to_json(default)) > _BIG_DEFAULT
 
 
 def _refs(node: Any) -> set[str]:
@@ -201,8 +208,8 @@ def tool_schema(
     properties: dict[str, Any] = schema["properties"]
     schema.pop("description", None)  # the spec's docstring: the tool's description says it
     for definition in schema.get("$defs", {}).values():  # nested options: what they are, in a few words
-        if isinstance(definition.get("description"), str):
-            definition["description"] = _first_sentence(definition["description"], _NESTED_DESCRIPTION)
+        # The property that takes a nested object already says what it is; its definition need not again.
+        definition.pop("description", None)
         for prop in definition.get("properties", {}).values():
             if isinstance(prop.get("description"), str):
                 prop["description"] = _first_sentence(prop["description"], _NESTED_DESCRIPTION)
@@ -212,9 +219,9 @@ def tool_schema(
             prop = {k: v for k, v in prop.items() if k != "$ref"}
             prop["type"] = "object"
             prop["description"] = f"{prop.get('description', '')} Its arguments are those of {others[target]}."
-        if "default" in prop and len(pydantic_core.to_json(prop["default"])) > _BIG_DEFAULT:
+        if "default" in prop and _is_example(prop["default"]):
             prop = {k: v for k, v in prop.items() if k != "default"}
-            prop["description"] = f"{prop.get('description', '')} Default: a worked example."
+            prop["description"] = f"{prop.get('description', '')} Default: an example."
         properties[name] = prop
     defs: dict[str, Any] = schema.get("$defs", {})
     for name, prop in list(properties.items()):
@@ -459,12 +466,9 @@ def _generator_door(g: Generator, registry: Mapping[str, Generator], store: Resu
 
     others = {o.spec.__name__: o.tool_name for o in registry.values() if o is not g}
     schema = tool_schema(g.spec, door=True, others=others)
+    # What output_dir does is said once, in the server's instructions and the argument's own description.
     required = schema.get("required", [])
-    which = f"required: {', '.join(required)}" if required else "all optional"
-    description = (
-        f"{g.description}\nArguments: the {g.name} spec ({which}). Pass output_dir to get the files written "
-        "and an API outline back."
-    )
+    description = f"{g.description} Required: {', '.join(required)}." if required else g.description
     return _Door(g.tool_name, g.title, description, schema, Answer, check, run, writes=True, hints=GENERATOR_HINTS)
 
 

@@ -290,9 +290,8 @@ def plan(spec: ClientSpec) -> Plan:
 GENERATOR = Generator(
     name="client",
     title="Async Dapr sidecar client",
-    description="An async Python client for the Dapr sidecar HTTP API (httpx, pooled, typed): state with ETags, "
-    "pub/sub, service invocation, bindings, secrets, configuration, locks, the Jobs API, workflow management, "
-    "metadata, health. Settings from the official DAPR_* environment variables; safe retries; typed DaprError.",
+    description="An async, pooled, typed client for the Dapr sidecar HTTP API: every building block (state with "
+    "ETags, pub/sub, invocation, Jobs, workflows...); DAPR_* settings, safe retries, typed errors.",
     spec=ClientSpec,
     plan=plan,
     examples={

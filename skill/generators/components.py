@@ -473,11 +473,9 @@ def plan(spec: ComponentsSpec, folder: str = "") -> Plan:
 GENERATOR = Generator(
     name="components",
     title="Dapr resources and deployment",
-    description="Dapr resources for a set of apps: components for local development (Redis pub/sub and state, "
-    "a local file secret store) and for Kubernetes (Kafka, PostgreSQL, Kubernetes secrets, secretKeyRefs), "
-    "scoped per app; resiliency.yaml with bounded retries, timeouts, circuit breakers and dead-lettering; "
-    "optional declarative subscriptions; a Multi-App Run dapr.yaml; a Dockerfile per app and Kubernetes "
-    "Deployments and Services with Dapr annotations and probes. Default: the todo system.",
+    description="Dapr resources for a set of apps: scoped components, local (Redis) and Kubernetes (Kafka, "
+    "PostgreSQL, secretKeyRefs), resiliency.yaml, subscriptions, dapr.yaml, Dockerfiles, Deployments "
+    "and Services. Default: the todo system.",
     spec=ComponentsSpec,
     plan=plan,
     examples={

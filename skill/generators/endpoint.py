@@ -452,10 +452,9 @@ def plan(spec: EndpointSpec) -> Plan:
 GENERATOR = Generator(
     name="endpoint",
     title="Async FastAPI routers for the Dapr app side",
-    description="FastAPI routers for what Dapr calls in an app: GET /dapr/subscribe (routes, rules, dead-letter "
-    "topics, bulk) and typed CloudEvent deliveries answering SUCCESS/RETRY/DROP (bad payloads dropped, optional "
-    "idempotency by event id), Jobs callbacks, input bindings, service-invocation targets and state-backed CRUD "
-    "with ETags that publishes change events; APP_API_TOKEN checked on every route. Includes the client and models.",
+    description="FastAPI routers for what Dapr calls: /dapr/subscribe and typed deliveries answering "
+    "SUCCESS/RETRY/DROP, Jobs callbacks, input bindings, invocation targets, state CRUD with ETags; "
+    "APP_API_TOKEN checked. Includes the client and models.",
     spec=EndpointSpec,
     plan=plan,
     examples={

@@ -443,10 +443,8 @@ def plan(spec: ModelsSpec) -> Plan:
 GENERATOR = Generator(
     name="models",
     title="Pydantic v2 event models",
-    description="Pydantic v2 models and string enums for Dapr events and state (timezone-aware datetimes, "
-    "constraints, nested models, defaults checked against their types), from a field list or a JSON Schema "
-    "(via datamodel-code-generator), plus a generic CloudEvent[T] envelope that accepts everything the Dapr "
-    "sidecar delivers. No options: the todo system's Task, TaskEvent and ReminderEvent.",
+    description="Pydantic v2 models and string enums for Dapr events and state, from a field list or a JSON "
+    "Schema, plus a lenient CloudEvent[T] envelope. Default: the todo system's models.",
     spec=ModelsSpec,
     plan=plan,
     examples={
