@@ -4,10 +4,10 @@ Front doors (the MCP server, the CLI) use only what this module exports.
 """
 
 from skill.browse import SnippetCatalog, SnippetDetail, SnippetInfo, list_snippets, show_snippet
-from skill.checks.python import parse_python
 from skill.errors import FieldProblem, InvalidOutputError, SkillError, SnippetError, SpecError, ToolchainError
 from skill.generator import Generator
 from skill.outline import FileOutline, Symbol, outline
+from skill.parsing import parse_python
 from skill.pipeline import generate, parse_spec
 from skill.registry import REGISTRY, get_generator, registry_of
 from skill.result import GeneratedFile, LintStatus, Result

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from skill.checks.python import parse_python
+from skill.parsing import parse_python
 
 __all__ = ["FileOutline", "Symbol", "outline"]
 

@@ -12,8 +12,8 @@ import functools
 from collections.abc import Iterable, Iterator
 
 from skill.catalog import get_snippet
-from skill.checks.python import parse_python
 from skill.generators.client import SNIPPET, TRANSPORTS, context_for
+from skill.parsing import parse_python
 from skill.plan import template_variables
 from skill.render import render_template
 from skill.specs.client import ClientSpec

@@ -7,28 +7,16 @@ All ruff runs of one stage are concurrent processes, so a many-file service cost
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import json
-import threading
 from collections.abc import Sequence
 
 from skill._ruff import RuffJob, Running, run_parallel
 from skill.errors import InvalidOutputError, ToolchainError
+from skill.parsing import parse_python
 from skill.style import DEFAULT_STYLE, Style
 
 __all__ = ["check_python", "parse_python"]
-
-# CPython 3.11 can fail `ast.parse` in one thread while another thread parses too ("SystemError: AST constructor
-# recursion depth mismatch", CPython issue 106905, fixed in 3.12.1). The MCP server runs tools in worker threads,
-# so every parse in this process goes through this lock.
-_AST_LOCK = threading.Lock()
-
-
-def parse_python(text: str, filename: str = "<generated>") -> ast.Module:
-    """`ast.parse`, safe to call from any thread."""
-    with _AST_LOCK:
-        return ast.parse(text, filename=filename)
 
 
 def _raise_syntax_errors(files: Sequence[tuple[str, str]]) -> None:

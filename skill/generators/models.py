@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import functools
 import json
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -23,6 +24,7 @@ from skill.errors import FieldProblem, SpecError
 from skill.filters import py_literal, py_str
 from skill.generator import Generator
 from skill.imports import name_order
+from skill.parsing import parse_python
 from skill.plan import FilePlan, Plan
 from skill.specs.models import (
     ENVELOPE_NAMES,
@@ -285,9 +287,18 @@ def _schema_error(rule: str, value: object = "...") -> SpecError:
     return SpecError("models", [FieldProblem.of(["json_schema"], value, rule)])
 
 
+# warnings.catch_warnings swaps process-wide state; tools run in threads, so one compile at a time.
+_DMCG_LOCK = threading.Lock()
+
+
 @functools.lru_cache(maxsize=64)
 def _run_datamodel_codegen(schema_json: str, extra: str, frozen: bool) -> tuple[str, tuple[str, ...]]:
     """Its output, and the warnings it gave (they become notes of the result: they are about the schema)."""
+    with _DMCG_LOCK:
+        return _compile_schema(schema_json, extra, frozen)
+
+
+def _compile_schema(schema_json: str, extra: str, frozen: bool) -> tuple[str, tuple[str, ...]]:
     import json
     import warnings
 
@@ -338,7 +349,7 @@ def _checked_schema_output(source: str) -> tuple[dict[str, set[str]], str, list[
     """(imports by module, the class bodies' source, the top-level names it defines) of datamodel-code-generator's
     output, after the allow-list."""
     try:
-        tree = ast.parse(source)
+        tree = parse_python(source)
     except SyntaxError as exc:
         raise _schema_error(
             f"datamodel-code-generator's output does not parse (line {exc.lineno}: {exc.msg})"

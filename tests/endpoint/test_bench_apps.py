@@ -15,7 +15,15 @@ from bench.endpoint.apps import KINDS, build
 from bench.endpoint.payloads import HEADERS, ROUTE, delivery, is_success
 from bench.endpoint.runner import render
 
-_INSTALLED = [k for k in KINDS if k != "dapr-ext-fastapi" or importlib.util.find_spec("dapr.ext.fastapi")]
+
+def _installed(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:  # a parent package is missing
+        return False
+
+
+_INSTALLED = [k for k in KINDS if k != "dapr-ext-fastapi" or _installed("dapr.ext.fastapi")]
 
 
 @pytest.fixture(scope="module")
