@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from skill.parsing import parse_python
 
-__all__ = ["FileOutline", "Symbol", "outline"]
+__all__ = ["FileOutline", "Symbol", "outline", "outline_of"]
 
 
 class Symbol(BaseModel):
@@ -113,8 +113,8 @@ def _class(cls: ast.ClassDef) -> list[Symbol]:
     return found
 
 
-def _file(path: str, text: str) -> FileOutline:
-    module = parse_python(text, path)
+def outline_of(path: str, module: ast.Module) -> FileOutline:
+    """The outline of one parsed module (the checks parse each file anyway: they call this on their tree)."""
     exported = _exported(module)
     symbols: list[Symbol] = []
     for node in module.body:
@@ -131,4 +131,4 @@ def _file(path: str, text: str) -> FileOutline:
 
 def outline(files: Sequence[tuple[str, str]]) -> list[FileOutline]:
     """The outline of each (path, text) Python file, in the given order."""
-    return [_file(path, text) for path, text in files]
+    return [outline_of(path, parse_python(text, path)) for path, text in files]

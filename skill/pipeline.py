@@ -67,7 +67,14 @@ def generate(
         )
     checked = check_files(drafts, used_style, plan.known_first_party)
     files = [
-        GeneratedFile(path=c.path, content=c.content, language=c.language, snippet=c.snippet, checks=list(c.checks))
+        GeneratedFile(
+            path=c.path,
+            content=c.content,
+            language=c.language,
+            snippet=c.snippet,
+            checks=list(c.checks),
+            outline=c.outline,
+        )
         for c in checked
     ]
     return Result(

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from skill.outline import FileOutline
 from skill.style import Style
 
 __all__ = ["GeneratedFile", "Language", "LintStatus", "Result"]
@@ -23,6 +24,9 @@ class GeneratedFile(BaseModel):
     language: Language
     snippet: str = Field(description="Id of the snippet it was rendered from.")
     checks: list[str] = Field(description="The checks this file passed, in the order they ran.")
+    # Read from the syntax tree the checks built anyway; not part of the JSON payload (the doors decide whether an
+    # outline is worth sending).
+    outline: FileOutline | None = Field(default=None, exclude=True, repr=False)
 
 
 class LintStatus(BaseModel):

@@ -9,11 +9,13 @@ and one resource link per file instead. The outline is made more compact, level 
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
+import itertools
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -170,10 +172,21 @@ def _file_lines(fo: FileOutline, level: int) -> list[str]:
     return lines
 
 
+@functools.lru_cache(maxsize=64)
+def _outlines(python: tuple[tuple[str, str], ...]) -> tuple[FileOutline, ...]:
+    """Parsed once per set of files: every level of compactness, and every repeat of a cached result, reads it."""
+    return tuple(outline(python))
+
+
 def outline_lines(result: Result, level: int = 0) -> list[str]:
-    """The public API of the Python files, one line per symbol (fields grouped), at a level of compactness 0-5."""
-    python = [(f.path, f.content) for f in result.files if f.language == "python"]
-    return [line for fo in outline(python) for line in _file_lines(fo, level)]
+    """The public API of the Python files, one line per symbol (fields grouped), at a level of compactness 0-5.
+    The engine read it while checking; a result rebuilt from JSON has none and is parsed here instead."""
+    python = [f for f in result.files if f.language == "python"]
+    if all(f.outline is not None for f in python):
+        outlines: Sequence[FileOutline] = [f.outline for f in python if f.outline is not None]
+    else:
+        outlines = _outlines(tuple((f.path, f.content) for f in python))
+    return [line for fo in outlines for line in _file_lines(fo, level)]
 
 
 def _text(answer: Answer, *, heading: str) -> str:
@@ -191,14 +204,17 @@ def _text(answer: Answer, *, heading: str) -> str:
     return "\n".join(parts) + "\n"
 
 
-def _fit(build: Sequence[Answer], heading: str, budget: int) -> tuple[Answer, str]:
-    """The first (most detailed) answer whose text and structured content each fit in `budget`."""
+def _fit(build: Iterable[Answer], heading: str, budget: int) -> tuple[Answer, str]:
+    """The first (most detailed) answer whose text and structured content each fit in `budget`, else the last one.
+    `build` is lazy: less detailed answers are only made when a more detailed one did not fit."""
+    answer: Answer | None = None
+    text = ""
     for answer in build:
         text = _text(answer, heading=heading)
         if len(text) <= budget and len(answer.model_dump_json()) <= budget:
             return answer, text
-    answer = build[-1]
-    return answer, _text(answer, heading=heading)
+    assert answer is not None, "no answer to fit"
+    return answer, text
 
 
 def written_answer(result: Result, written: dict[str, tuple[str, bool]]) -> tuple[Answer, str]:
@@ -213,12 +229,13 @@ def written_answer(result: Result, written: dict[str, tuple[str, bool]]) -> tupl
         )
         for f in result.files
     ]
-    answers = [_answer(result, files, level) for level in range(_LEVELS)]
+    answers: Iterable[Answer] = (_answer(result, files, level) for level in range(_LEVELS))
     # Many files under a long folder: name the folder once, each file relative to it.
     common = os.path.commonpath([p for p, _ in written.values()]) if written else None
     if common is not None:
         relative = [f.model_copy(update={"path": os.path.relpath(f.path, common)}) for f in files]
-        answers += [_answer(result, relative, level).model_copy(update={"folder": common}) for level in range(_LEVELS)]
+        shorter = (_answer(result, relative, level).model_copy(update={"folder": common}) for level in range(_LEVELS))
+        answers = itertools.chain(answers, shorter)
     heading = f"{result.kind}: {len(files)} file(s) written; read the outline to call the code."
     return _fit(answers, heading, WRITTEN_BUDGET)
 
@@ -280,7 +297,7 @@ def inline_answer(result: Result, store: ResultStore) -> tuple[Answer, str]:
         e.model_copy(update={"resource": store.put(e.path, f.content)})
         for e, f in zip(entries, result.files, strict=True)
     ]
-    answers = [_answer(result, linked, level) for level in range(_LEVELS)]
+    answers = (_answer(result, linked, level) for level in range(_LEVELS))
     heading = (
         f"{result.kind}: {len(linked)} file(s), too big to answer inline: read each with resources/read, or call "
         "again with output_dir to have them written."

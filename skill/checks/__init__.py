@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from skill.checks import data
 from skill.checks.python import check_python
+from skill.outline import FileOutline
 from skill.result import Language
 from skill.style import Style
 
@@ -42,6 +43,7 @@ class Checked:
     language: Language
     snippet: str
     checks: tuple[str, ...]
+    outline: FileOutline | None = None  # Python files: the public API
 
 
 CHECKS: dict[Language, tuple[str, ...]] = {
@@ -61,6 +63,10 @@ def check_files(drafts: Sequence[Draft], style: Style, known_first_party: Sequen
         if d.language != "python":
             data.check(d.path, d.language, d.content)
     python = [d for d in drafts if d.language == "python"]
-    formatted = check_python([(d.path, d.content) for d in python], style, known_first_party)
-    new_text = dict(zip((d.path for d in python), formatted, strict=True))
-    return [Checked(d.path, new_text.get(d.path, d.content), d.language, d.snippet, CHECKS[d.language]) for d in drafts]
+    checked = check_python([(d.path, d.content) for d in python], style, known_first_party)
+    done = dict(zip((d.path for d in python), checked, strict=True))
+    results = []
+    for d in drafts:
+        text, api = done.get(d.path, (d.content, None))
+        results.append(Checked(d.path, text, d.language, d.snippet, CHECKS[d.language], api))
+    return results

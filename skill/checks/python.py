@@ -13,18 +13,23 @@ from collections.abc import Sequence
 
 from skill._ruff import RuffJob, Running, run_parallel
 from skill.errors import InvalidOutputError, ToolchainError
+from skill.outline import FileOutline, outline_of
 from skill.parsing import parse_python
 from skill.style import DEFAULT_STYLE, Style
 
 __all__ = ["check_python", "parse_python"]
 
 
-def _raise_syntax_errors(files: Sequence[tuple[str, str]]) -> None:
+def _outlines_or_syntax_errors(files: Sequence[tuple[str, str]]) -> list[FileOutline]:
+    """Each file parsed; its public API read from the tree while it is at hand (formatting changes the layout, never
+    the syntax tree, so the outline holds for the formatted text too)."""
+    found = []
     for path, text in files:
         try:
-            parse_python(text, path)
+            found.append(outline_of(path, parse_python(text, path)))
         except SyntaxError as exc:
             raise InvalidOutputError(path, [f"line {exc.lineno}: {exc.msg}"]) from exc
+    return found
 
 
 def _findings(path: str, report: str) -> list[str]:
@@ -36,8 +41,11 @@ def _layout(style: Style) -> tuple[int, int, str]:
     return (style.line_length, style.indent_width, style.quote_style)
 
 
-def check_python(files: Sequence[tuple[str, str]], style: Style, known_first_party: Sequence[str] = ()) -> list[str]:
-    """The text of each (path, text) as it will be returned, or InvalidOutputError naming every problem."""
+def check_python(
+    files: Sequence[tuple[str, str]], style: Style, known_first_party: Sequence[str] = ()
+) -> list[tuple[str, FileOutline]]:
+    """The text of each (path, text) as it will be returned, with its API outline; or InvalidOutputError naming
+    every problem."""
     first_party = tuple(known_first_party)
     # Snippets are written format-clean for ruff's default layout. With that layout, format and check the rendered
     # text at the same time: formatting usually changes nothing, so the check already ran on the final text. With
@@ -50,7 +58,7 @@ def check_python(files: Sequence[tuple[str, str]], style: Style, known_first_par
         jobs += [RuffJob("check", path, text, style, first_party) for path, text in files]
     ruff = Running(jobs)  # ruff works in its own processes while Python parses
     try:
-        _raise_syntax_errors(files)
+        outlines = _outlines_or_syntax_errors(files)
     except InvalidOutputError:
         with contextlib.suppress(ToolchainError):
             ruff.result()  # reap the processes; the parse failure is the report
@@ -66,4 +74,4 @@ def check_python(files: Sequence[tuple[str, str]], style: Style, known_first_par
     }
     if problems:
         raise InvalidOutputError(next(iter(problems)), [f for found in problems.values() for f in found])
-    return formatted
+    return list(zip(formatted, outlines, strict=True))
