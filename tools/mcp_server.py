@@ -15,6 +15,7 @@ reach it). Logs go to stderr only: on stdio, stdout carries the protocol.
 from __future__ import annotations
 
 import functools
+import gc
 import logging
 import sys
 from collections.abc import Iterable, Mapping, Sequence
@@ -39,7 +40,7 @@ from tools._stdio import run_stdio
 if TYPE_CHECKING:
     from mcp.server.mcpserver import Context
 
-__all__ = ["CATALOG_URI", "SERVER_NAME", "build_server", "serve"]
+__all__ = ["CATALOG_URI", "SERVER_NAME", "build_server", "serve", "tune_gc"]
 
 SERVER_NAME = "async-dapr-coder"
 CATALOG_URI = "dapr-snippets://catalog"
@@ -200,7 +201,9 @@ def serve(
     """
     if not http:
         _logging()
-        anyio.run(run_stdio, build_server())
+        server = build_server()
+        tune_gc()
+        anyio.run(run_stdio, server)
         return
     from tools._http import build_app, exposure, is_loopback, listen, run_http  # only the HTTP transport needs these
 
@@ -211,6 +214,7 @@ def serve(
     log = _logging()
     try:
         app = build_app(build_server(), who)
+        tune_gc()
         bound = sock.getsockname()
         url_host = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
         log.info("serving MCP (streamable HTTP) on http://%s:%d/mcp", url_host, bound[1])
@@ -221,6 +225,21 @@ def serve(
         run_http(app, sock)
     finally:
         sock.close()
+
+
+# Objects allocated between young-generation collections. A tool call allocates tens of thousands of short-lived
+# objects (pydantic models, syntax trees, Jinja output); with the default (700) the collector runs dozens of times a
+# call and a full collection now and then adds 10-20 ms. Memory stays bounded: every collection still runs, less often.
+_YOUNG_GENERATION = 20_000
+
+
+def tune_gc() -> None:
+    """Once the server is built: move what it holds to the permanent generation (never scanned again) and collect
+    the young generation less often, so a warm tool call does not pay for the garbage collector scanning the whole
+    process (measured: median 23 -> 19 ms, p90 34 -> 23 ms for an uncached client call in process)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(_YOUNG_GENERATION, 20, 50)
 
 
 def _logging() -> logging.Logger:

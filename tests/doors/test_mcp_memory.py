@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -506,3 +508,13 @@ async def test_an_engine_defect_is_reported_as_ours_not_the_callers(monkeypatch:
     assert "invalid arguments" not in message
     assert "F401" in message
     assert "internal failure (not caused by your request): rendering client/dapr_client.py.jinja" in str(caught.value)
+
+
+def test_the_served_process_tunes_its_garbage_collector() -> None:
+    # In a child process: the test process's own collector must stay as it is.
+    code = (
+        "import gc; from tools.mcp_server import tune_gc; tune_gc(); "
+        "print(gc.get_threshold()[0], gc.get_freeze_count() > 0)"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert run.stdout.split() == ["20000", "True"]
