@@ -43,7 +43,8 @@ class Reading:
     server_ours: float  # seconds used by the stand-in's processes
 
 
-def _proc_seconds(pid: int | str) -> float:
+def proc_seconds(pid: int | str) -> float:
+    """CPU seconds (user + system) a process has used so far; 0 once it has exited."""
     try:
         text = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
@@ -89,8 +90,8 @@ class CpuMeter:
 
     def read(self) -> Reading:
         busy = _busy_by_cpu()
-        server = sum(_proc_seconds(pid) for pid in self._server)
-        return Reading(busy[self._client_cpu], busy[self._server_cpu], _proc_seconds("self"), server)
+        server = sum(proc_seconds(pid) for pid in self._server)
+        return Reading(busy[self._client_cpu], busy[self._server_cpu], proc_seconds("self"), server)
 
     @staticmethod
     def foreign(before: Reading, after: Reading, wall: float) -> Foreign:

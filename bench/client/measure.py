@@ -39,16 +39,11 @@ class _Budget:
         return self.left >= cost
 
 
-@dataclass
-class Series:
-    """Every sample of one (client, workload, concurrency) cell; the table shows the median."""
+class RateStats:
+    """The median and spread of a cell's measured rates; a failed cell has neither."""
 
-    key: str
-    workload: Workload
-    concurrency: int
-    rates: list[float] = field(default_factory=list)
-    foreign: list[Foreign] = field(default_factory=list)  # other processes' CPU during each kept sample
-    error: str | None = None
+    rates: list[float]
+    error: str | None
 
     @property
     def median(self) -> float | None:
@@ -59,6 +54,18 @@ class Series:
         """(max - min) / median: how much the rounds disagree."""
         med = self.median
         return (max(self.rates) - min(self.rates)) / med if med else None
+
+
+@dataclass
+class Series(RateStats):
+    """Every sample of one (client, workload, concurrency) cell; the table shows the median."""
+
+    key: str
+    workload: Workload
+    concurrency: int
+    rates: list[float] = field(default_factory=list)
+    foreign: list[Foreign] = field(default_factory=list)  # other processes' CPU during each kept sample
+    error: str | None = None
 
     @property
     def disturbed(self) -> int:
@@ -85,7 +92,8 @@ async def run_window(op: Op, concurrency: int, seconds: float) -> float:
     return completed / (time.perf_counter() - start)
 
 
-def _describe(exc: BaseException) -> str:
+def describe(exc: BaseException) -> str:
+    """A failed cell's error in one short line (the first of an exception group)."""
     while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
         exc = exc.exceptions[0]
     return f"{type(exc).__name__}: {exc}"[:160]
@@ -118,7 +126,7 @@ async def sample(
             attempt = await _one(op, series.concurrency, settings, meter)
             best = min(best, attempt, key=lambda r: (r[1].disturbed, r[1].client + r[1].server))
     except Exception as exc:  # any failure, wrong bodies included, disqualifies the series
-        series.error = _describe(exc)
+        series.error = describe(exc)
         return
     series.rates.append(best[0])
     series.foreign.append(best[1])

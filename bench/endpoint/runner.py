@@ -26,14 +26,14 @@ from typing import Any, TextIO
 
 import uvicorn
 
-from bench.client.measure import Settings, _describe, run_window
+from bench.client.measure import RateStats, Settings, describe, run_window
 from bench.client.stand_in import free_port
 from bench.cpus import CpuPlan, pin_child, pinned, plan_cpus
 from bench.endpoint import gentime, inprocess
 from bench.endpoint.apps import KINDS, spec
 from bench.endpoint.load import Pool
 from bench.endpoint.payloads import HEADERS, ROUTE
-from bench.interference import CLIENT_QUIET, CpuMeter, Foreign, _proc_seconds
+from bench.interference import CLIENT_QUIET, CpuMeter, Foreign, proc_seconds
 from skill.pipeline import generate
 
 CONCURRENCIES = (1, 64)
@@ -53,7 +53,7 @@ CLIENT_SATURATED = 0.9  # cores: above it the load generator, not the server, se
 
 
 @dataclass
-class Cell:
+class Cell(RateStats):
     kind: str
     concurrency: int
     rates: list[float] = field(default_factory=list)
@@ -63,17 +63,8 @@ class Cell:
     error: str | None = None
 
     @property
-    def median(self) -> float | None:
-        return statistics.median(self.rates) if self.rates and self.error is None else None
-
-    @property
     def cpu(self) -> float | None:
         return statistics.median(self.cpu_us) if self.cpu_us and self.error is None else None
-
-    @property
-    def spread(self) -> float | None:
-        med = self.median
-        return (max(self.rates) - min(self.rates)) / med if med else None
 
 
 @dataclass(frozen=True)
@@ -157,10 +148,10 @@ async def _one(pool: Pool, server: Server, concurrency: int, settings: Settings,
     gc.collect()  # each window starts with the same heap here, so one app's garbage is not billed to the next
     done = 0
     pid = server.process.pid
-    before, cpu_before, start = (meter.read() if meter else None), _proc_seconds(pid), time.perf_counter()
+    before, cpu_before, start = (meter.read() if meter else None), proc_seconds(pid), time.perf_counter()
     rate = await run_window(op, concurrency, settings.window)
     # CPU time per delivery moves far less than the rate when other processes share the server's core.
-    cpu_us = (_proc_seconds(pid) - cpu_before) / done * 1e6 if done and meter else None
+    cpu_us = (proc_seconds(pid) - cpu_before) / done * 1e6 if done and meter else None
     if meter is None or before is None:
         return Sample(rate, cpu_us, Foreign(0.0, 0.0))
     after, wall = meter.read(), time.perf_counter() - start
@@ -196,7 +187,7 @@ async def measure(running: list[Server], settings: Settings, meter: CpuMeter | N
                             best, attempt, key=lambda r: (_disturbed(r.foreign), r.foreign.client + r.foreign.server)
                         )
                 except Exception as exc:  # a wrong answer or a dead server disqualifies the app
-                    cell.error = _describe(exc)
+                    cell.error = describe(exc)
                     continue
                 cell.rates.append(best.rate)
                 if best.cpu_us is not None:
