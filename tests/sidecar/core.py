@@ -78,6 +78,10 @@ class AppChannel:
 
     ``app_api_token`` (APP_API_TOKEN) is sent as ``dapr-api-token`` on *every* sidecar->app call (§12.12);
     there is no ``app-api-token`` header.
+
+    ``peers`` are the app channels of the other sidecars of a mesh (tests/sidecar/mesh.py): an invocation of a peer's
+    app id goes through the callee's channel, so the callee's own APP_API_TOKEN is sent and the call is recorded there
+    (§4, §12.12).
     """
 
     app_id: str
@@ -85,20 +89,27 @@ class AppChannel:
     remote_apps: Mapping[str, ASGIApp]
     app_api_token: str | None
     calls: list[AppCall] = field(default_factory=list)
+    peers: Mapping[str, AppChannel] = field(default_factory=dict)
 
     @property
     def has_app(self) -> bool:
         return self.app is not None
 
-    def resolve(self, app_id: str) -> ASGIApp:
+    def _route(self, app_id: str) -> tuple[AppChannel, ASGIApp]:
         if app_id == self.app_id and self.app is not None:
-            return self.app
+            return self, self.app
         if app_id in self.remote_apps:
-            return self.remote_apps[app_id]
+            return self, self.remote_apps[app_id]
+        peer = self.peers.get(app_id)
+        if peer is not None and peer is not self and peer.app is not None:
+            return peer, peer.app
         base = app_id.split(".", 1)[0]
         if base != app_id:
-            return self.resolve(base)
+            return self._route(base)
         raise NoAppError(app_id)
+
+    def resolve(self, app_id: str) -> ASGIApp:
+        return self._route(app_id)[1]
 
     async def call(
         self,
@@ -111,7 +122,9 @@ class AppChannel:
     ) -> AppResponse:
         """Send one request to the app (``app_id`` defaults to this sidecar's own app)."""
         target = app_id or self.app_id
-        asgi = self.resolve(target)
+        channel, asgi = self._route(target)
+        if channel is not self:
+            return await channel.call(method, path_and_query, headers, body)
         out_headers = [(k, v) for k, v in headers if k.lower() != "dapr-api-token"]
         if self.app_api_token:
             out_headers.append(("dapr-api-token", self.app_api_token))

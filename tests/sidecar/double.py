@@ -29,7 +29,7 @@ from tests.sidecar.pubsub import Broker, PublishedMessage, PubSubBlock
 from tests.sidecar.routing import Router
 from tests.sidecar.secrets import SecretsBlock, SecretValue
 from tests.sidecar.state import StateBlock
-from tests.sidecar.state_store import StateStoreOptions, StoredItem
+from tests.sidecar.state_store import MemoryStateStore, StateStoreOptions, StoredItem
 from tests.sidecar.subscriptions import Subscription, parse_subscriptions
 from tests.sidecar.timeutil import child_traceparent
 from tests.sidecar.wire import Headers, Request, Response
@@ -79,16 +79,23 @@ class SidecarDouble:
         tracing: bool = False,
         max_delivery_attempts: int = 3,
         dead_letter_on_retry_exhausted: bool = False,
+        broker: Broker | None = None,
+        shared_state_stores: Mapping[str, MemoryStateStore] | None = None,
+        peers: Mapping[str, AppChannel] | None = None,
     ) -> None:
+        # broker / shared_state_stores / peers: what a mesh of sidecars shares (tests/sidecar/mesh.py); the
+        # defaults give this sidecar its own broker and stores, and no other sidecar to reach.
         self.config = SidecarConfig(app_id, parse_version(dapr_version), namespace, tracing)
         self.dapr_version = dapr_version
         self.api_token = api_token
-        self.channel = AppChannel(app_id, app, dict(remote_apps or {}), app_api_token)
+        self.channel = AppChannel(
+            app_id, app, dict(remote_apps or {}), app_api_token, peers={} if peers is None else peers
+        )
         stores = (
             dict(state_stores) if isinstance(state_stores, Mapping) else {n: StateStoreOptions() for n in state_stores}
         )
-        self.broker = Broker()
-        self.state = StateBlock(self.config, stores)
+        self.broker = Broker() if broker is None else broker
+        self.state = StateBlock(self.config, stores, shared_state_stores)
         self.pubsub = PubSubBlock(self.config, pubsubs, self.broker)
         self.invoke = InvokeBlock(self.config, self.channel)
         self.bindings = BindingsBlock(self.config, bindings)

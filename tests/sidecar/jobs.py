@@ -11,7 +11,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -54,6 +56,8 @@ class Job:
     failure_policy: dict[str, Any] | None = None
     overwrite: bool = False
     triggers: list[JobTrigger] = field(default_factory=list)
+    scheduled_at: dt.datetime | None = None  # the scheduler's clock when accepted: relative dueTime/ttl start here
+    last_due: dt.datetime | None = None  # the last occurrence fired by tests/sidecar/scheduler.py
 
     def as_proto_json(self) -> gojson.Struct:
         out = gojson.Struct(name=self.name)
@@ -149,11 +153,16 @@ def _valid_time(text: str) -> bool:
     )
 
 
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
 class JobsBlock:
-    def __init__(self, config: SidecarConfig, channel: AppChannel) -> None:
+    def __init__(self, config: SidecarConfig, channel: AppChannel, clock: Callable[[], dt.datetime] = utc_now) -> None:
         self.config = config
         self.channel = channel
         self.jobs: dict[str, Job] = {}
+        self.clock = clock  # replaceable: a mesh advances one scheduler clock for all its sidecars
 
     def routes(self) -> list[Route]:
         versions = ["v1.0-alpha1"] + (["v1.0"] if self.config.at_least(18) else [])  # §17
@@ -211,7 +220,9 @@ class JobsBlock:
             return self._schedule_error(409, f"job {name} already exists")
         has_data = "data" in body
         data = gojson.to_float64(body["data"]) if has_data else None
-        self.jobs[name] = Job(name, schedule, due_time, repeats, ttl, data, has_data, policy, bool(overwrite))
+        self.jobs[name] = Job(
+            name, schedule, due_time, repeats, ttl, data, has_data, policy, bool(overwrite), scheduled_at=self.clock()
+        )
         return wire.empty()
 
     async def get(self, req: Request, params: dict[str, str]) -> Response:

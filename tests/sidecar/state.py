@@ -51,9 +51,17 @@ def _decode_set(obj: Any, *, struct: str = "SetRequest") -> tuple[str, Any, str 
 class StateBlock:
     """State stores plus the six state endpoints."""
 
-    def __init__(self, config: SidecarConfig, stores: Mapping[str, StateStoreOptions]) -> None:
+    def __init__(
+        self,
+        config: SidecarConfig,
+        stores: Mapping[str, StateStoreOptions],
+        instances: Mapping[str, MemoryStateStore] | None = None,
+    ) -> None:
+        """``instances``: existing stores to serve instead of new ones (sidecars of a mesh share one component)."""
         self.config = config
-        self.stores = {name: MemoryStateStore(name, opts) for name, opts in stores.items()}
+        self.stores = (
+            dict(instances) if instances is not None else {n: MemoryStateStore(n, o) for n, o in stores.items()}
+        )
 
     # -- helpers for tests -------------------------------------------------------------------------------------
     def key_for(self, store: str, key: str) -> str:
