@@ -11,7 +11,7 @@ import json
 import math
 from urllib.parse import quote
 
-__all__ = ["FILTERS", "json_str", "py_literal", "py_str", "url_segment"]
+__all__ = ["FILTERS", "json_str", "py_json", "py_literal", "py_str", "url_segment"]
 
 _PY_SCALARS = (bool, int, float, str, type(None))
 
@@ -38,6 +38,21 @@ def py_literal(value: object) -> str:
     raise TypeError(f"py_literal cannot emit {type(value).__name__}")
 
 
+def py_json(value: object) -> str:
+    """A Python literal for a JSON value (dicts, lists, strings, numbers, booleans, None), ASCII only."""
+    if value is None or isinstance(value, bool | int):
+        return repr(value)
+    if isinstance(value, float):
+        return py_literal(value)
+    if isinstance(value, str):
+        return py_str(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(py_json(v) for v in value) + "]"
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        return "{" + ", ".join(f"{py_str(k)}: {py_json(v)}" for k, v in value.items()) + "}"
+    raise TypeError(f"py_json cannot emit {type(value).__name__}")
+
+
 def json_str(value: object) -> str:
     """A JSON (and so YAML/TOML-safe) literal, ASCII only."""
     return json.dumps(value, ensure_ascii=True, allow_nan=False)
@@ -50,4 +65,10 @@ def url_segment(value: object) -> str:
     return quote(value, safe="")
 
 
-FILTERS = {"py_str": py_str, "py_literal": py_literal, "json_str": json_str, "url_segment": url_segment}
+FILTERS = {
+    "py_str": py_str,
+    "py_literal": py_literal,
+    "py_json": py_json,
+    "json_str": json_str,
+    "url_segment": url_segment,
+}

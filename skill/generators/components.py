@@ -26,6 +26,7 @@ __all__ = [
     "RunFileContext",
     "SubscriptionsContext",
     "app_env",
+    "dockerfile_for",
     "files_for",
     "notes_for",
     "plan",
@@ -179,7 +180,7 @@ def app_env(spec: ComponentsSpec, app: AppSpec) -> tuple[tuple[str, str], ...]:
     return tuple((ENV_NAMES[r], n) for r in ("pubsub", "state", "secrets") if r in app.uses and (n := names[r]))
 
 
-def _components(spec: ComponentsSpec, env: Environment) -> list[ComponentContext]:
+def _components(spec: ComponentsSpec, env: Environment, standalone: bool = False) -> list[ComponentContext]:
     found: list[ComponentContext] = []
     local = env == "local"
     if spec.pubsub is not None and (scopes := _users(spec, "pubsub")):
@@ -247,7 +248,7 @@ def _components(spec: ComponentsSpec, env: Environment) -> list[ComponentContext
                     ("Local secrets from secrets.json beside dapr.yaml: daprd runs in the app's folder",
                      "(components-contrib secretstores/local/file/metadata.yaml). Keep it out of git."),
                     spec.secret_store.name, "secretstores.local.file", "v1",
-                    (MetadataItem("secretsFile", f"../{LOCAL_SECRETS_FILE}"), MetadataItem("nestedSeparator", ":")),
+                    (MetadataItem("secretsFile", _secrets_file(standalone)), MetadataItem("nestedSeparator", ":")),
                     "", scopes,
                 )
             )  # fmt: skip
@@ -259,6 +260,13 @@ def _components(spec: ComponentsSpec, env: Environment) -> list[ComponentContext
                     spec.secret_store.name, "secretstores.kubernetes", "v1", (), "", scopes,
                 )
             )  # fmt: skip
+    return found
+
+
+def _app_targets(spec: ComponentsSpec) -> list[str]:
+    """Every app id some app invokes, and the apps themselves (their callers may be outside this spec)."""
+    found = [a.app_id for a in spec.apps]
+    found += sorted({c for a in spec.apps for c in a.calls} - set(found))
     return found
 
 
@@ -295,7 +303,7 @@ def _resiliency(spec: ComponentsSpec) -> ResiliencyContext:
         timeouts=(("general", _seconds(r.timeout_seconds)),),
         retries=tuple(retries),
         circuit_breakers=tuple(breakers),
-        apps=tuple(Target(a.app_id, "", outbound) for a in spec.apps),
+        apps=tuple(Target(app_id, "", outbound) for app_id in _app_targets(spec)),
         components=tuple(components),
     )
 
@@ -322,11 +330,11 @@ def _uvicorn(app: AppSpec, host: str) -> tuple[str, ...]:
     return ("uvicorn", app.asgi_app, "--host", host, "--port", str(app.port))
 
 
-def _run_file(spec: ComponentsSpec) -> RunFileContext:
+def _run_file(spec: ComponentsSpec, standalone: bool) -> RunFileContext:
     apps = tuple(
         RunApp(
             app_id=a.app_id,
-            directory=f"./{a.directory}",
+            directory="./" if standalone else f"./{a.directory}",
             port=a.port,
             command=("uv", "run", *_uvicorn(a, "127.0.0.1")),
             health_path=spec.liveness_path,
@@ -350,6 +358,11 @@ def _dockerfile(spec: ComponentsSpec, app: AppSpec) -> DockerfileContext:
         # 0.0.0.0: the kubelet's probes and the Service reach the pod's IP, not its loopback.
         command=_uvicorn(app, "0.0.0.0"),  # noqa: S104
     )
+
+
+def dockerfile_for(spec: ComponentsSpec, app: AppSpec, path: str) -> FilePlan:
+    """The app's Dockerfile at `path` (a project writes each service's, with the resources at its top)."""
+    return FilePlan(path, "components/Dockerfile", _dockerfile(spec, app), "dockerfile")
 
 
 def _deployment(spec: ComponentsSpec, app: AppSpec) -> DeploymentContext:
@@ -381,27 +394,38 @@ def _deployment(spec: ComponentsSpec, app: AppSpec) -> DeploymentContext:
     )
 
 
-def files_for(spec: ComponentsSpec, folder: str = "") -> list[FilePlan]:
-    """Every file for `spec`, with paths under `folder` ('' for the top): what `service` and `project` compose."""
+def _secrets_file(standalone: bool) -> str:
+    # daprd runs in the app's folder: beside dapr.yaml for a standalone service, one level down otherwise.
+    return LOCAL_SECRETS_FILE if standalone else f"../{LOCAL_SECRETS_FILE}"
+
+
+def files_for(spec: ComponentsSpec, folder: str = "", *, standalone: bool = False) -> list[FilePlan]:
+    """Every file for `spec`, with paths under `folder` ('' for the top): what `service` and `project` compose.
+
+    `standalone`: the spec's one app lives in `folder` itself (a service generated on its own), not in a
+    folder of its own beside dapr.yaml."""
+    if standalone and len(spec.apps) != 1:
+        raise ValueError("a standalone layout holds exactly one app")
     files: list[FilePlan] = []
     resiliency = _resiliency(spec)
     declarative = spec.subscriptions == "declarative" and any(a.subscribes for a in spec.apps)
     for env in spec.environments:
         where = _join(folder, f"resources/{env}")
-        files += [FilePlan(f"{where}/{c.name}.yaml", "components/component", c, "yaml") for c in _components(spec, env)]
+        found = _components(spec, env, standalone)
+        files += [FilePlan(f"{where}/{c.name}.yaml", "components/component", c, "yaml") for c in found]
         files.append(FilePlan(f"{where}/resiliency.yaml", "components/resiliency", resiliency, "yaml"))
         if declarative:
             files.append(
                 FilePlan(f"{where}/subscriptions.yaml", "components/subscriptions", _subscriptions(spec), "yaml")
             )
     if "local" in spec.environments:
-        files.append(FilePlan(_join(folder, "dapr.yaml"), "components/dapr", _run_file(spec), "yaml"))
+        files.append(FilePlan(_join(folder, "dapr.yaml"), "components/dapr", _run_file(spec, standalone), "yaml"))
         if spec.secret_store is not None and _users(spec, "secrets"):
             files.append(FilePlan(_join(folder, LOCAL_SECRETS_FILE), "components/secrets", _Empty(), "json"))
     if "kubernetes" in spec.environments:
         for app in spec.apps:
-            files.append(FilePlan(_join(folder, f"{app.directory}/Dockerfile"), "components/Dockerfile",
-                                  _dockerfile(spec, app), "dockerfile"))  # fmt: skip
+            where = folder if standalone else _join(folder, app.directory)
+            files.append(dockerfile_for(spec, app, _join(where, "Dockerfile")))
             files.append(FilePlan(_join(folder, f"deploy/kubernetes/{app.app_id}.yaml"), "components/deployment",
                                   _deployment(spec, app), "yaml"))  # fmt: skip
     return files

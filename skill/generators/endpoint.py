@@ -18,7 +18,7 @@ from skill.specs.client import Block, ClientSpec
 from skill.specs.endpoint import BulkSettings, EndpointSpec, SubscriptionSpec, snake
 from skill.specs.models import REQUIREMENTS as MODELS_REQUIREMENTS
 
-__all__ = ["GENERATOR", "plan"]
+__all__ = ["GENERATOR", "client_blocks", "plan"]
 
 REQUIREMENTS = ("fastapi>=0.115,<1",)
 _CLIENT_MODULE = "dapr_client"
@@ -172,6 +172,15 @@ class MainContext:
     store: str
     claim_seconds: int
     retain_seconds: int
+    settings: bool  # a `settings` module (the service generator's) with Settings and get_settings
+
+
+@dataclass(frozen=True)
+class HealthContext:
+    imports: Imports
+    liveness: str
+    readiness: str
+    client_class: str
 
 
 @dataclass(frozen=True)
@@ -180,12 +189,18 @@ class PackageContext:
 
 
 def _client_spec(spec: EndpointSpec) -> ClientSpec:
+    return ClientSpec(blocks=client_blocks(spec), module=_CLIENT_MODULE, class_name=_CLIENT_CLASS)
+
+
+def client_blocks(spec: EndpointSpec) -> list[Block]:
+    """The client blocks the package's routes and handlers use."""
     blocks: list[Block] = []
     if spec.crud or any(s.idempotent for s in spec.subscriptions):
         blocks.append("state")
-    if any(c.topic for c in spec.crud) or not blocks:
+    if any(c.topic for c in spec.crud) or not (blocks or spec.client_blocks):
         blocks.append("pubsub")  # handlers most often publish follow-up events
-    return ClientSpec(blocks=blocks, module=_CLIENT_MODULE, class_name=_CLIENT_CLASS)
+    blocks += [b for b in spec.client_blocks if b not in blocks]
+    return blocks
 
 
 def _events(spec: EndpointSpec) -> str:
@@ -377,8 +392,16 @@ def _handlers(spec: EndpointSpec) -> HandlersContext:
     return HandlersContext(_imports(std, lib, local), _CLIENT_CLASS, tuple(found))
 
 
+def _health(spec: EndpointSpec) -> HealthContext:
+    assert spec.health is not None
+    lib = _i("fastapi", "APIRouter", "Request", "Response")
+    local = [Import(f".{_CLIENT_MODULE}", _CLIENT_CLASS)]
+    return HealthContext(_imports([], lib, local), spec.health.liveness, spec.health.readiness, _CLIENT_CLASS)
+
+
 def _routers(spec: EndpointSpec) -> tuple[str, ...]:
     present = {
+        "health": spec.health is not None,
         "subscriptions": True,  # `/dapr/subscribe` answers even with no subscriptions: an empty list
         "jobs": bool(spec.jobs),
         "bindings": bool(spec.bindings),
@@ -388,15 +411,19 @@ def _routers(spec: EndpointSpec) -> tuple[str, ...]:
     return tuple(name for name, used in present.items() if used)
 
 
-def _main(spec: EndpointSpec) -> MainContext:
+def _main(spec: EndpointSpec, settings: bool) -> MainContext:
     idem = any(s.idempotent for s in spec.subscriptions)
     std = [*_i("contextlib"), *_i("collections.abc", "AsyncIterator")]
+    if settings:
+        std += _i("logging")
     lib = [*_i("fastapi", "FastAPI")]
     local = [Import(".", r) for r in _routers(spec)] + [Import(f".{_CLIENT_MODULE}", _CLIENT_CLASS)]
     if idem:
         local += [Import(".contract", "ProcessedEvents"), Import(".contract", "StateProcessedEvents")]
     if spec.app_token:
         local.append(Import(".contract", "app_api_token_from_env"))
+    if settings:
+        local += _i(".settings", "Settings", "get_settings")
     i = spec.idempotency
     return MainContext(
         _imports(std, lib, local),
@@ -407,10 +434,12 @@ def _main(spec: EndpointSpec) -> MainContext:
         i.store,
         i.claim_seconds,
         i.retain_seconds,
+        settings,
     )
 
 
-def plan(spec: EndpointSpec) -> Plan:
+def plan(spec: EndpointSpec, *, settings: bool = False) -> Plan:
+    """The package's files. `settings`: the service generator adds a `settings` module that `main` loads."""
     pkg = spec.package
     client_spec = _client_spec(spec)
     models_files = models.models_files(spec.models, pkg)
@@ -429,9 +458,11 @@ def plan(spec: EndpointSpec) -> Plan:
         files.append(FilePlan(f"{pkg}/invocation.py", "endpoint/invocation", _invocation(spec)))
     if spec.crud:
         files.append(FilePlan(f"{pkg}/resources.py", "endpoint/resources", _resources(spec)))
+    if spec.health is not None:
+        files.append(FilePlan(f"{pkg}/health.py", "endpoint/health", _health(spec)))
     files += [
         FilePlan(f"{pkg}/handlers.py", "endpoint/handlers", _handlers(spec)),
-        FilePlan(f"{pkg}/main.py", "endpoint/main", _main(spec)),
+        FilePlan(f"{pkg}/main.py", "endpoint/main", _main(spec, settings)),
     ]
     requirements = sorted({*client.requirements_for(client_spec), *MODELS_REQUIREMENTS, *REQUIREMENTS})
     notes = [

@@ -137,6 +137,10 @@ class AppSpec(SpecModel):
     subscribes: list[TopicSubscription] = Field(
         default_factory=list, description="Topics the app subscribes to (a topic name or an object)."
     )
+    calls: list[AppId] = Field(
+        default_factory=list,
+        description="App ids this app invokes: each gets the outbound resiliency policies, apps of this spec or not.",
+    )
 
     @property
     def directory(self) -> str:

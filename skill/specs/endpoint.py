@@ -19,6 +19,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from skill.specs.client import Block
 from skill.specs.common import (
     ClassName,
     ComponentName,
@@ -38,6 +39,7 @@ __all__ = [
     "BulkSettings",
     "CrudSpec",
     "EndpointSpec",
+    "HealthRoutes",
     "IdempotencySettings",
     "InvocationSpec",
     "JobSpec",
@@ -52,7 +54,19 @@ _RESERVED_ROUTES = ("/dapr/", "/job/", "/healthz")
 
 # The modules the endpoint package holds besides the models module.
 PACKAGE_MODULES = frozenset(
-    {"dapr_client", "contract", "subscriptions", "jobs", "bindings", "invocation", "resources", "handlers", "main"}
+    {
+        "dapr_client",
+        "contract",
+        "subscriptions",
+        "jobs",
+        "bindings",
+        "invocation",
+        "resources",
+        "handlers",
+        "main",
+        "health",
+        "settings",
+    }
 )
 _MATCH = re.compile(r"[ -~]+")
 _METADATA_KEY = re.compile(r"[A-Za-z0-9._-]{1,100}")
@@ -217,6 +231,21 @@ class IdempotencySettings(SpecModel):
     )
 
 
+class HealthRoutes(SpecModel):
+    """Liveness and readiness routes: Dapr's app health check and Kubernetes probes call them."""
+
+    liveness: RoutePath = Field(default="/healthz", description="Answers 204 while the process serves requests.")
+    readiness: RoutePath = Field(
+        default="/readyz", description="Answers 204 when the sidecar has loaded its components, else 503."
+    )
+
+    @model_validator(mode="after")
+    def _differ(self) -> HealthRoutes:
+        if self.liveness == self.readiness:
+            raise ValueError("readiness: must differ from liveness (an app may be alive but not ready)")
+        return self
+
+
 def _preset_subscriptions() -> list[SubscriptionSpec]:
     return [
         SubscriptionSpec(
@@ -267,6 +296,15 @@ class EndpointSpec(SpecModel):
         description="Check `dapr-api-token` against APP_API_TOKEN (when it is set) on every route, "
         "`/dapr/subscribe` included, with a constant-time compare.",
     )
+    health: HealthRoutes | None = Field(
+        default=None,
+        description="Liveness and readiness routes (no token check: probes send none). Unset: none.",
+    )
+    client_blocks: list[Block] = Field(
+        default_factory=list,
+        description="Client blocks the handlers use besides those the routes need (for example 'invoke', "
+        "'jobs', 'secrets').",
+    )
     line_length: LineLengthOption = None
 
     def _routes(self) -> Iterator[tuple[str, str, str]]:
@@ -283,6 +321,9 @@ class EndpointSpec(SpecModel):
             yield "OPTIONS", b.path, f"bindings.{i}.route"
         for i, v in enumerate(self.invocations):
             yield v.verb, v.method, f"invocations.{i}.method"
+        if self.health is not None:
+            yield "GET", self.health.liveness, "health.liveness"
+            yield "GET", self.health.readiness, "health.readiness"
         for i, c in enumerate(self.crud):
             yield "POST", c.collection, f"crud.{i}.path"
             yield "GET", c.collection, f"crud.{i}.path"
@@ -352,7 +393,9 @@ class EndpointSpec(SpecModel):
                 yield f"crud.{i}.key_field", c.key_field, f"is not a field of {c.model}"
         seen: dict[tuple[str, str], str] = {}
         for verb, path, where in self._routes():
-            if where != "the subscription list" and path.startswith(_RESERVED_ROUTES) and not where.startswith("jobs"):
+            # Dapr calls the job and health routes itself; the subscription list is its own route.
+            reserved = _RESERVED_ROUTES[:2] if where.startswith("health") else _RESERVED_ROUTES
+            if where != "the subscription list" and not where.startswith("jobs") and path.startswith(reserved):
                 yield where, path, f"is under a path Dapr reserves ({', '.join(_RESERVED_ROUTES)})"
             elif (verb, path) in seen:
                 yield where, path, f"{verb} {path} is already the route of {seen[(verb, path)]}"

@@ -40,7 +40,7 @@ def test_front_doors_use_only_the_engine_root() -> None:
 
 # Generators plan: they may use the engine's pure parts (records, names, literals, import ordering, errors), never
 # the renderer, the checks or the file system.
-_PLANNING_MODULES = {"errors", "filters", "generator", "generators", "imports", "parsing", "plan", "specs"}
+_PLANNING_MODULES = {"errors", "filters", "generator", "generators", "imports", "parsing", "plan", "quality", "specs"}
 
 
 def test_generators_do_not_render_or_do_io() -> None:

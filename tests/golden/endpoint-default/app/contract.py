@@ -1,14 +1,11 @@
 """The app side of Dapr's contract, shared by the routers.
 
 Dapr reads a delivery's answer so (dapr/dapr
-pkg/runtime/subscription/postman/http/http.go):
-HTTP 200 with {"status": "SUCCESS"} acks the event, "RETRY" redelivers it and "DROP"
-drops it
-(to the dead-letter topic when one is set). Any other status string, lower case
-included, means
-retry, and so does any non-2xx answer but 404: a FastAPI 422 for a bad payload would
-come back
-for ever, so payloads are validated here and a bad one is dropped with a log line.
+pkg/runtime/subscription/postman/http/http.go): HTTP 200 with {"status": "SUCCESS"}
+acks the event, "RETRY" redelivers it and "DROP" drops it (to the dead-letter topic
+when one is set). Any other status string, lower case included, means retry, and so
+does any non-2xx answer but 404: a FastAPI 422 for a bad payload would come back for
+ever, so payloads are validated here and a bad one is dropped with a log line.
 """
 
 import hashlib
@@ -109,12 +106,10 @@ class StateProcessedEvents:
     """Processed-event records in a Dapr state store.
 
     A claim is an insert-only write (first-write concurrency, no ETag) that expires
-    after
-    `claim_seconds`, so two deliveries of one event never run at the same time. It
-    becomes
-    "done" when the handler returns and is kept `retain_seconds`. After a crash between
-    the
-    two, the claim expires and the event runs again: at least once, never lost.
+    after `claim_seconds`, so two deliveries of one event never run at the same time.
+    It becomes "done" when the handler returns and is kept `retain_seconds`. After a
+    crash between the two, the claim expires and the event runs again: at least once,
+    never lost.
     """
 
     def __init__(
@@ -281,8 +276,7 @@ async def run_job(
     dapr: DaprClient,
 ) -> Response:
     """A job's callback: 200 is done, 404 a failure that is not retried, 500 one that
-    the job's
-    failure policy retries (dapr/dapr
+    the job's failure policy retries (dapr/dapr
     pkg/runtime/scheduler/internal/cluster/streamer.go)."""
     try:
         data = read(await request.body())

@@ -1,8 +1,7 @@
 """The FastAPI app: one Dapr client for the process, opened and closed by the lifespan.
 
 Run it with `uvicorn <package>.main:app`, or call `include_routers(app)` on an app of
-your
-own that sets the same `app.state` fields (see `create_app`).
+your own that sets the same `app.state` fields (see `create_app`).
 """
 
 import contextlib

@@ -1,8 +1,7 @@
 """State-backed CRUD resources. Each item is one state key; an index key lists the keys.
 
 ETags are the state store's: GET returns one, PUT and DELETE honour If-Match (412 when
-it is
-stale). Each change is published with CloudEvent type
+it is stale). Each change is published with CloudEvent type
 `<resource>.created|updated|deleted`.
 """
 

@@ -1,14 +1,11 @@
 """The app side of Dapr's contract, shared by the routers.
 
 Dapr reads a delivery's answer so (dapr/dapr
-pkg/runtime/subscription/postman/http/http.go):
-HTTP 200 with {"status": "SUCCESS"} acks the event, "RETRY" redelivers it and "DROP"
-drops it
-(to the dead-letter topic when one is set). Any other status string, lower case
-included, means
-retry, and so does any non-2xx answer but 404: a FastAPI 422 for a bad payload would
-come back
-for ever, so payloads are validated here and a bad one is dropped with a log line.
+pkg/runtime/subscription/postman/http/http.go): HTTP 200 with {"status": "SUCCESS"}
+acks the event, "RETRY" redelivers it and "DROP" drops it (to the dead-letter topic
+when one is set). Any other status string, lower case included, means retry, and so
+does any non-2xx answer but 404: a FastAPI 422 for a bad payload would come back for
+ever, so payloads are validated here and a bad one is dropped with a log line.
 """
 
 import hashlib
