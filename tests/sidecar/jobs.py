@@ -43,6 +43,17 @@ class JobTrigger:
 
 
 @dataclass(slots=True)
+class JobTiming:
+    """What the Scheduler tracks for one job; tests/sidecar/scheduler.py reads and advances it."""
+
+    scheduled_at: dt.datetime | None = None  # the scheduler clock when accepted: relative dueTime/ttl count from it
+    last_due: dt.datetime | None = None  # the last occurrence fired
+    occurrences: int = 0  # occurrences fired, what `repeats` caps (retries are not occurrences)
+    failures: int = 0  # failed deliveries of the last occurrence
+    retry_at: dt.datetime | None = None  # the next delivery of a failed occurrence (§9.1 failure policy)
+
+
+@dataclass(slots=True)
 class Job:
     """A scheduled job as the scheduler stores it."""
 
@@ -56,8 +67,7 @@ class Job:
     failure_policy: dict[str, Any] | None = None
     overwrite: bool = False
     triggers: list[JobTrigger] = field(default_factory=list)
-    scheduled_at: dt.datetime | None = None  # the scheduler's clock when accepted: relative dueTime/ttl start here
-    last_due: dt.datetime | None = None  # the last occurrence fired by tests/sidecar/scheduler.py
+    timing: JobTiming = field(default_factory=JobTiming)
 
     def as_proto_json(self) -> gojson.Struct:
         out = gojson.Struct(name=self.name)
@@ -221,7 +231,16 @@ class JobsBlock:
         has_data = "data" in body
         data = gojson.to_float64(body["data"]) if has_data else None
         self.jobs[name] = Job(
-            name, schedule, due_time, repeats, ttl, data, has_data, policy, bool(overwrite), scheduled_at=self.clock()
+            name,
+            schedule,
+            due_time,
+            repeats,
+            ttl,
+            data,
+            has_data,
+            policy,
+            bool(overwrite),
+            timing=JobTiming(self.clock()),
         )
         return wire.empty()
 

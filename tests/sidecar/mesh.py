@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 
 from tests.sidecar.core import AppChannel, ASGIApp
-from tests.sidecar.delivery import DeliveryResult
+from tests.sidecar.delivery import DeliveryResult, Outcome
 from tests.sidecar.double import DEFAULT_BASE_URL, SidecarDouble
 from tests.sidecar.jobs import utc_now
 from tests.sidecar.pubsub import Broker, PublishedMessage
@@ -87,7 +87,7 @@ class MeshDelivery:
     result: DeliveryResult
 
     @property
-    def outcome(self) -> str:
+    def outcome(self) -> Outcome:
         return self.result.outcome
 
     @property

@@ -8,11 +8,11 @@ test can move a clock forward and have every job due by then fire, in time order
 * ``schedule``: ``@every <Go duration>``, ``@hourly`` ... ``@yearly``, or 6-field cron, seconds first (UTC; ``*``,
   ``?``, numbers, names, ranges, steps, lists). Without ``dueTime`` the first occurrence is the first one after the
   job was scheduled; with it, occurrences follow the schedule after ``dueTime``.
-* ``repeats`` caps the number of triggers; ``ttl`` (as ``dueTime``) ends the job. A job with no occurrence left is
+* ``repeats`` caps the number of occurrences; ``ttl`` (as ``dueTime``) ends the job. A job with no occurrence left is
   deleted, as the Scheduler does.
-
-Not modelled: the failure policy's retries (§9.1): a failed trigger is recorded and the job moves on to its next
-occurrence; a failed one-shot job stays stored, as ``JobsBlock.trigger`` leaves it.
+* A failed delivery (neither 2xx nor 404, §9.4) is redelivered per ``failurePolicy``: ``drop`` never, ``constant``
+  every ``interval`` up to ``maxRetries`` times (for ever without it), no policy 3 times 1s apart. Retries do not count
+  against ``repeats``.
 """
 
 from __future__ import annotations
@@ -155,34 +155,59 @@ def _following(schedule: str, after: dt.datetime) -> dt.datetime | None:
     return Cron.parse(schedule).next_after(after)
 
 
-def next_due(job: Job, scheduled_at: dt.datetime) -> dt.datetime | None:
-    """The job's next occurrence after ``job.last_due`` (its first without one), or None when it is over."""
-    if job.repeats is not None and len(job.triggers) >= job.repeats:
+def next_occurrence(job: Job, scheduled_at: dt.datetime) -> dt.datetime | None:
+    """The occurrence after ``timing.last_due`` (the first without one), or None when the job is over."""
+    timing = job.timing
+    if job.repeats and timing.occurrences >= job.repeats:
         return None
-    if job.last_due is None:
+    if timing.last_due is None:
         due = moment_of(job.due_time, scheduled_at) if job.due_time is not None else None
         if due is None and job.schedule is not None:
             due = _following(job.schedule, scheduled_at)
     else:
-        due = _following(job.schedule, job.last_due) if job.schedule is not None else None
+        due = _following(job.schedule, timing.last_due) if job.schedule is not None else None
     expiry = moment_of(job.ttl, scheduled_at) if job.ttl is not None else None
     if due is None or (expiry is not None and due > expiry):
         return None
     return due
 
 
+def retry_policy(job: Job) -> tuple[float, int | None]:
+    """(interval in seconds, retries or None for ever) after a failed delivery (§9.1 ``failurePolicy``).
+
+    No policy (and 1.14/1.15, which have none): up to 4 deliveries about 1s apart. ``constant`` without an
+    interval is taken as 1s (an assumption: the contract gives no default).
+    """
+    policy = job.failure_policy
+    if policy is not None and "drop" in policy:
+        return 0.0, 0
+    constant = (policy or {}).get("constant")
+    if constant is None:
+        return 1.0, 3
+    interval = str(constant.get("interval", "1s"))
+    return float(interval.removesuffix("s")), constant.get("maxRetries")
+
+
 @dataclass(slots=True)
 class FiredJob:
-    """One occurrence fired: which app's scheduler, which job, when it was due, what the app answered."""
+    """One delivery of a job: which app's scheduler, which job, when it was due, what the app answered."""
 
     app_id: str
     name: str
     due: dt.datetime
     trigger: JobTrigger
+    retry: bool = False  # a failure-policy redelivery rather than a new occurrence
 
 
 class SchedulerLoopError(RuntimeError):
-    """More occurrences fell due than the limit allows (a job rescheduling itself with no delay?)."""
+    """More deliveries fell due than the limit allows (retrying for ever, or a job rescheduling itself)."""
+
+
+def _next_event(job: Job, fallback: dt.datetime) -> tuple[dt.datetime, bool] | None:
+    if job.timing.retry_at is not None:
+        return job.timing.retry_at, True
+    due = next_occurrence(job, job.timing.scheduled_at or fallback)
+    return None if due is None else (due, False)
 
 
 async def fire_due(
@@ -192,39 +217,49 @@ async def fire_due(
     limit: int = 1000,
     advance: Callable[[dt.datetime], None] | None = None,
 ) -> list[FiredJob]:
-    """Fire every occurrence due by ``now`` across ``blocks`` (app id -> its jobs), earliest first.
+    """Fire every delivery due by ``now`` across ``blocks`` (app id -> its jobs), earliest first.
 
-    Each job fires on its own app (§9.4: jobs belong to the app id that scheduled them). ``advance`` moves the
-    scheduler clock to each occurrence before it fires, so a job scheduled from a callback counts from then.
-    Jobs scheduled or deleted by callbacks are seen at once.
+    Each job fires on its own app (§9: jobs belong to the app id that scheduled them; §9.4: ``POST /job/{name}``).
+    A failed delivery is retried per the job's failure policy. ``advance`` moves the scheduler clock to each
+    delivery's time before it is made, so a job scheduled from a callback counts from then; jobs scheduled or
+    deleted by callbacks are seen at once.
     """
     now = as_utc(now)
     fired: list[FiredJob] = []
     while True:
-        candidates: list[tuple[dt.datetime, str, str]] = []
+        candidates: list[tuple[dt.datetime, str, str, bool]] = []
         for app_id, block in blocks.items():
             for name, job in block.jobs.items():
-                due = next_due(job, job.scheduled_at or now)
-                if due is not None and due <= now:
-                    candidates.append((due, app_id, name))
+                event = _next_event(job, now)
+                if event is not None and event[0] <= now:
+                    candidates.append((event[0], app_id, name, event[1]))
         if not candidates:
             break
         if len(fired) >= limit:
-            pending = ", ".join(sorted({f"{a}/{n}" for _, a, n in candidates}))
-            raise SchedulerLoopError(f"fire_due: more than {limit} occurrences due by {now.isoformat()} ({pending})")
-        due, app_id, name = min(candidates)
+            pending = ", ".join(sorted({f"{a}/{n}" for _, a, n, _ in candidates}))
+            raise SchedulerLoopError(f"fire_due: more than {limit} deliveries due by {now.isoformat()} ({pending})")
+        due, app_id, name, retry = min(candidates)
         block = blocks[app_id]
         job = block.jobs[name]
+        timing = job.timing
         if advance is not None:
             advance(due)
-        job.last_due = due
+        if retry:
+            timing.retry_at = None
+        else:
+            timing.last_due, timing.occurrences, timing.failures = due, timing.occurrences + 1, 0
         trigger = await block.trigger(name)
-        fired.append(FiredJob(app_id, name, due, trigger))
-        over = next_due(job, job.scheduled_at or due) is None
-        if over and trigger.outcome != "failed" and block.jobs.get(name) is job:
-            del block.jobs[name]  # the Scheduler deletes a job with no occurrence left
+        fired.append(FiredJob(app_id, name, due, trigger, retry))
+        if trigger.outcome == "failed":
+            timing.failures += 1
+            interval, retries = retry_policy(job)
+            if retries is None or timing.failures <= retries:
+                timing.retry_at = due + dt.timedelta(seconds=interval)
+        if _next_event(job, due) is None and block.jobs.get(name) is job:
+            del block.jobs[name]  # the Scheduler deletes a job with nothing left to deliver
     for block in blocks.values():
         for name, job in list(block.jobs.items()):
-            if job.ttl is not None and (expiry := moment_of(job.ttl, job.scheduled_at or now)) and expiry <= now:
+            expiry = moment_of(job.ttl, job.timing.scheduled_at or now) if job.ttl is not None else None
+            if expiry is not None and expiry <= now:
                 del block.jobs[name]  # expired (§9.1 ttl)
     return fired

@@ -12,7 +12,7 @@ import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from tests.sidecar import DeliveryLoopError, SidecarMesh, StateStoreOptions
+from tests.sidecar import DeliveryLoopError, SchedulerLoopError, SidecarMesh, StateStoreOptions
 from tests.sidecar.scheduler import Cron
 
 pytestmark = pytest.mark.anyio
@@ -183,6 +183,58 @@ async def test_recurring_job_fires_each_occurrence_up_to_repeats() -> None:
     fired = await mesh.fire_due_jobs(dt.timedelta(hours=1))
     assert len(fired) == 1  # repeats reached, then deleted
     assert mesh["a"].jobs.jobs == {}
+
+
+class FlakyJobApp(Service):
+    """Answers ``/job/{name}`` with the scripted statuses, then 200."""
+
+    def __init__(self, name: str, *statuses: int) -> None:
+        super().__init__()
+        self.statuses = deque(statuses)
+
+        async def handler(request: Request) -> Response:
+            self.received.append((request.url.path, dict(request.headers), await request.json()))
+            return Response(status_code=self.statuses.popleft() if self.statuses else 200)
+
+        self.app.add_api_route(f"/job/{name}", handler, methods=["POST"])
+
+
+@pytest.mark.parametrize(
+    ("policy", "statuses", "deliveries", "outcomes"),
+    [
+        (None, (500,), [0.0, 1.0], ["failed", "success"]),  # no policy: retried about 1s later
+        (None, (500,) * 9, [0.0, 1.0, 2.0, 3.0], ["failed"] * 4),  # no policy: 4 deliveries at most
+        ({"drop": {}}, (500,), [0.0], ["failed"]),
+        ({"constant": {"interval": "5s", "maxRetries": 1}}, (503, 503), [0.0, 5.0], ["failed"] * 2),
+        ({}, (404,), [0.0], ["not_found"]),  # 404: done, not retried (§9.4)
+    ],
+)
+async def test_failed_job_delivery_follows_the_failure_policy(
+    policy: dict[str, Any] | None, statuses: tuple[int, ...], deliveries: list[float], outcomes: list[str]
+) -> None:
+    """§9.1 failurePolicy, §9.4 answers; the job is deleted once nothing is left to deliver."""
+    mesh = SidecarMesh()
+    mesh.add("a", FlakyJobApp("once", *statuses).app)
+    body: dict[str, Any] = {"dueTime": "2s", "data": {}}
+    if policy is not None:
+        body["failurePolicy"] = policy
+    async with mesh.client("a") as c:
+        assert (await c.post("/v1.0-alpha1/jobs/once", json=body)).status_code == 204
+    fired = await mesh.fire_due_jobs(dt.timedelta(minutes=1))
+    assert [(f.due - fired[0].due).total_seconds() for f in fired] == deliveries
+    assert [f.trigger.outcome for f in fired] == outcomes
+    assert [f.retry for f in fired] == [False] + [True] * (len(fired) - 1)
+    assert mesh["a"].jobs.jobs == {}
+
+
+async def test_retrying_for_ever_hits_the_limit() -> None:
+    mesh = SidecarMesh()
+    mesh.add("a", FlakyJobApp("j", *(500,) * 100).app)
+    async with mesh.client("a") as c:
+        body = {"dueTime": "1s", "data": 1, "failurePolicy": {"constant": {"interval": "1s"}}}
+        assert (await c.post("/v1.0-alpha1/jobs/j", json=body)).status_code == 204
+    with pytest.raises(SchedulerLoopError, match=r"more than 10 deliveries due by .* \(a/j\)"):
+        await mesh.fire_due_jobs(dt.timedelta(hours=1), limit=10)
 
 
 def test_cron_next_after() -> None:
