@@ -110,8 +110,12 @@ class SidecarMesh:
         pubsubs: Iterable[str] = ("pubsub",),
         max_delivery_attempts: int = 3,
         dead_letter_on_retry_exhausted: bool = False,
+        scopes: Mapping[str, Iterable[str]] | None = None,
     ) -> None:
+        """``scopes``: component name -> the app ids that load it (a component YAML's ``scopes``, §13); a component
+        not listed is loaded by every app."""
         self.dapr_version = dapr_version
+        self.scopes = {name: frozenset(ids) for name, ids in (scopes or {}).items()}
         options = (
             dict(state_stores) if isinstance(state_stores, Mapping) else {n: StateStoreOptions() for n in state_stores}
         )
@@ -139,10 +143,12 @@ class SidecarMesh:
         clash = _SHARED & options.keys()
         if clash:
             raise TypeError(f"the mesh sets {sorted(clash)} for every sidecar")
+        stores = {n: s for n, s in self.state_stores.items() if self.loads(app_id, n)}
         double = SidecarDouble(
             app_id=app_id, app=app, app_api_token=app_api_token, dapr_version=self.dapr_version,
-            state_stores={n: s.options for n, s in self.state_stores.items()}, pubsubs=self.pubsubs,
-            broker=self.broker.group(app_id), shared_state_stores=self.state_stores, peers=self.channels,
+            state_stores={n: s.options for n, s in stores.items()},
+            pubsubs=[n for n in self.pubsubs if self.loads(app_id, n)],
+            broker=self.broker.group(app_id), shared_state_stores=stores, peers=self.channels,
             max_delivery_attempts=self.max_delivery_attempts,
             dead_letter_on_retry_exhausted=self.dead_letter_on_retry_exhausted, **options,
         )  # fmt: skip
@@ -150,6 +156,11 @@ class SidecarMesh:
         self.sidecars[app_id] = double
         self.channels[app_id] = double.channel
         return double
+
+    def loads(self, app_id: str, component: str) -> bool:
+        """Whether ``app_id``'s sidecar loads ``component`` (§13 ``scopes``)."""
+        scope = self.scopes.get(component)
+        return scope is None or app_id in scope
 
     def __getitem__(self, app_id: str) -> SidecarDouble:
         return self.sidecars[app_id]
@@ -167,6 +178,8 @@ class SidecarMesh:
         out = []
         for app_id, double in self.sidecars.items():
             for sub in double.subscriptions or []:
+                if sub.pubsubname not in double.pubsub.pubsubs:
+                    continue
                 queue = double.broker.queues.get((sub.pubsubname, sub.topic))
                 if queue:
                     out.append(f"{sub.pubsubname}/{sub.topic} -> {app_id} ({len(queue)})")
@@ -184,6 +197,8 @@ class SidecarMesh:
             delivered = 0
             for app_id, double in self.sidecars.items():
                 for sub in await double.load_subscriptions():
+                    if sub.pubsubname not in double.pubsub.pubsubs:
+                        continue  # daprd ignores subscriptions to a pub/sub the app does not load (§13 scopes)
                     for result in await double.deliver(sub.pubsubname, sub.topic):
                         out.append(MeshDelivery(app_id, result))
                         delivered += 1

@@ -269,6 +269,26 @@ async def test_state_is_shared_with_app_id_prefixes() -> None:
     assert (item.json(), item.etag) == ({"v": 2}, "2")
 
 
+async def test_component_scopes() -> None:
+    """§13 scopes: an app outside a component's scopes does not load it (no state store, no pub/sub)."""
+    mesh = SidecarMesh(
+        state_stores=("state-postgresql",), pubsubs=("pubsub-kafka",),
+        scopes={"state-postgresql": ["task-api"], "pubsub-kafka": ["task-api"]},
+    )  # fmt: skip
+    notification = Service([{"pubsubname": "pubsub-kafka", "topic": "tasks", "route": "/tasks"}]).on("/tasks")
+    mesh.add("task-api")
+    mesh.add("notification", notification.app)
+    async with mesh.client("task-api") as api, mesh.client("notification") as other:
+        assert (await api.post("/v1.0/state/state-postgresql", json=[{"key": "k", "value": 1}])).status_code == 204
+        r = await other.get("/v1.0/state/state-postgresql/k")
+        assert (r.status_code, r.json()["errorCode"]) == (500, "ERR_STATE_STORE_NOT_CONFIGURED")
+        r = await other.post("/v1.0/publish/pubsub-kafka/tasks", json={})
+        assert (r.status_code, r.json()["errorCode"]) == (404, "ERR_PUBSUB_NOT_FOUND")
+        assert (await api.post("/v1.0/publish/pubsub-kafka/tasks", json={})).status_code == 204
+    assert await mesh.deliver_pending() == []
+    assert notification.received == []
+
+
 async def test_deliver_pending_stops_a_publish_loop() -> None:
     """Two subscribers answering each other for ever: a clear error after max_rounds, not a hang."""
     mesh = SidecarMesh()
