@@ -128,7 +128,7 @@ class SidecarMesh:
         self.channels: dict[str, AppChannel] = {}  # every sidecar's peers: the same live mapping
         self.deliveries: list[MeshDelivery] = []
         self.fired_jobs: list[FiredJob] = []
-        self._clock_floor: dt.datetime | None = None
+        self._clock_offset = dt.timedelta()
 
     # -- building ------------------------------------------------------------------------------------------------
     def add(
@@ -225,13 +225,13 @@ class SidecarMesh:
 
     # -- jobs ----------------------------------------------------------------------------------------------------
     def now(self) -> dt.datetime:
-        """The scheduler clock: real time, never earlier than the last ``fire_due_jobs`` moment."""
-        real = utc_now()
-        return real if self._clock_floor is None or real >= self._clock_floor else self._clock_floor
+        """The scheduler clock: real time, shifted forward by ``fire_due_jobs`` (it never goes back)."""
+        return utc_now() + self._clock_offset
 
     def _advance(self, moment: dt.datetime) -> None:
-        if self._clock_floor is None or moment > self._clock_floor:
-            self._clock_floor = moment
+        ahead = moment - self.now()
+        if ahead > dt.timedelta():
+            self._clock_offset += ahead
 
     async def fire_due_jobs(
         self, now: dt.datetime | dt.timedelta | None = None, *, limit: int = 1000

@@ -185,6 +185,30 @@ async def test_recurring_job_fires_each_occurrence_up_to_repeats() -> None:
     assert mesh["a"].jobs.jobs == {}
 
 
+async def test_job_scheduled_by_a_job_counts_from_the_scheduler_clock() -> None:
+    """The scheduler clock moves to each occurrence, so a relative dueTime set from a callback counts from there."""
+    mesh = SidecarMesh()
+    svc = Service().on("/job/second", {})
+
+    async def first(request: Request) -> Response:
+        async with mesh.client("a") as c:
+            r = await c.post("/v1.0-alpha1/jobs/second", json={"dueTime": "10s", "data": {}})
+        return Response(status_code=r.status_code)
+
+    svc.app.add_api_route("/job/first", first, methods=["POST"])
+    mesh.add("a", svc.app)
+    async with mesh.client("a") as c:
+        assert (await c.post("/v1.0-alpha1/jobs/first", json={"dueTime": "5s", "data": {}})).status_code == 204
+    start = mesh.now()
+    fired = await mesh.fire_due_jobs(start + dt.timedelta(seconds=12))
+    assert [(f.name, f.trigger.status) for f in fired] == [("first", 204)]
+    scheduled_at = mesh["a"].jobs.jobs["second"].timing.scheduled_at
+    assert scheduled_at is not None
+    assert scheduled_at - fired[0].due < dt.timedelta(seconds=1)  # at the occurrence's time, not the real one
+    (second,) = await mesh.fire_due_jobs(start + dt.timedelta(seconds=16))
+    assert second.name == "second"
+
+
 class FlakyJobApp(Service):
     """Answers ``/job/{name}`` with the scripted statuses, then 200."""
 
