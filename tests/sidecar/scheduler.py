@@ -73,16 +73,18 @@ def moment_of(text: str, base: dt.datetime) -> dt.datetime | None:
 
 def _cron_values(text: str, low: int, high: int, names: Mapping[str, int]) -> set[int]:
     def number(token: str) -> int:
-        value = names.get(token.upper()) if not token.isdigit() else int(token)
-        if value is None or not low <= value <= high:
+        value = int(token) if token.isdigit() else names.get(token.upper())
+        if value is None:
+            raise ScheduleError(f"cron value {token!r} is not supported by the double (nor are L, W and #)")
+        if not low <= value <= high:
             raise ScheduleError(f"cron value {token!r} out of range {low}-{high}")
         return value
 
     out: set[int] = set()
     for part in text.split(","):
-        if any(c in part for c in "LW#"):
-            raise ScheduleError(f"cron feature in {part!r} is not supported by the double")
         span, _, step_text = part.partition("/")
+        if step_text and (not step_text.isdigit() or int(step_text) == 0):
+            raise ScheduleError(f"cron step {step_text!r} must be a positive number")
         step = int(step_text) if step_text else 1
         if span in ("*", "?"):
             first, last = low, high

@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from tests.sidecar import DeliveryLoopError, SchedulerLoopError, SidecarMesh, StateStoreOptions
-from tests.sidecar.scheduler import Cron
+from tests.sidecar.scheduler import Cron, ScheduleError
 
 pytestmark = pytest.mark.anyio
 
@@ -269,6 +269,10 @@ def test_cron_next_after() -> None:
     assert Cron.parse("@daily").next_after(t) == dt.datetime(2026, 1, 2, tzinfo=dt.UTC)
     assert Cron.parse("0 0 9 * * MON").next_after(t) == dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC)
     assert Cron.parse("0 0 0 15 * SAT").next_after(t) == dt.datetime(2026, 1, 3, tzinfo=dt.UTC)
+    assert Cron.parse("0 0 12 * JUL WED").next_after(t) == dt.datetime(2026, 7, 1, 12, tzinfo=dt.UTC)
+    for unsupported in ("0 0 0 L * *", "0 0 0 * * 5#3", "*/0 * * * * *", "0 0 0 * *"):
+        with pytest.raises(ScheduleError):
+            Cron.parse(unsupported)
 
 
 async def test_state_is_shared_with_app_id_prefixes() -> None:
