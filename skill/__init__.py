@@ -6,6 +6,21 @@ Front doors (the MCP server, the CLI) use only what this module exports.
 from skill.browse import SnippetCatalog, SnippetDetail, SnippetInfo, list_snippets, show_snippet
 from skill.errors import FieldProblem, InvalidOutputError, SkillError, SnippetError, SpecError, ToolchainError
 from skill.generator import Generator
+from skill.manifest import (
+    BASE_PATH,
+    MANIFEST_DIR,
+    MANIFEST_PATH,
+    FileRecord,
+    Manifest,
+    ManifestError,
+    base_text,
+    content_sha256,
+    manifest_text,
+    parse_base,
+    parse_manifest,
+    record,
+)
+from skill.merge3 import Merge, merge3
 from skill.outline import FileOutline, Symbol, outline
 from skill.parsing import parse_python
 from skill.pipeline import generate, parse_spec
@@ -15,14 +30,21 @@ from skill.specs.common import SpecModel
 from skill.style import DEFAULT_STYLE, Style, find_style
 
 __all__ = [
+    "BASE_PATH",
     "DEFAULT_STYLE",
+    "MANIFEST_DIR",
+    "MANIFEST_PATH",
     "REGISTRY",
     "FieldProblem",
     "FileOutline",
+    "FileRecord",
     "GeneratedFile",
     "Generator",
     "InvalidOutputError",
     "LintStatus",
+    "Manifest",
+    "ManifestError",
+    "Merge",
     "Result",
     "SkillError",
     "SnippetCatalog",
@@ -34,13 +56,20 @@ __all__ = [
     "Style",
     "Symbol",
     "ToolchainError",
+    "base_text",
+    "content_sha256",
     "find_style",
     "generate",
     "get_generator",
     "list_snippets",
+    "manifest_text",
+    "merge3",
     "outline",
+    "parse_base",
+    "parse_manifest",
     "parse_python",
     "parse_spec",
+    "record",
     "registry_of",
     "show_snippet",
 ]

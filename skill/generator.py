@@ -27,6 +27,9 @@ class Generator:
     plan: Callable[[Any], Plan]  # takes an instance of `spec`
     # Non-default specs worth trying through both doors, in golden files and in determinism tests.
     examples: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+    # Its output folder carries a manifest (.dapr-coder/): regenerating merges instead of overwriting, and
+    # `dapr-coder check` reports drift.
+    tracked: bool = False
 
     @property
     def tool_name(self) -> str:

@@ -66,6 +66,7 @@ def generate(
             Draft(f.path, render_template(template, template_variables(f.context), snippets), f.language, f.snippet)
         )
     checked = check_files(drafts, used_style, plan.known_first_party)
+    owned = {f.path for f in plan.files if f.user_owned}
     files = [
         GeneratedFile(
             path=c.path,
@@ -74,6 +75,7 @@ def generate(
             snippet=c.snippet,
             checks=list(c.checks),
             outline=c.outline,
+            user_owned=c.path in owned,
         )
         for c in checked
     ]

@@ -34,6 +34,9 @@ class FilePlan:
     snippet: str  # catalog id, which is the template's path under snippets/ without '.jinja'
     context: Context
     language: Language = "python"
+    # The user owns it once it exists (a handlers module to fill in): a tracked folder's update only creates it,
+    # never rewrites it.
+    user_owned: bool = False
 
 
 @dataclass(frozen=True)

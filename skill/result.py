@@ -24,6 +24,12 @@ class GeneratedFile(BaseModel):
     language: Language
     snippet: str = Field(description="Id of the snippet it was rendered from.")
     checks: list[str] = Field(description="The checks this file passed, in the order they ran.")
+    # Left out of the JSON when False, so the payload of a generator without such files does not change.
+    user_owned: bool = Field(
+        default=False,
+        exclude_if=lambda owned: not owned,
+        description="The user's to edit once written: regenerating a folder creates it if missing, never rewrites it.",
+    )
     # Read from the syntax tree the checks built anyway; not part of the JSON payload (the doors decide whether an
     # outline is worth sending).
     outline: FileOutline | None = Field(default=None, exclude=True, repr=False)
