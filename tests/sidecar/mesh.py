@@ -13,6 +13,17 @@ makes them share what a cluster shares:
 * one scheduler clock. Jobs stay per app id (§9): a job scheduled through app A's sidecar fires on app A.
 
 An app receives the messages published after it was added: add every app before publishing.
+
+mesh = SidecarMesh(state_stores=("statestore",), pubsubs=("pubsub",))
+mesh.add("task-api", task_api_app, app_api_token="tok")
+mesh.add("notification", notification_app)
+await mesh.start()                                   # each app's GET /dapr/subscribe
+async with mesh.client("task-api") as c:             # task-api's sidecar
+    await c.post("/v1.0/publish/pubsub/task-events", json={"id": 1})
+    await c.post("/v1.0-alpha1/jobs/remind", json={"dueTime": "10s", "data": {}})
+deliveries = await mesh.deliver_pending()            # MeshDelivery(app_id, result) for every subscriber
+fired = await mesh.fire_due_jobs(dt.timedelta(seconds=11))   # fires on task-api
+mesh.published, mesh.dead_lettered, mesh.get_state("task-api", "statestore", "k")
 """
 
 from __future__ import annotations
