@@ -90,6 +90,14 @@ class ImportLine:
     names: tuple[str, ...]
 
 
+def _docstring(text: str) -> str:
+    """A docstring literal: triple-quoted when the text reads the same inside one, else `_text_literal`."""
+    plain = text.isascii() and text.isprintable() and "\\" not in text and '"""' not in text
+    if plain and not text.endswith('"') and text.strip() == text:
+        return f'"""{text}"""'
+    return _text_literal(text)
+
+
 def _text_literal(text: str) -> str:
     """A Python literal of user text. Non-ASCII text is escaped (`ascii`, i.e. repr with \\u escapes): ruff's
     RUF001/RUF002 refuse confusable characters such as an acute accent inside strings and docstrings."""
@@ -252,7 +260,7 @@ def context_for(spec: ModelsSpec) -> ModelsContext:
     enum_contexts = tuple(
         EnumContext(
             e.name,
-            None if e.description is None else _text_literal(e.description),
+            None if e.description is None else _docstring(e.description),
             tuple(MemberContext(m.name, _text_literal(m.value)) for m in e.members),
         )
         for e in spec.enums
@@ -261,7 +269,7 @@ def context_for(spec: ModelsSpec) -> ModelsContext:
     model_contexts = tuple(
         ModelContext(
             m.name,
-            None if m.description is None else _text_literal(m.description),
+            None if m.description is None else _docstring(m.description),
             m.extra or spec.extra,
             spec.frozen if m.frozen is None else m.frozen,
             tuple(_field_context(f, enums, imports) for f in m.fields),

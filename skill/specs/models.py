@@ -342,13 +342,15 @@ def _preset() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     models: list[dict[str, Any]] = [
         {
             "name": "Recurrence",
-            "description": "When a recurring task is due again: every `interval` days, weeks or months.",
+            "description": "When a recurring task is due again: every `interval` units, or by an RRULE.",
             "fields": [
                 {"name": "frequency", "type": "Frequency", "description": "Unit of the repeat interval."},
                 {"name": "interval", "type": "int", "default": 1, "ge": 1, "le": 366,
                  "description": "Repeat every this many units."},
                 {"name": "until", "type": "datetime | None",
                  "description": "No occurrence after this instant."},
+                {"name": "rrule", "type": "str | None", "min_length": 1, "max_length": 500,
+                 "description": "An RFC 5545 RRULE; overrides frequency and interval."},
             ],
         },
         {

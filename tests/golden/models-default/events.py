@@ -65,7 +65,7 @@ class CloudEvent(BaseModel, Generic[DataT]):
 
 
 class TaskEventType(StrEnum):
-    "What happened to a task."
+    """What happened to a task."""
 
     CREATED = "task_created"
     UPDATED = "task_updated"
@@ -74,7 +74,7 @@ class TaskEventType(StrEnum):
 
 
 class Priority(StrEnum):
-    "How urgent a task is."
+    """How urgent a task is."""
 
     LOW = "low"
     MEDIUM = "medium"
@@ -82,7 +82,7 @@ class Priority(StrEnum):
 
 
 class Frequency(StrEnum):
-    "How often a recurring task repeats."
+    """How often a recurring task repeats."""
 
     DAILY = "daily"
     WEEKLY = "weekly"
@@ -90,7 +90,7 @@ class Frequency(StrEnum):
 
 
 class Recurrence(BaseModel):
-    "When a recurring task is due again: every `interval` days, weeks or months."
+    """When a recurring task is due again: every `interval` units, or by an RRULE."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
@@ -101,10 +101,18 @@ class Recurrence(BaseModel):
     until: Annotated[
         AwareDatetime | None, Field(description="No occurrence after this instant.")
     ] = None
+    rrule: Annotated[
+        str | None,
+        Field(
+            min_length=1,
+            max_length=500,
+            description="An RFC 5545 RRULE; overrides frequency and interval.",
+        ),
+    ] = None
 
 
 class Task(BaseModel):
-    "A task as the task API stores it (state key: the task id)."
+    """A task as the task API stores it (state key: the task id)."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
@@ -139,7 +147,7 @@ class Task(BaseModel):
 
 
 class TaskEvent(BaseModel):
-    "Published to the task-events topic whenever a task changes."
+    """Published to the task-events topic whenever a task changes."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
@@ -156,7 +164,7 @@ class TaskEvent(BaseModel):
 
 
 class ReminderEvent(BaseModel):
-    "Sent when a task's reminder is due (a Dapr job's data)."
+    """Sent when a task's reminder is due (a Dapr job's data)."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 

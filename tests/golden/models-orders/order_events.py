@@ -85,7 +85,7 @@ class OrderLine(BaseModel):
 
 
 class OrderPlaced(BaseModel):
-    "An order was placed."
+    """An order was placed."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
