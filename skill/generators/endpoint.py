@@ -125,6 +125,13 @@ class InvocationContext:
 
 
 @dataclass(frozen=True)
+class Action:
+    name: str  # route segment and function stem
+    field: str
+    event_type: str  # `<resource>.<event>`
+
+
+@dataclass(frozen=True)
 class Resource:
     name: str
     const: str  # upper-case stem of its module constants
@@ -135,6 +142,7 @@ class Resource:
     store: str
     pubsub: str
     topic: str | None
+    actions: tuple[Action, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -312,9 +320,7 @@ def _entry(s: SubscriptionSpec) -> SubscribeEntry:
 
 def _callbacks(spec: EndpointSpec, kind: str) -> CallbacksContext:
     if kind == "jobs":
-        routes = [
-            CallbackRoute(j.name, f"/job/{j.name}", f"job_{snake(j.name)}", j.function, j.model) for j in spec.jobs
-        ]
+        routes = [CallbackRoute(j.name, j.path, f"job_{snake(j.name)}", j.function, j.model) for j in spec.jobs]
         helper = "run_job"
     else:
         routes = [CallbackRoute(b.name, b.path, f"binding_{snake(b.path)}", b.function, b.model) for b in spec.bindings]
@@ -354,6 +360,7 @@ def _resources(spec: EndpointSpec) -> ResourcesContext:
             c.store,
             c.pubsub,
             c.topic,
+            tuple(Action(a.name, a.field, f"{c.name}.{a.event_suffix}") for a in c.actions),
         )
         for c in spec.crud
     )

@@ -37,6 +37,7 @@ __all__ = [
     "PACKAGE_MODULES",
     "BindingSpec",
     "BulkSettings",
+    "CrudAction",
     "CrudSpec",
     "EndpointSpec",
     "HealthRoutes",
@@ -162,10 +163,19 @@ class JobSpec(SpecModel):
     name: JobName = Field(description="Job name, as scheduled.")
     model: ClassName | None = Field(default=None, description="Model of the job's data. Unset: any JSON.")
     handler: Identifier | None = Field(default=None, description="Function in handlers.py. Unset: `on_job_<name>`.")
+    prefix: bool = Field(
+        default=False,
+        description="Handle the jobs named '<name>-<anything>' (one job per item, such as a reminder per task, "
+        "scheduled as f'<name>-{key}') instead of the one named '<name>'; the route is `/job/<name>-{suffix}`.",
+    )
 
     @property
     def function(self) -> str:
         return self.handler or f"on_job_{snake(self.name)}"
+
+    @property
+    def path(self) -> str:
+        return f"/job/{self.name}-{{suffix}}" if self.prefix else f"/job/{self.name}"
 
 
 class BindingSpec(SpecModel):
@@ -199,6 +209,22 @@ class InvocationSpec(SpecModel):
         return self.handler or snake(self.method)
 
 
+class CrudAction(SpecModel):
+    """A state change with a route and an event of its own, such as completing a task."""
+
+    name: Identifier = Field(description="The route's last segment: `POST <path>/{key}/<name>`, e.g. `complete`.")
+    field: Identifier = Field(description="A bool field of the model that the action sets to true.")
+    event: Identifier | None = Field(
+        default=None,
+        description="Change event type suffix (`<resource>.<event>`), also published when a PUT sets the "
+        "field. Unset: the field name.",
+    )
+
+    @property
+    def event_suffix(self) -> str:
+        return self.event or self.field
+
+
 class CrudSpec(SpecModel):
     """State-backed CRUD: create, read, list, update and delete with ETags, publishing a change event."""
 
@@ -212,6 +238,11 @@ class CrudSpec(SpecModel):
         default=None,
         description="Topic for change events (CloudEvent type `<name>.created|updated|deleted`, data = the item). "
         "Unset: no events.",
+    )
+    actions: list[CrudAction] = Field(
+        default_factory=list,
+        description="Flag-setting actions, e.g. {'name': 'complete', 'field': 'completed'}: `POST "
+        "<path>/{key}/complete` sets the flag (once) and publishes `<name>.completed`.",
     )
 
     @property
@@ -315,7 +346,7 @@ class EndpointSpec(SpecModel):
             for j, r in enumerate(s.rules):
                 yield "POST", r.route, f"subscriptions.{i}.rules.{j}.route"
         for i, job in enumerate(self.jobs):
-            yield "POST", f"/job/{job.name}", f"jobs.{i}.name"
+            yield "POST", job.path, f"jobs.{i}.name"
         for i, b in enumerate(self.bindings):
             yield "POST", b.path, f"bindings.{i}.route"
             yield "OPTIONS", b.path, f"bindings.{i}.route"
@@ -329,6 +360,8 @@ class EndpointSpec(SpecModel):
             yield "GET", c.collection, f"crud.{i}.path"
             for verb in ("GET", "PUT", "DELETE"):
                 yield verb, f"{c.collection}/{{key}}", f"crud.{i}.path"
+            for j, a in enumerate(c.actions):
+                yield "POST", f"{c.collection}/{{key}}/{a.name}", f"crud.{i}.actions.{j}.name"
 
     def _handlers(self) -> Iterator[tuple[str, str]]:
         for i, s in enumerate(self.subscriptions):
@@ -391,6 +424,7 @@ class EndpointSpec(SpecModel):
         for i, c in enumerate(self.crud):
             if c.model in known and c.key_field not in known[c.model]:
                 yield f"crud.{i}.key_field", c.key_field, f"is not a field of {c.model}"
+            yield from _action_problems(self.models, c, i)
         seen: dict[tuple[str, str], str] = {}
         for verb, path, where in self._routes():
             # Dapr calls the job and health routes itself; the subscription list is its own route.
@@ -415,6 +449,22 @@ class EndpointSpec(SpecModel):
         for i, v in enumerate(self.invocations):
             if v.verb == "GET" and v.request_model is not None:
                 yield f"invocations.{i}.request_model", v.request_model, "a GET target takes no body; use POST"
+
+
+def _action_problems(models: ModelsSpec, crud: CrudSpec, i: int) -> Iterator[tuple[str, object, str]]:
+    types = {f.name: f.type for m in models.models if m.name == crud.model for f in m.fields}
+    names: set[str] = set()
+    events: set[str] = {"created", "updated", "deleted"}
+    for j, a in enumerate(crud.actions):
+        where = f"crud.{i}.actions.{j}"
+        if types and types.get(a.field) != "bool":
+            yield f"{where}.field", a.field, f"must be a bool field of {crud.model} (true once the action ran)"
+        if a.name in names:
+            yield f"{where}.name", a.name, "is the name of another action"
+        if a.event_suffix in events:
+            yield f"{where}.event", a.event_suffix, f"is already an event type of {crud.name}; name it with `event`"
+        names.add(a.name)
+        events.add(a.event_suffix)
 
 
 def model_fields(models: ModelsSpec) -> dict[str, set[str]]:
