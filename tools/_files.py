@@ -13,11 +13,22 @@ import os
 import stat
 import tempfile
 import threading
+from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
 from skill import Result
 
-__all__ = ["FilesInTheWay", "OutsideRootsError", "absolute", "inside_roots", "write_result"]
+__all__ = [
+    "FilesInTheWay",
+    "OutsideRootsError",
+    "absolute",
+    "check_no_escape",
+    "commit",
+    "inside_roots",
+    "same",
+    "target",
+    "write_result",
+]
 
 
 class OutsideRootsError(ValueError):
@@ -38,7 +49,7 @@ def absolute(path: Path) -> Path:
     return Path(os.path.abspath(path))
 
 
-def _target(out_dir: Path, rel: str) -> Path:
+def target(out_dir: Path, rel: str) -> Path:
     pure = PurePosixPath(rel)
     if pure.is_absolute() or ".." in pure.parts:  # the engine never plans such paths; refuse if it ever did
         raise ValueError(f"refusing to write outside {out_dir}: {rel}")
@@ -61,7 +72,7 @@ def inside_roots(output_dir: str, roots: list[Path]) -> Path:
     return folder
 
 
-def _check_no_escape(out_dir: Path, targets: list[Path]) -> None:
+def check_no_escape(out_dir: Path, targets: list[Path]) -> None:
     """Refuse a target that a symlink (a linked subfolder or file) would send outside `out_dir`."""
     real_out = Path(os.path.realpath(out_dir))
     for path in targets:
@@ -69,7 +80,7 @@ def _check_no_escape(out_dir: Path, targets: list[Path]) -> None:
             raise OutsideRootsError(f"refusing to write {path}: a symlink leads outside {out_dir}")
 
 
-def _same(path: Path, text: str) -> bool:
+def same(path: Path, text: str) -> bool:
     """Whether `path` already holds exactly these bytes (compared as bytes: a CRLF or non-UTF-8 copy differs)."""
     return path.is_file() and path.read_bytes() == text.encode("utf-8")
 
@@ -118,23 +129,17 @@ def _stage(path: Path, text: str) -> Path:
     return Path(tmp)
 
 
-def write_result(result: Result, out_dir: Path, *, force: bool = False) -> list[Path]:
-    """Write every file of `result` under `out_dir`; returns the paths written (unchanged files skipped).
+def commit(writes: Sequence[tuple[Path, str]], removals: Sequence[Path] = ()) -> list[Path]:
+    """Write each `(path, text)` atomically, all staged before any is renamed into place, then remove `removals`;
+    returns the paths written. Shared by `write_result` and the tracked update (tools/_update.py).
 
     An OSError (a folder that cannot be made, a full disk) propagates for the caller to report, naming the file
     or folder that could not be written (never a temporary file), after removing the folders this call made.
     """
-    targets = [(_target(out_dir, f.path), f.content) for f in result.files]
-    _check_no_escape(out_dir, [p for p, _ in targets])
-    clashes = [p for p, text in targets if p.exists() and not _same(p, text)]
-    if clashes and not force:
-        raise FilesInTheWay(clashes)
     created: list[Path] = []
     staged: list[tuple[Path, Path]] = []
     try:
-        for path, text in targets:
-            if _same(path, text):
-                continue
+        for path, text in writes:
             _make_folder(path.parent, created)
             try:
                 staged.append((_stage(path, text), path))
@@ -152,4 +157,22 @@ def write_result(result: Result, out_dir: Path, *, force: bool = False) -> list[
             with contextlib.suppress(OSError):  # not empty any more (another writer): leave it
                 folder.rmdir()
         raise
+    for path in removals:  # last: a failure above leaves every file where it was
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
     return [path for _, path in staged]
+
+
+def write_result(result: Result, out_dir: Path, *, force: bool = False) -> list[Path]:
+    """Write every file of `result` under `out_dir`; returns the paths written (unchanged files skipped).
+
+    An OSError propagates as `commit` describes.
+    """
+    targets = [(target(out_dir, f.path), f.content) for f in result.files]
+    check_no_escape(out_dir, [p for p, _ in targets])
+    clashes = [p for p, text in targets if p.exists() and not same(p, text)]
+    if clashes and not force:
+        raise FilesInTheWay(clashes)
+    return commit([(path, text) for path, text in targets if not same(path, text)])

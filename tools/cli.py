@@ -1,6 +1,7 @@
 """`dapr-coder`: the command-line front door. Every generator in the registry is a `generate` subcommand.
 
-Exit codes: 0 ok, 1 internal failure (our defect, or ruff/mypy missing), 2 bad input (message on stderr).
+Exit codes: 0 ok, 1 internal failure (our defect, or ruff/mypy missing), 2 bad input (message on stderr). `check`
+exits 1 when the folder drifted, and `generate` of a tracked generator 1 when it wrote conflict markers.
 """
 
 from __future__ import annotations
@@ -12,12 +13,23 @@ import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 
-from skill import REGISTRY, Result, SkillError, SpecError, find_style, generate, list_snippets, show_snippet
+from skill import (
+    REGISTRY,
+    ManifestError,
+    Result,
+    SkillError,
+    SpecError,
+    find_style,
+    generate,
+    list_snippets,
+    show_snippet,
+)
 from tools import _json as strict_json
 from tools._answer import outline_lines
 from tools._files import FilesInTheWay, absolute, write_result
 from tools._present import Exit, detail_text, exit_code, result_text, spec_error_text
 from tools._spec_args import add_spec_options, collect_spec_options
+from tools._update import UpdatePlan, apply_update, check, drift_text, plan_update
 
 __all__ = ["main"]
 
@@ -96,6 +108,7 @@ def _parser() -> argparse.ArgumentParser:
         )
         add_spec_options(p, g.spec)
 
+    _add_check(sub)
     mcp = sub.add_parser("mcp", help="serve the generators as MCP tools (stdio by default)")
     mcp.add_argument("--http", action="store_true", help="serve streamable HTTP instead of stdio")
     mcp.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1)")
@@ -136,14 +149,19 @@ def _generate(args: argparse.Namespace) -> Exit:
             sys.stdout.write(result.model_dump_json(indent=2) + "\n" if args.json else result_text(result))
         return Exit.OK
     out = absolute(args.out)  # printed paths are absolute: a relative -o reads wrong from another directory
+    update: UpdatePlan | None = None
     try:
-        written = write_result(result, out, force=args.force)
+        if g.tracked:  # its folder carries a record: edits are merged, never lost (tools/_update.py)
+            update = apply_update(plan_update(out, result, g, spec, force=args.force))
+        written = [] if update is not None else write_result(result, out, force=args.force)
     except OSError as exc:  # a folder that cannot be made or written: the caller's to fix, before anything is printed
         raise _BadInputError(f"-o: cannot write {exc.filename or out}: {exc.strerror or exc}") from exc
+    if update is not None:
+        print("\n".join(update.lines()), file=sys.stderr if args.json else sys.stdout)
     if args.json:
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
     else:
-        for f in result.files:
+        for f in result.files if update is None else ():
             path = out.joinpath(f.path)
             print(f"{'wrote' if path in written else 'unchanged'} {path}")
         print(f"requires: {', '.join(result.requirements)}")
@@ -159,7 +177,21 @@ def _generate(args: argparse.Namespace) -> Exit:
             print("\n".join(report.problems), file=sys.stderr)
             return Exit.FAILURE
         print(report.summary(), file=sys.stderr)
-    return Exit.OK
+    return Exit.FAILURE if update is not None and update.conflicts else Exit.OK
+
+
+# `check`: how a tracked folder drifted from its record (.dapr-coder/). Exit 0 clean, 1 drift, 2 bad input.
+def _add_check(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    chk = sub.add_parser("check", help="report how a generated folder drifted from what was generated")
+    chk.add_argument("dir", type=Path, metavar="DIR", help="a folder a tracked generator wrote")
+    chk.add_argument("--spec", metavar="FILE", help="compare against this spec instead of the recorded one")
+    chk.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def _check(args: argparse.Namespace) -> Exit:
+    report = check(absolute(args.dir), spec=None if args.spec is None else _read_spec(args.spec))
+    sys.stdout.write(report.model_dump_json(indent=2) + "\n" if args.json else drift_text(report))
+    return Exit.OK if report.clean else Exit.FAILURE
 
 
 def _print_outline(result: Result) -> None:
@@ -219,14 +251,14 @@ def _mcp(args: argparse.Namespace) -> Exit:
     return Exit.OK
 
 
-_COMMANDS = {"generate": _generate, "list": _list, "show": _show, "mcp": _mcp}
+_COMMANDS = {"generate": _generate, "check": _check, "list": _list, "show": _show, "mcp": _mcp}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return int(_COMMANDS[args.command](args))
-    except (_BadInputError, FilesInTheWay) as exc:
+    except (_BadInputError, FilesInTheWay, ManifestError) as exc:  # a broken .dapr-coder record is bad input too
         print(f"dapr-coder: {exc}", file=sys.stderr)
         return int(Exit.BAD_INPUT)
     except SpecError as exc:
