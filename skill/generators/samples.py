@@ -1,0 +1,459 @@
+"""Sample JSON for the models of a models spec: for generators that write tests which post events or items.
+
+`sample(spec, name)` is a JSON value that the rendered model `name` validates: every field present (optional ones
+too, so the sample exercises them), each type and constraint respected (bounds, multiple_of, lengths, Decimal
+digits, regex `pattern`). It is deterministic; `variant` gives a different valid value (another id, another
+number) so a test can create two distinct items. `sample_key` is one field of it as a string, for CRUD keys.
+
+Patterns are read with Python's own regex parser and a matching string is built from the tree; the result is then
+checked with `re.search` (pydantic's Rust engine has the same search semantics for what is built here: ASCII text,
+no newlines). What cannot be satisfied raises ValueError naming `Model.field` and the rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import importlib
+import json
+import math
+import re
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, localcontext
+from fractions import Fraction
+from typing import Annotated, Any
+
+from pydantic import Field, JsonValue, TypeAdapter, ValidationError
+
+from skill.specs.models import SCALARS, EnumDef, FieldDef, ModelDef, ModelsSpec, TypeRef
+
+__all__ = ["sample", "sample_key"]
+
+# typeshed only types the deprecated `sre_parse` alias, whose import warns; the parser's output is read into the
+# typed nodes below in one place (`_node`), so this stays untyped.
+_PARSER: Any = importlib.import_module("re._parser")
+
+_NOW = dt.datetime(2026, 1, 31, 9, 0, tzinfo=dt.UTC)
+_UUID_NAMESPACE = uuid.UUID("6ba7b811-9dad-11d1-80b4-00c04fd430c8")  # uuid.NAMESPACE_URL
+# Characters a pattern's classes pick from, most readable first; control and non-ASCII characters only when a
+# class accepts none of these.
+_ASCII = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_-.:/@+=~!#$%&*,;?^|'\"()[]{}<>\\` "
+_FALLBACK = "\t\n\réßΩ€"
+# Bounds on the work a pattern may ask for: a pattern of at most 500 characters can still demand huge minimums.
+_MAX_TEXT = 10_000
+_MAX_TRIES = 64
+
+
+class _CycleError(Exception):
+    """A model needs an instance of itself (a list or dict of it with min_length >= 1): an optional or defaulted
+    field further out may still end the recursion, so this travels up before it becomes a ValueError."""
+
+
+def _fail(where: str, rule: str) -> ValueError:
+    return ValueError(f"{where}: cannot make a sample value: {rule}")
+
+
+# --- regex: a matching string built from the parse tree ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Node:
+    """A regex part: `kind` is chars (one of `chars`), seq, alt, repeat (of `parts[0]`) or empty (anchors and
+    lookarounds; the final re.search check holds them). lo/hi: its match width (hi None: unbounded)."""
+
+    kind: str
+    lo: int
+    hi: int | None
+    parts: tuple[_Node, ...] = ()
+    chars: str = ""
+    count: tuple[int, int | None] = (0, 0)
+
+
+_EMPTY = _Node("empty", 0, 0)
+
+
+def _seq(parts: list[_Node]) -> _Node:
+    hi: int | None = 0
+    for p in parts:
+        hi = None if hi is None or p.hi is None else hi + p.hi
+    return _Node("seq", sum(p.lo for p in parts), hi, tuple(parts))
+
+
+def _category(name: str, ch: str) -> bool:
+    if name.endswith("DIGIT"):
+        found = ch.isdigit()
+    elif name.endswith("SPACE"):
+        found = ch.isspace()
+    elif name.endswith("WORD"):
+        found = ch.isalnum() or ch == "_"
+    else:  # LINEBREAK
+        found = ch == "\n"
+    return found != ("_NOT_" in name)
+
+
+def _class_chars(items: list[tuple[Any, Any]]) -> str:
+    """The characters an IN set (or NOT_LITERAL/ANY, spelled as one) accepts, most readable first."""
+    negated = any(str(op) == "NEGATE" for op, _ in items)
+    own: list[str] = []
+
+    def member(ch: str) -> bool:
+        for op, av in items:
+            name = str(op)
+            if (
+                (name == "LITERAL" and ord(ch) == av)
+                or (name == "RANGE" and av[0] <= ord(ch) <= av[1])
+                or (name == "CATEGORY" and _category(str(av), ch))
+            ):
+                return not negated
+        return negated
+
+    for op, av in items:
+        if str(op) == "LITERAL":
+            own.append(chr(av))
+        elif str(op) == "RANGE":
+            own.append(chr(av[0]))
+    found = "".join(ch for ch in _ASCII if member(ch))
+    return found or "".join(dict.fromkeys(ch for ch in (*own, *_FALLBACK) if member(ch)))
+
+
+def _node(data: Any, where: str) -> _Node:
+    """Our tree of a parsed (sub)pattern: a sequence of (opcode, argument) pairs."""
+    parts: list[_Node] = []
+    for op, av in data:
+        name = str(op)
+        if name == "LITERAL":
+            parts.append(_Node("chars", 1, 1, chars=chr(av)))
+        elif name in {"IN", "NOT_LITERAL", "ANY"}:
+            items = av if name == "IN" else [("NEGATE", None), ("LITERAL", av if name == "NOT_LITERAL" else 10)]
+            chars = _class_chars(items)
+            if not chars:
+                raise _fail(where, "the pattern has a character class no character matches")
+            parts.append(_Node("chars", 1, 1, chars=chars))
+        elif name in {"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"}:
+            lo, hi, sub = av
+            inner = _node(sub, where)
+            top = None if hi == _PARSER.MAXREPEAT else int(hi)
+            width = None if top is None or inner.hi is None else top * inner.hi
+            parts.append(_Node("repeat", int(lo) * inner.lo, width, (inner,), count=(int(lo), top)))
+        elif name == "SUBPATTERN":
+            parts.append(_node(av[3], where))
+        elif name == "ATOMIC_GROUP":
+            parts.append(_node(av, where))
+        elif name == "BRANCH":
+            options = tuple(_node(sub, where) for sub in av[1])
+            his = [o.hi for o in options]
+            hi = None if None in his else max(h for h in his if h is not None)
+            parts.append(_Node("alt", min(o.lo for o in options), hi, options))
+        elif name in {"AT", "ASSERT", "ASSERT_NOT"}:
+            parts.append(_EMPTY)
+        else:  # GROUPREF, GROUPREF_EXISTS: the Rust engine pydantic uses has no backreferences either
+            raise _fail(where, f"the pattern uses {name}, which samples do not support (backreferences)")
+    return parts[0] if len(parts) == 1 else _seq(parts)
+
+
+class _Chooser:
+    """Spends `variant` as a mixed-radix number over the character choices, so each variant picks different
+    characters (variant 0: the first, most readable one everywhere)."""
+
+    def __init__(self, variant: int) -> None:
+        self.remaining = variant
+
+    def pick(self, chars: str) -> str:
+        if len(chars) < 2:
+            return chars
+        self.remaining, digit = divmod(self.remaining, len(chars))
+        return chars[digit]
+
+
+def _emit(node: _Node, extra: int, chooser: _Chooser) -> str:
+    """A string matching `node` of length node.lo + up to `extra` (as close to it as the structure allows)."""
+    if node.kind == "chars":
+        return chooser.pick(node.chars)
+    if node.kind == "seq":
+        out = []
+        for part in node.parts:
+            room = extra if part.hi is None else min(extra, part.hi - part.lo)
+            text = _emit(part, room, chooser)
+            extra -= len(text) - part.lo
+            out.append(text)
+        return "".join(out)
+    if node.kind == "alt":
+        # The first alternative that can reach the wanted length, else the longest one below it.
+        target = node.lo + extra
+        fits = [o for o in node.parts if o.lo <= target]
+        exact = [o for o in fits if o.hi is None or target <= o.hi]
+        option = exact[0] if exact else max(fits, key=lambda o: o.hi or 0)
+        return _emit(option, target - option.lo, chooser)
+    if node.kind == "repeat":
+        (item,) = node.parts
+        least, most = node.count
+        out = []
+        for _ in range(least):
+            text = _emit(item, extra, chooser)
+            extra -= len(text) - item.lo
+            out.append(text)
+        while extra > 0 and (most is None or len(out) < most) and item.lo <= extra:
+            text = _emit(item, extra - item.lo, chooser)
+            if not text:
+                break  # a zero-width copy makes no progress
+            extra -= len(text)
+            out.append(text)
+        return "".join(out)
+    return ""
+
+
+@functools.lru_cache(maxsize=256)
+def _pattern_tree(pattern: str, where: str) -> _Node:
+    try:
+        return _node(_PARSER.parse(pattern).data, where)
+    except re.error as exc:
+        raise _fail(where, f"pattern {pattern!r} does not parse ({exc})") from None
+
+
+def _pattern_text(pattern: str, low: int, high: int | None, variant: int, where: str) -> str:
+    tree = _pattern_tree(pattern, where)
+    rule = f"pattern {pattern!r} with length {low}..{'' if high is None else high}"
+    if tree.lo > min(high if high is not None else _MAX_TEXT, _MAX_TEXT):
+        raise _fail(where, f"{rule}: every match has at least {tree.lo} characters")
+
+    def fits(text: str) -> bool:
+        return low <= len(text) <= (high if high is not None else _MAX_TEXT) and re.search(pattern, text) is not None
+
+    first: str | None = None
+    start = max(0, low - tree.lo)
+    # More length than needed only when the variant did not fit in the shortest text's choices.
+    for extra in range(start, start + 16):
+        chooser = _Chooser(variant)
+        text = _emit(tree, extra, chooser)
+        need = max(0, low - len(text))
+        # Short of min_length (the pattern cannot grow there): pad outside the match where no anchor forbids it.
+        tries = [text, *(t for ch in "a-0 " for t in (text + ch * need, ch * need + text))] if need else [text]
+        found = next((t for t in tries if fits(t)), None)
+        if found is not None and (chooser.remaining == 0 or tree.hi == tree.lo):
+            return found
+        first = found if first is None else first
+        if high is not None and len(text) >= high:
+            break
+    if first is None:
+        raise _fail(where, f"no text was found for {rule}")
+    return first
+
+
+def _plain_text(base: str, variant: int, low: int, high: int | None) -> str:
+    suffix = f"-{variant}" if variant else ""
+    text = base + suffix
+    if high is not None and len(text) > high:
+        text = base[: max(0, high - len(suffix))] + suffix
+        if len(text) > high:  # no room for the base: the variant in base 36, as wide as allowed
+            text = _base36(variant)[-high:] if high else ""
+    return text + "x" * max(0, low - len(text))
+
+
+def _base36(n: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        n, d = divmod(n, 36)
+        out = digits[d] + out
+        if not n:
+            return out
+
+
+# --- numbers: k * unit inside the bounds, checked by pydantic itself ----------------------------------------
+
+
+@functools.lru_cache(maxsize=1024)
+def _adapter(scalar: str, constraints: tuple[tuple[str, object], ...]) -> TypeAdapter[Any]:
+    annotated: Any = Annotated[SCALARS[scalar], Field(**dict(constraints))]  # type: ignore[call-overload]
+    return TypeAdapter[Any](annotated)
+
+
+def _accepted(scalar: str, constraints: Mapping[str, object], value: JsonValue) -> bool:
+    """Whether pydantic, given this JSON, accepts it for the field (the same check the service will make)."""
+    try:
+        _adapter(scalar, tuple(constraints.items())).validate_json(json.dumps(value))
+    except ValidationError:
+        return False
+    return True
+
+
+def _k_range(unit: Fraction, f: FieldDef) -> tuple[int | None, int | None]:
+    """The k for which k * unit is inside the field's bounds."""
+    lows = [math.ceil(Fraction(f.ge) / unit)] if f.ge is not None else []
+    lows += [math.floor(Fraction(f.gt) / unit) + 1] if f.gt is not None else []
+    highs = [math.floor(Fraction(f.le) / unit)] if f.le is not None else []
+    highs += [math.ceil(Fraction(f.lt) / unit) - 1] if f.lt is not None else []
+    return (max(lows) if lows else None, min(highs) if highs else None)
+
+
+def _ks(unit: Fraction, prefer: Fraction, f: FieldDef, variant: int) -> Iterator[int]:
+    """Candidate k's: the preferred one moved by `variant` (wrapping inside the bounds), then its neighbours."""
+    low, high = _k_range(unit, f)
+    if low is not None and high is not None and low > high:
+        return
+    k = math.ceil(prefer / unit)
+    k = k if low is None else max(k, low)
+    k = k if high is None else min(k, high)
+    if high is not None and k + variant > high:
+        k = k - variant if low is None else low + (k - low + variant) % (high - low + 1)
+    else:
+        k += variant
+    for step in range(_MAX_TRIES):
+        for candidate in (k + step, k - step) if step else (k,):
+            if (low is None or candidate >= low) and (high is None or candidate <= high):
+                yield candidate
+
+
+def _number(f: FieldDef, scalar: str, variant: int, where: str) -> JsonValue:
+    constraints = {k: v for k, v in f.constraints().items() if k not in {"min_length", "max_length", "pattern"}}
+    candidates: Iterator[JsonValue]
+    if scalar == "int":
+        # The smallest positive integer that is a multiple of multiple_of (p/q in lowest terms: p).
+        unit = Fraction(Fraction(f.multiple_of).numerator) if f.multiple_of is not None else Fraction(1)
+        candidates = (int(k * unit) for k in _ks(unit, Fraction(1), f, variant))
+    elif scalar == "float":
+        units = [Fraction(f.multiple_of)] if f.multiple_of is not None else [Fraction(1, 2**i) for i in range(1, 60)]
+        # Without multiple_of: halves, or finer binary fractions (exact floats) when the bounds are narrow.
+        candidates = (float(k * u) for u in units for k in _ks(u, Fraction(3, 2), f, variant))
+    else:
+        candidates = _decimals(f, variant)
+    for value in candidates:
+        if _accepted(scalar, constraints, value):
+            return value
+    raise _fail(where, f"no {scalar} was found within {constraints}")
+
+
+def _decimals(f: FieldDef, variant: int) -> Iterator[JsonValue]:
+    places = f.decimal_places if f.decimal_places is not None else 2
+    if f.max_digits is not None:
+        places = min(places, max(0, f.max_digits - 1))  # leave a digit before the point when there is room
+    unit = Fraction(repr(f.multiple_of)) if f.multiple_of is not None else Fraction(1, 10**places)
+    prefer = Fraction(3, 2)
+    for k in _ks(unit, prefer, f, variant):
+        exact = k * unit
+        with localcontext() as ctx:
+            ctx.prec = 200
+            value = (Decimal(exact.numerator) / Decimal(exact.denominator)).normalize()
+        yield format(value, "f")  # a JSON string: pydantic reads it without float rounding
+
+
+# --- models ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Spec:
+    models: Mapping[str, ModelDef]
+    enums: Mapping[str, EnumDef]
+
+
+def _scalar(ref: TypeRef, f: FieldDef, variant: int, where: str, base: str) -> JsonValue:
+    name = ref.name
+    if name == "str":
+        low = f.min_length or 0
+        if f.pattern is not None:
+            return _pattern_text(f.pattern, low, f.max_length, variant, where)
+        return _plain_text(base, variant, low, f.max_length)
+    if name in {"int", "float", "Decimal"}:
+        return _number(f, name, variant, where)
+    if name == "bool":
+        return variant % 2 == 0
+    if name == "datetime":
+        return (_NOW + dt.timedelta(hours=variant)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if name == "date":
+        return (_NOW.date() + dt.timedelta(days=variant)).isoformat()
+    if name == "UUID":
+        return str(uuid.uuid5(_UUID_NAMESPACE, f"{where}/{variant}"))
+    return {"note": base, "n": variant}  # JsonValue
+
+
+def _value(spec: _Spec, ref: TypeRef, f: FieldDef, variant: int, where: str, stack: tuple[str, ...]) -> JsonValue:
+    """A value for `ref`; the field's constraints apply to the outer type only (as in the rendered model)."""
+    if f.min_length is not None and f.max_length is not None and f.min_length > f.max_length:
+        raise _fail(where, f"min_length {f.min_length} is above max_length {f.max_length}")
+    if ref.nullable:
+        try:
+            return _value(spec, TypeRef(ref.kind, ref.name, ref.item), f, variant, where, stack)
+        except _CycleError:
+            return None
+    if ref.kind == "scalar":
+        return _scalar(ref, f, variant, where, f.name)
+    if ref.kind == "class":
+        if ref.name in spec.enums:
+            members = spec.enums[ref.name].members
+            return members[variant % len(members)].value
+        if ref.name in stack:
+            raise _CycleError(f"{where}: {ref.name} would contain itself ({' -> '.join((*stack, ref.name))})")
+        return _model(spec, spec.models[ref.name], variant, (*stack, ref.name))
+    assert ref.item is not None
+    item = ref.item
+    # One item exercises the item type; more only as min_length asks, fewer only as max_length allows.
+    count = max(f.min_length or 0, 1)
+    count = count if f.max_length is None else min(count, f.max_length)
+    bare = FieldDef(name=f.name, type="JsonValue")  # items carry none of the container's constraints
+    try:
+        items = [_item_value(spec, item, bare, variant + i, f"{where}[{i}]", stack) for i in range(count)]
+    except _CycleError:
+        if f.min_length:
+            raise
+        items = []
+    if ref.kind == "list":
+        return items
+    return {f"key{i + 1}": v for i, v in enumerate(items)}
+
+
+def _item_value(spec: _Spec, ref: TypeRef, f: FieldDef, variant: int, where: str, stack: tuple[str, ...]) -> JsonValue:
+    if ref.kind == "scalar" and ref.name == "str" and not ref.nullable:
+        return _plain_text(f.name.rstrip("s") or f.name, variant, 0, None)
+    return _value(spec, ref, f, variant, where, stack)
+
+
+def _model(spec: _Spec, model: ModelDef, variant: int, stack: tuple[str, ...]) -> dict[str, JsonValue]:
+    out: dict[str, JsonValue] = {}
+    for f in model.fields:
+        where = f"{model.name}.{f.name}"
+        try:
+            out[f.name] = _value(spec, f.type_ref, f, variant, where, stack)
+        except _CycleError:
+            if not f.has_default:
+                raise
+            out[f.name] = f.default  # checked against the type and constraints by the spec
+    return out
+
+
+def sample(models: ModelsSpec, name: str, *, variant: int = 0) -> JsonValue:
+    """A JSON value that the rendered model (or enum) `name` of `models` validates, with every field given.
+
+    Deterministic; another `variant` (>= 0) gives another valid value where the constraints leave room (strings,
+    numbers, enum members, UUIDs, times). ValueError when `name` is not in the spec, the spec is a json_schema, or
+    a field's constraints cannot be met together (the message names Model.field and the rule)."""
+    if models.json_schema is not None:
+        raise ValueError("samples need a spec with `models`/`enums`; this one has a json_schema")
+    if variant < 0:
+        raise ValueError(f"variant must be >= 0, got {variant}")
+    spec = _Spec({m.name: m for m in models.models}, {e.name: e for e in models.enums})
+    if name in spec.enums:
+        members = spec.enums[name].members
+        return members[variant % len(members)].value
+    if name not in spec.models:
+        raise ValueError(f"{name!r} is not a model or enum of this spec (known: {', '.join(models.class_names)})")
+    try:
+        return _model(spec, spec.models[name], variant, (name,))
+    except _CycleError as exc:
+        raise ValueError(
+            f"{exc}; no finite sample exists: give the list or dict min_length 0, or make the field optional"
+        ) from None
+
+
+def sample_key(models: ModelsSpec, name: str, field: str, variant: int = 0) -> str:
+    """Field `field` of `sample(models, name, variant=variant)` as a string (a CRUD key: state key, URL part)."""
+    found = sample(models, name, variant=variant)
+    if not isinstance(found, dict) or field not in found:
+        raise ValueError(f"{name!r} has no field {field!r}")
+    value = found[field]
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool | int | float):
+        return json.dumps(value)
+    raise ValueError(f"{name}.{field} is not a string, number or bool, so it cannot be a key (sample: {value!r})")
