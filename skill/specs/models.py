@@ -349,6 +349,8 @@ def _preset() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
                  "description": "Repeat every this many units."},
                 {"name": "until", "type": "datetime | None",
                  "description": "No occurrence after this instant."},
+                {"name": "start", "type": "datetime | None",
+                 "description": "First due date of the series (RRULE's DTSTART)."},
                 {"name": "rrule", "type": "str | None", "min_length": 1, "max_length": 500,
                  "description": "An RFC 5545 RRULE; overrides frequency and interval."},
             ],

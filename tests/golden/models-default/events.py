@@ -101,6 +101,10 @@ class Recurrence(BaseModel):
     until: Annotated[
         AwareDatetime | None, Field(description="No occurrence after this instant.")
     ] = None
+    start: Annotated[
+        AwareDatetime | None,
+        Field(description="First due date of the series (RRULE's DTSTART)."),
+    ] = None
     rrule: Annotated[
         str | None,
         Field(
