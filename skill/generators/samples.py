@@ -167,41 +167,89 @@ class _Chooser:
         return chars[digit]
 
 
-def _emit(node: _Node, extra: int, chooser: _Chooser) -> str:
-    """A string matching `node` of length node.lo + up to `extra` (as close to it as the structure allows)."""
-    if node.kind == "chars":
-        return chooser.pick(node.chars)
-    if node.kind == "seq":
-        out = []
-        for part in node.parts:
-            room = extra if part.hi is None else min(extra, part.hi - part.lo)
-            text = _emit(part, room, chooser)
-            extra -= len(text) - part.lo
-            out.append(text)
-        return "".join(out)
-    if node.kind == "alt":
-        # The first alternative that can reach the wanted length, else the longest one below it.
-        target = node.lo + extra
-        fits = [o for o in node.parts if o.lo <= target]
-        exact = [o for o in fits if o.hi is None or target <= o.hi]
-        option = exact[0] if exact else max(fits, key=lambda o: o.hi or 0)
-        return _emit(option, target - option.lo, chooser)
-    if node.kind == "repeat":
+def _plus(left: frozenset[int], right: frozenset[int], cap: int) -> frozenset[int]:
+    return frozenset(a + b for a in left for b in right if a + b <= cap)
+
+
+class _Builder:
+    """Texts of an exact length: which lengths (up to `cap`) each node can match, then a text of a chosen one.
+    Exact lengths, not a greedy fill, so '^\\w{2,5}(-\\w{2,5})*$' of length 6 is found ('aaa-aa')."""
+
+    def __init__(self, cap: int, chooser: _Chooser) -> None:
+        self.cap = cap
+        self.chooser = chooser
+        self._memo: dict[int, frozenset[int]] = {}  # by id(node): the tree outlives this builder
+
+    def lengths(self, node: _Node) -> frozenset[int]:
+        found = self._memo.get(id(node))
+        if found is not None:
+            return found
+        if node.kind == "chars":
+            found = frozenset({1})
+        elif node.kind == "seq":
+            found = frozenset({0})
+            for part in node.parts:
+                found = _plus(found, self.lengths(part), self.cap)
+        elif node.kind == "alt":
+            found = frozenset().union(*(self.lengths(o) for o in node.parts))
+        elif node.kind == "repeat":
+            found = frozenset().union(*self._copies(node))
+        else:
+            found = frozenset({0})
+        self._memo[id(node)] = found
+        return found
+
+    def _copies(self, node: _Node) -> list[frozenset[int]]:
+        """Lengths of `count` copies of the repeated item, for each allowed count, until no new length appears."""
         (item,) = node.parts
         least, most = node.count
-        out = []
-        for _ in range(least):
-            text = _emit(item, extra, chooser)
-            extra -= len(text) - item.lo
-            out.append(text)
-        while extra > 0 and (most is None or len(out) < most) and item.lo <= extra:
-            text = _emit(item, extra - item.lo, chooser)
-            if not text:
-                break  # a zero-width copy makes no progress
-            extra -= len(text)
-            out.append(text)
-        return "".join(out)
-    return ""
+        one = self.lengths(item)
+        current, seen, out = frozenset({0}), frozenset[int](), []
+        count = 0
+        while True:
+            if count >= least:
+                if current <= seen:
+                    break  # every later count only repeats lengths already found
+                out.append(current)
+                seen |= current
+            elif not current:
+                break  # fewer than the required copies already exceed the cap
+            if count == most:
+                break
+            current, count = _plus(current, one, self.cap), count + 1
+        return out
+
+    def text(self, node: _Node, length: int) -> str:
+        """A match of `node` of exactly `length` characters (a length from `lengths`)."""
+        if node.kind == "chars":
+            return self.chooser.pick(node.chars)
+        if node.kind == "seq":
+            # What the parts after each one can match, so each part takes a length the rest can complete.
+            rest = [frozenset({0})]
+            for part in reversed(node.parts[1:]):
+                rest.append(_plus(rest[-1], self.lengths(part), self.cap))
+            rest.reverse()
+            out = []
+            for part, after in zip(node.parts, rest, strict=True):
+                size = max(n for n in self.lengths(part) if length - n in after)
+                out.append(self.text(part, size))
+                length -= size
+            return "".join(out)
+        if node.kind == "alt":
+            return self.text(next(o for o in node.parts if length in self.lengths(o)), length)
+        if node.kind == "repeat":
+            (item, one) = node.parts[0], self.lengths(node.parts[0])
+            least = node.count[0]
+            sums = [frozenset({0})]
+            while len(sums) <= least or length not in sums[-1]:
+                sums.append(_plus(sums[-1], one, self.cap))
+            out = []
+            for left in range(len(sums) - 2, -1, -1):  # copies still to place after this one
+                size = max(n for n in one if length - n in sums[left])
+                out.append(self.text(item, size))
+                length -= size
+            return "".join(out)
+        return ""
 
 
 @functools.lru_cache(maxsize=256)
@@ -215,27 +263,29 @@ def _pattern_tree(pattern: str, where: str) -> _Node:
 def _pattern_text(pattern: str, low: int, high: int | None, variant: int, where: str) -> str:
     tree = _pattern_tree(pattern, where)
     rule = f"pattern {pattern!r} with length {low}..{'' if high is None else high}"
-    if tree.lo > min(high if high is not None else _MAX_TEXT, _MAX_TEXT):
+    top = min(high if high is not None else _MAX_TEXT, _MAX_TEXT)
+    if tree.lo > top:
         raise _fail(where, f"{rule}: every match has at least {tree.lo} characters")
 
     def fits(text: str) -> bool:
-        return low <= len(text) <= (high if high is not None else _MAX_TEXT) and re.search(pattern, text) is not None
+        return low <= len(text) <= top and re.search(pattern, text) is not None
 
+    # Up to 16 characters more than needed, so that a variant that does not fit in the shortest text's choices
+    # can use a longer one.
+    cap = min(top, max(low, tree.lo) + 16)
+    sizes = sorted(_Builder(cap, _Chooser(0)).lengths(tree))
+    # Lengths from min_length up first; shorter matches after, padded outside the match where no anchor forbids.
+    order = [n for n in sizes if n >= low] + [n for n in reversed(sizes) if n < low]
     first: str | None = None
-    start = max(0, low - tree.lo)
-    # More length than needed only when the variant did not fit in the shortest text's choices.
-    for extra in range(start, start + 16):
-        chooser = _Chooser(variant)
-        text = _emit(tree, extra, chooser)
+    for size in order[:_MAX_TRIES]:
+        builder = _Builder(cap, _Chooser(variant))
+        text = builder.text(tree, size)
         need = max(0, low - len(text))
-        # Short of min_length (the pattern cannot grow there): pad outside the match where no anchor forbids it.
         tries = [text, *(t for ch in "a-0 " for t in (text + ch * need, ch * need + text))] if need else [text]
         found = next((t for t in tries if fits(t)), None)
-        if found is not None and (chooser.remaining == 0 or tree.hi == tree.lo):
+        if found is not None and builder.chooser.remaining == 0:
             return found
         first = found if first is None else first
-        if high is not None and len(text) >= high:
-            break
     if first is None:
         raise _fail(where, f"no text was found for {rule}")
     return first
@@ -279,18 +329,21 @@ def _accepted(scalar: str, constraints: Mapping[str, object], value: JsonValue) 
     return True
 
 
-def _k_range(unit: Fraction, f: FieldDef) -> tuple[int | None, int | None]:
-    """The k for which k * unit is inside the field's bounds."""
+def _k_range(unit: Fraction, f: FieldDef, limit: Fraction | None) -> tuple[int | None, int | None]:
+    """The k for which k * unit is inside the field's bounds (and, with a limit, -limit < k * unit < limit)."""
     lows = [math.ceil(Fraction(f.ge) / unit)] if f.ge is not None else []
     lows += [math.floor(Fraction(f.gt) / unit) + 1] if f.gt is not None else []
     highs = [math.floor(Fraction(f.le) / unit)] if f.le is not None else []
     highs += [math.ceil(Fraction(f.lt) / unit) - 1] if f.lt is not None else []
+    if limit is not None:
+        highs.append(math.ceil(limit / unit) - 1)
+        lows.append(-highs[-1])
     return (max(lows) if lows else None, min(highs) if highs else None)
 
 
-def _ks(unit: Fraction, prefer: Fraction, f: FieldDef, variant: int) -> Iterator[int]:
+def _ks(unit: Fraction, prefer: Fraction, f: FieldDef, variant: int, limit: Fraction | None = None) -> Iterator[int]:
     """Candidate k's: the preferred one moved by `variant` (wrapping inside the bounds), then its neighbours."""
-    low, high = _k_range(unit, f)
+    low, high = _k_range(unit, f, limit)
     if low is not None and high is not None and low > high:
         return
     k = math.ceil(prefer / unit)
@@ -314,8 +367,11 @@ def _number(f: FieldDef, scalar: str, variant: int, where: str) -> JsonValue:
         unit = Fraction(Fraction(f.multiple_of).numerator) if f.multiple_of is not None else Fraction(1)
         candidates = (int(k * unit) for k in _ks(unit, Fraction(1), f, variant))
     elif scalar == "float":
-        units = [Fraction(f.multiple_of)] if f.multiple_of is not None else [Fraction(1, 2**i) for i in range(1, 60)]
-        # Without multiple_of: halves, or finer binary fractions (exact floats) when the bounds are narrow.
+        # multiple_of as written (0.1, not its binary neighbour), so multiples print short: 2.3, not 2.3000000000000003.
+        # Without it: halves, or finer binary fractions (exact floats) when the bounds are narrow.
+        units = (
+            [Fraction(repr(f.multiple_of))] if f.multiple_of is not None else [Fraction(1, 2**i) for i in range(1, 60)]
+        )
         candidates = (float(k * u) for u in units for k in _ks(u, Fraction(3, 2), f, variant))
     else:
         candidates = _decimals(f, variant)
@@ -326,17 +382,26 @@ def _number(f: FieldDef, scalar: str, variant: int, where: str) -> JsonValue:
 
 
 def _decimals(f: FieldDef, variant: int) -> Iterator[JsonValue]:
-    places = f.decimal_places if f.decimal_places is not None else 2
-    if f.max_digits is not None:
-        places = min(places, max(0, f.max_digits - 1))  # leave a digit before the point when there is room
-    unit = Fraction(repr(f.multiple_of)) if f.multiple_of is not None else Fraction(1, 10**places)
-    prefer = Fraction(3, 2)
-    for k in _ks(unit, prefer, f, variant):
+    digits = f.max_digits
+    if f.decimal_places is not None:
+        places = f.decimal_places if digits is None else min(f.decimal_places, digits)
+    else:  # two decimals, leaving a digit before the point when max_digits has room for one
+        places = 2 if digits is None else min(2, max(0, digits - 1))
+    # pydantic allows max_digits - decimal_places digits before the point: a bound on the magnitude.
+    limit = None if digits is None else Fraction(10) ** (digits - (f.decimal_places or 0))
+    # Multiples of both multiple_of (as written: 0.1, not its binary neighbour) and 10**-places.
+    unit = Fraction(1, 10**places)
+    if f.multiple_of is not None:
+        step = Fraction(repr(f.multiple_of))
+        unit = Fraction(math.lcm(step.numerator, unit.numerator), math.gcd(step.denominator, unit.denominator))
+    for k in _ks(unit, Fraction(3, 2), f, variant, limit):
         exact = k * unit
         with localcontext() as ctx:
             ctx.prec = 200
             value = (Decimal(exact.numerator) / Decimal(exact.denominator)).normalize()
         yield format(value, "f")  # a JSON string: pydantic reads it without float rounding
+        if not value:
+            yield "0.0"  # pydantic counts '0' as a digit before the point, which decimal_places == max_digits forbids
 
 
 # --- models ------------------------------------------------------------------------------------------------
