@@ -16,7 +16,6 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -46,7 +45,9 @@ class FileEntry(BaseModel):
     language: str
     lines: int
     sha256: str
-    status: Literal["wrote", "unchanged"] | None = None
+    # "wrote" or "unchanged"; a tracked generator's folder says what its update did instead (tools/_update.py
+    # Action: "created", "updated", "merged", "conflict", ...). A plain string keeps the tool list short.
+    status: str | None = None
     resource: str | None = Field(default=None, description="URI to read it from (resources/read) when it is not.")
 
 
@@ -217,15 +218,19 @@ def _fit(build: Iterable[Answer], heading: str, budget: int) -> tuple[Answer, st
     return answer, text
 
 
-def written_answer(result: Result, written: dict[str, tuple[str, bool]]) -> tuple[Answer, str]:
-    """`written`: relative path -> (absolute path, whether it was (re)written)."""
+def _status(done: bool | str) -> str:
+    return done if isinstance(done, str) else "wrote" if done else "unchanged"
+
+
+def written_answer(result: Result, written: dict[str, tuple[str, bool | str]]) -> tuple[Answer, str]:
+    """`written`: relative path -> (absolute path, whether it was (re)written or what a tracked update did)."""
     files = [
         FileEntry(
             path=written[f.path][0],
             language=f.language,
             lines=_lines(f.content),
             sha256=sha256(f.content),
-            status="wrote" if written[f.path][1] else "unchanged",
+            status=_status(written[f.path][1]),
         )
         for f in result.files
     ]
@@ -237,6 +242,13 @@ def written_answer(result: Result, written: dict[str, tuple[str, bool]]) -> tupl
         shorter = (_answer(result, relative, level).model_copy(update={"folder": common}) for level in range(_LEVELS))
         answers = itertools.chain(answers, shorter)
     heading = f"{result.kind}: {len(files)} file(s) written; read the outline to call the code."
+    conflicts = sum(f.status == "conflict" for f in files)
+    if conflicts:  # said first: the files do not parse until the user (or the agent) resolves them
+        heading = (
+            f"{result.kind}: {conflicts} file(s) (status conflict) hold conflict markers where your edits and the "
+            "new render overlap (<<<<<<< yours, ||||||| generated before, =======, >>>>>>> generated now): edit "
+            f"each to one version and delete the markers. {heading}"
+        )
     return _fit(answers, heading, WRITTEN_BUDGET)
 
 

@@ -39,6 +39,7 @@ from skill import (
     REGISTRY,
     FieldProblem,
     Generator,
+    ManifestError,
     Result,
     SnippetCatalog,
     SnippetInfo,
@@ -53,6 +54,7 @@ from tools import _json as strict_json
 from tools._answer import INLINE_BUDGET, Answer, ResultStore, inline_answer, written_answer
 from tools._files import FilesInTheWay, OutsideRootsError, inside_roots, write_result
 from tools._present import internal_failure, problem_lines
+from tools._update import apply_update, plan_update
 
 __all__ = [
     "ANNOTATION_HINTS",
@@ -444,11 +446,14 @@ def _generator_door(g: Generator, registry: Mapping[str, Generator], store: Resu
         if request.output_dir is None or roots is None:
             answer, text = inline_answer(result_for(request.spec, None), store)
             return answer, text, _links(answer)
+        update = None
         try:
             folder = inside_roots(request.output_dir, roots)
             result = result_for(request.spec, folder)
-            written = write_result(result, folder, force=request.force)
-        except OutsideRootsError as exc:
+            if g.tracked:  # the folder carries a record: edits are merged, never lost (tools/_update.py)
+                update = apply_update(plan_update(folder, result, g, request.spec, force=request.force))
+            written = [] if update is not None else write_result(result, folder, force=request.force)
+        except (OutsideRootsError, ManifestError) as exc:
             raise ToolError(f"output_dir: {exc}") from None
         except FilesInTheWay as exc:
             listed = ", ".join(str(p) for p in exc.paths)
@@ -460,7 +465,14 @@ def _generator_door(g: Generator, registry: Mapping[str, Generator], store: Resu
             raise ToolError(
                 f"output_dir: cannot write {exc.filename or request.output_dir}: {exc.strerror or exc}"
             ) from None
-        done = {f.path: (str(folder.joinpath(f.path)), folder.joinpath(f.path) in written) for f in result.files}
+        done: dict[str, tuple[str, bool | str]] = {
+            f.path: (str(folder.joinpath(f.path)), folder.joinpath(f.path) in written) for f in result.files
+        }
+        if update is not None:
+            done.update({u.path: (str(folder.joinpath(u.path)), u.action) for u in update.files if u.path in done})
+            # Files it no longer makes are not in the result: their fate goes with the notes.
+            gone = [f"{u.action} {u.path}: {u.note}" for u in update.files if u.path not in done]
+            result = result.model_copy(update={"notes": [*result.notes, *gone]})
         answer, text = written_answer(result, done)
         return answer, text, []
 
