@@ -54,7 +54,7 @@ from tools import _json as strict_json
 from tools._answer import INLINE_BUDGET, Answer, ResultStore, inline_answer, written_answer
 from tools._files import FilesInTheWay, OutsideRootsError, inside_roots, write_result
 from tools._present import internal_failure, problem_lines
-from tools._update import apply_update, plan_update
+from tools._update import update_folder
 
 __all__ = [
     "ANNOTATION_HINTS",
@@ -451,7 +451,7 @@ def _generator_door(g: Generator, registry: Mapping[str, Generator], store: Resu
             folder = inside_roots(request.output_dir, roots)
             result = result_for(request.spec, folder)
             if g.tracked:  # the folder carries a record: edits are merged, never lost (tools/_update.py)
-                update = apply_update(plan_update(folder, result, g, request.spec, force=request.force))
+                update = update_folder(folder, result, g, request.spec, force=request.force)
             written = [] if update is not None else write_result(result, folder, force=request.force)
         except (OutsideRootsError, ManifestError) as exc:
             raise ToolError(f"output_dir: {exc}") from None

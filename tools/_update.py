@@ -17,6 +17,7 @@ user's edits. Everything is staged before anything is renamed into place (tools/
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +57,7 @@ __all__ = [
     "drift_text",
     "plan_update",
     "read_record",
+    "update_folder",
 ]
 
 Action = Literal["created", "updated", "merged", "conflict", "unchanged", "kept", "stays deleted", "removed"]
@@ -154,28 +156,38 @@ def _first_write(folder: Path, result: Result, *, force: bool) -> list[FileUpdat
     return updates
 
 
+def _like(disk: str | bytes | None, text: str) -> str:
+    """`text` with the line endings of `disk`: CRLF when every line there ends so (a checkout that converts line
+    endings, such as git's autocrlf), so that such a copy compares equal to the render and keeps its endings."""
+    if isinstance(disk, str) and "\r" not in text and disk.count("\n") and disk.count("\r\n") == disk.count("\n"):
+        return text.replace("\n", "\r\n")
+    return text
+
+
 def _regenerated(
     folder: Path, result: Result, manifest: Manifest, base: Mapping[str, str], *, force: bool
 ) -> Iterator[FileUpdate]:
     for f in result.files:
-        disk, before, known = _read(target(folder, f.path)), base.get(f.path), manifest.files.get(f.path)
+        disk, known = _read(target(folder, f.path)), manifest.files.get(f.path)
+        now = _like(disk, f.content)
+        before = None if f.path not in base else _like(disk, base[f.path])
         if disk is None:
             if known is not None and not known.user_owned and not f.user_owned and not force:
                 yield FileUpdate(f.path, "stays deleted", "you deleted it; generate with force to bring it back")
             else:
                 yield FileUpdate(f.path, "created", "recreated" if known is not None else "", f.content)
-        elif disk == f.content:
+        elif disk == now:
             yield FileUpdate(f.path, "unchanged")
         elif f.user_owned:
             yield FileUpdate(f.path, "kept", "yours: never rewritten")
         elif isinstance(disk, bytes):
             yield FileUpdate(f.path, "kept", "not a UTF-8 text file: left alone, not merged")
         elif force:
-            yield FileUpdate(f.path, "updated", "your edits replaced (forced)", f.content)
-        elif before is not None and disk == before:
-            yield FileUpdate(f.path, "updated", text=f.content)
+            yield FileUpdate(f.path, "updated", "your edits replaced (forced)", now)
+        elif disk == before:
+            yield FileUpdate(f.path, "updated", text=now)
         else:  # edited, or a new file whose path the user's own file holds: that one merges against nothing
-            yield _merged(f.path, before or "", disk, f.content)
+            yield _merged(f.path, before or "", disk, now)
     made = {f.path for f in result.files}
     for path, known in manifest.files.items():
         if path in made:
@@ -185,7 +197,7 @@ def _regenerated(
             continue
         if known.user_owned:
             yield FileUpdate(path, "kept", "no longer generated; yours, left in place")
-        elif disk == base[path]:
+        elif disk == _like(disk, base[path]):
             yield FileUpdate(path, "removed", "no longer generated", remove=True)
         else:
             yield FileUpdate(path, "kept", "no longer generated; kept because you changed it")
@@ -236,6 +248,23 @@ def apply_update(plan: UpdatePlan) -> UpdatePlan:
     return plan
 
 
+# MCP tools run in worker threads: two calls on one folder must not plan from the same record and both apply.
+_UPDATE_LOCK = threading.Lock()
+
+
+def update_folder(
+    folder: Path,
+    result: Result,
+    generator: Generator,
+    spec: SpecModel | Mapping[str, object] | None,
+    *,
+    force: bool = False,
+) -> UpdatePlan:
+    """`plan_update` then `apply_update`, one update at a time in this process; returns what was done."""
+    with _UPDATE_LOCK:
+        return apply_update(plan_update(folder, result, generator, spec, force=force))
+
+
 class Drift(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -260,8 +289,13 @@ class DriftReport(BaseModel):
         return not self.edited and not self.regenerate
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _as_generated(path: Path, sha256: str) -> bool:
+    """Whether the file holds the text with this hash, maybe with every line ending turned into CRLF."""
+    data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest() == sha256:
+        return True
+    crlf = data.count(b"\r\n")
+    return crlf > 0 and crlf == data.count(b"\n") and hashlib.sha256(data.replace(b"\r\n", b"\n")).hexdigest() == sha256
 
 
 def check(
@@ -288,7 +322,7 @@ def check(
             continue
         if not file.is_file():
             edited.append(Drift(path=path, state="deleted"))
-        elif _sha256(file) != known.sha256:
+        elif not _as_generated(file, known.sha256):
             edited.append(Drift(path=path, state="changed"))
     result = generate(
         generator.name, manifest.spec if spec is None else spec, style=find_style(folder), registry=registry

@@ -29,7 +29,7 @@ from tools._answer import outline_lines
 from tools._files import FilesInTheWay, absolute, write_result
 from tools._present import Exit, detail_text, exit_code, result_text, spec_error_text
 from tools._spec_args import add_spec_options, collect_spec_options
-from tools._update import UpdatePlan, apply_update, check, drift_text, plan_update
+from tools._update import UpdatePlan, check, drift_text, update_folder
 
 __all__ = ["main"]
 
@@ -152,7 +152,7 @@ def _generate(args: argparse.Namespace) -> Exit:
     update: UpdatePlan | None = None
     try:
         if g.tracked:  # its folder carries a record: edits are merged, never lost (tools/_update.py)
-            update = apply_update(plan_update(out, result, g, spec, force=args.force))
+            update = update_folder(out, result, g, spec, force=args.force)
         written = [] if update is not None else write_result(result, out, force=args.force)
     except OSError as exc:  # a folder that cannot be made or written: the caller's to fix, before anything is printed
         raise _BadInputError(f"-o: cannot write {exc.filename or out}: {exc.strerror or exc}") from exc

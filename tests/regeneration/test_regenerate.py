@@ -350,3 +350,47 @@ def test_a_failed_update_leaves_every_file_as_it_was(
     assert code == 2
     assert "No space left on device" in err
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before  # no temporary file left either
+
+
+def test_a_crlf_checkout_is_as_generated_and_keeps_its_line_endings(
+    out: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for path in (SETTINGS, "widget/app.py"):
+        (out / path).write_bytes(_text(out, path).replace("\n", "\r\n").encode())
+    assert _run(capsys, "check", str(out))[0] == 0
+    code, stdout, _ = _write(capsys, out, "--greeting", "Hi")
+    assert (code, _status(stdout, out)) == (
+        0,
+        {HANDLERS: "unchanged", SETTINGS: "updated", "widget/app.py": "unchanged"},
+    )
+    data = (out / SETTINGS).read_bytes()
+    assert b'GREETING = "Hi"\r\n' in data
+    assert data.count(b"\r\n") == data.count(b"\n")
+    data = data.replace(b'    return "widget"\r\n', b'    return "widget"  # mine\r\n')
+    (out / SETTINGS).write_bytes(data)
+    code, stdout, _ = _write(capsys, out, "--greeting", "Hey")
+    assert (code, _status(stdout, out)[SETTINGS]) == (0, "merged")
+    data = (out / SETTINGS).read_bytes()
+    assert b'GREETING = "Hey"\r\n' in data
+    assert b"# mine\r\n" in data
+    assert data.count(b"\r\n") == data.count(b"\n")
+
+
+def test_a_file_that_is_not_utf8_is_left_alone(out: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (out / SETTINGS).write_bytes(b"\xff\xfe binary\n")
+    code, stdout, _ = _write(capsys, out, "--greeting", "Hi")
+    assert (code, _status(stdout, out)[SETTINGS]) == (0, "kept")
+    assert "not a UTF-8 text file" in stdout
+    assert (out / SETTINGS).read_bytes() == b"\xff\xfe binary\n"
+    assert _run(capsys, "check", str(out))[0] == 1
+
+
+def test_json_output_keeps_the_result_on_stdout(out: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, stdout, err = _write(capsys, out, "--greeting", "Hi", "--json")
+    assert code == 0
+    payload = json.loads(stdout)
+    assert payload["kind"] == "widget"
+    owned = {f["path"]: f.get("user_owned", False) for f in payload["files"]}
+    assert owned == {HANDLERS: True, SETTINGS: False, "widget/app.py": False}
+    assert "user_owned" not in next(f for f in payload["files"] if f["path"] == SETTINGS)  # left out when false
+    assert f"updated {out / SETTINGS}" in err
