@@ -123,7 +123,10 @@ class AppSpec(SpecModel):
 
     app_id: AppId = Field(description="The Dapr app id; also the Kubernetes Deployment and Service name.")
     port: int = Field(ge=1024, le=65535, description="The port the app listens on (Dapr's app port).")
-    asgi_app: AsgiTarget = Field(default="main:app", description="What uvicorn serves, as 'module:attribute'.")
+    asgi_app: AsgiTarget = Field(
+        default="app.main:app",
+        description="What uvicorn serves, as 'module:attribute'. Default: the service generator's layout.",
+    )
     folder: AppId | None = Field(
         default=None,
         description="The app's folder, beside dapr.yaml (Multi-App Run's appDirPath, the Docker build "
@@ -147,15 +150,17 @@ class AppSpec(SpecModel):
         return self.folder or self.app_id
 
 
+# The todo system's apps, as the project generator's todo preset wires them.
 DEFAULT_APPS: tuple[AppSpec, ...] = (
-    AppSpec(app_id="task-api", port=8000),
-    AppSpec(app_id="recurring-task", port=8001, subscribes=[TopicSubscription(topic="task-events")]),
+    AppSpec(app_id="task-api", port=8000, uses=["pubsub", "state"]),
     AppSpec(
-        app_id="notification",
-        port=8002,
-        uses=["pubsub", "secrets"],
-        subscribes=[TopicSubscription(topic="reminders"), TopicSubscription(topic="task-updates")],
+        app_id="recurring-task",
+        port=8001,
+        uses=["pubsub", "state"],
+        subscribes=[TopicSubscription(topic="task-events")],
+        calls=["task-api"],
     ),
+    AppSpec(app_id="notification", port=8002, subscribes=[TopicSubscription(topic="reminders")]),
 )
 
 

@@ -73,7 +73,7 @@ def test_hadolint_catches_a_bad_dockerfile(tmp_path: Path) -> None:
 def test_dockerfile_shape(renders: dict[str, Result]) -> None:
     text = files_of(renders["default"], "dockerfile")["recurring-task/Dockerfile"]
     lines = text.splitlines()
-    assert lines[-1] == 'CMD ["uvicorn", "main:app", "--host", "0.0.0.0", "--port", "8001"]'
+    assert lines[-1] == 'CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8001"]'
     assert "EXPOSE 8001" in lines
     assert "USER 10001" in lines
     assert "RUN uv sync --frozen --no-dev" in lines

@@ -90,8 +90,8 @@ def test_each_app_sees_only_its_components(renders: dict[str, Result]) -> None:
     for env in ("local", "kubernetes"):
         components = _components(renders["default"], env)
         assert components["pubsub-kafka"]["scopes"] == list(TODO_PORTS)
-        assert components["state-postgresql"]["scopes"] == ["task-api", "recurring-task"]  # not notification
-        assert components["secretstore"]["scopes"] == list(TODO_PORTS)
+        assert components["state-postgresql"]["scopes"] == list(TODO_PORTS)
+        assert components["secretstore"]["scopes"] == ["notification"]  # the one app that reads secrets
 
 
 def test_custom_names_reach_every_file(renders: dict[str, Result]) -> None:
@@ -104,14 +104,15 @@ def test_custom_names_reach_every_file(renders: dict[str, Result]) -> None:
     kafka = {m["name"]: m.get("value") for m in k8s["events"]["spec"]["metadata"]}
     assert kafka == {"brokers": "kafka-0.kafka:9093,kafka-1.kafka:9093", "authType": "none", "initialOffset": "oldest"}
     assert "auth" not in k8s["events"]  # nothing to resolve without credentials
-    (deployment, _service) = documents(result, "deploy/kubernetes/task-api.yaml")
+    (deployment, _service) = documents(result, "deploy/kubernetes/notification.yaml")
     assert deployment["spec"]["replicas"] == 2
     container = deployment["spec"]["template"]["spec"]["containers"][0]
-    assert container["image"] == "ghcr.io/acme/todo/task-api:2.3.1"
+    assert container["image"] == "ghcr.io/acme/todo/notification:2.3.1"
     env = {e["name"]: e.get("value") for e in container["env"]}
     assert (env["PUBSUB_NAME"], env["STATESTORE_NAME"], env["SECRETSTORE_NAME"]) == ("events", "tasks", "vault")
     (run,) = documents(result, "dapr.yaml")
-    assert run["apps"][0]["env"] == {"PUBSUB_NAME": "events", "STATESTORE_NAME": "tasks", "SECRETSTORE_NAME": "vault"}
+    assert run["apps"][0]["env"] == {"PUBSUB_NAME": "events", "STATESTORE_NAME": "tasks"}
+    assert run["apps"][2]["env"] == {"PUBSUB_NAME": "events", "STATESTORE_NAME": "tasks", "SECRETSTORE_NAME": "vault"}
 
 
 @pytest.mark.parametrize("name", ["default", "custom-names"])
