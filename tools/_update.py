@@ -238,7 +238,8 @@ def plan_update(
 
 def apply_update(plan: UpdatePlan) -> UpdatePlan:
     """Carry out `plan`: every file staged, then renamed into place, the record last; returns the plan. An OSError
-    names the file that could not be written, and nothing was changed (tools/_files.py `commit`)."""
+    names the file that could not be written; one while staging (a full disk, a folder that cannot be made)
+    leaves every file as it was (tools/_files.py `commit`)."""
     writes = [(target(plan.folder, f.path), f.text) for f in plan.files if f.text is not None]
     for rel, text in ((MANIFEST_PATH, plan.manifest), (BASE_PATH, plan.base)):
         path = target(plan.folder, rel)

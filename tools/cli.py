@@ -158,6 +158,8 @@ def _generate(args: argparse.Namespace) -> Exit:
         raise _BadInputError(f"-o: cannot write {exc.filename or out}: {exc.strerror or exc}") from exc
     if update is not None:
         print("\n".join(update.lines()), file=sys.stderr if args.json else sys.stdout)
+        if update.conflicts:
+            print(f"dapr-coder: {len(update.conflicts)} file(s) hold conflict markers: resolve them", file=sys.stderr)
     if args.json:
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
     else:

@@ -137,8 +137,9 @@ def test_a_changed_spec_keeps_the_users_edit(out: Path, capsys: pytest.CaptureFi
 
 def test_overlapping_edits_are_written_as_a_conflict_and_exit_1(out: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _edit(out, SETTINGS, 'GREETING = "Hello"', 'GREETING = "Howdy"')
-    code, stdout, _ = _write(capsys, out, "--greeting", "Hi")
+    code, stdout, err = _write(capsys, out, "--greeting", "Hi")
     assert code == 1
+    assert err == "dapr-coder: 1 file(s) hold conflict markers: resolve them\n"
     assert _status(stdout, out)[SETTINGS] == "conflict"
     assert "resolve them" in stdout
     block = (
