@@ -104,7 +104,8 @@ class Manifest(BaseModel):
 
 
 def spec_record(spec: SpecModel | Mapping[str, object] | None) -> dict[str, Any]:
-    """The spec as stored: a mapping as given, a parsed spec as the options that were set, both as JSON values."""
+    """The spec as stored: a parsed spec as the options that were set (defaults left out, so a newer generator's
+    defaults apply when it is regenerated), a mapping as it is; JSON values either way."""
     if spec is None:
         return {}
     data = spec.model_dump(mode="json", exclude_unset=True) if isinstance(spec, SpecModel) else dict(spec)
