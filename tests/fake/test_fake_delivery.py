@@ -30,6 +30,8 @@ SUBSCRIPTIONS: list[dict[str, Any]] = [
     {"pubsubname": "pubsub", "topic": "batch", "route": "/batch", "bulkSubscribe": {"enabled": True}},
     {"pubsubname": "pubsub", "topic": "answers", "route": "/answers"},
     {"pubsubname": "pubsub", "topic": "raw", "route": "/raw", "metadata": {"rawPayload": "true"}},
+    {"pubsubname": "pubsub", "topic": "poison", "route": "/answers", "deadLetterTopic": "poison-dlq"},
+    {"pubsubname": "pubsub", "topic": "poison-dlq", "route": "/dead"},
     {"pubsubname": "pubsub", "topic": "no-route"},  # no route: daprd drops the entry
 ]
 
@@ -190,7 +192,8 @@ async def test_unsubscribed_topics_are_refused(every_block: Rendered) -> None:
     with pytest.raises(every_block.fake.NoSubscriptionError, match="orders"):
         await fake.deliver("pubsub", "no-route", {})
     assert [(s.pubsubname, s.topic) for s in await fake.subscriptions()] == [
-        ("pubsub", "orders"), ("pubsub", "typed"), ("pubsub", "batch"), ("pubsub", "answers"), ("pubsub", "raw")
+        ("pubsub", "orders"), ("pubsub", "typed"), ("pubsub", "batch"), ("pubsub", "answers"), ("pubsub", "raw"),
+        ("pubsub", "poison"), ("pubsub", "poison-dlq"),
     ]  # fmt: skip
     assert subscriber.seen == []
 
@@ -224,3 +227,21 @@ async def test_invocations_of_the_own_app_id_reach_the_app(every_block: Rendered
     assert response.json() == {"status": "SUCCESS"}
     assert subscriber.seen[0].headers["dapr-api-token"] == TOKEN
     assert [(i.app_id, i.method, i.path, i.status) for i in fake.invocations] == [("app", "POST", "/orders", 200)]
+
+
+async def test_dropped_events_go_to_the_dead_letter_topic_like_the_double(every_block: Rendered) -> None:
+    published = [("poison", {"code": 200, "body": {"status": "DROP"}}, None),
+                 ("poison", {"code": 404, "body": None}, None),  # dropped, not dead-lettered (Dapr before 1.18)
+                 ("poison", {"code": 200, "body": None}, None)]  # fmt: skip
+    expected = (await _double_run(every_block, published)).seen
+    fake, subscriber = _fake(every_block)
+    settings = every_block.client.DaprSettings(http_endpoint=fake.base_url, **FAST)
+    async with fake.http_client() as http, every_block.client.DaprClient(settings, http_client=http) as client:
+        for topic, data, metadata in published:
+            await client.publish_event("pubsub", topic, data, metadata=metadata)
+    deliveries = await fake.deliver_pending()
+    assert [(d.topic, d.status) for d in deliveries] == [
+        ("poison", "DROP"), ("poison", "DROP"), ("poison", "SUCCESS"), ("poison-dlq", "SUCCESS")
+    ]  # fmt: skip
+    assert [(s.path, _stable(s.body)) for s in subscriber.seen] == [(s.path, _stable(s.body)) for s in expected]
+    assert [e.topic for e in fake.published] == ["poison", "poison", "poison", "poison-dlq"]
