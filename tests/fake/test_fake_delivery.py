@@ -230,7 +230,8 @@ async def test_invocations_of_the_own_app_id_reach_the_app(every_block: Rendered
 
 
 async def test_dropped_events_go_to_the_dead_letter_topic_like_the_double(every_block: Rendered) -> None:
-    published = [("poison", {"code": 200, "body": {"status": "DROP"}}, None),
+    published: list[tuple[str, Any, dict[str, str] | None]] = [
+                 ("poison", {"code": 200, "body": {"status": "DROP"}}, None),
                  ("poison", {"code": 404, "body": None}, None),  # dropped, not dead-lettered (Dapr before 1.18)
                  ("poison", {"code": 200, "body": None}, None)]  # fmt: skip
     expected = (await _double_run(every_block, published)).seen
