@@ -10,7 +10,10 @@ from pathlib import Path
 import pytest
 
 from skill._ruff import ruff_argv
+from skill.catalog import get_snippet
 from skill.generators import fake
+from skill.plan import template_variables
+from skill.render import render_template
 from skill.specs.client import BLOCKS
 from tests.fake.conftest import SUPPORTED, render_fake, write_rendered
 
@@ -102,3 +105,12 @@ def test_context_names_what_is_left_out() -> None:
 def test_unknown_blocks_are_refused() -> None:
     with pytest.raises(ValueError, match="unknown client blocks"):
         fake.context_for(["state", "actors"])
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_the_snippet_renders_already_formatted(name: str) -> None:
+    # Written format-clean, the render is checked while it is formatted (skill/checks/python.py), not after.
+    blocks, subscriptions = VARIANTS[name]
+    context = fake.context_for(blocks, subscriptions=subscriptions)
+    raw = render_template(get_snippet(fake.SNIPPET).template, template_variables(context))
+    assert raw == render_fake(blocks, subscriptions=subscriptions)
