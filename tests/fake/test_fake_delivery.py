@@ -246,3 +246,33 @@ async def test_dropped_events_go_to_the_dead_letter_topic_like_the_double(every_
     ]  # fmt: skip
     assert [(s.path, _stable(s.body)) for s in subscriber.seen] == [(s.path, _stable(s.body)) for s in expected]
     assert [e.topic for e in fake.published] == ["poison", "poison", "poison", "poison-dlq"]
+
+
+async def test_expired_events_are_not_delivered(every_block: Rendered) -> None:
+    fake, subscriber = _fake(every_block)
+    settings = every_block.client.DaprSettings(http_endpoint=fake.base_url, **FAST)
+    async with fake.http_client() as http, every_block.client.DaprClient(settings, http_client=http) as client:
+        await client.publish_event("pubsub", "orders", {"n": 1}, ttl_in_seconds=60)
+        await client.publish_event("pubsub", "orders", {"n": 2}, ttl_in_seconds=60)
+    fake.published[0].event["expiration"] = "2000-01-01T00:00:00Z"  # as if a minute had passed
+    assert [d.event["data"] for d in await fake.deliver_pending()] == [{"n": 2}]
+    assert "expiration" in subscriber.seen[0].body
+
+
+async def test_app_exceptions_propagate_or_answer_500(every_block: Rendered) -> None:
+    broken = FastAPI()
+
+    @broken.post("/orders")
+    async def orders() -> None:
+        raise RuntimeError("handler bug")
+
+    @broken.get("/dapr/subscribe")
+    async def subscribe() -> list[dict[str, Any]]:
+        return SUBSCRIPTIONS[:1]
+
+    fake = every_block.fake.FakeDapr(app=broken)
+    with pytest.raises(RuntimeError, match="handler bug"):  # the test sees the traceback
+        await fake.deliver("pubsub", "orders", {})
+    fake = every_block.fake.FakeDapr(app=broken, raise_app_exceptions=False)
+    delivery = await fake.deliver("pubsub", "orders", {})
+    assert (delivery.http_status, delivery.status) == (500, "RETRY")
