@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 
 from tests.client.conftest import FAST
 from tests.fake.conftest import Rendered
@@ -136,6 +138,22 @@ async def test_routing_rules_pick_the_route(every_block: Rendered) -> None:
     assert (await fake.deliver("pubsub", "typed", {}, type="order.deleted")).route == "/other"
     delivery = await fake.deliver("pubsub", "typed", {}, id="evt-1", type="order.created")
     assert (delivery.event["id"], delivery.event["type"]) == ("evt-1", "order.created")
+
+
+class Order(BaseModel):
+    id: int
+    placed: datetime
+
+
+async def test_deliver_takes_models_text_and_bytes(every_block: Rendered) -> None:
+    fake, subscriber = _fake(every_block)
+    await fake.deliver("pubsub", "orders", Order(id=1, placed=datetime(2026, 1, 2, tzinfo=UTC)))
+    await fake.deliver("pubsub", "orders", "plain")
+    await fake.deliver("pubsub", "orders", b"\x00")
+    events = [s.body for s in subscriber.seen]
+    assert events[0]["data"] == {"id": 1, "placed": "2026-01-02T00:00:00Z"}
+    assert (events[1]["datacontenttype"], events[1]["data"]) == ("text/plain", "plain")
+    assert (events[2]["datacontenttype"], events[2]["data_base64"]) == ("application/octet-stream", "AA==")
 
 
 async def test_bulk_subscriptions_get_the_bulk_envelope(every_block: Rendered) -> None:
