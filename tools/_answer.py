@@ -245,9 +245,10 @@ def written_answer(result: Result, written: dict[str, tuple[str, bool | str]]) -
     conflicts = sum(f.status == "conflict" for f in files)
     if conflicts:  # said first: the files do not parse until the user (or the agent) resolves them
         heading = (
-            f"{result.kind}: {conflicts} file(s) (status conflict) hold conflict markers where your edits and the "
-            "new render overlap (<<<<<<< yours, ||||||| generated before, =======, >>>>>>> generated now): edit "
-            f"each to one version and delete the markers. {heading}"
+            f"{result.kind}: {conflicts} file(s) (status conflict) need you: conflict markers where your edits and "
+            "the new render overlap (<<<<<<< yours, ||||||| generated before, =======, >>>>>>> generated now; edit "
+            "each to one version and delete the markers), or, in a file of yours, definitions the new code calls "
+            f"(the file's note lists them). {heading}"
         )
     return _fit(answers, heading, WRITTEN_BUDGET)
 

@@ -198,13 +198,18 @@ def _model_defaults(prop: Mapping[str, Any], defs: Mapping[str, Any]) -> dict[st
 
 
 def tool_schema(
-    model: type[BaseModel], *, door: bool = False, others: Mapping[str, str] | None = None
+    model: type[BaseModel],
+    *,
+    door: bool = False,
+    others: Mapping[str, str] | None = None,
+    shared: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The input schema a tool publishes: `input_schema`, compacted, plus the door's own arguments.
 
     `others` maps another generator's spec model name to its tool: a property taking that spec points at the
-    tool's schema instead of repeating it (the server still checks it in full). A default too big to read (a
-    worked example) is left out and said to be one.
+    tool's schema instead of repeating it (the server still checks it in full). `shared` does the same for any
+    option model an earlier tool's schema already defines (`dapr_generate_service` takes the endpoint's
+    subscriptions). A default too big to read (a worked example) is left out and said to be one.
     """
     schema: dict[str, Any] = _compact(input_schema(model))
     properties: dict[str, Any] = schema["properties"]
@@ -217,10 +222,18 @@ def tool_schema(
                 prop["description"] = _first_sentence(prop["description"], _NESTED_DESCRIPTION)
     for name, prop in list(properties.items()):
         target = str(prop.get("$ref", "")).rsplit("/", 1)[-1]
+        item = str(prop.get("items", {}).get("$ref", "")).rsplit("/", 1)[-1]
+        arms = [str(a.get("$ref", "")).rsplit("/", 1)[-1] for a in prop.get("anyOf", ())]
         if others and target in others:
             prop = {k: v for k, v in prop.items() if k != "$ref"}
             prop["type"] = "object"
             prop["description"] = f"{prop.get('description', '')} Its arguments are those of {others[target]}."
+        elif shared and item in shared:  # a list of objects another tool already describes, said once there
+            prop = {"type": "array", "items": {"type": "object"}, "description": f"As `{name}` of {shared[item]}."}
+        elif shared and (target in shared or any(a in shared for a in arms)):
+            where = shared[target] if target in shared else next(shared[a] for a in arms if a in shared)
+            nullable = {"type": "null"} in prop.get("anyOf", ())
+            prop = {"type": ["object", "null"] if nullable else "object", "description": f"As `{name}` of {where}."}
         if "default" in prop and _is_example(prop["default"]):
             prop = {k: v for k, v in prop.items() if k != "default"}
             prop["description"] = f"{prop.get('description', '')} Default: an example."
@@ -229,6 +242,9 @@ def tool_schema(
     for name, prop in list(properties.items()):
         if "default" in prop and prop["default"] == _model_defaults(prop, defs):
             properties[name] = {k: v for k, v in prop.items() if k != "default"}  # omitted, it is the same
+    for key in list(defs):
+        if shared and key in shared:  # defined by an earlier tool: point there
+            defs[key] = {"type": "object", "description": f"As {key} in {shared[key]}."}
     for definition in defs.values():
         definition.pop("additionalProperties", None)  # the server refuses unknown keys at any depth anyway
     reachable: set[str] = set()
@@ -419,6 +435,22 @@ def _links(answer: Answer) -> list[ContentBlock]:
     ]
 
 
+def _published_before(g: Generator, registry: Mapping[str, Generator]) -> dict[str, str]:
+    """Option models the tools listed before `g` define (model name -> that tool), and their spec models: `g`'s
+    schema points at them rather than defining them again."""
+    found: dict[str, str] = {}
+    for other in registry.values():
+        if other is g:
+            break
+        found.setdefault(other.spec.__name__, other.tool_name)
+        for name in other.spec.model_json_schema().get("$defs", {}):
+            found.setdefault(name, other.tool_name)
+    # A project's services are the service tool's arguments without the resources.
+    if g.spec.__name__ == "ProjectSpec" and "ServiceSpec" in found:
+        found["ServiceCore"] = found["ServiceSpec"]
+    return found
+
+
 def _generator_door(g: Generator, registry: Mapping[str, Generator], store: ResultStore) -> _Door:
     recent = _Recent()
 
@@ -477,7 +509,7 @@ def _generator_door(g: Generator, registry: Mapping[str, Generator], store: Resu
         return answer, text, []
 
     others = {o.spec.__name__: o.tool_name for o in registry.values() if o is not g}
-    schema = tool_schema(g.spec, door=True, others=others)
+    schema = tool_schema(g.spec, door=True, others=others, shared=_published_before(g, registry))
     # What output_dir does is said once, in the server's instructions and the argument's own description.
     required = schema.get("required", [])
     description = f"{g.description} Required: {', '.join(required)}." if required else g.description

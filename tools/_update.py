@@ -16,6 +16,7 @@ user's edits. Everything is staged before anything is renamed into place (tools/
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import threading
 from collections.abc import Iterator, Mapping
@@ -42,6 +43,7 @@ from skill import (
     merge3,
     parse_base,
     parse_manifest,
+    parse_python,
     record,
 )
 from tools._files import FilesInTheWay, check_no_escape, commit, same, target
@@ -139,6 +141,27 @@ def _merged(path: str, before: str, disk: str, now: str) -> FileUpdate:
     return FileUpdate(path, "conflict", note, merge.text)
 
 
+def _missing_definitions(disk: str | bytes, render: str) -> list[str]:
+    """Top-level functions and classes of `render` that the user's `disk` version does not define, each with its
+    signature (the user writes the body). Unparsable text is the user's business: nothing is reported."""
+    if isinstance(disk, bytes):
+        return []
+    try:
+        mine, new = parse_python(disk), parse_python(render)
+    except SyntaxError:
+        return []
+    defined = {n.name for n in mine.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)}
+    found = []
+    for node in new.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name not in defined:
+            prefix = "async def" if isinstance(node, ast.AsyncFunctionDef) else "def"
+            returns = f" -> {ast.unparse(node.returns)}" if node.returns else ""
+            found.append(f"`{prefix} {node.name}({ast.unparse(node.args)}){returns}`")
+        elif isinstance(node, ast.ClassDef) and node.name not in defined:
+            found.append(f"`class {node.name}`")
+    return found
+
+
 def _first_write(folder: Path, result: Result, *, force: bool) -> list[FileUpdate]:
     """No record yet: the plain write's rules (files in the way refused unless forced)."""
     updates, clashes = [], []
@@ -179,7 +202,14 @@ def _regenerated(
         elif disk == now:
             yield FileUpdate(f.path, "unchanged")
         elif f.user_owned:
-            yield FileUpdate(f.path, "kept", "yours: never rewritten")
+            missing = _missing_definitions(disk, f.content) if f.language == "python" else []
+            if missing:  # the regenerated routes call what the user's module lacks: it would fail on import
+                note = "yours, kept; add what the new render defines and the generated code calls: " + "; ".join(
+                    missing
+                )
+                yield FileUpdate(f.path, "conflict", note)
+            else:
+                yield FileUpdate(f.path, "kept", "yours: never rewritten")
         elif isinstance(disk, bytes):
             yield FileUpdate(f.path, "kept", "not a UTF-8 text file: left alone, not merged")
         elif force:

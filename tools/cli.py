@@ -159,7 +159,7 @@ def _generate(args: argparse.Namespace) -> Exit:
     if update is not None:
         print("\n".join(update.lines()), file=sys.stderr if args.json else sys.stdout)
         if update.conflicts:
-            print(f"dapr-coder: {len(update.conflicts)} file(s) hold conflict markers: resolve them", file=sys.stderr)
+            print(f"dapr-coder: {len(update.conflicts)} file(s) need you (see 'conflict' above)", file=sys.stderr)
     if args.json:
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
     else:

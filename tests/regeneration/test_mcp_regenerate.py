@@ -56,7 +56,7 @@ async def test_the_mcp_door_merges_and_reports_conflicts(tmp_path: Path) -> None
         answer = Answer.model_validate(structured(clash))
         assert not clash.is_error
         assert _statuses(answer)[str(settings)] == "conflict"
-        assert text_of(clash).startswith("widget: 1 file(s) (status conflict) hold conflict markers")
+        assert text_of(clash).startswith("widget: 1 file(s) (status conflict) need you: conflict markers")
         assert "<<<<<<< yours" in settings.read_text(encoding="utf-8")
 
         removed = await client.call_tool("dapr_generate_widget", {"output_dir": "out", "greeting": "Hey"})

@@ -139,7 +139,7 @@ def test_overlapping_edits_are_written_as_a_conflict_and_exit_1(out: Path, capsy
     _edit(out, SETTINGS, 'GREETING = "Hello"', 'GREETING = "Howdy"')
     code, stdout, err = _write(capsys, out, "--greeting", "Hi")
     assert code == 1
-    assert err == "dapr-coder: 1 file(s) hold conflict markers: resolve them\n"
+    assert err == "dapr-coder: 1 file(s) need you (see 'conflict' above)\n"
     assert _status(stdout, out)[SETTINGS] == "conflict"
     assert "resolve them" in stdout
     block = (
