@@ -1,0 +1,309 @@
+"""The todo system's starter handlers: what a service's handlers.py starts as when its spec names a starter.
+
+A starter is the business logic of one of the todo system's services, written against the names its spec gives
+(models, topics, job names, the task API's app id), plus the generated modules and tests it brings. handlers.py
+stays the user's: written once, never rewritten, like the stubs it replaces. Handlers the starter does not write
+(the spec's other subscriptions, jobs, bindings and invocations) start as the endpoint generator's stubs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from skill.generators import endpoint, recurrence
+from skill.generators.endpoint import Handler, Imports
+from skill.imports import Import, import_lines
+from skill.plan import FilePlan
+from skill.specs.endpoint import EndpointSpec, JobSpec, SubscriptionSpec
+from skill.specs.models import ModelDef
+from skill.specs.service import ServiceSpec, Starter
+
+__all__ = [
+    "SUMMARIES",
+    "NotificationContext",
+    "NotificationTestContext",
+    "RecurringContext",
+    "RecurringTestContext",
+    "dev_requirements",
+    "extra_files",
+    "handlers_file",
+    "requirements",
+]
+
+SUMMARIES: dict[Starter, str] = {
+    "stubs": "your handlers",
+    "todo-recurring-task": "creates the next instance of a completed recurring task and hands its reminder on",
+    "todo-notification": "schedules reminder jobs, sends them once, publishes notification_sent",
+}
+
+# The CloudEvent types the todo services agree on. The task API's CRUD publishes `<resource>.<action>` for the
+# `tasks` resource; the other two are the starters' own.
+COMPLETED_TYPE = "tasks.completed"
+REMINDER_TYPE = "reminders.scheduled"
+SENT_TYPE = "notification_sent"
+_CLIENT_CLASS = "DaprClient"
+_CLIENT_MODULE = "dapr_client"
+
+# The models each starter is written against (_starter_problems in skill/specs/service.py checks they exist).
+_TASK, _RECURRENCE, _REMINDER, _SENT = "Task", "Recurrence", "ReminderEvent", "NotificationSent"
+
+
+@dataclass(frozen=True)
+class RecurringContext:
+    """handlers.py of the recurring-task service."""
+
+    imports: Imports
+    client_class: str
+    models_module: str
+    handler: str  # the task-events subscription's handler
+    task_model: str
+    reminder_model: str
+    task_api: str  # app id of the task API: the first of `calls`
+    task_path: str  # the task API's collection path: POST creates a task
+    reminders_topic: str  # the first of `publishes`
+    completed_type: str
+    reminder_type: str
+    id_max_length: int | None  # Task.id's max_length (None: no limit)
+    others: tuple[Handler, ...]  # the spec's other handlers, as stubs
+
+
+@dataclass(frozen=True)
+class NotificationContext:
+    """handlers.py of the notification service."""
+
+    imports: Imports
+    client_class: str
+    models_module: str
+    handler: str  # the reminders subscription's handler
+    reminder_model: str
+    sent_model: str
+    job_prefix: str  # the prefix job's name: jobs are '<job_prefix>-<task id>'
+    job_handler: str
+    updates_topic: str  # the first of `publishes`
+    sent_type: str
+    others: tuple[Handler, ...]
+
+
+@dataclass(frozen=True)
+class RecurringTestContext:
+    imports: Imports
+    task_model: str
+    pubsub: str
+    topic: str
+    dead_letter_topic: str
+    reminders_topic: str
+    completed_type: str
+    reminder_type: str
+
+
+@dataclass(frozen=True)
+class NotificationTestContext:
+    imports: Imports
+    reminder_model: str
+    pubsub: str
+    topic: str
+    job_prefix: str
+    updates_topic: str
+    sent_type: str
+    store: str
+
+
+def _imports(std: Iterable[Import], lib: Iterable[Import], local: Iterable[Import]) -> Imports:
+    return Imports(import_lines(std), import_lines(lib), import_lines(local))
+
+
+def _subscription(spec: EndpointSpec, model: str) -> SubscriptionSpec:
+    """The subscription the starter handles: the first of `model` events without rules or bulk."""
+    return next(s for s in spec.subscriptions if s.model == model and s.bulk is None and not s.rules)
+
+
+def _prefix_job(spec: EndpointSpec, model: str) -> JobSpec:
+    return next(j for j in spec.jobs if j.model == model and j.prefix)
+
+
+def _model(spec: EndpointSpec, name: str) -> ModelDef:
+    return next(m for m in spec.models.models if m.name == name)
+
+
+def _others(spec: EndpointSpec, taken: set[str]) -> tuple[tuple[Handler, ...], list[Import], list[Import]]:
+    """The handlers the routers call that the starter does not write, and the imports their stubs need."""
+    # The stubs generator's own list, so that every function the routers call exists.
+    found = tuple(h for h in endpoint._handlers(spec).handlers if h.function not in taken)
+    std = [Import("collections.abc", "Mapping")] if any(h.kind == "binding" for h in found) else []
+    lib = [Import("pydantic", "JsonValue")] if any(h.kind == "job" and not h.model for h in found) else []
+    module = f".{spec.models.module}"
+    local = [Import(module, m) for h in found for m in (h.model, h.response_model) if m]
+    if any(h.kind == "event" for h in found):
+        local.append(Import(module, "CloudEvent"))
+    return found, std + lib, local
+
+
+def _split(imports: list[Import]) -> tuple[list[Import], list[Import]]:
+    """Standard library and third-party imports, apart."""
+    return [i for i in imports if i.module != "pydantic"], [i for i in imports if i.module == "pydantic"]
+
+
+def _recurring(spec: ServiceSpec, e: EndpointSpec, task_path: str) -> RecurringContext:
+    sub = _subscription(e, _TASK)
+    module = f".{e.models.module}"
+    others, extra, other_local = _others(e, {sub.default_handler})
+    extra_std, extra_lib = _split(extra)
+    std = [Import("logging"), Import("datetime", "UTC"), Import("datetime", "datetime"), *extra_std]
+    local = [
+        Import(".contract", "DropEvent"),
+        Import(f".{_CLIENT_MODULE}", _CLIENT_CLASS),
+        Import(f".{_CLIENT_MODULE}", "DaprConflictError"),
+        Import(module, "CloudEvent"),
+        Import(module, _TASK),
+        Import(module, _REMINDER),
+        Import(".recurrence", "next_occurrence"),
+        Import(".recurrence", "series_start"),
+        Import(".settings", "get_settings"),
+        *other_local,
+    ]
+    task_id = next((f for f in _model(e, _TASK).fields if f.name == "id"), None)
+    return RecurringContext(
+        _imports(std, extra_lib, local),
+        _CLIENT_CLASS,
+        e.models.module,
+        sub.default_handler,
+        _TASK,
+        _REMINDER,
+        spec.calls[0],
+        task_path,
+        spec.publishes[0],
+        COMPLETED_TYPE,
+        REMINDER_TYPE,
+        task_id.max_length if task_id is not None else None,
+        others,
+    )
+
+
+def _notification(spec: ServiceSpec, e: EndpointSpec) -> NotificationContext:
+    sub = _subscription(e, _REMINDER)
+    job = _prefix_job(e, _REMINDER)
+    module = f".{e.models.module}"
+    others, extra, other_local = _others(e, {sub.default_handler, job.function})
+    extra_std, extra_lib = _split(extra)
+    std = [
+        Import("logging"),
+        Import("datetime", "UTC"),
+        Import("datetime", "datetime"),
+        Import("datetime", "timedelta"),
+        Import("typing", "Protocol"),
+        *extra_std,
+    ]
+    local = [
+        Import(f".{_CLIENT_MODULE}", _CLIENT_CLASS),
+        Import(f".{_CLIENT_MODULE}", "ConstantFailurePolicy"),
+        Import(f".{_CLIENT_MODULE}", "DaprConflictError"),
+        Import(module, "CloudEvent"),
+        Import(module, _REMINDER),
+        Import(module, _SENT),
+        Import(".settings", "get_settings"),
+        *other_local,
+    ]
+    return NotificationContext(
+        _imports(std, extra_lib, local),
+        _CLIENT_CLASS,
+        e.models.module,
+        sub.default_handler,
+        _REMINDER,
+        _SENT,
+        job.name,
+        job.function,
+        spec.publishes[0],
+        SENT_TYPE,
+        others,
+    )
+
+
+def handlers_file(spec: ServiceSpec, endpoint: EndpointSpec, path: str, *, task_path: str) -> FilePlan:
+    """The starter's handlers.py at `path` (user-owned). `task_path`: the task API's collection path."""
+    if spec.starter == "todo-recurring-task":
+        return FilePlan(path, "todo/recurring_handlers", _recurring(spec, endpoint, task_path), user_owned=True)
+    if spec.starter == "todo-notification":
+        return FilePlan(path, "todo/notification_handlers", _notification(spec, endpoint), user_owned=True)
+    raise ValueError(f"no starter handlers for {spec.starter!r}")
+
+
+def _recurring_test(spec: ServiceSpec, e: EndpointSpec) -> RecurringTestContext:
+    sub = _subscription(e, _TASK)
+    pkg = spec.package
+    std = [Import("datetime", "UTC"), Import("datetime", "datetime")]
+    lib = [Import("pytest"), *(Import("fastapi", n) for n in ("FastAPI", "HTTPException", "status"))]
+    local = [
+        Import(pkg, "handlers"),  # the stand-in task API answers where the handlers call
+        Import(f"{pkg}.{e.models.module}", _TASK),
+        Import("tests.fake_dapr", "FakeDapr"),
+    ]
+    return RecurringTestContext(
+        _imports(std, lib, local),
+        _TASK,
+        sub.pubsub or "",
+        sub.topic,
+        sub.dead_letter_topic or f"{sub.topic}-dlq",
+        spec.publishes[0],
+        COMPLETED_TYPE,
+        REMINDER_TYPE,
+    )
+
+
+def _notification_test(spec: ServiceSpec, e: EndpointSpec) -> NotificationTestContext:
+    sub = _subscription(e, _REMINDER)
+    job = _prefix_job(e, _REMINDER)
+    pkg = spec.package
+    std = [Import("datetime", "UTC"), Import("datetime", "datetime"), Import("datetime", "timedelta")]
+    std += [Import("typing", "Any")]
+    lib = [Import("pytest")]
+    local = [
+        Import(pkg, "handlers"),
+        Import(f"{pkg}.{e.models.module}", _REMINDER),
+        Import(f"{pkg}.settings", "get_settings"),
+        Import("tests.fake_dapr", "FakeDapr"),
+    ]
+    return NotificationTestContext(
+        _imports(std, lib, local),
+        _REMINDER,
+        sub.pubsub or "",
+        sub.topic,
+        job.name,
+        spec.publishes[0],
+        SENT_TYPE,
+        spec.state.name if spec.state is not None else "statestore",
+    )
+
+
+def extra_files(spec: ServiceSpec, endpoint: EndpointSpec, at: Callable[[str], str]) -> list[FilePlan]:
+    """Generated modules and user-owned tests the starter brings (`at` places a service-relative path)."""
+    if spec.starter == "todo-recurring-task":
+        return [
+            FilePlan(
+                at(f"{spec.package}/recurrence.py"), recurrence.SNIPPET, recurrence.context_for(endpoint.models.module)
+            ),
+            FilePlan(
+                at("tests/test_recurring.py"),
+                "todo/test_recurring",
+                _recurring_test(spec, endpoint),
+                user_owned=True,
+            ),
+        ]
+    if spec.starter == "todo-notification":
+        return [
+            FilePlan(
+                at("tests/test_notification.py"),
+                "todo/test_notification",
+                _notification_test(spec, endpoint),
+                user_owned=True,
+            )
+        ]
+    return []
+
+
+def requirements(spec: ServiceSpec) -> tuple[str, ...]:
+    return recurrence.REQUIREMENTS if spec.starter == "todo-recurring-task" else ()
+
+
+def dev_requirements(spec: ServiceSpec) -> tuple[str, ...]:
+    return recurrence.DEV_REQUIREMENTS if spec.starter == "todo-recurring-task" else ()
