@@ -95,6 +95,7 @@ class RecurringTestContext:
     reminders_topic: str
     completed_type: str
     reminder_type: str
+    id_max_length: int | None
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,12 @@ def _prefix_job(spec: EndpointSpec, model: str) -> JobSpec:
 
 def _model(spec: EndpointSpec, name: str) -> ModelDef:
     return next(m for m in spec.models.models if m.name == name)
+
+
+def _id_max_length(spec: EndpointSpec) -> int | None:
+    """The Task model's id limit, which the next task's id must keep to."""
+    task_id = next((f for f in _model(spec, _TASK).fields if f.name == "id"), None)
+    return task_id.max_length if task_id is not None else None
 
 
 def _others(spec: EndpointSpec, taken: set[str]) -> tuple[tuple[Handler, ...], list[Import], list[Import]]:
@@ -162,7 +169,6 @@ def _recurring(spec: ServiceSpec, e: EndpointSpec, task_path: str) -> RecurringC
         Import(".settings", "get_settings"),
         *other_local,
     ]
-    task_id = next((f for f in _model(e, _TASK).fields if f.name == "id"), None)
     return RecurringContext(
         _imports(std, extra_lib, local),
         _CLIENT_CLASS,
@@ -175,7 +181,7 @@ def _recurring(spec: ServiceSpec, e: EndpointSpec, task_path: str) -> RecurringC
         spec.publishes[0],
         COMPLETED_TYPE,
         REMINDER_TYPE,
-        task_id.max_length if task_id is not None else None,
+        _id_max_length(e),
         others,
     )
 
@@ -247,6 +253,7 @@ def _recurring_test(spec: ServiceSpec, e: EndpointSpec) -> RecurringTestContext:
         spec.publishes[0],
         COMPLETED_TYPE,
         REMINDER_TYPE,
+        _id_max_length(e),
     )
 
 
