@@ -5,9 +5,10 @@ too, so the sample exercises them), each type and constraint respected (bounds, 
 digits, regex `pattern`). It is deterministic; `variant` gives a different valid value (another id, another
 number) so a test can create two distinct items. `sample_key` is one field of it as a string, for CRUD keys.
 
-Patterns are read with Python's own regex parser and a matching string is built from the tree; the result is then
-checked with `re.search` (pydantic's Rust engine has the same search semantics for what is built here: ASCII text,
-no newlines). What cannot be satisfied raises ValueError naming `Model.field` and the rule.
+A field with a default still gets a generated value (the default only ends a recursion). Patterns are read with
+Python's regex parser, a string of a suitable length is built from the tree, and it must pass both `re.search` and
+pydantic's own check (the Rust regex crate, also search semantics); numbers are checked by pydantic too. What cannot
+be satisfied raises ValueError naming `Model.field` and the rule.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from fractions import Fraction
 from typing import Annotated, Any
 
 from pydantic import Field, JsonValue, TypeAdapter, ValidationError
+from pydantic_core import SchemaError
 
 from skill.specs.models import SCALARS, EnumDef, FieldDef, ModelDef, ModelsSpec, TypeRef
 
@@ -60,25 +62,17 @@ def _fail(where: str, rule: str) -> ValueError:
 
 @dataclass(frozen=True)
 class _Node:
-    """A regex part: `kind` is chars (one of `chars`), seq, alt, repeat (of `parts[0]`) or empty (anchors and
-    lookarounds; the final re.search check holds them). lo/hi: its match width (hi None: unbounded)."""
+    """A regex part: `kind` is chars (one of `chars`), seq, alt, repeat (`count` copies of `parts[0]`) or empty
+    (anchors and lookarounds: the final check holds them). `least`: the fewest characters it matches."""
 
     kind: str
-    lo: int
-    hi: int | None
+    least: int
     parts: tuple[_Node, ...] = ()
     chars: str = ""
     count: tuple[int, int | None] = (0, 0)
 
 
-_EMPTY = _Node("empty", 0, 0)
-
-
-def _seq(parts: list[_Node]) -> _Node:
-    hi: int | None = 0
-    for p in parts:
-        hi = None if hi is None or p.hi is None else hi + p.hi
-    return _Node("seq", sum(p.lo for p in parts), hi, tuple(parts))
+_EMPTY = _Node("empty", 0)
 
 
 def _category(name: str, ch: str) -> bool:
@@ -124,33 +118,32 @@ def _node(data: Any, where: str) -> _Node:
     for op, av in data:
         name = str(op)
         if name == "LITERAL":
-            parts.append(_Node("chars", 1, 1, chars=chr(av)))
+            parts.append(_Node("chars", 1, chars=chr(av)))
         elif name in {"IN", "NOT_LITERAL", "ANY"}:
             items = av if name == "IN" else [("NEGATE", None), ("LITERAL", av if name == "NOT_LITERAL" else 10)]
             chars = _class_chars(items)
             if not chars:
                 raise _fail(where, "the pattern has a character class no character matches")
-            parts.append(_Node("chars", 1, 1, chars=chars))
+            parts.append(_Node("chars", 1, chars=chars))
         elif name in {"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"}:
-            lo, hi, sub = av
+            low, high, sub = av
             inner = _node(sub, where)
-            top = None if hi == _PARSER.MAXREPEAT else int(hi)
-            width = None if top is None or inner.hi is None else top * inner.hi
-            parts.append(_Node("repeat", int(lo) * inner.lo, width, (inner,), count=(int(lo), top)))
+            most = None if high == _PARSER.MAXREPEAT else int(high)
+            parts.append(_Node("repeat", int(low) * inner.least, (inner,), count=(int(low), most)))
         elif name == "SUBPATTERN":
             parts.append(_node(av[3], where))
         elif name == "ATOMIC_GROUP":
             parts.append(_node(av, where))
         elif name == "BRANCH":
             options = tuple(_node(sub, where) for sub in av[1])
-            his = [o.hi for o in options]
-            hi = None if None in his else max(h for h in his if h is not None)
-            parts.append(_Node("alt", min(o.lo for o in options), hi, options))
+            parts.append(_Node("alt", min(o.least for o in options), options))
         elif name in {"AT", "ASSERT", "ASSERT_NOT"}:
             parts.append(_EMPTY)
         else:  # GROUPREF, GROUPREF_EXISTS: the Rust engine pydantic uses has no backreferences either
             raise _fail(where, f"the pattern uses {name}, which samples do not support (backreferences)")
-    return parts[0] if len(parts) == 1 else _seq(parts)
+    if len(parts) == 1:
+        return parts[0]
+    return _Node("seq", sum(p.least for p in parts), tuple(parts))
 
 
 class _Chooser:
@@ -167,89 +160,101 @@ class _Chooser:
         return chars[digit]
 
 
-def _plus(left: frozenset[int], right: frozenset[int], cap: int) -> frozenset[int]:
-    return frozenset(a + b for a in left for b in right if a + b <= cap)
+class _Lengths:
+    """Which lengths (up to `cap`) each node can match, as bit sets (bit n: length n), and a text of a chosen
+    length. Exact lengths rather than a greedy fill, so '^\\w{2,5}(-\\w{2,5})*$' of length 6 is found."""
 
-
-class _Builder:
-    """Texts of an exact length: which lengths (up to `cap`) each node can match, then a text of a chosen one.
-    Exact lengths, not a greedy fill, so '^\\w{2,5}(-\\w{2,5})*$' of length 6 is found ('aaa-aa')."""
-
-    def __init__(self, cap: int, chooser: _Chooser) -> None:
+    def __init__(self, cap: int) -> None:
         self.cap = cap
-        self.chooser = chooser
-        self._memo: dict[int, frozenset[int]] = {}  # by id(node): the tree outlives this builder
+        self._mask = (1 << (cap + 1)) - 1
+        self._memo: dict[int, int] = {}  # by id(node): the cached tree outlives this object
 
-    def lengths(self, node: _Node) -> frozenset[int]:
+    def plus(self, left: int, right: int) -> int:
+        """The lengths of a left match followed by a right one."""
+        out = 0
+        for n in _bits(right):
+            out |= left << n
+        return out & self._mask
+
+    def of(self, node: _Node) -> int:
         found = self._memo.get(id(node))
         if found is not None:
             return found
         if node.kind == "chars":
-            found = frozenset({1})
+            found = 0b10
         elif node.kind == "seq":
-            found = frozenset({0})
+            found = 1
             for part in node.parts:
-                found = _plus(found, self.lengths(part), self.cap)
+                found = self.plus(found, self.of(part))
         elif node.kind == "alt":
-            found = frozenset().union(*(self.lengths(o) for o in node.parts))
+            found = 0
+            for option in node.parts:
+                found |= self.of(option)
         elif node.kind == "repeat":
-            found = frozenset().union(*self._copies(node))
+            found = 0
+            for copies in self._copies(node, None):
+                found |= copies
         else:
-            found = frozenset({0})
+            found = 1
+        found &= self._mask
         self._memo[id(node)] = found
         return found
 
-    def _copies(self, node: _Node) -> list[frozenset[int]]:
-        """Lengths of `count` copies of the repeated item, for each allowed count, until no new length appears."""
-        (item,) = node.parts
+    def _copies(self, node: _Node, length: int | None) -> list[int]:
+        """sums[c]: the lengths of c copies of the repeated item. With a length: up to the fewest allowed copies
+        that match it. Without: until a count adds no new length (later counts would not either)."""
         least, most = node.count
-        one = self.lengths(item)
-        current, seen, out = frozenset({0}), frozenset[int](), []
-        count = 0
+        one = self.of(node.parts[0])
+        sums, seen = [1], 0
         while True:
+            count, current = len(sums) - 1, sums[-1]
             if count >= least:
-                if current <= seen:
-                    break  # every later count only repeats lengths already found
-                out.append(current)
+                if length is not None and current >> length & 1:
+                    return sums
+                if length is None and not current & ~seen:
+                    break
                 seen |= current
-            elif not current:
-                break  # fewer than the required copies already exceed the cap
-            if count == most:
+            if count == most or not current:
                 break
-            current, count = _plus(current, one, self.cap), count + 1
-        return out
+            sums.append(self.plus(current, one))
+        if length is not None:
+            raise AssertionError(f"no count of copies matches length {length}")
+        return sums[least:]
 
-    def text(self, node: _Node, length: int) -> str:
-        """A match of `node` of exactly `length` characters (a length from `lengths`)."""
+    def text(self, node: _Node, length: int, chooser: _Chooser) -> str:
+        """A match of `node` of exactly `length` characters (a length `of` reported)."""
         if node.kind == "chars":
-            return self.chooser.pick(node.chars)
-        if node.kind == "seq":
-            # What the parts after each one can match, so each part takes a length the rest can complete.
-            rest = [frozenset({0})]
-            for part in reversed(node.parts[1:]):
-                rest.append(_plus(rest[-1], self.lengths(part), self.cap))
-            rest.reverse()
-            out = []
-            for part, after in zip(node.parts, rest, strict=True):
-                size = max(n for n in self.lengths(part) if length - n in after)
-                out.append(self.text(part, size))
-                length -= size
-            return "".join(out)
+            return chooser.pick(node.chars)
         if node.kind == "alt":
-            return self.text(next(o for o in node.parts if length in self.lengths(o)), length)
-        if node.kind == "repeat":
-            (item, one) = node.parts[0], self.lengths(node.parts[0])
-            least = node.count[0]
-            sums = [frozenset({0})]
-            while len(sums) <= least or length not in sums[-1]:
-                sums.append(_plus(sums[-1], one, self.cap))
-            out = []
-            for left in range(len(sums) - 2, -1, -1):  # copies still to place after this one
-                size = max(n for n in one if length - n in sums[left])
-                out.append(self.text(item, size))
-                length -= size
-            return "".join(out)
-        return ""
+            return self.text(next(o for o in node.parts if self.of(o) >> length & 1), length, chooser)
+        if node.kind == "empty":
+            return ""
+        # seq and repeat: each part takes the longest length that what follows it can complete.
+        if node.kind == "seq":
+            parts = list(node.parts)
+            rest = [1]
+            for part in reversed(parts[1:]):
+                rest.append(self.plus(rest[-1], self.of(part)))
+            rest.reverse()
+        else:
+            sums = self._copies(node, length)  # sums[c]: lengths of c copies; the last count holds `length`
+            parts = [node.parts[0]] * (len(sums) - 1)
+            rest = sums[-2::-1]
+        out = []
+        for part, after in zip(parts, rest, strict=True):
+            size = max(n for n in _bits(self.of(part)) if length >= n and after >> (length - n) & 1)
+            out.append(self.text(part, size, chooser))
+            length -= size
+        return "".join(out)
+
+
+def _bits(value: int) -> Iterator[int]:
+    n = 0
+    while value:
+        if value & 1:
+            yield n
+        value >>= 1
+        n += 1
 
 
 @functools.lru_cache(maxsize=256)
@@ -264,26 +269,37 @@ def _pattern_text(pattern: str, low: int, high: int | None, variant: int, where:
     tree = _pattern_tree(pattern, where)
     rule = f"pattern {pattern!r} with length {low}..{'' if high is None else high}"
     top = min(high if high is not None else _MAX_TEXT, _MAX_TEXT)
-    if tree.lo > top:
-        raise _fail(where, f"{rule}: every match has at least {tree.lo} characters")
+    if tree.least > top:
+        raise _fail(where, f"{rule}: every match has at least {tree.least} characters")
+    constraints = {"pattern": pattern, "min_length": low, "max_length": high}
+    try:
+        _adapter("str", tuple(constraints.items()))
+    except SchemaError as exc:  # e.g. a lookaround: Python's re has it, pydantic's Rust regex does not
+        raise _fail(
+            where, f"pydantic cannot compile pattern {pattern!r} ({str(exc).splitlines()[-1].strip()})"
+        ) from None
 
     def fits(text: str) -> bool:
-        return low <= len(text) <= top and re.search(pattern, text) is not None
+        # pydantic's own check (the Rust regex crate) and Python's re must both accept it; Rust first, as it runs
+        # in linear time where Python's backtracking can take exponential time on a text that does not match.
+        return low <= len(text) <= top and _accepted("str", constraints, text) and re.search(pattern, text) is not None
 
     # Up to 16 characters more than needed, so that a variant that does not fit in the shortest text's choices
     # can use a longer one.
-    cap = min(top, max(low, tree.lo) + 16)
-    sizes = sorted(_Builder(cap, _Chooser(0)).lengths(tree))
+    lengths = _Lengths(min(top, max(low, tree.least) + 16))
+    sizes = list(_bits(lengths.of(tree)))
     # Lengths from min_length up first; shorter matches after, padded outside the match where no anchor forbids.
     order = [n for n in sizes if n >= low] + [n for n in reversed(sizes) if n < low]
     first: str | None = None
     for size in order[:_MAX_TRIES]:
-        builder = _Builder(cap, _Chooser(variant))
-        text = builder.text(tree, size)
+        if first is not None and size < low:
+            break  # a shorter, padded text would not spend more of the variant either
+        chooser = _Chooser(variant)
+        text = lengths.text(tree, size, chooser)
         need = max(0, low - len(text))
         tries = [text, *(t for ch in "a-0 " for t in (text + ch * need, ch * need + text))] if need else [text]
         found = next((t for t in tries if fits(t)), None)
-        if found is not None and builder.chooser.remaining == 0:
+        if found is not None and chooser.remaining == 0:
             return found
         first = found if first is None else first
     if first is None:
@@ -384,24 +400,25 @@ def _number(f: FieldDef, scalar: str, variant: int, where: str) -> JsonValue:
 def _decimals(f: FieldDef, variant: int) -> Iterator[JsonValue]:
     digits = f.max_digits
     if f.decimal_places is not None:
-        places = f.decimal_places if digits is None else min(f.decimal_places, digits)
-    else:  # two decimals, leaving a digit before the point when max_digits has room for one
-        places = 2 if digits is None else min(2, max(0, digits - 1))
-    # pydantic allows max_digits - decimal_places digits before the point: a bound on the magnitude.
-    limit = None if digits is None else Fraction(10) ** (digits - (f.decimal_places or 0))
-    # Multiples of both multiple_of (as written: 0.1, not its binary neighbour) and 10**-places.
-    unit = Fraction(1, 10**places)
-    if f.multiple_of is not None:
-        step = Fraction(repr(f.multiple_of))
-        unit = Fraction(math.lcm(step.numerator, unit.numerator), math.gcd(step.denominator, unit.denominator))
-    for k in _ks(unit, Fraction(3, 2), f, variant, limit):
-        exact = k * unit
-        with localcontext() as ctx:
-            ctx.prec = 200
-            value = (Decimal(exact.numerator) / Decimal(exact.denominator)).normalize()
-        yield format(value, "f")  # a JSON string: pydantic reads it without float rounding
-        if not value:
-            yield "0.0"  # pydantic counts '0' as a digit before the point, which decimal_places == max_digits forbids
+        options = [f.decimal_places if digits is None else min(f.decimal_places, digits)]
+    else:  # two decimals, leaving a digit before the point when max_digits has room; else whole numbers
+        options = list(dict.fromkeys([2 if digits is None else min(2, max(0, digits - 1)), 0]))
+    for places in options:
+        # pydantic allows max_digits - decimal_places digits before the point: a bound on the magnitude.
+        limit = None if digits is None else Fraction(10) ** (digits - (f.decimal_places or places))
+        # Multiples of both multiple_of (as written: 0.1, not its binary neighbour) and 10**-places.
+        unit = Fraction(1, 10**places)
+        if f.multiple_of is not None:
+            step = Fraction(repr(f.multiple_of))
+            unit = Fraction(math.lcm(step.numerator, unit.numerator), math.gcd(step.denominator, unit.denominator))
+        for k in _ks(unit, Fraction(3, 2), f, variant, limit):
+            exact = k * unit
+            with localcontext() as ctx:
+                ctx.prec = 200
+                value = (Decimal(exact.numerator) / Decimal(exact.denominator)).normalize()
+            yield format(value, "f")  # a JSON string: pydantic reads it without float rounding
+            if not value:
+                yield "0.0"  # pydantic counts '0' as a digit before the point: decimal_places == max_digits refuses it
 
 
 # --- models ------------------------------------------------------------------------------------------------
@@ -413,13 +430,13 @@ class _Spec:
     enums: Mapping[str, EnumDef]
 
 
-def _scalar(ref: TypeRef, f: FieldDef, variant: int, where: str, base: str) -> JsonValue:
+def _scalar(ref: TypeRef, f: FieldDef, variant: int, where: str) -> JsonValue:
     name = ref.name
     if name == "str":
         low = f.min_length or 0
         if f.pattern is not None:
             return _pattern_text(f.pattern, low, f.max_length, variant, where)
-        return _plain_text(base, variant, low, f.max_length)
+        return _plain_text(f.name, variant, low, f.max_length)
     if name in {"int", "float", "Decimal"}:
         return _number(f, name, variant, where)
     if name == "bool":
@@ -430,7 +447,7 @@ def _scalar(ref: TypeRef, f: FieldDef, variant: int, where: str, base: str) -> J
         return (_NOW.date() + dt.timedelta(days=variant)).isoformat()
     if name == "UUID":
         return str(uuid.uuid5(_UUID_NAMESPACE, f"{where}/{variant}"))
-    return {"note": base, "n": variant}  # JsonValue
+    return {"note": f.name, "n": variant}  # JsonValue
 
 
 def _value(spec: _Spec, ref: TypeRef, f: FieldDef, variant: int, where: str, stack: tuple[str, ...]) -> JsonValue:
@@ -443,7 +460,7 @@ def _value(spec: _Spec, ref: TypeRef, f: FieldDef, variant: int, where: str, sta
         except _CycleError:
             return None
     if ref.kind == "scalar":
-        return _scalar(ref, f, variant, where, f.name)
+        return _scalar(ref, f, variant, where)
     if ref.kind == "class":
         if ref.name in spec.enums:
             members = spec.enums[ref.name].members
@@ -456,9 +473,9 @@ def _value(spec: _Spec, ref: TypeRef, f: FieldDef, variant: int, where: str, sta
     # One item exercises the item type; more only as min_length asks, fewer only as max_length allows.
     count = max(f.min_length or 0, 1)
     count = count if f.max_length is None else min(count, f.max_length)
-    bare = FieldDef(name=f.name, type="JsonValue")  # items carry none of the container's constraints
+    bare = FieldDef(name=f.name, type=f.type)  # the same field without constraints: they bind the container
     try:
-        items = [_item_value(spec, item, bare, variant + i, f"{where}[{i}]", stack) for i in range(count)]
+        items = [_value(spec, item, bare, variant + i, f"{where}[{i}]", stack) for i in range(count)]
     except _CycleError:
         if f.min_length:
             raise
@@ -466,12 +483,6 @@ def _value(spec: _Spec, ref: TypeRef, f: FieldDef, variant: int, where: str, sta
     if ref.kind == "list":
         return items
     return {f"key{i + 1}": v for i, v in enumerate(items)}
-
-
-def _item_value(spec: _Spec, ref: TypeRef, f: FieldDef, variant: int, where: str, stack: tuple[str, ...]) -> JsonValue:
-    if ref.kind == "scalar" and ref.name == "str" and not ref.nullable:
-        return _plain_text(f.name.rstrip("s") or f.name, variant, 0, None)
-    return _value(spec, ref, f, variant, where, stack)
 
 
 def _model(spec: _Spec, model: ModelDef, variant: int, stack: tuple[str, ...]) -> dict[str, JsonValue]:

@@ -78,6 +78,9 @@ TRICKY: dict[str, Any] = {
                 {"name": "debt", "type": "Decimal", "le": -1000, "decimal_places": 0},
                 {"name": "digit", "type": "Decimal", "max_digits": 1},
                 {"name": "quarter", "type": "Decimal", "multiple_of": 0.25, "gt": 1, "decimal_places": 2},
+                {"name": "fraction", "type": "Decimal", "max_digits": 2, "decimal_places": 2},
+                {"name": "whole", "type": "Decimal", "multiple_of": 0.001, "decimal_places": 0},
+                {"name": "zero", "type": "Decimal", "ge": 0, "le": 0, "max_digits": 3, "decimal_places": 3},
                 {"name": "level", "type": "Level"},
                 {"name": "levels", "type": "dict[str, Level]", "min_length": 2},
                 {"name": "when", "type": "datetime"},
@@ -138,6 +141,9 @@ PATTERNS = [
     (r"^.{2,4}$", 0, None),
     (r"^(a|bc){3}$", 6, None),
     (r"^[\w.+-]+@[\w-]+\.[a-z]{2,}$", 0, 254),
+    (r"^\w{2,5}(-\w{2,5})*$", 6, 6),  # a greedy fill gives 5 characters and no room for '-\w{2,}'
+    (r"^[a-z]+$", 3000, None),
+    (r"^((a{0,5}b?){0,5}){0,5}x$", 100, None),
     (r"^\p{L}$" if False else r"^[À-ÿ]+$", 0, None),
 ]
 
@@ -196,6 +202,8 @@ def _one_field(**field: Any) -> ModelsSpec:
         ({"type": "str", "pattern": r"^[A-Z]{3}$", "min_length": 5}, r"Code\.code: .*pattern '\^\[A-Z\]\{3\}\$'"),
         ({"type": "str", "pattern": r"^a{10}", "max_length": 4}, r"Code\.code: .*at least 10 characters"),
         ({"type": "str", "pattern": r"^(a)\1$"}, r"Code\.code: .*backreferences"),
+        ({"type": "str", "pattern": r"^(?=a)\w$"}, r"Code\.code: .*pydantic cannot compile pattern .*look-around"),
+        ({"type": "str", "pattern": r"^[a-f]{8}$", "min_length": 9}, r"Code\.code: .*no text was found"),
         ({"type": "str", "min_length": 5, "max_length": 2}, r"Code\.code: .*min_length 5 is above max_length 2"),
         ({"type": "int", "ge": 5, "le": 6, "multiple_of": 10}, r"Code\.code: .*no int was found"),
         ({"type": "float", "gt": 1, "lt": 1}, r"Code\.code: .*no float was found"),
