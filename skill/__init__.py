@@ -6,6 +6,7 @@ Front doors (the MCP server, the CLI) use only what this module exports.
 from skill.browse import SnippetCatalog, SnippetDetail, SnippetInfo, list_snippets, show_snippet
 from skill.errors import FieldProblem, InvalidOutputError, SkillError, SnippetError, SpecError, ToolchainError
 from skill.generator import Generator
+from skill.generators.project import PRESETS as PROJECT_PRESETS
 from skill.manifest import (
     BASE_PATH,
     MANIFEST_DIR,
@@ -34,6 +35,7 @@ __all__ = [
     "DEFAULT_STYLE",
     "MANIFEST_DIR",
     "MANIFEST_PATH",
+    "PROJECT_PRESETS",
     "REGISTRY",
     "FieldProblem",
     "FileOutline",

@@ -7,7 +7,7 @@ from types import MappingProxyType
 
 from skill.errors import FieldProblem, SpecError
 from skill.generator import Generator
-from skill.generators import client, components, endpoint, models
+from skill.generators import client, components, endpoint, models, project, service
 
 __all__ = ["REGISTRY", "get_generator", "known_generators", "registry_of"]
 
@@ -22,7 +22,9 @@ def registry_of(generators: Iterable[Generator]) -> Mapping[str, Generator]:
     return MappingProxyType(found)
 
 
-REGISTRY = registry_of([client.GENERATOR, models.GENERATOR, endpoint.GENERATOR, components.GENERATOR])
+REGISTRY = registry_of(
+    [client.GENERATOR, models.GENERATOR, endpoint.GENERATOR, components.GENERATOR, service.GENERATOR, project.GENERATOR]
+)
 
 
 def known_generators() -> Mapping[str, Generator]:

@@ -13,10 +13,11 @@ import os
 import subprocess
 import sys
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-__all__ = ["VerifyReport", "verify_files"]
+__all__ = ["ProjectReport", "VerifyReport", "project_folders", "verify_files", "verify_projects"]
 
 _IMPORT = """
 import importlib, sys
@@ -96,4 +97,63 @@ def verify_files(folder: Path, files: Sequence[str]) -> VerifyReport:
         report.problems.append("mypy --strict:\n" + (mypy.stdout + mypy.stderr).strip())
     if imported.returncode != 0:
         report.problems.append("import failed:\n" + imported.stderr.strip())
+    return report
+
+
+@dataclass
+class ProjectReport:
+    """Each generated project folder (a folder with its own pyproject.toml) checked as its own user checks it."""
+
+    folders: list[Path] = field(default_factory=list)
+    passed: list[str] = field(default_factory=list)  # "folder: check" lines
+    problems: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return "\n".join([f"verified {len(self.folders)} project folder(s):", *(f"  {p}" for p in self.passed)])
+
+
+# What a generated service's README tells its user to run, in its folder, with its own configuration.
+_PROJECT_CHECKS: tuple[tuple[str, ...], ...] = (
+    ("pytest", "-q", "-p", "no:cacheprovider"),
+    ("mypy", "--no-incremental", "--cache-dir", os.devnull),
+    ("ruff", "check", "--no-cache", "."),
+    ("ruff", "format", "--check", "--no-cache", "."),
+)
+
+
+def project_folders(folder: Path, files: Sequence[str]) -> list[Path]:
+    """The folders of `files` that hold a pyproject.toml of the result: each is a project of its own."""
+    return sorted(
+        {folder.joinpath(*PurePosixPath(f).parent.parts) for f in files if PurePosixPath(f).name == "pyproject.toml"}
+    )
+
+
+def verify_projects(folders: Sequence[Path]) -> ProjectReport:
+    """Run every project folder's tests, `mypy` (its strict configuration) and ruff in it, in parallel, with this
+    environment's interpreter (it holds every requirement the generators write). Problems are in the report."""
+    report = ProjectReport(list(folders))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+
+    def run(job: tuple[Path, tuple[str, ...]]) -> tuple[Path, tuple[str, ...], subprocess.CompletedProcess[str] | None]:
+        where, check = job
+        try:
+            done = subprocess.run(
+                [sys.executable, "-m", *check], cwd=where, env=env, capture_output=True, text=True, check=False,
+                timeout=_LIMIT,
+            )  # fmt: skip
+        except subprocess.TimeoutExpired:
+            return where, check, None
+        return where, check, done
+
+    jobs = [(f, c) for f in folders for c in _PROJECT_CHECKS]
+    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+        for where, check, done in pool.map(run, jobs):
+            name = f"{where.name}: {' '.join(check[:2])}"
+            if done is None:
+                report.problems.append(f"{name}: gave up after {_LIMIT} s")
+            elif done.returncode != 0:
+                report.problems.append(f"{name} failed:\n{(done.stdout + done.stderr).strip()[-4000:]}")
+            else:
+                report.passed.append(name)
     return report

@@ -7,6 +7,7 @@ exits 1 when the folder drifted, and `generate` of a tracked generator 1 when it
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tomllib
@@ -14,7 +15,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from skill import (
+    PROJECT_PRESETS,
     REGISTRY,
+    Generator,
     ManifestError,
     Result,
     SkillError,
@@ -109,6 +112,19 @@ def _parser() -> argparse.ArgumentParser:
         add_spec_options(p, g.spec)
 
     _add_check(sub)
+    new = sub.add_parser(
+        "new",
+        help="generate a whole multi-service project into a folder",
+        description="The project generator into DIR: a preset (todo-system) or a project spec (--spec FILE). "
+        "Files you changed are merged, never lost; handlers.py files are yours.",
+    )
+    new.add_argument("preset", nargs="?", metavar="PRESET", help=f"a preset: {', '.join(PROJECT_PRESETS)}")
+    new.add_argument("dir", nargs="?", type=Path, metavar="DIR", help="the folder to write")
+    new.add_argument("--spec", metavar="FILE", help="a project spec as a JSON or TOML file (instead of a preset)")
+    new.add_argument("--print-spec", action="store_true", help="print the preset's spec (edit it, then --spec)")
+    new.add_argument("--force", action="store_true", help="replace your edits in generated files")
+    new.add_argument("--verify", action="store_true", help="then run each service's tests, mypy and ruff in it")
+    new.add_argument("--json", action="store_true", help="print the structured result as JSON")
     mcp = sub.add_parser("mcp", help="serve the generators as MCP tools (stdio by default)")
     mcp.add_argument("--http", action="store_true", help="serve streamable HTTP instead of stdio")
     mcp.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1)")
@@ -134,10 +150,36 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _generate(args: argparse.Namespace) -> Exit:
+    g = REGISTRY[args.generator]
+    return _emit(g, {**_read_spec(args.spec), **collect_spec_options(args, g.spec)}, args)
+
+
+def _new(args: argparse.Namespace) -> Exit:
+    """`new PRESET DIR` or `new --spec FILE DIR`: the project generator, into a folder (which is the point)."""
+    preset: str | None = args.preset
+    if preset is not None and preset not in PROJECT_PRESETS:
+        if args.dir is None and args.spec is not None:  # `new --spec FILE DIR`: argparse filled PRESET first
+            args.dir = Path(preset)
+            preset = None
+        else:
+            raise _BadInputError(f"{preset!r} is not a preset; known presets: {', '.join(PROJECT_PRESETS)}")
+    if args.print_spec:
+        if preset is None:
+            raise _BadInputError("--print-spec prints a preset's spec: name one (new todo-system --print-spec)")
+        sys.stdout.write(json.dumps(PROJECT_PRESETS[preset], indent=2) + "\n")
+        return Exit.OK
+    if (preset is None) == (args.spec is None):
+        raise _BadInputError("give a preset or --spec FILE (not both): new todo-system DIR, new --spec FILE DIR")
+    if args.dir is None:
+        raise _BadInputError("name the folder to write: new todo-system DIR")
+    spec = dict(PROJECT_PRESETS[preset]) if preset is not None else _read_spec(args.spec)
+    args.out, args.outline = args.dir, False
+    return _emit(REGISTRY["project"], spec, args)
+
+
+def _emit(g: Generator, spec: dict[str, object], args: argparse.Namespace) -> Exit:
     if args.verify and args.out is None:
         raise _BadInputError("--verify needs -o DIR")
-    g = REGISTRY[args.generator]
-    spec = {**_read_spec(args.spec), **collect_spec_options(args, g.spec)}
     # Written into a folder, Python takes that project's own layout settings (its nearest ruff configuration).
     result = generate(g.name, spec, style=None if args.out is None else find_style(absolute(args.out)))
     if args.outline and args.json:
@@ -172,9 +214,11 @@ def _generate(args: argparse.Namespace) -> Exit:
         if args.outline:
             _print_outline(result)
     if args.verify:
-        from tools._verify import verify_files  # mypy is a dev tool: only load it when asked
+        from tools._verify import project_folders, verify_files, verify_projects  # dev tools: loaded when asked
 
-        report = verify_files(out, [f.path for f in result.files])
+        folders = project_folders(out, [f.path for f in result.files])
+        # A project folder (a service) is checked as its README says: its own tests, mypy and ruff in it.
+        report = verify_projects(folders) if folders else verify_files(out, [f.path for f in result.files])
         if report.problems:
             print("\n".join(report.problems), file=sys.stderr)
             return Exit.FAILURE
@@ -253,7 +297,7 @@ def _mcp(args: argparse.Namespace) -> Exit:
     return Exit.OK
 
 
-_COMMANDS = {"generate": _generate, "check": _check, "list": _list, "show": _show, "mcp": _mcp}
+_COMMANDS = {"generate": _generate, "new": _new, "check": _check, "list": _list, "show": _show, "mcp": _mcp}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from pydantic import JsonValue
+
 from skill.generator import Generator
-from skill.generators import client, models
+from skill.generators import client, models, samples
 from skill.imports import Import, import_lines
 from skill.plan import FilePlan, Plan
 from skill.specs.client import Block, ClientSpec
@@ -161,6 +163,7 @@ class Handler:
     model: str | None
     response_model: str | None = None
     what: str = ""  # for the docstring: a literal-safe description built from checked names
+    example: JsonValue = None  # an invocation's valid answer until the user writes theirs
 
 
 @dataclass(frozen=True)
@@ -385,7 +388,14 @@ def _handlers(spec: EndpointSpec) -> HandlersContext:
     found += [Handler(j.function, "job", j.model, what=f"job {j.name}") for j in spec.jobs]
     found += [Handler(b.function, "binding", b.model, what=f"binding {b.name}") for b in spec.bindings]
     found += [
-        Handler(v.function, "invocation", v.request_model, v.response_model, what=f"{v.verb} {v.method}")
+        Handler(
+            v.function,
+            "invocation",
+            v.request_model,
+            v.response_model,
+            what=f"{v.verb} {v.method}",
+            example=None if v.request_model == v.response_model else samples.sample(spec.models, v.response_model),
+        )
         for v in spec.invocations
     ]
     std = [*_i("logging")]

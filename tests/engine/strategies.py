@@ -66,7 +66,54 @@ def _endpoint() -> st.SearchStrategy[dict[str, Any]]:
     return st.tuples(bases, extra).map(lambda pair: {**pair[0], **pair[1]})
 
 
+_APP_IDS = st.from_regex(r"[a-z][a-z0-9-]{0,20}[a-z0-9]", fullmatch=True)
+
+
+def _service() -> st.SearchStrategy[dict[str, Any]]:
+    """The default and examples (their own tests cover the shapes), with the options a service adds varied."""
+    from skill.generators.service import GENERATOR
+
+    bases = st.sampled_from([{}, *(dict(e) for e in GENERATOR.examples.values())])
+    extra = st.fixed_dictionaries(
+        {},
+        optional={
+            "app_id": _APP_IDS,
+            "port": st.integers(min_value=1024, max_value=65535),
+            "environments": st.sampled_from([["local"], ["kubernetes"], ["kubernetes", "local"]]),
+            "line_length": st.integers(min_value=60, max_value=140),
+            "replicas": st.integers(min_value=1, max_value=100),
+            "app_token": st.booleans(),
+        },
+    )
+    specs: st.SearchStrategy[dict[str, Any]] = st.tuples(bases, extra).map(lambda pair: {**pair[0], **pair[1]})
+    return specs.filter(_calls_another)
+
+
+def _calls_another(spec: dict[str, Any]) -> bool:
+    """A service may not list itself in `calls`."""
+    calls = spec.get("calls", [])
+    return isinstance(calls, list) and spec.get("app_id", "task-api") not in calls
+
+
+def _project() -> st.SearchStrategy[dict[str, Any]]:
+    """The todo system and the examples, in other environments and line lengths."""
+    from skill.generators.project import GENERATOR
+
+    bases = st.sampled_from([{}, *(dict(e) for e in GENERATOR.examples.values())])
+    extra = st.fixed_dictionaries(
+        {},
+        optional={
+            "name": _APP_IDS,
+            "environments": st.sampled_from([["local"], ["kubernetes"], ["kubernetes", "local"]]),
+            "line_length": st.integers(min_value=60, max_value=140),
+        },
+    )
+    return st.tuples(bases, extra).map(lambda pair: {**pair[0], **pair[1]})
+
+
 STRATEGIES: dict[str, st.SearchStrategy[dict[str, Any]]] = {
+    "service": st.deferred(_service),
+    "project": st.deferred(_project),
     "endpoint": st.deferred(_endpoint),
     "client": _client,
     "components": components_specs(),

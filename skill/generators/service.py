@@ -1,0 +1,486 @@
+"""A Dapr microservice as a folder a person can `cd` into, run, test and deploy.
+
+Composed, never copied: the app package is the endpoint generator's plan (which holds the client and models
+renders), the Dapr resources, Dockerfile and manifests are the components generator's, and this module adds what
+makes them a project: settings, the service's own tests over an in-memory Dapr (the fake generator's module),
+pyproject.toml, README.md and ignore files. `handlers` is the user's: written once, never rewritten.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from pydantic import JsonValue
+
+from skill.generator import Generator
+from skill.generators import components, endpoint, fake, samples, todo
+from skill.generators.components import ENV_NAMES
+from skill.imports import Import, import_lines
+from skill.plan import FilePlan, Plan
+from skill.quality import LAYOUT_IGNORES, RUFF_RULES, RUFF_TEST_IGNORES
+from skill.specs.endpoint import snake
+from skill.specs.service import ServiceSpec
+
+__all__ = ["GENERATOR", "files_for", "imported_requirements", "merged_requirements", "plan"]
+
+# The generated project's own tools, lower bounds only (uv resolves them when the service is first run).
+RUNTIME_REQUIREMENTS = ("uvicorn[standard]>=0.32",)  # runs the app; nothing imports it
+TEST_REQUIREMENTS = ("pytest>=8.3", "anyio>=4.6", "httpx>=0.28,<1")  # what tests/ imports
+DEV_REQUIREMENTS = (*TEST_REQUIREMENTS, "mypy>=1.15", "ruff>=0.15")
+_CLIENT_MODULE = "dapr_client"
+_CLIENT_CLASS = "DaprClient"
+TEST_TOKEN = "app-token-for-tests"  # noqa: S105 - a value the generated tests send, not a secret
+
+
+@dataclass(frozen=True)
+class Imports:
+    std: tuple[str, ...]
+    lib: tuple[str, ...]
+    local: tuple[str, ...]
+
+
+def _imports(std: Iterable[Import], lib: Iterable[Import], local: Iterable[Import]) -> Imports:
+    return Imports(import_lines(std), import_lines(lib), import_lines(local))
+
+
+@dataclass(frozen=True)
+class ComponentSetting:
+    field: str  # Settings attribute
+    env: str  # environment variable
+    value: str  # the component name the routers were generated with
+
+
+@dataclass(frozen=True)
+class SettingsContext:
+    app_id: str
+    components: tuple[ComponentSetting, ...]
+
+
+@dataclass(frozen=True)
+class PyprojectContext:
+    name: str
+    description: str
+    requirements: tuple[str, ...]
+    dev_requirements: tuple[str, ...]
+    line_length: int
+    package: str
+    ruff_rules: tuple[str, ...]
+    layout_ignores: tuple[str, ...]
+    test_ignores: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RouteLine:
+    method: str
+    path: str
+    what: str
+
+
+@dataclass(frozen=True)
+class ReadmeContext:
+    app_id: str
+    port: int
+    package: str
+    routes: tuple[RouteLine, ...]
+    components: tuple[ComponentSetting, ...]
+    topics_published: tuple[str, ...]
+    calls: tuple[str, ...]
+    local: bool
+    kubernetes: bool
+    secrets: bool
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ConftestContext:
+    imports: Imports
+    package: str
+    client_class: str
+    token: str | None
+
+
+@dataclass(frozen=True)
+class DeliveryCase:
+    test: str  # test function name
+    path: str
+    pubsub: str
+    topic: str
+    event_type: str
+    sample: JsonValue
+    bulk: bool
+
+
+@dataclass(frozen=True)
+class CallbackCase:
+    test: str
+    path: str
+    sample: JsonValue  # None: raw bytes (a binding without a model) or any JSON (a job without one)
+    raw: bool
+
+
+@dataclass(frozen=True)
+class InvocationCase:
+    test: str
+    verb: str  # lower case: the httpx method
+    path: str
+    sample: JsonValue  # None: no body
+    response_model: str
+
+
+@dataclass(frozen=True)
+class CrudCase:
+    name: str
+    collection: str
+    key_field: str
+    first: JsonValue
+    second: JsonValue
+    first_key: str
+    topic: str | None
+    pubsub: str
+    actions: tuple[tuple[str, str, str], ...]  # (route segment, flag field, event type)
+
+
+@dataclass(frozen=True)
+class TestsContext:
+    imports: Imports
+    liveness: str
+    readiness: str
+    subscribed: tuple[tuple[str, str], ...]  # (pubsub, topic)
+    deliveries: tuple[DeliveryCase, ...]
+    jobs: tuple[CallbackCase, ...]
+    bindings: tuple[CallbackCase, ...]
+    invocations: tuple[InvocationCase, ...]
+    crud: tuple[CrudCase, ...]
+
+
+@dataclass(frozen=True)
+class _Empty:
+    """A context without variables."""
+
+
+_REQUIREMENT = re.compile(r"(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(?P<extras>\[[^\]]*\])?(?P<rest>.*)")
+_LOWER_BOUND = re.compile(r">=\s*([0-9][0-9.]*)")
+
+
+def merged_requirements(requirements: Iterable[str]) -> tuple[str, ...]:
+    """One requirement per distribution: the parts of a service each state theirs, and the highest lower bound
+    is the one all of them can live with (upper bounds are the same major-version caps)."""
+    best: dict[str, tuple[tuple[int, ...], str]] = {}
+    for text in requirements:
+        m = _REQUIREMENT.fullmatch(text.strip())
+        if m is None:
+            raise ValueError(f"not a requirement: {text!r}")
+        key = m["name"].lower().replace("_", "-")
+        bound = _LOWER_BOUND.search(m["rest"])
+        version = tuple(int(p) for p in bound[1].split(".") if p) if bound else ()
+        if key not in best or version > best[key][0] or (version == best[key][0] and m["extras"]):
+            best[key] = (version, text.strip())
+    return tuple(best[k][1] for k in sorted(best))
+
+
+def _settings(spec: ServiceSpec) -> SettingsContext:
+    c = spec.components_spec()
+    names = components.app_env(c, c.apps[0])
+    fields = {env: role for role, env in ENV_NAMES.items()}
+    field_names = {"pubsub": "pubsub_name", "state": "statestore_name", "secrets": "secretstore_name"}
+    return SettingsContext(
+        spec.app_id, tuple(ComponentSetting(field_names[fields[env]], env, value) for env, value in names)
+    )
+
+
+def _models_used(spec: ServiceSpec) -> set[str]:
+    return {name for name, _ in spec._models_used() if name}
+
+
+def _tests(spec: ServiceSpec) -> TestsContext:
+    e = spec.endpoint_spec()
+    models = e.models
+    deliveries: list[DeliveryCase] = []
+    for s in e.subscriptions:
+        targets = [(r.route, r.model or s.model, r.match) for r in s.rules]
+        if not s.rules:
+            targets.append((s.default_route, s.model, ""))
+        for path, model, _match in targets:
+            # The routes take any CloudEvent type: a rule's CEL is the sidecar's business, not the route's.
+            deliveries.append(
+                DeliveryCase(
+                    f"test_{snake(path)}_acks_a_valid_event",
+                    path,
+                    s.pubsub,
+                    s.topic,
+                    f"{snake(s.topic)}.sample",
+                    samples.sample(models, model),
+                    s.bulk is not None,
+                )
+            )
+    jobs = tuple(
+        CallbackCase(
+            f"test_job_{snake(j.name)}_is_done",
+            f"/job/{j.name}-sample" if j.prefix else f"/job/{j.name}",  # a prefix job: any name that starts so
+            samples.sample(models, j.model) if j.model else {"sample": True},
+            False,
+        )
+        for j in e.jobs
+    )
+    bindings = tuple(
+        CallbackCase(
+            f"test_binding_{snake(b.name)}_is_handled",
+            b.path,
+            samples.sample(models, b.model) if b.model else None,
+            b.model is None,
+        )
+        for b in e.bindings
+    )
+    invocations = tuple(
+        InvocationCase(
+            f"test_invoke_{snake(v.method)}_answers",
+            v.verb.lower(),
+            v.method,
+            samples.sample(models, v.request_model) if v.request_model else None,
+            v.response_model,
+        )
+        for v in e.invocations
+    )
+    crud = tuple(
+        CrudCase(
+            c.name,
+            c.collection,
+            c.key_field,
+            samples.sample(models, c.model, variant=0),
+            samples.sample(models, c.model, variant=1),
+            samples.sample_key(models, c.model, c.key_field, variant=0),
+            c.topic,
+            c.pubsub,
+            tuple((a.name, a.field, f"{c.name}.{a.event_suffix}") for a in c.actions),
+        )
+        for c in e.crud
+    )
+    std = [Import("json")] if any(not d.bulk for d in deliveries) else []
+    if deliveries or e.crud:
+        std.append(Import("typing", "Any"))
+    lib = [Import("httpx"), Import("pytest")]
+    local = [Import("tests.fake_dapr", "FakeDapr")]
+    response_models = sorted({v.response_model for v in e.invocations})
+    local += [Import(f"{spec.package}.{models.module}", m) for m in response_models]
+    if deliveries:
+        local.append(Import("tests.conftest", "cloud_event"))
+    return TestsContext(
+        _imports(std, lib, local),
+        spec.health.liveness,
+        spec.health.readiness,
+        tuple((s.pubsub, s.topic) for s in e.subscriptions),
+        tuple(deliveries),
+        jobs,
+        bindings,
+        invocations,
+        crud,
+    )
+
+
+def _conftest(spec: ServiceSpec) -> ConftestContext:
+    std = [Import("collections.abc", "AsyncIterator")]
+    lib = [Import("httpx"), Import("pytest")]
+    pkg = spec.package
+    local = [
+        Import(f"{pkg}.{_CLIENT_MODULE}", _CLIENT_CLASS),
+        Import(f"{pkg}.{_CLIENT_MODULE}", "DaprSettings"),
+        Import(f"{pkg}.main", "create_app"),
+        Import(f"{pkg}.settings", "Settings"),
+        Import("tests.fake_dapr", "FakeDapr"),
+    ]
+    return ConftestContext(_imports(std, lib, local), pkg, _CLIENT_CLASS, TEST_TOKEN if spec.app_token else None)
+
+
+def _routes(spec: ServiceSpec) -> tuple[RouteLine, ...]:
+    e = spec.endpoint_spec()
+    found = [
+        RouteLine("GET", spec.health.liveness, "liveness (Dapr's app health check, Kubernetes)"),
+        RouteLine("GET", spec.health.readiness, "readiness: 503 until the sidecar is up"),
+        RouteLine("GET", "/dapr/subscribe", "the subscriptions Dapr reads at start"),
+    ]
+    for s in e.subscriptions:
+        for r in s.rules:
+            found.append(RouteLine("POST", r.route, f"`{s.topic}` events matching `{r.match}`"))
+        what = f"`{s.topic}` events matching no rule: dropped" if s.rules else f"`{s.topic}` events"
+        found.append(RouteLine("POST", s.default_route, what))
+    found += [RouteLine("POST", j.path, f"job `{j.name}{'-*' if j.prefix else ''}` firing") for j in e.jobs]
+    found += [RouteLine("POST", b.path, f"input binding `{b.name}`") for b in e.bindings]
+    found += [RouteLine(v.verb, v.method, f"invocation target (`{v.function}`)") for v in e.invocations]
+    for c in e.crud:
+        found += [
+            RouteLine("POST", c.collection, f"create a {c.model}"),
+            RouteLine("GET", c.collection, f"list {c.name}"),
+            RouteLine("GET/PUT/DELETE", f"{c.collection}/{{key}}", f"one {c.model}, with ETags"),
+            *(
+                RouteLine(
+                    "POST", f"{c.collection}/{{key}}/{a.name}", f"set `{a.field}`, publish {c.name}.{a.event_suffix}"
+                )
+                for a in c.actions
+            ),
+        ]
+    return tuple(found)
+
+
+STARTER_SUMMARIES = todo.SUMMARIES
+
+
+def files_for(
+    spec: ServiceSpec, folder: str = "", *, standalone: bool = True, task_path: str = "/api/tasks"
+) -> tuple[list[FilePlan], Plan]:
+    """The service's files under `folder`, and the endpoint plan they include (for its requirements and notes).
+
+    `standalone`: the service carries its own Dapr resources, dapr.yaml, manifests and Dockerfile. A project
+    passes False and writes those once for all its services. `task_path`: the task API's collection, for the
+    todo starters that call it."""
+
+    def at(path: str) -> str:
+        return f"{folder.rstrip('/')}/{path}" if folder else path
+
+    espec = spec.endpoint_spec()
+    app_plan = endpoint.plan(espec, settings=True)
+    pkg = spec.package
+    handlers = f"{pkg}/handlers.py"
+    files = [
+        FilePlan(at(f.path), f.snippet, f.context, f.language, user_owned=f.path == handlers)
+        for f in app_plan.files
+        if f.path != handlers or spec.starter == "stubs"
+    ]
+    if spec.starter != "stubs":
+        files.append(todo.handlers_file(spec, espec, at(handlers), task_path=task_path))
+        files += todo.extra_files(spec, espec, at)
+    files.append(FilePlan(at(f"{pkg}/settings.py"), "service/settings", _settings(spec)))
+    blocks = endpoint.client_blocks(espec)
+    files += [
+        FilePlan(at("tests/__init__.py"), "service/tests_package", _Empty()),
+        FilePlan(
+            at("tests/fake_dapr.py"),
+            fake.SNIPPET,
+            fake.context_for(blocks, package=pkg, subscriptions=bool(espec.subscriptions)),
+        ),
+        FilePlan(at("tests/conftest.py"), "service/conftest", _conftest(spec)),
+        FilePlan(at("tests/test_app.py"), "service/test_app", _tests(spec)),
+    ]
+    starter = spec.starter != "stubs"
+    requirements = merged_requirements(
+        [*app_plan.requirements, *RUNTIME_REQUIREMENTS, *(todo.requirements(spec) if starter else ())]
+    )
+    dev_requirements = merged_requirements([*DEV_REQUIREMENTS, *(todo.dev_requirements(spec) if starter else ())])
+    files.append(
+        FilePlan(
+            at("pyproject.toml"),
+            "service/pyproject",
+            PyprojectContext(
+                spec.app_id,
+                f"The {spec.app_id} Dapr service.",
+                requirements,
+                dev_requirements,
+                spec.line_length or 88,
+                pkg,
+                RUFF_RULES,
+                LAYOUT_IGNORES,
+                RUFF_TEST_IGNORES,
+            ),
+            "toml",
+        )
+    )
+    cspec = spec.components_spec()
+    settings = _settings(spec)
+    files.append(
+        FilePlan(
+            at("README.md"),
+            "service/README",
+            ReadmeContext(
+                spec.app_id,
+                spec.port,
+                pkg,
+                _routes(spec),
+                settings.components,
+                tuple(t for t in (*(c.topic for c in espec.crud if c.topic), *spec.publishes) if t),
+                tuple(spec.calls),
+                standalone and "local" in spec.environments,
+                standalone and "kubernetes" in spec.environments,
+                spec.secret_store is not None,
+                (*app_plan.notes, *(components.notes_for(cspec) if standalone else [])),
+            ),
+            "markdown",
+        )
+    )
+    files += [
+        FilePlan(at(".gitignore"), "service/gitignore", _Empty(), "text"),
+        FilePlan(at(".dockerignore"), "service/dockerignore", _Empty(), "text"),
+    ]
+    if standalone:
+        files += components.files_for(cspec, folder, standalone=True)
+        if "kubernetes" not in spec.environments:  # files_for writes it with the Kubernetes files only
+            files.append(components.dockerfile_for(cspec, cspec.apps[0], at("Dockerfile")))
+    return files, app_plan
+
+
+def plan(spec: ServiceSpec) -> Plan:
+    files, app_plan = files_for(spec)
+    notes = [
+        f"`cd` into the folder: `uv run pytest` runs the service's tests (no sidecar needed); `uv run uvicorn "
+        f"{spec.package}.main:app --port {spec.port}` starts it; `dapr run -f .` starts it with its sidecar.",
+        f"`{spec.package}/handlers.py` is yours: regeneration never rewrites it. Other files are regenerated; "
+        "your edits in them are merged, and a conflict is written with markers and reported.",
+        *app_plan.notes,
+        *components.notes_for(spec.components_spec()),
+    ]
+    return Plan(
+        files=files,
+        requirements=imported_requirements(spec, app_plan),
+        notes=notes,
+        known_first_party=(spec.package, "tests"),
+    )
+
+
+def imported_requirements(spec: ServiceSpec, app_plan: Plan) -> list[str]:
+    """What the folder's code imports (its pyproject.toml states the same, merged, plus what runs and checks it)."""
+    starter = todo.requirements(spec) if spec.starter != "stubs" else ()
+    return sorted({*app_plan.requirements, *TEST_REQUIREMENTS, *starter})
+
+
+GENERATOR = Generator(
+    name="service",
+    title="A Dapr microservice, ready to run, test and deploy",
+    description="A whole service folder: the FastAPI app (client, models, routers, settings, health, your "
+    "handlers), tests over an in-memory Dapr, pyproject.toml, README, Dapr resources, dapr.yaml, "
+    "Dockerfile, Kubernetes manifests. Default: the todo task API.",
+    spec=ServiceSpec,
+    plan=plan,
+    tracked=True,
+    examples={
+        "orders-worker": {
+            "app_id": "orders-worker",
+            "port": 8100,
+            "models": {
+                "models": [
+                    {"name": "Order", "fields": [{"name": "id", "type": "str", "min_length": 1},
+                                                 {"name": "total", "type": "float", "ge": 0}]},
+                    {"name": "Shipment", "fields": [{"name": "order_id", "type": "str"},
+                                                    {"name": "carrier", "type": "str | None"}]},
+                ]
+            },
+            "subscriptions": [{"topic": "orders", "model": "Order", "idempotent": True}],
+            "jobs": [{"name": "nightly-report"}],
+            "invocations": [{"method": "/ship", "request_model": "Order", "response_model": "Shipment"}],
+            "crud": [],
+            "publishes": ["shipments"],
+            "calls": ["billing"],
+            "environments": ["local"],
+        },
+        "kubernetes-only": {
+            "app_id": "inventory",
+            "port": 8200,
+            "app_token": False,
+            "bindings": [{"name": "stock-feed", "model": "Task"}],
+            "pubsub": {"name": "events", "kafka": {"auth": "none"}},
+            "state": {"name": "inventory-store", "postgresql_version": "v2"},
+            "secret_store": {"name": "vault"},
+            "environments": ["kubernetes"],
+            "replicas": 3,
+        },
+    },
+)  # fmt: skip

@@ -1,0 +1,191 @@
+"""Input of the project generator: several services wired by topics, job names and app ids, one set of resources.
+
+Each entry of `services` is a service spec without resources; the project's `pubsub`, `state`, `secret_store`,
+environments and image settings apply to all of them. With no options it is the todo system: a task API, a
+recurring-task service and a notification service over `pubsub-kafka` and `state-postgresql`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from pydantic import Field, ModelWrapValidatorHandler, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from skill.specs.common import AppId, LineLengthOption
+from skill.specs.components import AppSpec, ComponentsSpec, PubSubSpec, SecretStoreSpec
+from skill.specs.models import PRESET_ENUMS, PRESET_MODELS
+from skill.specs.service import Resources, ServiceCore, ServiceSpec
+
+__all__ = ["TODO_SYSTEM", "ProjectSpec", "todo_services"]
+
+_NOTIFICATION_SENT: dict[str, Any] = {
+    "name": "NotificationSent",
+    "description": "Published on task-updates when a reminder was sent.",
+    "fields": [
+        {"name": "task_id", "type": "str", "min_length": 1, "max_length": 128, "pattern": "^[A-Za-z0-9_-]+$"},
+        {"name": "user_id", "type": "str", "min_length": 1, "max_length": 128},
+        {"name": "remind_at", "type": "datetime"},
+        {"name": "channel", "type": "str", "min_length": 1, "max_length": 50},
+        {"name": "sent_at", "type": "datetime"},
+    ],
+}
+
+
+def todo_services() -> list[dict[str, Any]]:
+    """The todo system's services, with the seed's names (task-events, reminders, task-updates)."""
+    return [
+        {
+            "app_id": "task-api",
+            "port": 8000,
+            "crud": [
+                {
+                    "name": "tasks",
+                    "model": "Task",
+                    "topic": "task-events",
+                    "actions": [{"name": "complete", "field": "completed"}],
+                }
+            ],
+        },
+        {
+            "app_id": "recurring-task",
+            "port": 8001,
+            "subscriptions": [
+                {"topic": "task-events", "model": "Task", "handler": "on_task_event", "idempotent": True}
+            ],
+            "calls": ["task-api"],
+            "publishes": ["reminders"],
+            "starter": "todo-recurring-task",
+        },
+        {
+            "app_id": "notification",
+            "port": 8002,
+            "models": {"models": [*PRESET_MODELS, _NOTIFICATION_SENT], "enums": PRESET_ENUMS},
+            "subscriptions": [
+                {"topic": "reminders", "model": "ReminderEvent", "handler": "on_reminder", "idempotent": True}
+            ],
+            "jobs": [{"name": "reminder", "model": "ReminderEvent", "prefix": True, "handler": "on_reminder_due"}],
+            "publishes": ["task-updates"],
+            "client_blocks": ["jobs", "state", "secrets"],
+            "starter": "todo-notification",
+        },
+    ]
+
+
+class ProjectSpec(Resources):
+    """A multi-service Dapr project: each service's folder, shared resources, one dapr.yaml, manifests."""
+
+    name: AppId = Field(default="todo-system", description="The project's name (its README title).")
+    secret_store: SecretStoreSpec | None = Field(
+        default_factory=SecretStoreSpec,
+        description="Secret store, loaded by the services whose `client_blocks` include 'secrets'; null: none.",
+    )
+    services: list[ServiceCore] = Field(
+        default_factory=lambda: [ServiceCore.model_validate(s) for s in todo_services()],
+        min_length=1,
+        max_length=50,
+        description="The services: a service spec each (app_id, port, models, subscriptions, jobs, crud, calls, "
+        "publishes, starter, ...), without resources. Default: the todo system.",
+    )
+    line_length: LineLengthOption = None
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _whole(cls, data: Any, handler: ModelWrapValidatorHandler[ProjectSpec]) -> ProjectSpec:
+        spec = handler(data)
+        problems: list[InitErrorDetails] = []
+        for where, value, rule in spec._problems():
+            loc = tuple(int(p) if p.isdigit() else p for p in where.split("."))
+            problems.append(
+                InitErrorDetails(type=PydanticCustomError("spec_rule", "{rule}", {"rule": rule}), loc=loc, input=value)
+            )
+        for i, _ in enumerate(spec.services):
+            try:
+                spec.service_spec(i)
+            except ValidationError as exc:  # a service that does not fit the project's resources
+                problems += [
+                    InitErrorDetails(
+                        type=PydanticCustomError(
+                            "spec_rule", "{rule}", {"rule": e["msg"].removeprefix("Value error, ")}
+                        ),
+                        loc=("services", i, *e["loc"]),
+                        input=e.get("input"),
+                    )
+                    for e in exc.errors()
+                ]
+        if problems:
+            raise ValidationError.from_exception_data(cls.__name__, problems)
+        return spec
+
+    def _problems(self) -> Iterator[tuple[str, object, str]]:
+        seen_ids: dict[str, int] = {}
+        seen_ports: dict[int, int] = {}
+        for i, s in enumerate(self.services):
+            if s.app_id in seen_ids:
+                yield f"services.{i}.app_id", s.app_id, f"is already the app id of services.{seen_ids[s.app_id]}"
+            if s.port in seen_ports:
+                yield f"services.{i}.port", s.port, f"is already the port of services.{seen_ports[s.port]}"
+            seen_ids.setdefault(s.app_id, i)
+            seen_ports.setdefault(s.port, i)
+        for i, s in enumerate(self.services):
+            for c in s.calls:
+                if c not in seen_ids:
+                    known = ", ".join(seen_ids)
+                    yield f"services.{i}.calls", c, f"is not a service of the project (its services: {known})"
+            if s.health != self.services[0].health:
+                yield f"services.{i}.health", "...", "must match services.0.health (one probe path for all)"
+
+    # -- composition -------------------------------------------------------------------------------------------
+    def service_spec(self, index: int) -> ServiceSpec:
+        """Service `index` as a standalone spec, with the project's resources."""
+        core = self.services[index]
+        fields = {name: getattr(core, name) for name in core.model_fields_set | {"app_id", "port"}}
+        resources = {name: getattr(self, name) for name in Resources.model_fields}
+        if "secrets" not in core.client_blocks:
+            resources["secret_store"] = None  # the project's secret store is loaded by who asks for it
+        if "crud" not in core.model_fields_set:
+            fields["crud"] = []  # a project's service has no CRUD unless it says so
+        if self.line_length is not None and "line_length" not in fields:
+            fields["line_length"] = self.line_length
+        return ServiceSpec.model_validate({**resources, **fields})
+
+    def service_specs(self) -> list[ServiceSpec]:
+        return [self.service_spec(i) for i in range(len(self.services))]
+
+    def components_spec(self) -> ComponentsSpec:
+        """Every service as an app in its own folder, and the components they share."""
+        services = self.service_specs()
+        apps: list[AppSpec] = [s.components_spec().apps[0] for s in services]
+        topics: dict[str, None] = {}
+        for s in services:
+            topics.update(dict.fromkeys(s.topics()))
+        uses = {r for a in apps for r in a.uses}
+        pubsub = None
+        if self.pubsub is not None and "pubsub" in uses:
+            pubsub = PubSubSpec(name=self.pubsub.name, topics=list(topics), kafka=self.pubsub.kafka)
+        return ComponentsSpec(
+            apps=apps,
+            pubsub=pubsub,
+            state=self.state if "state" in uses else None,
+            secret_store=self.secret_store if "secrets" in uses else None,
+            environments=self.environments,
+            subscriptions="programmatic",
+            resiliency=self.resiliency,
+            image_repository=self.image_repository,
+            image_tag=self.image_tag,
+            replicas=self.replicas,
+            liveness_path=services[0].health.liveness,
+            readiness_path=services[0].health.readiness,
+        )
+
+
+def _rule(message: str) -> str:
+    return message.removeprefix("Value error, ")
+
+
+TODO_SYSTEM: dict[str, Any] = {
+    "name": "todo-system",
+    "secret_store": {"name": "secretstore"},
+    "services": todo_services(),
+}

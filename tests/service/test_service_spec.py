@@ -1,0 +1,72 @@
+"""The service spec: defaults, component names taken from the service, and errors that name the field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from skill.errors import SpecError
+from skill.pipeline import generate
+from skill.specs.service import ServiceSpec
+
+
+def test_the_default_is_the_task_api() -> None:
+    spec = ServiceSpec()
+    assert (spec.app_id, spec.port) == ("task-api", 8000)
+    e = spec.endpoint_spec()
+    assert [(c.name, c.store, c.pubsub, c.topic) for c in e.crud] == [
+        ("tasks", "state-postgresql", "pubsub-kafka", "task-events")
+    ]
+    assert spec.roles() == ["pubsub", "state"]
+
+
+def test_left_out_component_names_come_from_the_components() -> None:
+    spec = ServiceSpec.model_validate(
+        {
+            "pubsub": {"name": "events"},
+            "state": {"name": "store"},
+            "subscriptions": [{"topic": "orders", "model": "Task", "idempotent": True}],
+        }
+    )
+    e = spec.endpoint_spec()
+    assert e.subscriptions[0].pubsub == "events"
+    assert e.subscriptions[0].dead_letter_topic == "orders-dlq"
+    assert e.idempotency.store == "store"
+    c = spec.components_spec()
+    assert c.pubsub is not None
+    assert c.pubsub.topics == ["orders", "orders-dlq", "task-events"]
+    assert [s.route_path for s in c.apps[0].subscribes] == ["/events/events/orders"]
+    assert c.apps[0].asgi_app == "app.main:app"
+
+
+@pytest.mark.parametrize(
+    ("spec", "field", "rule"),
+    [
+        ({"crud": [{"name": "tasks", "model": "Task", "store": "other"}]}, "crud.0.store", "must be the service's"),
+        ({"pubsub": None}, "crud.0.pubsub", "needs a pubsub component"),
+        ({"state": None}, "crud.0.store", "needs a state component"),
+        ({"calls": ["task-api"]}, "calls", "own app id"),
+        ({"calls": ["a", "a"]}, "calls", "repeat"),
+        ({"port": 80}, "port", "greater than or equal to 1024"),
+        ({"app_id": "Task_API"}, "app_id", ""),
+        ({"state": {"name": "pubsub-kafka"}}, "pubsub", "distinct names"),
+        ({"health": {"liveness": "/a", "readiness": "/a"}}, "health", "must differ"),
+        (
+            {"subscriptions": [{"topic": "t", "model": "Task", "pubsub": "elsewhere"}]},
+            "subscriptions.0.pubsub",
+            "must be the service's pubsub component",
+        ),
+    ],
+)
+def test_bad_specs_name_the_field_and_the_rule(spec: dict[str, Any], field: str, rule: str) -> None:
+    with pytest.raises(SpecError) as caught:
+        generate("service", spec)
+    problems = [(p.field, p.rule) for p in caught.value.problems]
+    assert any(f.startswith(field) and rule in r for f, r in problems), problems
+
+
+def test_unknown_keys_are_refused() -> None:
+    with pytest.raises(SpecError) as caught:
+        generate("service", {"ports": 8000})
+    assert any(p.field == "ports" for p in caught.value.problems)
