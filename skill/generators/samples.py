@@ -46,11 +46,13 @@ _FALLBACK = "\t\n\réßΩ€"
 # Bounds on the work a pattern may ask for: a pattern of at most 500 characters can still demand huge minimums.
 _MAX_TEXT = 10_000
 _MAX_TRIES = 64
+_MAX_INSTANCES = 1000
 
 
 class _CycleError(Exception):
-    """A model needs an instance of itself (a list or dict of it with min_length >= 1): an optional or defaulted
-    field further out may still end the recursion, so this travels up before it becomes a ValueError."""
+    """A model needs an instance of itself (a list or dict of it with min_length >= 1), or the sample has grown too
+    big: an optional or defaulted field further out may still end it there, so this travels up before it becomes
+    a ValueError."""
 
 
 def _fail(where: str, rule: str) -> ValueError:
@@ -272,12 +274,7 @@ def _pattern_text(pattern: str, low: int, high: int | None, variant: int, where:
     if tree.least > top:
         raise _fail(where, f"{rule}: every match has at least {tree.least} characters")
     constraints = {"pattern": pattern, "min_length": low, "max_length": high}
-    try:
-        _adapter("str", tuple(constraints.items()))
-    except SchemaError as exc:  # e.g. a lookaround: Python's re has it, pydantic's Rust regex does not
-        raise _fail(
-            where, f"pydantic cannot compile pattern {pattern!r} ({str(exc).splitlines()[-1].strip()})"
-        ) from None
+    _check_schema("str", constraints, where)
 
     def fits(text: str) -> bool:
         # pydantic's own check (the Rust regex crate) and Python's re must both accept it; Rust first, as it runs
@@ -336,6 +333,17 @@ def _adapter(scalar: str, constraints: tuple[tuple[str, object], ...]) -> TypeAd
     return TypeAdapter[Any](annotated)
 
 
+def _check_schema(scalar: str, constraints: Mapping[str, object], where: str) -> None:
+    """ValueError when pydantic cannot build the field at all (the spec allows a few such fields: a lookaround in
+    `pattern`, which the Rust regex crate lacks; a fractional bound or multiple_of on an int)."""
+    try:
+        _adapter(scalar, tuple(constraints.items()))
+    except SchemaError as exc:
+        raise _fail(
+            where, f"pydantic refuses {constraints} for {scalar} ({str(exc).splitlines()[-1].strip()})"
+        ) from None
+
+
 def _accepted(scalar: str, constraints: Mapping[str, object], value: JsonValue) -> bool:
     """Whether pydantic, given this JSON, accepts it for the field (the same check the service will make)."""
     try:
@@ -376,7 +384,8 @@ def _ks(unit: Fraction, prefer: Fraction, f: FieldDef, variant: int, limit: Frac
 
 
 def _number(f: FieldDef, scalar: str, variant: int, where: str) -> JsonValue:
-    constraints = {k: v for k, v in f.constraints().items() if k not in {"min_length", "max_length", "pattern"}}
+    constraints = f.constraints()  # only numeric ones: the spec refuses the others on a number
+    _check_schema(scalar, constraints, where)
     candidates: Iterator[JsonValue]
     if scalar == "int":
         # The smallest positive integer that is a multiple of multiple_of (p/q in lowest terms: p).
@@ -404,8 +413,9 @@ def _decimals(f: FieldDef, variant: int) -> Iterator[JsonValue]:
     else:  # two decimals, leaving a digit before the point when max_digits has room; else whole numbers
         options = list(dict.fromkeys([2 if digits is None else min(2, max(0, digits - 1)), 0]))
     for places in options:
-        # pydantic allows max_digits - decimal_places digits before the point: a bound on the magnitude.
-        limit = None if digits is None else Fraction(10) ** (digits - (f.decimal_places or places))
+        limit: Fraction | None = None
+        if digits is not None:  # pydantic allows max_digits - decimal_places digits before the point
+            limit = Fraction(10) ** (digits - (places if f.decimal_places is None else f.decimal_places))
         # Multiples of both multiple_of (as written: 0.1, not its binary neighbour) and 10**-places.
         unit = Fraction(1, 10**places)
         if f.multiple_of is not None:
@@ -424,10 +434,11 @@ def _decimals(f: FieldDef, variant: int) -> Iterator[JsonValue]:
 # --- models ------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Spec:
     models: Mapping[str, ModelDef]
     enums: Mapping[str, EnumDef]
+    built: int = 0  # model instances so far: optional references stop at _MAX_INSTANCES
 
 
 def _scalar(ref: TypeRef, f: FieldDef, variant: int, where: str) -> JsonValue:
@@ -466,7 +477,12 @@ def _value(spec: _Spec, ref: TypeRef, f: FieldDef, variant: int, where: str, sta
             members = spec.enums[ref.name].members
             return members[variant % len(members)].value
         if ref.name in stack:
-            raise _CycleError(f"{where}: {ref.name} would contain itself ({' -> '.join((*stack, ref.name))})")
+            raise _CycleError(
+                f"{where}: {ref.name} would contain itself ({' -> '.join((*stack, ref.name))}), so no finite sample "
+                "exists: give the list or dict min_length 0, or make the field optional"
+            )
+        if spec.built >= _MAX_INSTANCES:  # many models that refer to several others: a tree that grows too fast
+            raise _CycleError(f"{where}: the sample would hold more than {_MAX_INSTANCES} model instances")
         return _model(spec, spec.models[ref.name], variant, (*stack, ref.name))
     assert ref.item is not None
     item = ref.item
@@ -486,6 +502,7 @@ def _value(spec: _Spec, ref: TypeRef, f: FieldDef, variant: int, where: str, sta
 
 
 def _model(spec: _Spec, model: ModelDef, variant: int, stack: tuple[str, ...]) -> dict[str, JsonValue]:
+    spec.built += 1
     out: dict[str, JsonValue] = {}
     for f in model.fields:
         where = f"{model.name}.{f.name}"
@@ -517,9 +534,7 @@ def sample(models: ModelsSpec, name: str, *, variant: int = 0) -> JsonValue:
     try:
         return _model(spec, spec.models[name], variant, (name,))
     except _CycleError as exc:
-        raise ValueError(
-            f"{exc}; no finite sample exists: give the list or dict min_length 0, or make the field optional"
-        ) from None
+        raise ValueError(str(exc)) from None
 
 
 def sample_key(models: ModelsSpec, name: str, field: str, variant: int = 0) -> str:
