@@ -107,7 +107,6 @@ class NotificationTestContext:
     job_prefix: str
     updates_topic: str
     sent_type: str
-    store: str
 
 
 def _imports(std: Iterable[Import], lib: Iterable[Import], local: Iterable[Import]) -> Imports:
@@ -278,7 +277,6 @@ def _notification_test(spec: ServiceSpec, e: EndpointSpec) -> NotificationTestCo
         job.name,
         spec.publishes[0],
         SENT_TYPE,
-        spec.state.name if spec.state is not None else "statestore",
     )
 
 

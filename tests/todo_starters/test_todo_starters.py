@@ -28,6 +28,7 @@ _SERVICES = {s["app_id"]: s for s in todo_services()}
 RENAMED: dict[str, Any] = {
     **_SERVICES["recurring-task"],
     "app_id": "series",
+    "models": {"module": "domain"},
     "subscriptions": [
         {"topic": "task-changes", "model": "Task", "handler": "on_change", "idempotent": True},
         {"topic": "audit", "model": "TaskEvent"},
@@ -37,6 +38,16 @@ RENAMED: dict[str, Any] = {
     "jobs": [{"name": "cleanup"}, {"name": "digest", "model": "Task"}],
     "bindings": [{"name": "uploads"}],
     "invocations": [{"method": "/normalize", "request_model": "Task", "response_model": "ReminderEvent"}],
+}
+
+RENAMED_NOTIFICATION: dict[str, Any] = {
+    **_SERVICES["notification"],
+    "app_id": "nudges",
+    "models": {**_SERVICES["notification"]["models"], "module": "domain"},
+    "subscriptions": [{"topic": "nudge-requests", "model": "ReminderEvent", "handler": "on_request"}],
+    "jobs": [{"name": "nudge", "model": "ReminderEvent", "prefix": True, "handler": "on_nudge_due"}],
+    "publishes": ["nudges-sent"],
+    "state": {"name": "nudge-store"},
 }
 
 _CHECKS = {"mypy": ("mypy", "--no-incremental"), "pytest": ("pytest", "-v", "-p", "no:cacheprovider")}
@@ -72,14 +83,23 @@ def folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     for name, spec in (("recurring-task", _SERVICES["recurring-task"]), ("notification", _SERVICES["notification"])):
         found[name] = tmp_path_factory.mktemp(name)
         _write(_service(spec), found[name])
-    found["renamed"] = tmp_path_factory.mktemp("renamed")
-    _write(_service(RENAMED), found["renamed"])
+    for name, spec in (("renamed", RENAMED), ("renamed-notification", RENAMED_NOTIFICATION)):
+        found[name] = tmp_path_factory.mktemp(name)
+        _write(_service(spec), found[name])
     return found
 
 
 @pytest.mark.parametrize("check", sorted(_CHECKS))
 @pytest.mark.parametrize(
-    "name", ["project/recurring-task", "project/notification", "recurring-task", "notification", "renamed"]
+    "name",
+    [
+        "project/recurring-task",
+        "project/notification",
+        "recurring-task",
+        "notification",
+        "renamed",
+        "renamed-notification",
+    ],
 )
 def test_service_passes_its_checks(folders: dict[str, Path], name: str, check: str) -> None:
     done = _run(folders[name], *_CHECKS[check])
@@ -123,6 +143,9 @@ def test_the_handlers_use_the_spec_names() -> None:
         "async def normalize(",
         "async def on_audit(event: CloudEvent[TaskEvent]",
     ):
+        assert expected in handlers
+    handlers = {f.path: f.content for f in _service(RENAMED_NOTIFICATION).files}["app/handlers.py"]
+    for expected in ("async def on_request(", "async def on_nudge_due(", 'JOB_PREFIX = "nudge"', '"nudges-sent"'):
         assert expected in handlers
 
 
