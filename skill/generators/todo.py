@@ -55,7 +55,6 @@ class RecurringContext:
 
     imports: Imports
     client_class: str
-    models_module: str
     handler: str  # the task-events subscription's handler
     task_model: str
     reminder_model: str
@@ -74,7 +73,6 @@ class NotificationContext:
 
     imports: Imports
     client_class: str
-    models_module: str
     handler: str  # the reminders subscription's handler
     reminder_model: str
     sent_model: str
@@ -132,7 +130,16 @@ def _id_max_length(spec: EndpointSpec) -> int | None:
     return task_id.max_length if task_id is not None else None
 
 
-def _others(spec: EndpointSpec, taken: set[str]) -> tuple[tuple[Handler, ...], list[Import], list[Import]]:
+@dataclass(frozen=True)
+class _Needs:
+    """Import statements a module needs, by section, before they are written out."""
+
+    std: list[Import]
+    lib: list[Import]
+    local: list[Import]
+
+
+def _others(spec: EndpointSpec, taken: set[str]) -> tuple[tuple[Handler, ...], _Needs]:
     """The handlers the routers call that the starter does not write, and the imports their stubs need."""
     # The stubs generator's own list, so that every function the routers call exists.
     found = tuple(h for h in endpoint._handlers(spec).handlers if h.function not in taken)
@@ -142,20 +149,14 @@ def _others(spec: EndpointSpec, taken: set[str]) -> tuple[tuple[Handler, ...], l
     local = [Import(module, m) for h in found for m in (h.model, h.response_model) if m]
     if any(h.kind == "event" for h in found):
         local.append(Import(module, "CloudEvent"))
-    return found, std + lib, local
-
-
-def _split(imports: list[Import]) -> tuple[list[Import], list[Import]]:
-    """Standard library and third-party imports, apart."""
-    return [i for i in imports if i.module != "pydantic"], [i for i in imports if i.module == "pydantic"]
+    return found, _Needs(std, lib, local)
 
 
 def _recurring(spec: ServiceSpec, e: EndpointSpec, task_path: str) -> RecurringContext:
     sub = _subscription(e, _TASK)
     module = f".{e.models.module}"
-    others, extra, other_local = _others(e, {sub.default_handler})
-    extra_std, extra_lib = _split(extra)
-    std = [Import("logging"), Import("datetime", "UTC"), Import("datetime", "datetime"), *extra_std]
+    others, needs = _others(e, {sub.default_handler})
+    std = [Import("logging"), Import("datetime", "UTC"), Import("datetime", "datetime"), *needs.std]
     local = [
         Import(".contract", "DropEvent"),
         Import(f".{_CLIENT_MODULE}", _CLIENT_CLASS),
@@ -166,12 +167,11 @@ def _recurring(spec: ServiceSpec, e: EndpointSpec, task_path: str) -> RecurringC
         Import(".recurrence", "next_occurrence"),
         Import(".recurrence", "series_start"),
         Import(".settings", "get_settings"),
-        *other_local,
+        *needs.local,
     ]
     return RecurringContext(
-        _imports(std, extra_lib, local),
+        _imports(std, needs.lib, local),
         _CLIENT_CLASS,
-        e.models.module,
         sub.default_handler,
         _TASK,
         _REMINDER,
@@ -189,15 +189,14 @@ def _notification(spec: ServiceSpec, e: EndpointSpec) -> NotificationContext:
     sub = _subscription(e, _REMINDER)
     job = _prefix_job(e, _REMINDER)
     module = f".{e.models.module}"
-    others, extra, other_local = _others(e, {sub.default_handler, job.function})
-    extra_std, extra_lib = _split(extra)
+    others, needs = _others(e, {sub.default_handler, job.function})
     std = [
         Import("logging"),
         Import("datetime", "UTC"),
         Import("datetime", "datetime"),
         Import("datetime", "timedelta"),
         Import("typing", "Protocol"),
-        *extra_std,
+        *needs.std,
     ]
     local = [
         Import(f".{_CLIENT_MODULE}", _CLIENT_CLASS),
@@ -207,12 +206,11 @@ def _notification(spec: ServiceSpec, e: EndpointSpec) -> NotificationContext:
         Import(module, _REMINDER),
         Import(module, _SENT),
         Import(".settings", "get_settings"),
-        *other_local,
+        *needs.local,
     ]
     return NotificationContext(
-        _imports(std, extra_lib, local),
+        _imports(std, needs.lib, local),
         _CLIENT_CLASS,
-        e.models.module,
         sub.default_handler,
         _REMINDER,
         _SENT,
