@@ -87,7 +87,8 @@ def test_the_todo_system_is_wired_as_the_seed_names_it(renders: dict[str, Result
     assert '"topic": "task-events"' in subscribe["recurring-task/app/subscriptions.py"]
     assert '"topic": "reminders"' in subscribe["notification/app/subscriptions.py"]
     readme = result.file("README.md").content
-    assert "dapr run -f ." in readme and "(cd task-api && uv run pytest)" in readme
+    assert "dapr run -f ." in readme
+    assert "(cd task-api && uv run pytest)" in readme
     assert [f.path for f in result.files if f.user_owned] == [
         "task-api/app/handlers.py",
         "recurring-task/app/handlers.py",
