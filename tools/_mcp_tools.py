@@ -9,6 +9,11 @@ the SDK hands every argument through untouched (`_RawArguments`) and the tool ch
 - a key given twice in JSON text is an error naming the key, not "the last one wins";
 - a bad value is reported by the engine's own `SpecError` problems (field, value, rule), all at once;
 - the text the agent reads is ours, not a Pydantic dump.
+
+`tools/list` goes into every agent's context on every session, so a tool's schema lists the top-level options only
+(type, bounds, default, first sentence); nested option models are bare objects there, and their complete JSON
+Schema is one resource per generator (`dapr-specs://<generator>`, `argument_schema`), read by the agent that fills
+one. Checking is unchanged: every argument, at any depth, against the spec model.
 """
 
 from __future__ import annotations
@@ -62,9 +67,13 @@ __all__ = [
     "GENERATOR_HINTS",
     "LIST_TOOL",
     "SHOW_TOOL",
+    "SPECS_URI",
     "TOOL_NAMES_BROWSE",
+    "argument_schema",
     "build_tools",
     "input_schema",
+    "shapes_sentence",
+    "specs_uri",
     "tool_schema",
 ]
 
@@ -119,8 +128,40 @@ def input_schema(model: type[BaseModel]) -> dict[str, Any]:
     return schema
 
 
-_NESTED_DESCRIPTION = 60
 _DESCRIPTION = 90  # characters: the first sentence says what an option is; references/*.md say the rest
+SPECS_URI = "dapr-specs://{name}"
+_EXAMPLE_IN_FULL = 2_000  # characters of JSON: a bigger default is left out of `argument_schema`
+
+
+def specs_uri(g: Generator) -> str:
+    """Where the complete JSON Schema of a generator tool's arguments is read (`resources/read`)."""
+    return SPECS_URI.format(name=g.name)
+
+
+def argument_schema(g: Generator) -> dict[str, Any]:
+    """The complete JSON Schema of a generator tool's arguments: every nested option model in `$defs`, with its
+    descriptions, bounds and defaults; published once, as the resource `specs_uri(g)`, not in every `tools/list`."""
+    schema: dict[str, Any] = _without_titles(input_schema(g.spec))
+    properties: dict[str, Any] = schema["properties"]
+    for name, prop in properties.items():
+        # A worked example as big as a spec (the project's todo services: 27,000 characters) would bury the
+        # shapes; the generator's default output shows what it makes.
+        if len(pydantic_core.to_json(prop.get("default"))) > _EXAMPLE_IN_FULL:
+            described = f"{prop.get('description', '')} Default: an example (the tool's default output uses it)."
+            properties[name] = {k: v for k, v in prop.items() if k != "default"} | {"description": described}
+    schema["properties"] = {**properties, **DOOR_ARGUMENTS}
+    return schema
+
+
+def _without_titles(node: Any, *, names: bool = False) -> Any:
+    """Pydantic's titles are the property or model name again: all else stays."""
+    if isinstance(node, list):
+        return [_without_titles(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    if names:  # a `properties` or `$defs` mapping: its keys are names (a field may be called `title`)
+        return {k: _without_titles(v) for k, v in node.items()}
+    return {k: _without_titles(v, names=k in ("properties", "$defs")) for k, v in node.items() if k != "title"}
 
 
 def _first_sentence(text: str, limit: int = _DESCRIPTION) -> str:
@@ -178,18 +219,13 @@ def _is_example(default: object) -> bool:
     return has_objects and len(pydantic_core.to_json(default)) > _BIG_DEFAULT
 
 
-def _refs(node: Any) -> set[str]:
-    if isinstance(node, dict):
-        found = {str(node["$ref"]).rsplit("/", 1)[-1]} if "$ref" in node else set()
-        return found.union(*(_refs(v) for v in node.values()))
-    if isinstance(node, list):
-        return set().union(*(_refs(v) for v in node))
-    return set()
+def _ref_name(node: Mapping[str, Any]) -> str:
+    return str(node.get("$ref", "")).rsplit("/", 1)[-1]
 
 
 def _model_defaults(prop: Mapping[str, Any], defs: Mapping[str, Any]) -> dict[str, Any] | None:
     """What an object property's model gives when every field takes its default (None for other properties)."""
-    targets = [str(a.get("$ref", "")).rsplit("/", 1)[-1] for a in [prop, *prop.get("anyOf", ())]]
+    targets = [_ref_name(a) for a in [prop, *prop.get("anyOf", ())]]
     target = next((t for t in targets if t in defs), None)
     if target is None:
         return None
@@ -197,70 +233,71 @@ def _model_defaults(prop: Mapping[str, Any], defs: Mapping[str, Any]) -> dict[st
     return {k: v["default"] for k, v in fields.items() if "default" in v}
 
 
+def _is_object_model(definition: Mapping[str, Any]) -> bool:
+    return definition.get("type") == "object" or "properties" in definition
+
+
+def _shallow(node: Any, defs: Mapping[str, Any], shapes: list[str]) -> Any:
+    """`node` with each nested option model (a `$ref` to an object) as a bare `{"type": "object"}`, its name added
+    to `shapes`; a `$ref` to anything else (an enum) is inlined, so the schema needs no `$defs` at all."""
+    if isinstance(node, list):
+        return [_shallow(v, defs, shapes) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _shallow(v, defs, shapes) for k, v in node.items() if k != "$ref"}
+    name = _ref_name(node)
+    if name in defs:
+        if _is_object_model(defs[name]):
+            shapes.append(name)
+            return {"type": "object", **out}
+        target = {k: v for k, v in defs[name].items() if k not in ("title", "description")}
+        return {**_shallow(target, defs, shapes), **out}
+    return out
+
+
 def tool_schema(
     model: type[BaseModel],
     *,
     door: bool = False,
     others: Mapping[str, str] | None = None,
-    shared: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The input schema a tool publishes: `input_schema`, compacted, plus the door's own arguments.
+    """The input schema a tool publishes: every top-level option of `input_schema(model)` with its type, bounds,
+    default and first sentence, plus the door's own arguments (`door`), and no `$defs`.
 
-    `others` maps another generator's spec model name to its tool: a property taking that spec points at the
-    tool's schema instead of repeating it (the server still checks it in full). `shared` does the same for any
-    option model an earlier tool's schema already defines (`dapr_generate_service` takes the endpoint's
-    subscriptions). A default too big to read (a worked example) is left out and said to be one.
+    A nested option model is a bare `{"type": "object"}`: its fields are in the complete schema (`argument_schema`,
+    published as a resource the tool's description names, see `shapes_sentence`), read by an agent that fills that
+    option, instead of every agent paying for every shape in every `tools/list`. The server checks every argument
+    in full either way and names the field at fault.
+
+    `others` maps another generator's spec model to its tool: a property taking that spec says its arguments are
+    that tool's. A default too big to read (a worked example) is left out and said to be one; a default equal to
+    what the model's own defaults give is left out.
     """
     schema: dict[str, Any] = _compact(input_schema(model))
-    properties: dict[str, Any] = schema["properties"]
     schema.pop("description", None)  # the spec's docstring: the tool's description says it
-    for definition in schema.get("$defs", {}).values():  # nested options: what they are, in a few words
-        # The property that takes a nested object already says what it is; its definition need not again.
-        definition.pop("description", None)
-        for prop in definition.get("properties", {}).values():
-            if isinstance(prop.get("description"), str):
-                prop["description"] = _first_sentence(prop["description"], _NESTED_DESCRIPTION)
-    for name, prop in list(properties.items()):
-        target = str(prop.get("$ref", "")).rsplit("/", 1)[-1]
-        item = str(prop.get("items", {}).get("$ref", "")).rsplit("/", 1)[-1]
-        arms = [str(a.get("$ref", "")).rsplit("/", 1)[-1] for a in prop.get("anyOf", ())]
-        if others and target in others:
-            prop = {k: v for k, v in prop.items() if k != "$ref"}
-            prop["type"] = "object"
-            prop["description"] = f"{prop.get('description', '')} Its arguments are those of {others[target]}."
-        elif shared and item in shared:  # a list of objects another tool already describes, said once there
-            prop = {"type": "array", "items": {"type": "object"}, "description": f"As `{name}` of {shared[item]}."}
-        elif shared and (target in shared or any(a in shared for a in arms)):
-            where = shared[target] if target in shared else next(shared[a] for a in arms if a in shared)
-            nullable = {"type": "null"} in prop.get("anyOf", ())
-            prop = {"type": ["object", "null"] if nullable else "object", "description": f"As `{name}` of {where}."}
+    compact_defs: dict[str, Any] = schema.pop("$defs", {})
+    properties: dict[str, Any] = {}
+    for name, prop in schema["properties"].items():
+        if "default" in prop and prop["default"] == _model_defaults(prop, compact_defs):
+            prop = {k: v for k, v in prop.items() if k != "default"}  # omitted, it is the same
         if "default" in prop and _is_example(prop["default"]):
             prop = {k: v for k, v in prop.items() if k != "default"}
             prop["description"] = f"{prop.get('description', '')} Default: an example."
+        found: list[str] = []
+        prop = _shallow(prop, compact_defs, found)
+        spec = next((others[n] for n in found if others and n in others), None)
+        if spec is not None:
+            prop["description"] = f"{prop.get('description', '')} Its arguments are those of {spec}."
         properties[name] = prop
-    defs: dict[str, Any] = schema.get("$defs", {})
-    for name, prop in list(properties.items()):
-        if "default" in prop and prop["default"] == _model_defaults(prop, defs):
-            properties[name] = {k: v for k, v in prop.items() if k != "default"}  # omitted, it is the same
-    for key in list(defs):
-        if shared and key in shared:  # defined by an earlier tool: point there
-            defs[key] = {"type": "object", "description": f"As {key} in {shared[key]}."}
-    for definition in defs.values():
-        definition.pop("additionalProperties", None)  # the server refuses unknown keys at any depth anyway
-    reachable: set[str] = set()
-    todo = _refs(properties)
-    while todo:
-        name = todo.pop()
-        if name not in reachable and name in defs:
-            reachable.add(name)
-            todo |= _refs(defs[name])
-    if defs:
-        schema["$defs"] = {k: v for k, v in defs.items() if k in reachable}
-        if not schema["$defs"]:
-            del schema["$defs"]
-    if door:
-        schema["properties"] = {**properties, **DOOR_ARGUMENTS}
+    schema["properties"] = {**properties, **DOOR_ARGUMENTS} if door else properties
     return schema
+
+
+def shapes_sentence(model: type[BaseModel], uri: str) -> str:
+    """What a tool's description adds when its schema leaves nested shapes out (`tool_schema`): where they are. Once
+    per tool, not once per option: the resource holds them all."""
+    nested = any(_is_object_model(d) for d in model.model_json_schema().get("$defs", {}).values())
+    return f" Object options' fields: {uri} (resources/read)." if nested else ""
 
 
 def _wants_json(prop: Mapping[str, Any]) -> bool:
@@ -270,8 +307,12 @@ def _wants_json(prop: Mapping[str, Any]) -> bool:
     return any(_wants_json(arm) for arm in prop.get("anyOf", ()))
 
 
-def _bad_input(tool: str, problems: list[FieldProblem], valid: str | None = None) -> ToolError:
+def _bad_input(
+    tool: str, problems: list[FieldProblem], valid: str | None = None, shapes: str | None = None
+) -> ToolError:
     tail = f"\nvalid arguments of {tool}: {valid}" if valid is not None else ""
+    if shapes is not None and any("." in p.field for p in problems):  # a nested field: its shape is not listed
+        tail += f"\nfields of each object option: {shapes} (resources/read)"
     return ToolError(f"invalid arguments (fix them and call {tool} again):\n{problem_lines(problems)}{tail}")
 
 
@@ -315,6 +356,7 @@ class _Door:
     run: Callable[[Any, list[Path] | None], Answered]  # the checked arguments, and the roots when writing
     writes: bool = False
     hints: Mapping[str, bool] = field(default_factory=lambda: ANNOTATION_HINTS)
+    shapes: str | None = None  # the resource with the complete argument schema (generators)
 
     async def __call__(self, arguments: dict[str, Any], roots_listed: ListRootsResult | None = None) -> CallToolResult:
         try:
@@ -353,7 +395,7 @@ class _Door:
         try:
             checked = self.check(known)
         except SpecError as exc:
-            raise _bad_input(self.name, [*problems, *exc.problems], valid) from None
+            raise _bad_input(self.name, [*problems, *exc.problems], valid, self.shapes) from None
         if problems:
             raise _bad_input(self.name, problems, valid)
         try:
@@ -435,22 +477,6 @@ def _links(answer: Answer) -> list[ContentBlock]:
     ]
 
 
-def _published_before(g: Generator, registry: Mapping[str, Generator]) -> dict[str, str]:
-    """Option models the tools listed before `g` define (model name -> that tool), and their spec models: `g`'s
-    schema points at them rather than defining them again."""
-    found: dict[str, str] = {}
-    for other in registry.values():
-        if other is g:
-            break
-        found.setdefault(other.spec.__name__, other.tool_name)
-        for name in other.spec.model_json_schema().get("$defs", {}):
-            found.setdefault(name, other.tool_name)
-    # A project's services are the service tool's arguments without the resources.
-    if g.spec.__name__ == "ProjectSpec" and "ServiceSpec" in found:
-        found["ServiceCore"] = found["ServiceSpec"]
-    return found
-
-
 def _generator_door(g: Generator, registry: Mapping[str, Generator], store: ResultStore) -> _Door:
     recent = _Recent()
 
@@ -509,11 +535,15 @@ def _generator_door(g: Generator, registry: Mapping[str, Generator], store: Resu
         return answer, text, []
 
     others = {o.spec.__name__: o.tool_name for o in registry.values() if o is not g}
-    schema = tool_schema(g.spec, door=True, others=others, shared=_published_before(g, registry))
+    schema = tool_schema(g.spec, door=True, others=others)
     # What output_dir does is said once, in the server's instructions and the argument's own description.
     required = schema.get("required", [])
-    description = f"{g.description} Required: {', '.join(required)}." if required else g.description
-    return _Door(g.tool_name, g.title, description, schema, Answer, check, run, writes=True, hints=GENERATOR_HINTS)
+    description = g.description + (f" Required: {', '.join(required)}." if required else "")
+    uri = specs_uri(g)
+    description += shapes_sentence(g.spec, uri)
+    return _Door(
+        g.tool_name, g.title, description, schema, Answer, check, run, writes=True, hints=GENERATOR_HINTS, shapes=uri
+    )
 
 
 def _model_checker(tool: str, model: type[BaseModel]) -> Callable[[dict[str, Any]], object]:

@@ -5,7 +5,8 @@ Everything is built from `skill.REGISTRY` and the snippet catalog when the serve
 - tools: `dapr_generate_<name>` per generator (input schema = that generator's spec model), plus
   `dapr_list_snippets` and `dapr_show_snippet`; all read-only, idempotent and closed-world (see `_mcp_tools`);
 - resources: `dapr-snippets://catalog` (JSON), every snippet's raw template at `dapr-snippets://{kind}/{name}` and
-  its default rendering at `dapr-snippets://{kind}/{name}/rendered` (also listed one by one);
+  its default rendering at `dapr-snippets://{kind}/{name}/rendered` (also listed one by one); the complete JSON
+  Schema of each generator tool's arguments at `dapr-specs://{generator}` (the tools list only the top level);
 - prompts: new event-driven service, add a pub/sub subscription, add a scheduled job (see `_mcp_prompts`).
 
 Transports: stdio (default; see `_stdio`) or streamable HTTP at `http://HOST:PORT/mcp` (see `_http` for who may
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import json
 import logging
 import sys
 from collections.abc import Iterable, Mapping, Sequence
@@ -26,14 +28,14 @@ import anyio
 from mcp.server.lowlevel.helper_types import ReadResourceContents
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
-from mcp.server.mcpserver.resources import FunctionResource
+from mcp.server.mcpserver.resources import FunctionResource, TextResource
 from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS, GetPromptResult, InputRequiredResult
 
 from skill import REGISTRY, Generator, SkillError, SnippetDetail, SpecError, list_snippets, show_snippet
 from tools._answer import RESULT_URI_PREFIX, ResultStore
 from tools._mcp_prompts import build_prompts
-from tools._mcp_tools import LIST_TOOL, SHOW_TOOL, build_tools
+from tools._mcp_tools import LIST_TOOL, SHOW_TOOL, argument_schema, build_tools, specs_uri
 from tools._present import internal_failure
 from tools._stdio import run_stdio
 
@@ -62,7 +64,8 @@ def _instructions(registry: Mapping[str, Generator]) -> str:
         f"{generators}. Pass `output_dir` (a folder in the project, inside your roots): the server writes the "
         "files in that project's style and answers with paths, requirements, notes and an outline of the public "
         "API; read the outline instead of the files. A file you edited is kept unless `force` is true. Browse "
-        f"with `{LIST_TOOL}` / `{SHOW_TOOL}`. Then add the requirements and run the project's checks and tests."
+        f"with `{LIST_TOOL}` / `{SHOW_TOOL}`. The fields of an object option are in the resource "
+        "`dapr-specs://<generator>`. Then add the requirements and run the project's checks and tests."
     )
 
 
@@ -90,6 +93,22 @@ def snippet_rendered(kind: str, name: str) -> str:
 
 def _catalog_json() -> str:
     return list_snippets().model_dump_json(indent=2)
+
+
+def _add_spec_schemas(server: MCPServer[Any], registry: Mapping[str, Generator]) -> None:
+    """One resource per generator: the complete JSON Schema of its tool's arguments, nested option models included
+    (the tool's own schema lists the top level only; see `tool_schema`)."""
+    for g in registry.values():
+        server.add_resource(
+            TextResource(
+                text=json.dumps(argument_schema(g), separators=(",", ":")),  # built once, with the server
+                uri=specs_uri(g),
+                name=f"{g.name}-arguments",
+                title=f"Arguments of {g.tool_name} (JSON Schema)",
+                description=f"Every option of {g.tool_name}, nested shapes included.",
+                mime_type="application/schema+json",
+            )
+        )
 
 
 def _add_resources(server: MCPServer[Any]) -> None:
@@ -179,6 +198,7 @@ def build_server(registry: Mapping[str, Generator] | None = None) -> MCPServer[A
     )
     server.results = results
     _add_resources(server)
+    _add_spec_schemas(server, generators)
     for prompt in build_prompts():
         server.add_prompt(prompt)
     return server
