@@ -453,9 +453,10 @@ def _scalar(ref: TypeRef, f: FieldDef, variant: int, where: str) -> JsonValue:
     if name == "bool":
         return variant % 2 == 0
     if name == "datetime":
-        return (_NOW + dt.timedelta(hours=variant)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        # Modulo: a huge variant must not run past year 9999 (a million hours is about 114 years).
+        return (_NOW + dt.timedelta(hours=variant % 10**6)).strftime("%Y-%m-%dT%H:%M:%SZ")
     if name == "date":
-        return (_NOW.date() + dt.timedelta(days=variant)).isoformat()
+        return (_NOW.date() + dt.timedelta(days=variant % 10**6)).isoformat()
     if name == "UUID":
         return str(uuid.uuid5(_UUID_NAMESPACE, f"{where}/{variant}"))
     return {"note": f.name, "n": variant}  # JsonValue
