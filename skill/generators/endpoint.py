@@ -527,6 +527,8 @@ GENERATOR = Generator(
             "invocations": [{"method": "/order-total", "request_model": "Order", "response_model": "Order"}],
             "crud": [],
             "app_token": False,
+            "health": {"readiness": "/ready"},
+            "client_blocks": ["jobs"],
         },
         "raw-binding": {
             "subscriptions": [

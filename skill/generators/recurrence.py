@@ -15,7 +15,7 @@ from skill.imports import Import, import_lines
 
 __all__ = ["DEV_REQUIREMENTS", "REQUIREMENTS", "SNIPPET", "RecurrenceContext", "context_for"]
 
-SNIPPET = "todo/recurrence"
+SNIPPET = "project/recurrence"
 REQUIREMENTS = ("python-dateutil>=2.9",)
 # dateutil ships no type information; without the stubs `mypy --strict` refuses the import.
 DEV_REQUIREMENTS = ("types-python-dateutil>=2.9",)

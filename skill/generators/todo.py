@@ -225,9 +225,9 @@ def _notification(spec: ServiceSpec, e: EndpointSpec) -> NotificationContext:
 def handlers_file(spec: ServiceSpec, endpoint: EndpointSpec, path: str, *, task_path: str) -> FilePlan:
     """The starter's handlers.py at `path` (user-owned). `task_path`: the task API's collection path."""
     if spec.starter == "todo-recurring-task":
-        return FilePlan(path, "todo/recurring_handlers", _recurring(spec, endpoint, task_path), user_owned=True)
+        return FilePlan(path, "project/recurring_handlers", _recurring(spec, endpoint, task_path), user_owned=True)
     if spec.starter == "todo-notification":
-        return FilePlan(path, "todo/notification_handlers", _notification(spec, endpoint), user_owned=True)
+        return FilePlan(path, "project/notification_handlers", _notification(spec, endpoint), user_owned=True)
     raise ValueError(f"no starter handlers for {spec.starter!r}")
 
 
@@ -287,7 +287,7 @@ def extra_files(spec: ServiceSpec, endpoint: EndpointSpec, at: Callable[[str], s
             ),
             FilePlan(
                 at("tests/test_recurring.py"),
-                "todo/test_recurring",
+                "project/test_recurring",
                 _recurring_test(spec, endpoint),
                 user_owned=True,
             ),
@@ -296,7 +296,7 @@ def extra_files(spec: ServiceSpec, endpoint: EndpointSpec, at: Callable[[str], s
         return [
             FilePlan(
                 at("tests/test_notification.py"),
-                "todo/test_notification",
+                "project/test_notification",
                 _notification_test(spec, endpoint),
                 user_owned=True,
             )

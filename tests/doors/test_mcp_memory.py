@@ -433,23 +433,18 @@ async def test_prompt_argument_errors_name_the_argument(args: dict[str, str], ne
     assert needle in str(caught.value)
 
 
-def _fake(name: str) -> Generator:
-    return Generator(
-        name=name, title=f"Fake {name}", description="A stand-in.", spec=SpecModel, plan=lambda _: Plan(files=[])
-    )
-
-
 def test_prompts_follow_the_registry_as_generators_arrive(monkeypatch: pytest.MonkeyPatch) -> None:
+    earlier = {k: v for k, v in REGISTRY.items() if k != "service"}
+    monkeypatch.setattr(prompts_module, "REGISTRY", earlier)  # the engine's registry is read-only
+    before = prompts_module.new_event_driven_service("svc")
+    assert "No `service` generator on this server yet" in before
+    assert "dapr_generate_service" not in before
+    assert "Call `dapr_generate_endpoint`" in before  # landed: named, not described by hand
+    monkeypatch.setattr(prompts_module, "REGISTRY", REGISTRY)
     today = prompts_module.new_event_driven_service("svc")
-    assert "No `service` generator on this server yet" in today
-    assert "dapr_generate_service" not in today
-    assert "Call `dapr_generate_endpoint`" in today  # landed: named, not described by hand
-    grown = {**REGISTRY, "service": _fake("service")}
-    monkeypatch.setattr(prompts_module, "REGISTRY", grown)  # the engine's registry is read-only
-    later = prompts_module.new_event_driven_service("svc")
-    assert "Call `dapr_generate_service`" in later
-    assert "No `service` generator" not in later
-    assert "`dapr_generate_service`" in later.rsplit("Generators on this server:", 1)[1]
+    assert "Call `dapr_generate_service`" in today
+    assert "No `service` generator" not in today
+    assert "`dapr_generate_service`" in today.rsplit("Generators on this server:", 1)[1]
 
 
 async def test_new_generators_become_tools_with_no_server_edit() -> None:

@@ -89,6 +89,7 @@ def test_rendered_files(orders: Package, tmp_path: Path) -> None:
         "subscriptions",
         "jobs",
         "invocation",
+        "health",
         "handlers",
         "main",
     }

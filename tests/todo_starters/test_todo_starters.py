@@ -116,7 +116,7 @@ def test_the_starter_files_and_who_owns_them() -> None:
     assert recurring["app/handlers.py"].user_owned
     assert recurring["tests/test_recurring.py"].user_owned
     assert not recurring["app/recurrence.py"].user_owned  # generated: regenerated with the service
-    assert recurring["app/handlers.py"].snippet == "todo/recurring_handlers"
+    assert recurring["app/handlers.py"].snippet == "project/recurring_handlers"
     notification = {f.path: f for f in _service(_SERVICES["notification"]).files}
     assert notification["app/handlers.py"].user_owned
     assert notification["tests/test_notification.py"].user_owned

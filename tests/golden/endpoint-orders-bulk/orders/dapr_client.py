@@ -26,7 +26,7 @@ import sys
 from collections.abc import Coroutine, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Literal, Self
 from urllib.parse import quote
@@ -740,6 +740,103 @@ def _bulk_item(item: dict[str, Any]) -> BulkStateItem:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class DropFailurePolicy:
+    """When a job's trigger fails, do not retry it."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConstantFailurePolicy:
+    """When a job's trigger fails, retry every `interval` (seconds or a timedelta).
+
+    `max_retries` None retries for ever. Without any policy Dapr retries 3 times, about
+    1s apart.
+    """
+
+    interval: timedelta | float = 1.0
+    max_retries: int | None = None
+
+
+JobFailurePolicy = DropFailurePolicy | ConstantFailurePolicy
+"""Dapr 1.16+; older runtimes ignore it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A scheduled job as Dapr reports it; `data` is sent to `POST /job/<name>`."""
+
+    name: str
+    schedule: str | None = None
+    due_time: str | None = None
+    repeats: int | None = None
+    ttl: str | None = None
+    data: JSONValue = None
+    failure_policy: JobFailurePolicy | None = None
+
+
+def _seconds_text(name: str, value: timedelta | float) -> str:
+    """A duration as seconds with an "s" suffix ("90s", "0.5s"): valid as a Go duration
+    and as a protobuf Duration, which refuses other units such as "1m"."""
+    delta = value if isinstance(value, timedelta) else timedelta(seconds=value)
+    micros = delta // timedelta(microseconds=1)
+    if micros < 0:
+        raise ValueError(f"{name} must not be negative")
+    seconds, fraction = divmod(micros, 1_000_000)
+    if not fraction:
+        return f"{seconds}s"
+    return f"{seconds}.{fraction:06d}".rstrip("0") + "s"
+
+
+def _job_time(name: str, value: datetime | timedelta | str) -> str:
+    """dueTime or ttl: an aware datetime, a timedelta or Dapr's own string."""
+    if isinstance(value, datetime):
+        if value.utcoffset() is None:
+            raise ValueError(
+                f"{name} must be timezone-aware (e.g. datetime.now(UTC) + ...)"
+            )
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, timedelta):
+        return _seconds_text(name, value)
+    return value
+
+
+def _failure_policy_json(policy: JobFailurePolicy) -> dict[str, object]:
+    if isinstance(policy, DropFailurePolicy):
+        return {"drop": {}}
+    constant: dict[str, object] = {
+        "interval": _seconds_text("interval", policy.interval)
+    }
+    if policy.max_retries is not None:
+        constant["maxRetries"] = policy.max_retries
+    return {"constant": constant}
+
+
+def _failure_policy_from(wire: object) -> JobFailurePolicy | None:
+    if not isinstance(wire, dict):
+        return None
+    if "drop" in wire:
+        return DropFailurePolicy()
+    constant = wire.get("constant")
+    if not isinstance(constant, dict):
+        return None
+    interval = str(constant.get("interval", "0s")).removesuffix("s")
+    retries = constant.get("maxRetries")
+    return ConstantFailurePolicy(
+        interval=timedelta(seconds=float(interval or 0)),
+        max_retries=int(retries) if retries is not None else None,
+    )
+
+
+def _job_data(data: object) -> JSONValue:
+    # GET returns `data` as a protobuf Any: {"@type": "...google.protobuf.Value",
+    # "value": <JSON>}.
+    if isinstance(data, dict) and str(data.get("@type", "")).endswith(
+        "google.protobuf.Value"
+    ):
+        return data.get("value")
+    return data
+
+
 class DaprClient:
     """Async client for the Dapr sidecar HTTP API (Dapr 1.14 through 1.18).
 
@@ -1172,3 +1269,78 @@ class DaprClient:
                 token=payload.get("token") or None,
                 metadata=dict(payload.get("metadata") or {}),
             )
+
+    # -- Jobs --------------------------------------------------------------------------
+
+    async def schedule_job(
+        self,
+        job_name: str,
+        due_time: datetime | timedelta | str | None = None,
+        data: object = None,
+        *,
+        schedule: str | None = None,
+        repeats: int | None = None,
+        ttl: datetime | timedelta | str | None = None,
+        overwrite: bool = False,
+        failure_policy: JobFailurePolicy | None = None,
+    ) -> None:
+        """Schedule a job; Dapr calls your app at `POST /job/<job_name>` with `data` as
+        the body.
+
+        Give `schedule` (6-field cron with seconds first, or "@every 1h30m",
+        "@daily"...) and/or `due_time` (an aware datetime, a timedelta from now, or
+        Dapr's own string). Re-using a name is DaprConflictError (409) on Dapr 1.16+
+        unless `overwrite=True`. `data` is always sent (`{}` when None): Dapr before
+        1.18.3 never delivers an HTTP-scheduled job without it.
+        """
+        if not schedule and due_time is None:
+            raise ValueError(
+                "schedule_job needs `schedule` (cron or @every) or `due_time`, or both"
+            )
+        body: dict[str, object] = {"data": {} if data is None else data}
+        if schedule:
+            body["schedule"] = schedule
+        if due_time is not None:
+            body["dueTime"] = _job_time("due_time", due_time)
+        if repeats is not None:
+            if repeats < 0:
+                raise ValueError("repeats must not be negative")
+            body["repeats"] = repeats
+        if ttl is not None:
+            body["ttl"] = _job_time("ttl", ttl)
+        if overwrite:
+            body["overwrite"] = True
+        if failure_policy is not None:
+            body["failurePolicy"] = _failure_policy_json(failure_policy)
+        await self._post_json(f"/v1.0-alpha1/jobs/{_seg(job_name)}", body)
+
+    async def get_job(self, job_name: str) -> Job:
+        """The job as scheduled, its `data` unwrapped from Dapr's protobuf Any wrapper.
+
+        A job that does not exist is DaprError 500 DAPR_SCHEDULER_GET_JOB, not a 404.
+        """
+        response = await self._request(
+            "GET",
+            f"/v1.0-alpha1/jobs/{_seg(job_name)}",
+            idempotent=True,
+        )
+        wire = response.json_object()
+        with _reading(response):
+            repeats = wire.get("repeats")
+            return Job(
+                name=str(wire.get("name", job_name)),
+                schedule=wire.get("schedule") or None,
+                due_time=wire.get("dueTime") or None,
+                repeats=int(repeats) if repeats is not None else None,
+                ttl=wire.get("ttl") or None,
+                data=_job_data(wire.get("data")),
+                failure_policy=_failure_policy_from(wire.get("failurePolicy")),
+            )
+
+    async def delete_job(self, job_name: str) -> None:
+        """Delete a job (no error if it does not exist)."""
+        await self._request(
+            "DELETE",
+            f"/v1.0-alpha1/jobs/{_seg(job_name)}",
+            idempotent=True,
+        )

@@ -9,13 +9,14 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
-from . import invocation, jobs, subscriptions
+from . import health, invocation, jobs, subscriptions
 from .contract import ProcessedEvents, StateProcessedEvents
 from .dapr_client import DaprClient
 
 
 def include_routers(app: FastAPI) -> None:
     """Add every router of this package to `app`."""
+    app.include_router(health.router)
     app.include_router(subscriptions.router)
     app.include_router(jobs.router)
     app.include_router(invocation.router)

@@ -1,0 +1,23 @@
+"""Jobs callbacks: when a job fires, Dapr posts the data it was scheduled with to
+/job/<name>."""
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from . import handlers
+from .contract import Dapr, require_dapr_token, run_job
+from .events import ReminderEvent
+
+router = APIRouter(dependencies=[Depends(require_dapr_token)])
+
+
+@router.post("/job/reminder-{suffix}")
+async def job_reminder(request: Request, dapr: Dapr) -> Response:
+    """Job reminder fired."""
+    return await run_job(
+        request,
+        "reminder",
+        ReminderEvent.model_validate_json,
+        handlers.on_reminder_due,
+        dapr,
+    )

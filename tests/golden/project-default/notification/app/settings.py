@@ -1,0 +1,59 @@
+"""Settings of the notification service, read once from the environment.
+
+The routes were generated for the component names below; the environment (dapr.yaml
+locally, the Deployment on Kubernetes) names them too, in PUBSUB_NAME,
+STATESTORE_NAME and SECRETSTORE_NAME. A mismatch stops the app at start with a clear
+message instead of failing on the first call. Handlers read the names from here:
+`get_settings().pubsub_name`.
+"""
+
+import functools
+from typing import Literal, Self
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PUBSUB_NAME = "pubsub-kafka"
+
+STATESTORE_NAME = "state-postgresql"
+
+SECRETSTORE_NAME = "secretstore"
+
+
+class Settings(BaseSettings):
+    """The environment the service runs in."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+
+    pubsub_name: str = Field(default=PUBSUB_NAME, validation_alias="PUBSUB_NAME")
+    statestore_name: str = Field(
+        default=STATESTORE_NAME, validation_alias="STATESTORE_NAME"
+    )
+    secretstore_name: str = Field(
+        default=SECRETSTORE_NAME, validation_alias="SECRETSTORE_NAME"
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", validation_alias="LOG_LEVEL"
+    )
+
+    @model_validator(mode="after")
+    def _components_match(self) -> Self:
+        generated: dict[str, tuple[str, str]] = {
+            "PUBSUB_NAME": (self.pubsub_name, PUBSUB_NAME),
+            "STATESTORE_NAME": (self.statestore_name, STATESTORE_NAME),
+            "SECRETSTORE_NAME": (self.secretstore_name, SECRETSTORE_NAME),
+        }
+        for env, (given, wanted) in generated.items():
+            if given != wanted:
+                raise ValueError(
+                    f"{env} is {given!r}, but this service's routes were generated for "
+                    f"the component {wanted!r}: fix the environment, or regenerate the "
+                    "service with the new name"
+                )
+        return self
+
+
+@functools.cache
+def get_settings() -> Settings:
+    """The settings, read from the environment on first use."""
+    return Settings()

@@ -1,0 +1,29 @@
+"""Input bindings: Dapr probes OPTIONS /<route> at startup, then posts each event to
+it."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from . import handlers
+from .contract import Dapr, run_binding
+from .events import Task
+
+router = APIRouter()
+
+
+@router.options("/stock-feed")
+async def binding_stock_feed_probe() -> Response:
+    """Tells the sidecar that this app reads binding stock-feed."""
+    return Response(status_code=200)
+
+
+@router.post("/stock-feed")
+async def binding_stock_feed(request: Request, dapr: Dapr) -> Response:
+    """An event of binding stock-feed (its metadata comes as headers)."""
+    return await run_binding(
+        request,
+        "stock-feed",
+        Task.model_validate_json,
+        handlers.on_stock_feed,
+        dapr,
+    )

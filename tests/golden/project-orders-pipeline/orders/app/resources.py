@@ -1,0 +1,163 @@
+"""State-backed CRUD resources. Each item is one state key; an index key lists the keys.
+
+ETags are the state store's: GET returns one, PUT and DELETE honour If-Match (412 when
+it is stale). Each change is published with CloudEvent type
+`<resource>.created|updated|deleted`.
+"""
+
+import logging
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Response, status
+from pydantic import ValidationError
+
+from .contract import Dapr, require_dapr_token
+from .dapr_client import DaprClient, DaprConflictError
+from .events import Task
+
+_logger = logging.getLogger(__name__)
+_INDEX_RETRIES = 10
+
+router = APIRouter(dependencies=[Depends(require_dapr_token)])
+IfMatch = Annotated[str | None, Header()]
+
+
+def _etag(value: str | None) -> str | None:
+    """An If-Match value as the state store spells it (HTTP quotes it, Dapr does
+    not)."""
+    if value is None:
+        return None
+    return value.removeprefix("W/").strip('"')
+
+
+def _quoted(etag: str | None) -> str:
+    return f'"{etag}"' if etag is not None else ""
+
+
+async def _update_index(
+    dapr: DaprClient, store: str, index: str, key: str, *, add: bool
+) -> None:
+    """Add `key` to (or remove it from) the index, retrying when another writer got
+    there first."""
+    for _ in range(_INDEX_RETRIES):
+        current = await dapr.get_state_item(store, index)
+        keys = set(current.value) if current is not None and current.value else set()
+        if (key in keys) == add:
+            return
+        keys = keys | {key} if add else keys - {key}
+        etag = current.etag if current is not None else None
+        try:
+            await dapr.save_state(
+                store, index, sorted(keys), etag=etag, concurrency="first-write"
+            )
+        except DaprConflictError:
+            continue
+        return
+    raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "index busy; try again")
+
+
+async def _publish(
+    dapr: DaprClient, pubsub: str, topic: str, event_type: str, item: object
+) -> None:
+    await dapr.publish_event(
+        pubsub, topic, item, metadata={"cloudevent.type": event_type}
+    )
+
+
+_TASKS_STORE = "statestore"
+_TASKS_INDEX = "tasks-index"
+
+
+def _task_item(value: object, etag: str | None, response: Response) -> Task:
+    response.headers["ETag"] = _quoted(etag)
+    try:
+        return Task.model_validate(value)
+    except ValidationError as exc:
+        _logger.exception("stored tasks item does not fit Task")
+        raise HTTPException(
+            status.HTTP_500_INTERNAL_SERVER_ERROR, "stored item is invalid"
+        ) from exc
+
+
+@router.post("/api/tasks", status_code=status.HTTP_201_CREATED)
+async def create_task(item: Task, response: Response, dapr: Dapr) -> Task:
+    """Store a new item; 409 when its key is taken."""
+    key = str(item.id)
+    if await dapr.get_state_item(_TASKS_STORE, key) is not None:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"{key!r} exists")
+    try:
+        # Insert only: first-write concurrency without an ETag fails if the key
+        # appeared meanwhile.
+        await dapr.save_state(_TASKS_STORE, key, item, concurrency="first-write")
+    except DaprConflictError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"{key!r} exists") from exc
+    await _update_index(dapr, _TASKS_STORE, _TASKS_INDEX, key, add=True)
+    stored = await dapr.get_state_item(_TASKS_STORE, key)
+    await _publish(dapr, "pubsub", "orders", "tasks.created", item)
+    return _task_item(item, stored.etag if stored else None, response)
+
+
+@router.get("/api/tasks")
+async def list_tasks(dapr: Dapr) -> list[Task]:
+    """Every item, in key order."""
+    index = await dapr.get_state(_TASKS_STORE, _TASKS_INDEX)
+    if not index:
+        return []
+    found = await dapr.get_bulk_state(_TASKS_STORE, list(index))
+    return [Task.model_validate(i.value) for i in found if i.found and i.error is None]
+
+
+@router.get("/api/tasks/{key}")
+async def get_task(key: str, response: Response, dapr: Dapr) -> Task:
+    """One item with its ETag; 404 when missing."""
+    stored = await dapr.get_state_item(_TASKS_STORE, key)
+    if stored is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no item {key!r}")
+    return _task_item(stored.value, stored.etag, response)
+
+
+@router.put("/api/tasks/{key}")
+async def update_task(
+    key: str, item: Task, response: Response, dapr: Dapr, if_match: IfMatch = None
+) -> Task:
+    """Replace an item; 404 when missing, 412 when If-Match is stale, 409 on a race."""
+    if str(item.id) != key:
+        raise HTTPException(
+            status.HTTP_400_BAD_REQUEST, "the item's key differs from the path"
+        )
+    stored = await dapr.get_state_item(_TASKS_STORE, key)
+    if stored is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no item {key!r}")
+    wanted = _etag(if_match)
+    if wanted is not None and wanted != stored.etag:
+        raise HTTPException(status.HTTP_412_PRECONDITION_FAILED, "stale If-Match")
+    try:
+        await dapr.save_state(_TASKS_STORE, key, item, etag=stored.etag)
+    except DaprConflictError as exc:
+        code = (
+            status.HTTP_412_PRECONDITION_FAILED if wanted else status.HTTP_409_CONFLICT
+        )
+        raise HTTPException(code, "changed meanwhile") from exc
+    saved = await dapr.get_state_item(_TASKS_STORE, key)
+    await _publish(dapr, "pubsub", "orders", "tasks.updated", item)
+    return _task_item(item, saved.etag if saved else None, response)
+
+
+@router.delete("/api/tasks/{key}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_task(key: str, dapr: Dapr, if_match: IfMatch = None) -> None:
+    """Delete an item; 404 when missing, 412 when If-Match is stale, 409 on a race."""
+    stored = await dapr.get_state_item(_TASKS_STORE, key)
+    if stored is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no item {key!r}")
+    wanted = _etag(if_match)
+    if wanted is not None and wanted != stored.etag:
+        raise HTTPException(status.HTTP_412_PRECONDITION_FAILED, "stale If-Match")
+    try:
+        await dapr.delete_state(_TASKS_STORE, key, etag=stored.etag)
+    except DaprConflictError as exc:
+        code = (
+            status.HTTP_412_PRECONDITION_FAILED if wanted else status.HTTP_409_CONFLICT
+        )
+        raise HTTPException(code, "changed meanwhile") from exc
+    await _update_index(dapr, _TASKS_STORE, _TASKS_INDEX, key, add=False)
+    await _publish(dapr, "pubsub", "orders", "tasks.deleted", stored.value)
