@@ -1,9 +1,17 @@
 """What a generator tool answers: sized for an agent's context, not for a file system.
 
 Written to a folder, the answer names each file (absolute path, lines, sha256), the requirements, the notes, the
-checks and the outline of the public API, within `WRITTEN_BUDGET` characters (text and structured content each).
-Inline, it carries each file's content once, in the text; past `INLINE_BUDGET` characters it carries the outline
-and one resource link per file instead. The outline is made more compact, level by level, until it fits.
+checks and the outline of the public API, within the generator's budget (`written_budget`; text and structured
+content each). Inline, it carries each file's content once, in the text; past `INLINE_BUDGET` characters it carries
+the outline and one resource link per file instead.
+
+The outline is what an agent calls the code by, so it keeps its detail longest, and it gives way file by file
+(`_degrade`): test modules first, then the largest module (the generic client) before the small ones an agent calls
+into (handlers, routers), each one level at a time (full signatures, short ones, shorter docstrings, methods by
+name, names only); a file identical to an earlier one is named with it. At each step the file list gives way first:
+absolute paths, then the folder named once and paths relative to it, then (past `_MANY_FILES`) the Python files and
+those that need the user listed one by one and the rest counted per folder. Only when no step fits that way are
+just the files that need the user listed (the outline still names every Python file), and last, long notes cut.
 """
 
 from __future__ import annotations
@@ -11,11 +19,14 @@ from __future__ import annotations
 import ast
 import functools
 import hashlib
-import itertools
+import json
 import os
 import threading
-from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections import Counter, OrderedDict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from types import MappingProxyType
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -30,12 +41,34 @@ __all__ = [
     "inline_answer",
     "outline_lines",
     "written_answer",
+    "written_budget",
 ]
 
+# Characters of text, and of structured content, in a written answer. The client's 6,000 is the unit: one module
+# of ~1,300 lines whose outline is most of the answer; models, endpoint and components stay within it too.
 WRITTEN_BUDGET = 6_000
+WRITTEN_BUDGETS: Mapping[str, int] = MappingProxyType(
+    {
+        # A service embeds the client (its outline: the 6,000 above) and adds ~25 files (routers, settings,
+        # tests, manifests) that still fit one by one (~110 characters each).
+        "service": 9_000,
+        # The todo system: three services and shared resources, ~70 files; summarized per folder.
+        "project": 12_000,
+    }
+)
 INLINE_BUDGET = 40_000
 RESULT_URI_PREFIX = "dapr-results://"
 _LEVELS = 6
+# Past this many files, listing each (~110 characters of text, ~170 of JSON) costs more than outline detail.
+_MANY_FILES = 20
+# Statuses of a tracked update that need the user (or the agent): always listed one by one.
+_ATTENTION = frozenset({"conflict", "kept", "merged", "stays deleted"})
+_SHORT_NOTE = 240  # characters of a note, at the last level
+
+
+def written_budget(kind: str) -> int:
+    """The budget of a written answer of generator `kind` (see `WRITTEN_BUDGETS`)."""
+    return WRITTEN_BUDGETS.get(kind, WRITTEN_BUDGET)
 
 
 class FileEntry(BaseModel):
@@ -63,6 +96,7 @@ class Answer(BaseModel):
     notes: list[str]
     checks: str
     outline: list[str] = Field(description="Public API, one line per symbol; files named by path.")
+    others: list[str] | None = Field(default=None, description="Files not in `files`, per folder.")
 
 
 def sha256(text: str) -> str:
@@ -179,15 +213,71 @@ def _outlines(python: tuple[tuple[str, str], ...]) -> tuple[FileOutline, ...]:
     return tuple(outline(python))
 
 
-def outline_lines(result: Result, level: int = 0) -> list[str]:
-    """The public API of the Python files, one line per symbol (fields grouped), at a level of compactness 0-5.
-    The engine read it while checking; a result rebuilt from JSON has none and is parsed here instead."""
+def _file_outlines(result: Result) -> Sequence[FileOutline]:
+    """The engine read them while checking; a result rebuilt from JSON has none and is parsed here instead."""
     python = [f for f in result.files if f.language == "python"]
     if all(f.outline is not None for f in python):
-        outlines: Sequence[FileOutline] = [f.outline for f in python if f.outline is not None]
-    else:
-        outlines = _outlines(tuple((f.path, f.content) for f in python))
-    return [line for fo in outlines for line in _file_lines(fo, level)]
+        return [f.outline for f in python if f.outline is not None]
+    return _outlines(tuple((f.path, f.content) for f in python))
+
+
+def outline_lines(result: Result, level: int = 0) -> list[str]:
+    """The public API of the Python files, one line per symbol (fields grouped), at a level of compactness 0-5."""
+    return [line for fo in _file_outlines(result) for line in _file_lines(fo, level)]
+
+
+@dataclass(frozen=True)
+class _FileOutlines:
+    """One Python file's outline at every level, with what each costs in the text and in the JSON."""
+
+    levels: tuple[tuple[str, ...], ...]
+    text: tuple[int, ...]
+    json: tuple[int, ...]
+    test: bool  # a test module (or its fixtures, or the fake sidecar): run by pytest, not called by the agent
+
+    @classmethod
+    def of(cls, path: str, levels: Sequence[Sequence[str]]) -> _FileOutlines:
+        parts = PurePosixPath(path).parts
+        return cls(
+            tuple(tuple(lines) for lines in levels),
+            tuple(sum(len(line) + 1 for line in lines) for lines in levels),
+            tuple(sum(len(json.dumps(line)) + 1 for line in lines) for lines in levels),
+            "tests" in parts[:-1] or parts[-1].startswith("test_") or parts[-1] == "conftest.py",
+        )
+
+
+def _per_file_outlines(result: Result) -> list[_FileOutlines]:
+    """Each Python file's outline at every level; a file identical to an earlier one (a service's events or health
+    module, copied into each service of a project) is named with it instead of outlined again."""
+    digests = {f.path: sha256(f.content) for f in result.files}
+    first: dict[str, str] = {}
+    found = []
+    for fo in _file_outlines(result):
+        earlier = first.setdefault(digests.get(fo.path, fo.path), fo.path)
+        if earlier != fo.path:
+            found.append(_FileOutlines.of(fo.path, [[f"{fo.path}: same as {earlier}"]] * _LEVELS))
+        else:
+            found.append(_FileOutlines.of(fo.path, [_file_lines(fo, level) for level in range(_LEVELS)]))
+    return found
+
+
+def _degrade(files: list[_FileOutlines]) -> Iterator[list[int]]:
+    """Per-file outline levels, most detailed first: each step makes the test module, else the module, whose
+    outline is now the largest more compact, so tests (run, not called) shrink first, then the big library modules
+    (the client) before the small modules an agent calls into (handlers, routers) lose a signature."""
+
+    def smaller(f: _FileOutlines, level: int) -> int | None:  # the next level that saves room, if any
+        return next((k for k in range(level + 1, _LEVELS) if f.text[k] < f.text[level]), None)
+
+    levels = [0] * len(files)
+    yield list(levels)
+    while True:
+        shrinkable = [i for i, f in enumerate(files) if smaller(f, levels[i]) is not None]
+        if not shrinkable:
+            return
+        i = max(shrinkable, key=lambda k: (files[k].test, files[k].text[levels[k]]))
+        levels[i] = smaller(files[i], levels[i]) or levels[i]
+        yield list(levels)
 
 
 def _text(answer: Answer, *, heading: str) -> str:
@@ -196,6 +286,8 @@ def _text(answer: Answer, *, heading: str) -> str:
         where = f.resource or f.path
         state = f"{f.status} " if f.status else ""
         parts.append(f"{state}{where} ({f.lines} lines, sha256 {f.sha256})")
+    if answer.others:
+        parts += ["other files, per folder:", *(f"  {line}" for line in answer.others)]
     if answer.requirements:
         parts.append(f"requires: {', '.join(answer.requirements)}")
     parts += [f"note: {n}" for n in answer.notes]
@@ -205,6 +297,15 @@ def _text(answer: Answer, *, heading: str) -> str:
     return "\n".join(parts) + "\n"
 
 
+def _json_size(answer: Answer) -> int:
+    """The structured content as sent (no nulls), non-ASCII counted escaped (as JSON text may carry it)."""
+    return len(json.dumps(answer.model_dump(mode="json", exclude_none=True), separators=(",", ":")))
+
+
+def _fits(answer: Answer, text: str, budget: int) -> bool:
+    return len(text) <= budget and _json_size(answer) <= budget
+
+
 def _fit(build: Iterable[Answer], heading: str, budget: int) -> tuple[Answer, str]:
     """The first (most detailed) answer whose text and structured content each fit in `budget`, else the last one.
     `build` is lazy: less detailed answers are only made when a more detailed one did not fit."""
@@ -212,7 +313,7 @@ def _fit(build: Iterable[Answer], heading: str, budget: int) -> tuple[Answer, st
     text = ""
     for answer in build:
         text = _text(answer, heading=heading)
-        if len(text) <= budget and len(answer.model_dump_json()) <= budget:
+        if _fits(answer, text, budget):
             return answer, text
     assert answer is not None, "no answer to fit"
     return answer, text
@@ -234,13 +335,6 @@ def written_answer(result: Result, written: dict[str, tuple[str, bool | str]]) -
         )
         for f in result.files
     ]
-    answers: Iterable[Answer] = (_answer(result, files, level) for level in range(_LEVELS))
-    # Many files under a long folder: name the folder once, each file relative to it.
-    common = os.path.commonpath([p for p, _ in written.values()]) if written else None
-    if common is not None:
-        relative = [f.model_copy(update={"path": os.path.relpath(f.path, common)}) for f in files]
-        shorter = (_answer(result, relative, level).model_copy(update={"folder": common}) for level in range(_LEVELS))
-        answers = itertools.chain(answers, shorter)
     heading = f"{result.kind}: {len(files)} file(s) written; read the outline to call the code."
     conflicts = sum(f.status == "conflict" for f in files)
     if conflicts:  # said first: the files do not parse until the user (or the agent) resolves them
@@ -250,17 +344,98 @@ def written_answer(result: Result, written: dict[str, tuple[str, bool | str]]) -
             "each to one version and delete the markers), or, in a file of yours, definitions the new code calls "
             f"(the file's note lists them). {heading}"
         )
-    return _fit(answers, heading, WRITTEN_BUDGET)
+    return _fit_written(result, files, heading, written_budget(result.kind))
 
 
-def _answer(result: Result, files: list[FileEntry], level: int) -> Answer:
+def _listings(result: Result, files: list[FileEntry]) -> tuple[list[Answer], list[Answer]]:
+    """The answers without their outline, most detailed file list first: those tried at each outline step, and,
+    for many files, those tried only once the outline is as compact as it gets with them (see the module doc)."""
+    first = [_answer(result, files, [])]
+    if not files:
+        return first, []
+    # Many files under a long folder: name the folder once, each file relative to it (by name at least).
+    common = os.path.commonpath([os.path.dirname(f.path) for f in files])
+    relative = [f.model_copy(update={"path": os.path.relpath(f.path, common)}) for f in files]
+    first.append(_answer(result, relative, []).model_copy(update={"folder": common}))
+    if len(files) <= _MANY_FILES:
+        return first, []
+    routine = Counter(f.status for f in files).most_common(1)[0][0]
+    needs_you = [f.status in _ATTENTION or f.status != routine for f in files]
+    python = [n or f.language == "python" for f, n in zip(files, needs_you, strict=True)]
+    first.append(_summarized(result, relative, python, common))
+    last = _summarized(result, relative, needs_you, common)
+    short = last.model_copy(update={"notes": [_cut(n, _SHORT_NOTE) for n in result.notes]})
+    return first, [last, short]
+
+
+def _fit_written(result: Result, files: list[FileEntry], heading: str, budget: int) -> tuple[Answer, str]:
+    """The most detailed written answer within `budget`: sizes are added up per outline step (cheap), and only a
+    candidate that adds up is built and measured."""
+    outlines = _per_file_outlines(result)
+    first, last = _listings(result, files)
+    bare = [(a, len(_text(a, heading=heading)), _json_size(a)) for a in [*first, *last]]
+    steps = list(_degrade(outlines))
+
+    def lines_at(levels: list[int]) -> list[str]:
+        return [line for f, level in zip(outlines, levels, strict=True) for line in f.levels[level]]
+
+    def attempt(candidates: Sequence[tuple[Answer, int, int]], levels: list[int]) -> tuple[Answer, str] | None:
+        text_cost = sum(f.text[level] for f, level in zip(outlines, levels, strict=True))
+        json_cost = sum(f.json[level] for f, level in zip(outlines, levels, strict=True))
+        for answer, text_size, json_size in candidates:
+            if text_size + len("\nAPI outline:\n") + text_cost <= budget and json_size + json_cost <= budget:
+                full = answer.model_copy(update={"outline": lines_at(levels)})
+                text = _text(full, heading=heading)
+                if _fits(full, text, budget):
+                    return full, text
+        return None
+
+    for levels in steps:
+        found = attempt(bare[: len(first)], levels)
+        if found is not None:
+            return found
+    for candidate in bare[len(first) :]:
+        for levels in steps:
+            found = attempt([candidate], levels)
+            if found is not None:
+                return found
+    fallback = bare[-1][0].model_copy(update={"outline": lines_at(steps[-1])})
+    return fallback, _text(fallback, heading=heading)
+
+
+def _summarized(result: Result, files: list[FileEntry], listed: list[bool], folder: str) -> Answer:
+    """An answer (no outline yet) that lists the `listed` files one by one and the others per folder."""
+    kept = [f for f, keep in zip(files, listed, strict=True) if keep]
+    rest = [f for f, keep in zip(files, listed, strict=True) if not keep]
+    answer = _answer(result, kept, [])
+    return answer.model_copy(update={"folder": folder, "others": _per_folder(rest) or None})
+
+
+def _per_folder(files: list[FileEntry]) -> list[str]:
+    """One line per folder: how many files, of which languages, how many lines, with which statuses."""
+    groups: dict[str, list[FileEntry]] = {}
+    for f in files:
+        groups.setdefault(os.path.dirname(f.path) or ".", []).append(f)
+    lines = []
+    for where, group in groups.items():
+        languages = Counter(f.language for f in group)
+        statuses = Counter(f.status or "" for f in group)
+        said = ", ".join(s if len(statuses) == 1 else f"{s} {n}" for s, n in statuses.items() if s)
+        lines.append(
+            f"{where}/: {len(group)} file(s) ({', '.join(f'{n} {lang}' for lang, n in languages.items())}), "
+            f"{sum(f.lines for f in group)} lines" + (f", {said}" if said else "")
+        )
+    return lines
+
+
+def _answer(result: Result, files: list[FileEntry], outline: list[str]) -> Answer:
     return Answer(
         kind=result.kind,
         files=files,
         requirements=result.requirements,
         notes=result.notes,
         checks=_checks(result),
-        outline=outline_lines(result, level),
+        outline=outline,
     )
 
 
@@ -310,7 +485,7 @@ def inline_answer(result: Result, store: ResultStore) -> tuple[Answer, str]:
         e.model_copy(update={"resource": store.put(e.path, f.content)})
         for e, f in zip(entries, result.files, strict=True)
     ]
-    answers = (_answer(result, linked, level) for level in range(_LEVELS))
+    answers = (_answer(result, linked, outline_lines(result, level)) for level in range(_LEVELS))
     heading = (
         f"{result.kind}: {len(linked)} file(s), too big to answer inline: read each with resources/read, or call "
         "again with output_dir to have them written."

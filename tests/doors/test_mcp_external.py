@@ -22,7 +22,7 @@ import pytest
 
 from skill import REGISTRY
 from skill._ruff import ruff_argv
-from tools._answer import WRITTEN_BUDGET, Answer
+from tools._answer import Answer, written_budget
 from tools._mcp_tools import ANNOTATION_HINTS, GENERATOR_HINTS, TOOL_NAMES_BROWSE
 
 pytestmark = pytest.mark.slow
@@ -95,7 +95,7 @@ def _check_report(report: dict[str, Any], root: Path, outside: Path) -> None:
     for g in REGISTRY.values():
         call = report["written"][g.tool_name]
         assert not call["isError"], call["text"]
-        assert len(call["text"]) <= WRITTEN_BUDGET
+        assert len(call["text"]) <= written_budget(g.name)
         answer = Answer.model_validate(call["structuredContent"])
         for f in answer.files:
             path = Path(answer.folder or "/", f.path)
