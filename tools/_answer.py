@@ -23,7 +23,7 @@ import json
 import os
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from types import MappingProxyType
@@ -306,19 +306,6 @@ def _fits(answer: Answer, text: str, budget: int) -> bool:
     return len(text) <= budget and _json_size(answer) <= budget
 
 
-def _fit(build: Iterable[Answer], heading: str, budget: int) -> tuple[Answer, str]:
-    """The first (most detailed) answer whose text and structured content each fit in `budget`, else the last one.
-    `build` is lazy: less detailed answers are only made when a more detailed one did not fit."""
-    answer: Answer | None = None
-    text = ""
-    for answer in build:
-        text = _text(answer, heading=heading)
-        if _fits(answer, text, budget):
-            return answer, text
-    assert answer is not None, "no answer to fit"
-    return answer, text
-
-
 def _status(done: bool | str) -> str:
     return done if isinstance(done, str) else "wrote" if done else "unchanged"
 
@@ -344,7 +331,8 @@ def written_answer(result: Result, written: dict[str, tuple[str, bool | str]]) -
             "each to one version and delete the markers), or, in a file of yours, definitions the new code calls "
             f"(the file's note lists them). {heading}"
         )
-    return _fit_written(result, files, heading, written_budget(result.kind))
+    first, last = _listings(result, files)
+    return _fit_outlined(result, first, last, heading, written_budget(result.kind))
 
 
 def _listings(result: Result, files: list[FileEntry]) -> tuple[list[Answer], list[Answer]]:
@@ -368,11 +356,13 @@ def _listings(result: Result, files: list[FileEntry]) -> tuple[list[Answer], lis
     return first, [last, short]
 
 
-def _fit_written(result: Result, files: list[FileEntry], heading: str, budget: int) -> tuple[Answer, str]:
-    """The most detailed written answer within `budget`: sizes are added up per outline step (cheap), and only a
-    candidate that adds up is built and measured."""
+def _fit_outlined(
+    result: Result, first: list[Answer], last: list[Answer], heading: str, budget: int
+) -> tuple[Answer, str]:
+    """The most detailed answer within `budget`: each of `first` (no outline yet) at each outline step, then each
+    of `last` at each step. Sizes are added up per step (cheap); only a candidate that adds up is built and
+    measured. None fits: the last candidate, as compact as it gets."""
     outlines = _per_file_outlines(result)
-    first, last = _listings(result, files)
     bare = [(a, len(_text(a, heading=heading)), _json_size(a)) for a in [*first, *last]]
     steps = list(_degrade(outlines))
 
@@ -485,9 +475,8 @@ def inline_answer(result: Result, store: ResultStore) -> tuple[Answer, str]:
         e.model_copy(update={"resource": store.put(e.path, f.content)})
         for e, f in zip(entries, result.files, strict=True)
     ]
-    answers = (_answer(result, linked, outline_lines(result, level)) for level in range(_LEVELS))
     heading = (
         f"{result.kind}: {len(linked)} file(s), too big to answer inline: read each with resources/read, or call "
         "again with output_dir to have them written."
     )
-    return _fit(answers, heading, INLINE_BUDGET)
+    return _fit_outlined(result, [_answer(result, linked, [])], [], heading, INLINE_BUDGET)
