@@ -70,6 +70,18 @@ def _ruff(subcommand: str, *args: str, cwd: Path) -> subprocess.CompletedProcess
     return subprocess.run(ruff_argv(subcommand, *args), capture_output=True, text=True, cwd=cwd, check=False)
 
 
+def _python_by_project(gen: Path) -> dict[Path, list[str]]:
+    """The Python files under `gen`, by the folder of the nearest pyproject.toml above them (else their generator's
+    folder, `gen/<tool>`)."""
+    found: dict[Path, list[str]] = {}
+    for path in sorted(gen.rglob("*.py")):
+        tool = gen / path.relative_to(gen).parts[0]
+        project = next((d for d in path.parents if (d / "pyproject.toml").is_file() and d.is_relative_to(tool)), tool)
+        found.setdefault(project, []).append(str(path))
+    assert len(found) >= len(REGISTRY) - 1, found  # components writes no Python
+    return found
+
+
 def _check_report(report: dict[str, Any], root: Path, outside: Path) -> None:
     assert report["server"]["name"] == "async-dapr-coder"
     tools = {t["name"]: t for t in report["tools"]}
@@ -91,7 +103,6 @@ def _check_report(report: dict[str, Any], root: Path, outside: Path) -> None:
         assert call["text"]
     # Every generator wrote into the declared root, answering with paths and hashes within the budget; the
     # Python it wrote passes ruff with the engine's strict rules.
-    python_files = []
     for g in REGISTRY.values():
         call = report["written"][g.tool_name]
         assert not call["isError"], call["text"]
@@ -101,14 +112,13 @@ def _check_report(report: dict[str, Any], root: Path, outside: Path) -> None:
             path = Path(answer.folder or "/", f.path)
             assert path.is_relative_to(root / "gen" / g.tool_name), path
             assert hashlib.sha256(path.read_bytes()).hexdigest() == f.sha256
-            if f.language == "python":
-                python_files.append(path)
-    assert python_files
-    files = [str(p) for p in python_files]
-    check = _ruff("check", *files, cwd=root)
-    assert check.returncode == 0, check.stdout + check.stderr
-    fmt = _ruff("format", "--check", *files, cwd=root)
-    assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+    # Every Python file written (a big answer counts some per folder instead of listing them), checked from the
+    # project it belongs to, as its user runs ruff: what is first-party (`app`, `tests`) depends on where that is.
+    for project, files in _python_by_project(root / "gen").items():
+        check = _ruff("check", *files, cwd=project)
+        assert check.returncode == 0, check.stdout + check.stderr
+        fmt = _ruff("format", "--check", *files, cwd=project)
+        assert fmt.returncode == 0, fmt.stdout + fmt.stderr
     for way, call in report["escapes"].items():  # "..", an absolute path elsewhere, a symlink: all refused
         assert call["isError"], way
         assert "output_dir:" in call["text"], way
