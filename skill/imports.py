@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["Import", "import_lines", "name_order"]
+__all__ = ["Import", "Imports", "import_lines", "name_order", "sections"]
 
 
 @dataclass(frozen=True, order=True)
@@ -35,3 +35,18 @@ def import_lines(imports: Iterable[Import]) -> tuple[str, ...]:
             names.setdefault(i.module, set()).add(i.name)
     froms = [f"from {m} import {', '.join(sorted(names[m], key=name_order))}" for m in sorted(names)]
     return (*(f"import {m}" for m in plain), *froms)
+
+
+@dataclass(frozen=True)
+class Imports:
+    """A module's three import sections (standard library, third party, this package), as ruff's isort writes
+    them; a template prints each section and a blank line between those that are not empty."""
+
+    std: tuple[str, ...]
+    lib: tuple[str, ...]
+    local: tuple[str, ...]
+
+
+def sections(std: Iterable[Import], lib: Iterable[Import], local: Iterable[Import]) -> Imports:
+    """The sections of a module importing `std`, `lib` and `local`."""
+    return Imports(import_lines(std), import_lines(lib), import_lines(local))

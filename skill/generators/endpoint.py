@@ -14,7 +14,7 @@ from pydantic import JsonValue
 
 from skill.generator import Generator
 from skill.generators import client, models, samples
-from skill.imports import Import, import_lines
+from skill.imports import Import, Imports, sections
 from skill.plan import FilePlan, Plan
 from skill.specs.client import Block, ClientSpec
 from skill.specs.endpoint import BulkSettings, EndpointSpec, SubscriptionSpec, snake
@@ -25,19 +25,6 @@ __all__ = ["GENERATOR", "client_blocks", "plan"]
 REQUIREMENTS = ("fastapi>=0.115,<1",)
 _CLIENT_MODULE = "dapr_client"
 _CLIENT_CLASS = "DaprClient"
-
-
-@dataclass(frozen=True)
-class Imports:
-    """A module's import sections, as ruff's isort writes them."""
-
-    std: tuple[str, ...]
-    lib: tuple[str, ...]
-    local: tuple[str, ...]
-
-
-def _imports(std: Iterable[Import], lib: Iterable[Import], local: Iterable[Import]) -> Imports:
-    return Imports(import_lines(std), import_lines(lib), import_lines(local))
 
 
 def _i(module: str, *names: str) -> list[Import]:
@@ -255,7 +242,7 @@ def _contract(spec: EndpointSpec) -> ContractContext:
         std += _i("time")
         local += [Import(f".{_CLIENT_MODULE}", "DaprConflictError")]
     return ContractContext(
-        _imports(std, lib, local), _CLIENT_CLASS, spec.app_token, subs, idem, bulk, jobs, bindings, jobs or bindings
+        sections(std, lib, local), _CLIENT_CLASS, spec.app_token, subs, idem, bulk, jobs, bindings, jobs or bindings
     )
 
 
@@ -299,7 +286,7 @@ def _subscriptions(spec: EndpointSpec) -> SubscriptionsContext:
     if adapters:
         local += [Import(f".{_events(spec)}", "CloudEvent"), Import(".", "handlers")]
     return SubscriptionsContext(
-        _imports(std, lib, local),
+        sections(std, lib, local),
         entries,
         tuple(sorted(adapters.items())),
         tuple(routes),
@@ -336,7 +323,7 @@ def _callbacks(spec: EndpointSpec, kind: str) -> CallbacksContext:
     if any(r.model is None for r in routes):
         contract.append("read_json" if kind == "jobs" else "read_bytes")
     local = [*_local(spec, [r.model for r in routes], client_=False, contract=contract), Import(".", "handlers")]
-    return CallbacksContext(_imports(std, lib, local), tuple(routes), spec.app_token)
+    return CallbacksContext(sections(std, lib, local), tuple(routes), spec.app_token)
 
 
 def _invocation(spec: EndpointSpec) -> InvocationContext:
@@ -348,7 +335,7 @@ def _invocation(spec: EndpointSpec) -> InvocationContext:
     contract = ["Dapr"] + (["require_dapr_token"] if spec.app_token else [])
     models = [m for r in routes for m in (r.request_model, r.response_model)]
     local = [*_local(spec, models, client_=False, contract=contract), Import(".", "handlers")]
-    return InvocationContext(_imports([], lib, local), routes, spec.app_token)
+    return InvocationContext(sections([], lib, local), routes, spec.app_token)
 
 
 def _resources(spec: EndpointSpec) -> ResourcesContext:
@@ -375,7 +362,7 @@ def _resources(spec: EndpointSpec) -> ResourcesContext:
     contract = ["Dapr"] + (["require_dapr_token"] if spec.app_token else [])
     local = _local(spec, [r.model for r in resources], client_=True, contract=contract)
     local += [Import(f".{_CLIENT_MODULE}", "DaprConflictError")]
-    return ResourcesContext(_imports(std, lib, local), resources, _CLIENT_CLASS, publishes, spec.app_token)
+    return ResourcesContext(sections(std, lib, local), resources, _CLIENT_CLASS, publishes, spec.app_token)
 
 
 def _handlers(spec: EndpointSpec) -> HandlersContext:
@@ -406,14 +393,14 @@ def _handlers(spec: EndpointSpec) -> HandlersContext:
     local = _local(spec, models, client_=bool(found), contract=[])
     if any(h.kind == "event" for h in found):
         local.append(Import(f".{_events(spec)}", "CloudEvent"))
-    return HandlersContext(_imports(std, lib, local), _CLIENT_CLASS, tuple(found))
+    return HandlersContext(sections(std, lib, local), _CLIENT_CLASS, tuple(found))
 
 
 def _health(spec: EndpointSpec) -> HealthContext:
     assert spec.health is not None
     lib = _i("fastapi", "APIRouter", "Request", "Response")
     local = [Import(f".{_CLIENT_MODULE}", _CLIENT_CLASS)]
-    return HealthContext(_imports([], lib, local), spec.health.liveness, spec.health.readiness, _CLIENT_CLASS)
+    return HealthContext(sections([], lib, local), spec.health.liveness, spec.health.readiness, _CLIENT_CLASS)
 
 
 def _routers(spec: EndpointSpec) -> tuple[str, ...]:
@@ -443,7 +430,7 @@ def _main(spec: EndpointSpec, settings: bool) -> MainContext:
         local += _i(".settings", "Settings", "get_settings")
     i = spec.idempotency
     return MainContext(
-        _imports(std, lib, local),
+        sections(std, lib, local),
         _routers(spec),
         _CLIENT_CLASS,
         spec.app_token,

@@ -10,8 +10,7 @@ from __future__ import annotations
 import keyword
 from dataclasses import dataclass
 
-from skill.generators.endpoint import Imports
-from skill.imports import Import, import_lines
+from skill.imports import Import, Imports, sections
 
 __all__ = ["DEV_REQUIREMENTS", "REQUIREMENTS", "SNIPPET", "RecurrenceContext", "context_for"]
 
@@ -39,4 +38,4 @@ def context_for(models_module: str = "events") -> RecurrenceContext:
     ]
     lib = [Import("dateutil.rrule", "rrule", third_party=True), Import("dateutil.rrule", "rrulestr", third_party=True)]
     local = [Import(f".{models_module}", "Frequency"), Import(f".{models_module}", "Recurrence")]
-    return RecurrenceContext(Imports(import_lines(std), import_lines(lib), import_lines(local)), models_module)
+    return RecurrenceContext(sections(std, lib, local), models_module)

@@ -17,7 +17,7 @@ from pydantic import JsonValue
 from skill.generator import Generator
 from skill.generators import components, endpoint, fake, samples, todo
 from skill.generators.components import ENV_NAMES
-from skill.imports import Import, import_lines
+from skill.imports import Import, Imports, sections
 from skill.plan import FilePlan, Plan
 from skill.quality import LAYOUT_IGNORES, RUFF_RULES, RUFF_TEST_IGNORES
 from skill.specs.endpoint import snake
@@ -32,17 +32,6 @@ DEV_REQUIREMENTS = (*TEST_REQUIREMENTS, "mypy>=1.15", "ruff>=0.15")
 _CLIENT_MODULE = "dapr_client"
 _CLIENT_CLASS = "DaprClient"
 TEST_TOKEN = "app-token-for-tests"  # noqa: S105 - a value the generated tests send, not a secret
-
-
-@dataclass(frozen=True)
-class Imports:
-    std: tuple[str, ...]
-    lib: tuple[str, ...]
-    local: tuple[str, ...]
-
-
-def _imports(std: Iterable[Import], lib: Iterable[Import], local: Iterable[Import]) -> Imports:
-    return Imports(import_lines(std), import_lines(lib), import_lines(local))
 
 
 @dataclass(frozen=True)
@@ -267,7 +256,7 @@ def _tests(spec: ServiceSpec) -> TestsContext:
     if deliveries:
         local.append(Import("tests.conftest", "cloud_event"))
     return TestsContext(
-        _imports(std, lib, local),
+        sections(std, lib, local),
         spec.health.liveness,
         spec.health.readiness,
         tuple((s.pubsub, s.topic) for s in e.subscriptions),
@@ -290,7 +279,7 @@ def _conftest(spec: ServiceSpec) -> ConftestContext:
         Import(f"{pkg}.settings", "Settings"),
         Import("tests.fake_dapr", "FakeDapr"),
     ]
-    return ConftestContext(_imports(std, lib, local), pkg, _CLIENT_CLASS, TEST_TOKEN if spec.app_token else None)
+    return ConftestContext(sections(std, lib, local), pkg, _CLIENT_CLASS, TEST_TOKEN if spec.app_token else None)
 
 
 def _routes(spec: ServiceSpec) -> tuple[RouteLine, ...]:

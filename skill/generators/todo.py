@@ -8,12 +8,12 @@ stays the user's: written once, never rewritten, like the stubs it replaces. Han
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from skill.generators import endpoint, recurrence
-from skill.generators.endpoint import Handler, Imports
-from skill.imports import Import, import_lines
+from skill.generators.endpoint import Handler
+from skill.imports import Import, Imports, sections
 from skill.plan import FilePlan
 from skill.specs.endpoint import EndpointSpec, JobSpec, SubscriptionSpec
 from skill.specs.models import ModelDef
@@ -107,10 +107,6 @@ class NotificationTestContext:
     sent_type: str
 
 
-def _imports(std: Iterable[Import], lib: Iterable[Import], local: Iterable[Import]) -> Imports:
-    return Imports(import_lines(std), import_lines(lib), import_lines(local))
-
-
 def _subscription(spec: EndpointSpec, model: str) -> SubscriptionSpec:
     """The subscription the starter handles: the first of `model` events without rules or bulk."""
     return next(s for s in spec.subscriptions if s.model == model and s.bulk is None and not s.rules)
@@ -170,7 +166,7 @@ def _recurring(spec: ServiceSpec, e: EndpointSpec, task_path: str) -> RecurringC
         *needs.local,
     ]
     return RecurringContext(
-        _imports(std, needs.lib, local),
+        sections(std, needs.lib, local),
         _CLIENT_CLASS,
         sub.default_handler,
         _TASK,
@@ -209,7 +205,7 @@ def _notification(spec: ServiceSpec, e: EndpointSpec) -> NotificationContext:
         *needs.local,
     ]
     return NotificationContext(
-        _imports(std, needs.lib, local),
+        sections(std, needs.lib, local),
         _CLIENT_CLASS,
         sub.default_handler,
         _REMINDER,
@@ -242,7 +238,7 @@ def _recurring_test(spec: ServiceSpec, e: EndpointSpec) -> RecurringTestContext:
         Import("tests.fake_dapr", "FakeDapr"),
     ]
     return RecurringTestContext(
-        _imports(std, lib, local),
+        sections(std, lib, local),
         _TASK,
         sub.pubsub or "",
         sub.topic,
@@ -268,7 +264,7 @@ def _notification_test(spec: ServiceSpec, e: EndpointSpec) -> NotificationTestCo
         Import("tests.fake_dapr", "FakeDapr"),
     ]
     return NotificationTestContext(
-        _imports(std, lib, local),
+        sections(std, lib, local),
         _REMINDER,
         sub.pubsub or "",
         sub.topic,

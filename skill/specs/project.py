@@ -14,7 +14,7 @@ from pydantic import Field, ModelWrapValidatorHandler, ValidationError, model_va
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from skill.specs.common import AppId, LineLengthOption
-from skill.specs.components import AppSpec, ComponentsSpec, PubSubSpec, SecretStoreSpec
+from skill.specs.components import AppSpec, ComponentsSpec, SecretStoreSpec
 from skill.specs.models import PRESET_ENUMS, PRESET_MODELS
 from skill.specs.service import Resources, ServiceCore, ServiceSpec
 
@@ -160,24 +160,7 @@ class ProjectSpec(Resources):
         topics: dict[str, None] = {}
         for s in services:
             topics.update(dict.fromkeys(s.topics()))
-        uses = {r for a in apps for r in a.uses}
-        pubsub = None
-        if self.pubsub is not None and "pubsub" in uses:
-            pubsub = PubSubSpec(name=self.pubsub.name, topics=list(topics), kafka=self.pubsub.kafka)
-        return ComponentsSpec(
-            apps=apps,
-            pubsub=pubsub,
-            state=self.state if "state" in uses else None,
-            secret_store=self.secret_store if "secrets" in uses else None,
-            environments=self.environments,
-            subscriptions="programmatic",
-            resiliency=self.resiliency,
-            image_repository=self.image_repository,
-            image_tag=self.image_tag,
-            replicas=self.replicas,
-            liveness_path=services[0].health.liveness,
-            readiness_path=services[0].health.readiness,
-        )
+        return self.components_for(apps, list(topics), services[0].health)
 
 
 def _rule(message: str) -> str:

@@ -76,6 +76,28 @@ class Resources(SpecModel):
     image_tag: ImageTag = Field(default="0.1.0", description="Image tag used in the Deployment.")
     replicas: int = Field(default=1, ge=1, le=100, description="Replicas of the Deployment.")
 
+    def components_for(self, apps: list[AppSpec], topics: list[str], health: HealthRoutes) -> ComponentsSpec:
+        """The components generator's spec for `apps` running with these resources: a component only when some
+        app uses its role, the pub/sub with every topic of the apps."""
+        uses = {r for a in apps for r in a.uses}
+        pubsub = None
+        if self.pubsub is not None and "pubsub" in uses:
+            pubsub = PubSubSpec(name=self.pubsub.name, topics=topics, kafka=self.pubsub.kafka)
+        return ComponentsSpec(
+            apps=apps,
+            pubsub=pubsub,
+            state=self.state if "state" in uses else None,
+            secret_store=self.secret_store if "secrets" in uses else None,
+            environments=self.environments,
+            subscriptions="programmatic",
+            resiliency=self.resiliency,
+            image_repository=self.image_repository,
+            image_tag=self.image_tag,
+            replicas=self.replicas,
+            liveness_path=health.liveness,
+            readiness_path=health.readiness,
+        )
+
 
 class ServiceCore(EndpointSpec):
     """What a service is, apart from the resources it runs with: one entry of a project's `services`."""
@@ -202,23 +224,7 @@ class ServiceSpec(ServiceCore, Resources):
             ],
             calls=self.calls,
         )
-        pubsub = None
-        if self.pubsub is not None and "pubsub" in app.uses:
-            pubsub = PubSubSpec(name=self.pubsub.name, topics=self.topics(), kafka=self.pubsub.kafka)
-        return ComponentsSpec(
-            apps=[app],
-            pubsub=pubsub,
-            state=self.state if "state" in app.uses else None,
-            secret_store=self.secret_store,
-            environments=self.environments,
-            subscriptions="programmatic",
-            resiliency=self.resiliency,
-            image_repository=self.image_repository,
-            image_tag=self.image_tag,
-            replicas=self.replicas,
-            liveness_path=self.health.liveness,
-            readiness_path=self.health.readiness,
-        )
+        return self.components_for([app], self.topics(), self.health)
 
     # -- rules -------------------------------------------------------------------------------------------------
     def _problems(self) -> Iterator[tuple[str, object, str]]:
