@@ -20,7 +20,7 @@ from skill.specs.client import Block, ClientSpec
 from skill.specs.endpoint import BulkSettings, EndpointSpec, SubscriptionSpec, snake
 from skill.specs.models import REQUIREMENTS as MODELS_REQUIREMENTS
 
-__all__ = ["GENERATOR", "client_blocks", "plan"]
+__all__ = ["GENERATOR", "client_blocks", "handlers_context", "plan"]
 
 REQUIREMENTS = ("fastapi>=0.115,<1",)
 _CLIENT_MODULE = "dapr_client"
@@ -365,7 +365,8 @@ def _resources(spec: EndpointSpec) -> ResourcesContext:
     return ResourcesContext(sections(std, lib, local), resources, _CLIENT_CLASS, publishes, spec.app_token)
 
 
-def _handlers(spec: EndpointSpec) -> HandlersContext:
+def handlers_context(spec: EndpointSpec) -> HandlersContext:
+    """Every function the routers call in handlers.py, with its kind and models (the stubs' context)."""
     found: list[Handler] = []
     for s in spec.subscriptions:
         for r in s.rules:
@@ -465,7 +466,7 @@ def plan(spec: EndpointSpec, *, settings: bool = False) -> Plan:
     if spec.health is not None:
         files.append(FilePlan(f"{pkg}/health.py", "endpoint/health", _health(spec)))
     files += [
-        FilePlan(f"{pkg}/handlers.py", "endpoint/handlers", _handlers(spec)),
+        FilePlan(f"{pkg}/handlers.py", "endpoint/handlers", handlers_context(spec)),
         FilePlan(f"{pkg}/main.py", "endpoint/main", _main(spec, settings)),
     ]
     requirements = sorted({*client.requirements_for(client_spec), *MODELS_REQUIREMENTS, *REQUIREMENTS})

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from skill.generator import Generator
-from skill.generators import components, service
+from skill.generators import components, service, todo
 from skill.plan import FilePlan, Plan
 from skill.specs.project import TODO_SYSTEM, ProjectSpec
 from skill.specs.service import ServiceSpec
@@ -53,18 +53,29 @@ def _summary(s: ServiceSpec) -> str:
     return ", ".join(parts) or "event handlers"
 
 
+def _task_api(services: list[ServiceSpec]) -> todo.TaskApi:
+    """What the recurring-task starter calls: the first CRUD resource of a service it calls, and the event its
+    first action publishes (tasks.completed in the todo system)."""
+    by_id = {s.app_id: s for s in services if s.crud}
+    for s in services:
+        for called in s.calls:
+            if called in by_id:
+                crud = by_id[called].endpoint_spec().crud[0]
+                action = f"{crud.name}.{crud.actions[0].event_suffix}" if crud.actions else f"{crud.name}.completed"
+                return todo.TaskApi(crud.collection, action)
+    return todo.TaskApi()
+
+
 def plan(spec: ProjectSpec) -> Plan:
     services = spec.service_specs()
     cspec = spec.components_spec()
     files: list[FilePlan] = []
     lines: list[ServiceLine] = []
     requirements: set[str] = set()
-    # The todo starters call the task API: the collection of the first CRUD resource of the service they call.
-    collections = {s.app_id: s.crud[0].collection for s in services if s.crud}
-    task_path = next((collections[c] for s in services for c in s.calls if c in collections), "/api/tasks")
+    task_api = _task_api(services)
     for s, app in zip(services, cspec.apps, strict=True):
         folder = app.directory
-        found, app_plan = service.files_for(s, folder, standalone=False, task_path=task_path)
+        found, app_plan = service.files_for(s, folder, standalone=False, task_api=task_api)
         files += found
         requirements.update(service.imported_requirements(s, app_plan))
         e = s.endpoint_spec()

@@ -316,13 +316,13 @@ STARTER_SUMMARIES = todo.SUMMARIES
 
 
 def files_for(
-    spec: ServiceSpec, folder: str = "", *, standalone: bool = True, task_path: str = "/api/tasks"
+    spec: ServiceSpec, folder: str = "", *, standalone: bool = True, task_api: todo.TaskApi | None = None
 ) -> tuple[list[FilePlan], Plan]:
     """The service's files under `folder`, and the endpoint plan they include (for its requirements and notes).
 
     `standalone`: the service carries its own Dapr resources, dapr.yaml, manifests and Dockerfile. A project
-    passes False and writes those once for all its services. `task_path`: the task API's collection, for the
-    todo starters that call it."""
+    passes False and writes those once for all its services. `task_api`: what the recurring-task starter calls
+    (a project reads it from the service it calls; alone, the default task API)."""
 
     def at(path: str) -> str:
         return f"{folder.rstrip('/')}/{path}" if folder else path
@@ -337,8 +337,9 @@ def files_for(
         if f.path != handlers or spec.starter == "stubs"
     ]
     if spec.starter != "stubs":
-        files.append(todo.handlers_file(spec, espec, at(handlers), task_path=task_path))
-        files += todo.extra_files(spec, espec, at)
+        task_api = task_api or todo.TaskApi()
+        files.append(todo.handlers_file(spec, espec, at(handlers), task_api=task_api))
+        files += todo.extra_files(spec, espec, at, task_api=task_api)
     files.append(FilePlan(at(f"{pkg}/settings.py"), "service/settings", _settings(spec)))
     blocks = endpoint.client_blocks(espec)
     files += [

@@ -25,6 +25,7 @@ __all__ = [
     "NotificationTestContext",
     "RecurringContext",
     "RecurringTestContext",
+    "TaskApi",
     "dev_requirements",
     "extra_files",
     "handlers_file",
@@ -40,6 +41,17 @@ SUMMARIES: dict[Starter, str] = {
 # The CloudEvent types the todo services agree on. The task API's CRUD publishes `<resource>.<action>` for the
 # `tasks` resource; the other two are the starters' own.
 COMPLETED_TYPE = "tasks.completed"
+
+
+@dataclass(frozen=True)
+class TaskApi:
+    """Where the recurring-task starter creates tasks, and which event says one was completed: the task API's
+    collection path and its completion action's CloudEvent type (a project reads both from the service it calls)."""
+
+    path: str = "/api/tasks"
+    completed_type: str = COMPLETED_TYPE
+
+
 REMINDER_TYPE = "reminders.scheduled"
 SENT_TYPE = "notification_sent"
 _CLIENT_CLASS = "DaprClient"
@@ -138,7 +150,7 @@ class _Needs:
 def _others(spec: EndpointSpec, taken: set[str]) -> tuple[tuple[Handler, ...], _Needs]:
     """The handlers the routers call that the starter does not write, and the imports their stubs need."""
     # The stubs generator's own list, so that every function the routers call exists.
-    found = tuple(h for h in endpoint._handlers(spec).handlers if h.function not in taken)
+    found = tuple(h for h in endpoint.handlers_context(spec).handlers if h.function not in taken)
     std = [Import("collections.abc", "Mapping")] if any(h.kind == "binding" for h in found) else []
     lib = [Import("pydantic", "JsonValue")] if any(h.kind == "job" and not h.model for h in found) else []
     module = f".{spec.models.module}"
@@ -148,7 +160,7 @@ def _others(spec: EndpointSpec, taken: set[str]) -> tuple[tuple[Handler, ...], _
     return found, _Needs(std, lib, local)
 
 
-def _recurring(spec: ServiceSpec, e: EndpointSpec, task_path: str) -> RecurringContext:
+def _recurring(spec: ServiceSpec, e: EndpointSpec, task_api: TaskApi) -> RecurringContext:
     sub = _subscription(e, _TASK)
     module = f".{e.models.module}"
     others, needs = _others(e, {sub.default_handler})
@@ -172,9 +184,9 @@ def _recurring(spec: ServiceSpec, e: EndpointSpec, task_path: str) -> RecurringC
         _TASK,
         _REMINDER,
         spec.calls[0],
-        task_path,
+        task_api.path,
         spec.publishes[0],
-        COMPLETED_TYPE,
+        task_api.completed_type,
         REMINDER_TYPE,
         _id_max_length(e),
         others,
@@ -218,16 +230,16 @@ def _notification(spec: ServiceSpec, e: EndpointSpec) -> NotificationContext:
     )
 
 
-def handlers_file(spec: ServiceSpec, endpoint: EndpointSpec, path: str, *, task_path: str) -> FilePlan:
-    """The starter's handlers.py at `path` (user-owned). `task_path`: the task API's collection path."""
+def handlers_file(spec: ServiceSpec, endpoint: EndpointSpec, path: str, *, task_api: TaskApi) -> FilePlan:
+    """The starter's handlers.py at `path` (user-owned). `task_api`: what the recurring starter calls."""
     if spec.starter == "todo-recurring-task":
-        return FilePlan(path, "project/recurring_handlers", _recurring(spec, endpoint, task_path), user_owned=True)
+        return FilePlan(path, "project/recurring_handlers", _recurring(spec, endpoint, task_api), user_owned=True)
     if spec.starter == "todo-notification":
         return FilePlan(path, "project/notification_handlers", _notification(spec, endpoint), user_owned=True)
     raise ValueError(f"no starter handlers for {spec.starter!r}")
 
 
-def _recurring_test(spec: ServiceSpec, e: EndpointSpec) -> RecurringTestContext:
+def _recurring_test(spec: ServiceSpec, e: EndpointSpec, task_api: TaskApi) -> RecurringTestContext:
     sub = _subscription(e, _TASK)
     pkg = spec.package
     std = [Import("datetime", "UTC"), Import("datetime", "datetime")]
@@ -244,7 +256,7 @@ def _recurring_test(spec: ServiceSpec, e: EndpointSpec) -> RecurringTestContext:
         sub.topic,
         sub.dead_letter_topic or f"{sub.topic}-dlq",
         spec.publishes[0],
-        COMPLETED_TYPE,
+        task_api.completed_type,
         REMINDER_TYPE,
         _id_max_length(e),
     )
@@ -274,7 +286,9 @@ def _notification_test(spec: ServiceSpec, e: EndpointSpec) -> NotificationTestCo
     )
 
 
-def extra_files(spec: ServiceSpec, endpoint: EndpointSpec, at: Callable[[str], str]) -> list[FilePlan]:
+def extra_files(
+    spec: ServiceSpec, endpoint: EndpointSpec, at: Callable[[str], str], *, task_api: TaskApi
+) -> list[FilePlan]:
     """Generated modules and user-owned tests the starter brings (`at` places a service-relative path)."""
     if spec.starter == "todo-recurring-task":
         return [
@@ -284,7 +298,7 @@ def extra_files(spec: ServiceSpec, endpoint: EndpointSpec, at: Callable[[str], s
             FilePlan(
                 at("tests/test_recurring.py"),
                 "project/test_recurring",
-                _recurring_test(spec, endpoint),
+                _recurring_test(spec, endpoint, task_api),
                 user_owned=True,
             ),
         ]
