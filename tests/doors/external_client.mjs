@@ -29,7 +29,13 @@ if (!["stdio", "http"].includes(mode) || rest.length === 0) {
 const transport =
   mode === "http"
     ? new StreamableHTTPClientTransport(new URL(rest[0]))
-    : new StdioClientTransport({ command: rest[0], args: rest.slice(1), env: process.env, stderr: "inherit" });
+    : new StdioClientTransport({
+        command: rest[0],
+        args: rest.slice(1),
+        env: process.env,
+        stderr: "inherit",
+        cwd: process.env.SERVER_CWD ?? process.cwd(),
+      });
 
 const rootDir = process.env.ROOT_DIR ?? null;
 const client = new Client(
@@ -104,6 +110,15 @@ if (rootDir !== null) {
   writeFileSync(edited, "# edited by the user\n");
   report.editedKept = await call("dapr_generate_client", { output_dir: "gen/dapr_generate_client" });
   report.editedForced = await call("dapr_generate_client", { output_dir: "gen/dapr_generate_client", force: true });
+}
+
+// Without roots (NO_ROOTS_OUTPUT set): the server writes under its own working directory and nowhere else.
+if (rootDir === null && process.env.NO_ROOTS_OUTPUT) {
+  const call = async (name, args) => summary(await client.callTool({ name, arguments: args }));
+  report.noRoots = {
+    inside: await call("dapr_generate_client", { output_dir: process.env.NO_ROOTS_OUTPUT }),
+    outside: await call("dapr_generate_client", { output_dir: process.env.OUTSIDE_DIR }),
+  };
 }
 
 report.resources = (await client.listResources()).resources.map((r) => r.uri);
