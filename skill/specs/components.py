@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Self
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field, WithJsonSchema, model_validator
 
 from skill.specs.common import AppId, ComponentName, RoutePath, SpecModel, TopicName, pattern_rule
 
@@ -118,6 +118,25 @@ class TopicSubscription(SpecModel):
         return self.dead_letter_topic or f"{self.topic}-dlq"
 
 
+# A subscription may be given as its bare topic name (TopicSubscription's before-validator): the schema says so,
+# so that a client validating its arguments against it accepts what the server accepts.
+_TOPIC_OR_OBJECT = {
+    "anyOf": [
+        {"type": "string", "description": "A topic name."},
+        {
+            "type": "object",
+            "properties": {
+                "topic": {"type": "string"},
+                "route": {"type": ["string", "null"]},
+                "dead_letter_topic": {"type": ["string", "null"]},
+            },
+            "required": ["topic"],
+            "additionalProperties": False,
+        },
+    ]
+}
+
+
 class AppSpec(SpecModel):
     """One app (one Dapr app id, one process, one container)."""
 
@@ -137,7 +156,7 @@ class AppSpec(SpecModel):
         description="Which components the app loads (component `scopes`): any of 'pubsub', 'state', "
         "'secrets'. Default: all three.",
     )
-    subscribes: list[TopicSubscription] = Field(
+    subscribes: list[Annotated[TopicSubscription, WithJsonSchema(_TOPIC_OR_OBJECT)]] = Field(
         default_factory=list, description="Topics the app subscribes to (a topic name or an object)."
     )
     calls: list[AppId] = Field(
