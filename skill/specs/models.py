@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import builtins
 import enum
+import functools
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -547,8 +548,29 @@ def _field_problems(
         except re.error as exc:
             yield _Problem((*loc, "pattern"), f.pattern, f"must be a valid regular expression ({exc})")
             return
+        rust = _rust_regex_problem(f.pattern)
+        if rust is not None:
+            yield _Problem((*loc, "pattern"), f.pattern, rust)
+            return
+    if ref.outer == "int":
+        for name in ("ge", "gt", "le", "lt", "multiple_of"):
+            value = getattr(f, name)
+            if value is not None and not float(value).is_integer():
+                yield _Problem((*loc, name), value, "must be a whole number for an int field (pydantic refuses it)")
     if f.has_default:
         yield from _default_problems(loc, f, ref, enums)
+
+
+@functools.lru_cache(maxsize=256)
+def _rust_regex_problem(pattern: str) -> str | None:
+    """Why pydantic cannot use `pattern`, or None. Pydantic matches `pattern` with Rust's regex crate, which has no
+    lookaround or backreferences: such a pattern compiles in Python and fails when the model is built."""
+    try:
+        TypeAdapter(Annotated[str, Field(pattern=pattern)])
+    except Exception as exc:
+        first = str(exc).strip().splitlines()[-1][:160]
+        return f"must be a regular expression pydantic can use (no lookaround or backreferences): {first}"
+    return None
 
 
 def _type_words(ref: TypeRef) -> str:

@@ -151,3 +151,19 @@ def test_cli_reads_json_schema_from_a_yaml_file(tmp_path: Path) -> None:
     text = (out / "ping_events.py").read_text(encoding="utf-8")
     assert "class Ping(BaseModel):" in text
     assert "at: AwareDatetime | None = None" in text
+
+
+@pytest.mark.parametrize(
+    ("field", "where", "rule"),
+    [
+        ({"name": "x", "type": "str", "pattern": "^(?=a)a+$"}, "pattern", "pydantic can use"),
+        ({"name": "x", "type": "str", "pattern": r"^(a)\1$"}, "pattern", "pydantic can use"),
+        ({"name": "n", "type": "int", "ge": 0.5}, "ge", "whole number"),
+        ({"name": "n", "type": "int", "multiple_of": 2.5}, "multiple_of", "whole number"),
+    ],
+)
+def test_constraints_pydantic_would_refuse_are_refused_here(field: dict[str, object], where: str, rule: str) -> None:
+    # Python's re compiles these and the spec types allow them, but pydantic refuses them when the model is built.
+    with pytest.raises(SpecError) as caught:
+        generate("models", {"models": [{"name": "M", "fields": [field]}]})
+    assert [(p.field, rule in p.rule) for p in caught.value.problems] == [(f"models.0.fields.0.{where}", True)]

@@ -201,12 +201,6 @@ def _one_field(**field: Any) -> ModelsSpec:
     [
         ({"type": "str", "pattern": r"^[A-Z]{3}$", "min_length": 5}, r"Code\.code: .*pattern '\^\[A-Z\]\{3\}\$'"),
         ({"type": "str", "pattern": r"^a{10}", "max_length": 4}, r"Code\.code: .*at least 10 characters"),
-        ({"type": "str", "pattern": r"^(a)\1$"}, r"Code\.code: .*backreferences"),
-        ({"type": "str", "pattern": r"^(?=a)\w$"}, r"Code\.code: .*pydantic refuses .*look-around"),
-        (
-            {"type": "int", "ge": 0.5},
-            r"Code\.code: .*pydantic refuses \{'ge': 0\.5\} for int .*coercible to an integer",
-        ),
         ({"type": "str", "pattern": r"^[a-f]{8}$", "min_length": 9}, r"Code\.code: .*no text was found"),
         ({"type": "str", "min_length": 5, "max_length": 2}, r"Code\.code: .*min_length 5 is above max_length 2"),
         ({"type": "int", "ge": 5, "le": 6, "multiple_of": 10}, r"Code\.code: .*no int was found"),
@@ -217,6 +211,20 @@ def _one_field(**field: Any) -> ModelsSpec:
 def test_impossible_constraints_name_the_field(field: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         sample(_one_field(**field), "Code")
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        {"type": "str", "pattern": r"^(a)\1$"},
+        {"type": "str", "pattern": r"^(?=a)\w$"},
+        {"type": "int", "ge": 0.5},
+    ],
+)
+def test_what_pydantic_refuses_never_reaches_the_samples(field: dict[str, Any]) -> None:
+    # The models spec refuses these itself now (they would fail when the model is built).
+    with pytest.raises(ValueError, match=r"pydantic can use|whole number"):
+        _one_field(**field)
 
 
 def test_a_model_that_must_contain_itself_raises() -> None:
