@@ -7,11 +7,12 @@ the outline and one resource link per file instead.
 
 The outline is what an agent calls the code by, so it keeps its detail longest, and it gives way file by file
 (`_degrade`): test modules first, then the largest module (the generic client) before the small ones an agent calls
-into (handlers, routers), each one level at a time (full signatures, short ones, shorter docstrings, methods by
-name, names only); a file identical to an earlier one is named with it. At each step the file list gives way first:
-absolute paths, then the folder named once and paths relative to it, then (past `_MANY_FILES`) the Python files and
-those that need the user listed one by one and the rest counted per folder. Only when no step fits that way are
-just the files that need the user listed (the outline still names every Python file), and last, long notes cut.
+into (handlers, routers), each one level at a time (full signatures, short ones, shorter docstrings, parameter names
+without docstrings, methods by name, names only); a file identical to an earlier one is named with it. At each step
+the file list gives way first: absolute paths, then the folder named once and paths relative to it, then (past
+`_MANY_FILES`) the Python files and those that need the user listed one by one and the rest counted per folder. Only
+when no step fits that way are just the files that need the user listed (the outline still names every Python file),
+and last, long notes cut.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ WRITTEN_BUDGETS: Mapping[str, int] = MappingProxyType(
 )
 INLINE_BUDGET = 40_000
 RESULT_URI_PREFIX = "dapr-results://"
-_LEVELS = 6
+_LEVELS = 7
 # Past this many files, listing each (~110 characters of text, ~170 of JSON) costs more than outline detail.
 _MANY_FILES = 20
 # Statuses of a tracked update that need the user (or the agent): always listed one by one.
@@ -143,6 +144,30 @@ def _short_signature(signature: str) -> str:
     return f"({', '.join(parts)}){returns}"
 
 
+def _names_signature(signature: str) -> str:
+    """`_short_signature` without the types: parameter names (`name=` where there is a default) and the return
+    type, for a class of many methods."""
+    short = _short_signature(signature)
+    try:
+        fn = parse_python(f"def f{signature}: pass").body[0]
+    except SyntaxError:
+        return short
+    assert isinstance(fn, ast.FunctionDef)
+    args = fn.args
+    positional = [*args.posonlyargs, *args.args]
+    first_default = len(positional) - len(args.defaults)
+    parts = [f"{a.arg}=" if i >= first_default else a.arg for i, a in enumerate(positional)]
+    if args.vararg is not None:
+        parts.append(f"*{args.vararg.arg}")
+    elif args.kwonlyargs:
+        parts.append("*")
+    parts += [f"{a.arg}=" if d is not None else a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)]
+    if args.kwarg is not None:
+        parts.append(f"**{args.kwarg.arg}")
+    returns = f" -> {ast.unparse(fn.returns)}" if fn.returns is not None else ""
+    return f"({', '.join(parts)}){returns}"
+
+
 def _field_type(signature: str) -> str:
     """`: Annotated[T, Field(...)]` as `: T`: the type is what a caller needs; the constraints are in the code."""
     try:
@@ -162,20 +187,22 @@ def _symbol_line(s: Symbol, level: int) -> str:
     short = s.name.rpartition(".")[2]
     prefix = "  " if "." in s.name else ""
     if s.kind in ("method", "async method", "function", "async function"):
-        sig = s.signature if level == 0 else _short_signature(s.signature)
+        sig = (
+            s.signature if level == 0 else _short_signature(s.signature) if level < 4 else _names_signature(s.signature)
+        )
         head = f"{prefix}{'async ' if s.kind.startswith('async') else ''}{short}{sig}"
     elif s.kind == "property":
         head = f"{prefix}{short}{s.signature} (property)"
     else:
         head = f"{prefix}{s.kind} {short}{s.signature}"
-    doc_room = (0, 100, 100, 60, 0)[level] if s.kind != "class" else (0, 100, 100, 60, 60)[level]
+    doc_room = (0, 100, 100, 60, 0, 0)[level] if s.kind != "class" else (0, 100, 100, 60, 0, 60)[level]
     if level == 0:
         doc_room = 200
     return f"{head} - {_cut(s.doc, doc_room)}" if s.doc and doc_room else head
 
 
 def _file_lines(fo: FileOutline, level: int) -> list[str]:
-    if level >= 5:  # the public names only, one line per file
+    if level >= 6:  # the public names only, one line per file
         names = [s.name for s in fo.symbols if "." not in s.name]
         return [f"{fo.path}: {', '.join(names)}"] if names else []
     lines = [f"{fo.path}: {_cut(fo.module_doc, 100)}" if fo.module_doc else f"{fo.path}:"]
@@ -195,7 +222,7 @@ def _file_lines(fo: FileOutline, level: int) -> list[str]:
                     "  fields: " + ", ".join(f"{g.name.rpartition('.')[2]}{_field_type(g.signature)}" for g in group)
                 )
             continue
-        if level >= 4 and "." in s.name:  # methods by name only, on one line per class
+        if level >= 5 and "." in s.name:  # methods by name only, on one line per class
             methods: list[str] = []
             while i < len(symbols) and "." in symbols[i].name and symbols[i].kind != "field":
                 methods.append(symbols[i].name.rpartition(".")[2])
@@ -222,7 +249,7 @@ def _file_outlines(result: Result) -> Sequence[FileOutline]:
 
 
 def outline_lines(result: Result, level: int = 0) -> list[str]:
-    """The public API of the Python files, one line per symbol (fields grouped), at a level of compactness 0-5."""
+    """The public API of the Python files, one line per symbol (fields grouped), at a level of compactness 0-6."""
     return [line for fo in _file_outlines(result) for line in _file_lines(fo, level)]
 
 

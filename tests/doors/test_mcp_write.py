@@ -374,3 +374,17 @@ async def test_a_folder_that_cannot_be_made_is_a_tool_error_naming_it(tmp_path: 
     assert text_of(result).startswith("Error executing tool dapr_generate_client: output_dir: cannot write")
     assert "a-file" in text_of(result)
     assert "internal failure" not in text_of(result)
+
+
+async def test_the_clients_written_outline_keeps_every_methods_parameters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Methods with their signatures, within the client's budget: the client's methods keep their parameter names
+    and return types, so an agent calls them without reading the 1,900-line module."""
+    monkeypatch.chdir(tmp_path)  # no roots declared: the server writes under its working directory
+    async with connected() as client:
+        result = await client.call_tool("dapr_generate_client", {"output_dir": "gen"})
+    text = text_of(result)
+    assert len(text) <= written_budget("client")
+    assert "async save_state(store_name, key, value, *, etag=" in text
+    assert "async get_state_item(store_name, key, *, consistency=, metadata=) -> StateItem | None" in text
