@@ -18,7 +18,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=2.0, help="seconds per measured window (default 2)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds per cell; the median is reported (default 3)")
     parser.add_argument("--quick", action="store_true", help="0.5 s windows, 2 rounds: a smoke run (< 60 s)")
-    parser.add_argument("--only", choices=("transport", "mcp", "endpoint"), help="run one benchmark (default: all)")
+    parser.add_argument(
+        "--only", choices=("transport", "mcp", "endpoint", "generation"), help="run one benchmark (default: all)"
+    )
     parser.add_argument("--json", metavar="PATH", help="also write raw numbers as JSON to PATH ('-': stdout)")
     parser.add_argument(
         "--python-stand-in", action="store_true", help="use the Python stand-in even when nginx is installed"
@@ -65,6 +67,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.only in (None, "mcp"):
             print(file=say)
             code = _run_mcp(say) or code
+        if args.only in (None, "generation"):
+            from bench.generation import run_generation  # generates services of 1-100 models: only when asked
+
+            if args.only is None:
+                print(file=say)
+            code = run_generation(say, runs=3 if args.quick else 7) or code
     except KeyboardInterrupt:
         print("\ninterrupted: stand-in stopped, temp dirs removed", file=sys.stderr)
         return 130
