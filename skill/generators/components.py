@@ -436,13 +436,16 @@ class _Empty:
     """A context without variables."""
 
 
-def notes_for(spec: ComponentsSpec) -> list[str]:
+def notes_for(spec: ComponentsSpec, *, with_apps: bool = False) -> list[str]:
+    """What a reader of the files should know. `with_apps`: the apps are generated alongside (a service or a
+    project), so what the apps themselves must do goes unsaid."""
     notes: list[str] = []
     if "local" in spec.environments:
+        apps = "" if with_apps else "; each app folder needs its pyproject.toml"
         notes.append(
-            "Local: `dapr init` (Redis on localhost:6379), then `dapr run -f .` beside dapr.yaml; each app "
-            "folder needs its pyproject.toml. Component names are the same locally and on Kubernetes, so the "
-            "apps read them from PUBSUB_NAME / STATESTORE_NAME / SECRETSTORE_NAME and never change."
+            f"Local: `dapr init` (Redis on localhost:6379), then `dapr run -f .` beside dapr.yaml{apps}. Component "
+            "names are the same locally and on Kubernetes, so the apps read them from PUBSUB_NAME / "
+            "STATESTORE_NAME / SECRETSTORE_NAME and never change."
         )
         if spec.secret_store is not None and _users(spec, "secrets"):
             notes.append("secrets.json holds local-only secrets for the local secret store; keep it out of git.")
@@ -482,7 +485,7 @@ def notes_for(spec: ComponentsSpec) -> list[str]:
             "subscription's dead-letter topic ('<topic>-dlq' unless set); create those topics on Kafka "
             "unless it auto-creates topics."
         )
-        if spec.subscriptions == "programmatic":
+        if spec.subscriptions == "programmatic" and not with_apps:
             notes.append(
                 "Subscriptions are programmatic: the apps must answer GET /dapr/subscribe with the routes and "
                 "dead-letter topics of their `subscribes` (the endpoint generator writes that)."

@@ -94,7 +94,7 @@ def plan(spec: ProjectSpec) -> Plan:
     files += components.files_for(cspec)
     if "kubernetes" not in spec.environments:  # files_for writes Dockerfiles with the Kubernetes files only
         files += [components.dockerfile_for(cspec, a, f"{a.directory}/Dockerfile") for a in cspec.apps]
-    notes = components.notes_for(cspec)
+    notes = components.notes_for(cspec, with_apps=True)
     files += [
         FilePlan(
             "README.md",

@@ -392,7 +392,7 @@ def files_for(
                 standalone and "local" in spec.environments,
                 standalone and "kubernetes" in spec.environments,
                 spec.secret_store is not None,
-                (*app_plan.notes, *(components.notes_for(cspec) if standalone else [])),
+                (*app_plan.notes, *(components.notes_for(cspec, with_apps=True) if standalone else [])),
             ),
             "markdown",
         )
@@ -416,7 +416,7 @@ def plan(spec: ServiceSpec) -> Plan:
         f"`{spec.package}/handlers.py` is yours: regeneration never rewrites it. Other files are regenerated; "
         "your edits in them are merged, and a conflict is written with markers and reported.",
         *app_plan.notes,
-        *components.notes_for(spec.components_spec()),
+        *components.notes_for(spec.components_spec(), with_apps=True),
     ]
     return Plan(
         files=files,
