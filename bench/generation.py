@@ -1,7 +1,7 @@
 """Generation time of whole services and of the todo system, in process and through MCP (issues 10 and 11).
 
     uv run --group bench python -m bench --only generation [--quick]
-    uv run python -m bench.generation [--runs 7] [--sizes 1 10 100] [--profile N]
+    uv run python -m bench.generation [--runs 7] [--sizes 1 10 100] [--profile N|project]
 
 * Services of size N (1, 10, 100): N models (seven fields of varied types: constrained str, int, float | None,
   bool, datetime, list[str], Decimal | None; from the second model on, `Item000 | None`: a reference of constant
@@ -22,7 +22,8 @@
 * A breakdown of one warm in-process call per N by stage (spec validation, plan, render, YAML/TOML checks,
   Python checks: ast.parse + ruff format + ruff check), timed around the same calls `skill/pipeline.py` chains.
 * The todo system: `generate("project", {})` and `dapr_generate_project`, against the 1-second target.
-* `--profile N`: cProfile of one warm in-process call for size N, top functions by cumulative and own time.
+* `--profile N` (or `project`): cProfile of one warm in-process call of a size-N service (or the todo system),
+  top functions by cumulative and own time.
 """
 
 from __future__ import annotations
@@ -413,14 +414,24 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.generation", description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=7, help="timed calls per cell after one warm-up (default 7)")
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES), help="service sizes N (default 1 10 100)")
-    parser.add_argument("--profile", type=int, metavar="N", help="cProfile one warm in-process call of size N instead")
+    parser.add_argument(
+        "--profile",
+        metavar="N|project",
+        help="cProfile one warm in-process call (service of size N, or the todo system)",
+    )
     args = parser.parse_args(argv)
-    if args.runs < 1 or any(n < 1 or n > 200 for n in args.sizes):
+    sizes = [*args.sizes, *([int(args.profile)] if args.profile and args.profile.isdigit() else [])]
+    if args.runs < 1 or any(n < 1 or n > 200 for n in sizes):
         parser.error("--runs must be >= 1 and sizes within 1-200 (the models spec holds at most 200 models)")
-    if args.profile is not None:
-        profile("service", service_spec(args.profile), sys.stdout)
-        return 0
-    return run_generation(sys.stdout, runs=args.runs, sizes=args.sizes)
+    if args.profile == "project":
+        profile("project", project_spec(), sys.stdout)
+    elif args.profile is not None:
+        if not args.profile.isdigit():
+            parser.error("--profile takes a size N or 'project'")
+        profile("service", service_spec(int(args.profile)), sys.stdout)
+    else:
+        return run_generation(sys.stdout, runs=args.runs, sizes=args.sizes)
+    return 0
 
 
 if __name__ == "__main__":
