@@ -9,8 +9,9 @@ API: task CRUD with ETags in the state store, publishing `task-events`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Literal, get_args
+import functools
+from collections.abc import Iterator, Mapping
+from typing import Any, Literal, Self, get_args
 
 from pydantic import Field
 
@@ -189,7 +190,18 @@ class ServiceSpec(ServiceCore, Resources):
         return [r for r in ROLES if used[r]]
 
     def endpoint_spec(self) -> EndpointSpec:
-        """The app side, with every component name the spec left out filled in from the service's components."""
+        """The app side, with every component name the spec left out filled in from the service's components
+        (built once per spec: it validates the whole endpoint spec again)."""
+        return self._endpoint
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy (pydantic copies the instance dict, cached values included: the copy builds its own)."""
+        copy = super().model_copy(update=update, deep=deep)
+        copy.__dict__.pop("_endpoint", None)
+        return copy
+
+    @functools.cached_property
+    def _endpoint(self) -> EndpointSpec:
         pubsub = self.pubsub.name if self.pubsub is not None else "pubsub"
         store = self.state.name if self.state is not None else "statestore"
         blocks = list(self.client_blocks)

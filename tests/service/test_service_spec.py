@@ -70,3 +70,9 @@ def test_unknown_keys_are_refused() -> None:
     with pytest.raises(SpecError) as caught:
         generate("service", {"ports": 8000})
     assert any(p.field == "ports" for p in caught.value.problems)
+
+
+def test_the_endpoint_spec_is_built_once_and_follows_a_copy() -> None:
+    spec = ServiceSpec()
+    assert spec.endpoint_spec() is spec.endpoint_spec()
+    assert spec.model_copy(update={"crud": []}).endpoint_spec().crud == []
