@@ -239,7 +239,7 @@ def _contract(spec: EndpointSpec) -> ContractContext:
         std += [*_i("hmac"), *_i("os")]
         lib += _i("fastapi", "HTTPException", "status")
     if idem:
-        std += _i("time")
+        std += [*_i("itertools"), *_i("time")]
         local += [Import(f".{_CLIENT_MODULE}", "DaprConflictError")]
     return ContractContext(
         sections(std, lib, local), _CLIENT_CLASS, spec.app_token, subs, idem, bulk, jobs, bindings, jobs or bindings

@@ -93,3 +93,25 @@ def test_rendered_files(orders: Package, tmp_path: Path) -> None:
         "handlers",
         "main",
     }
+
+
+async def test_memory_processed_events_claims_expire_and_old_records_go(
+    orders: Package, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = [1000.0]
+    monkeypatch.setattr(orders.contract.time, "monotonic", lambda: clock[0])
+    records = orders.contract.MemoryProcessedEvents(claim_seconds=10, retain_seconds=100)
+    assert await records.claim("a") == "new"
+    assert await records.claim("a") == "busy"
+    clock[0] += 11  # the claim expired: a crashed delivery's event runs again
+    assert await records.claim("a") == "new"
+    await records.done("a")
+    assert await records.claim("a") == "done"
+    assert await records.claim("b") == "new"
+    await records.release("b")  # a RETRY: the next delivery runs it
+    assert await records.claim("b") == "new"
+    await records.done("b")
+    clock[0] += 101  # both records are past retain_seconds
+    await records.done("c")  # each write drops the oldest expired ones
+    assert list(records._done) == ["c"]
+    assert await records.claim("a") == "new"

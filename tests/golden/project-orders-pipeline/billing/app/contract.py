@@ -10,6 +10,7 @@ ever, so payloads are validated here and a bad one is dropped with a log line.
 
 import hashlib
 import hmac
+import itertools
 import logging
 import os
 import time
@@ -151,28 +152,44 @@ class StateProcessedEvents:
 
 class MemoryProcessedEvents:
     """Processed-event records in this process only: for one replica, tests and
-    benchmarks."""
+    benchmarks.
+
+    Two maps of key to expiry time (floats only, so the garbage collector never walks
+    them); handled records expire in the order they were made, so the oldest are
+    dropped first and memory stays bounded by what `retain_seconds` keeps.
+    """
 
     def __init__(
         self, claim_seconds: float = 300.0, retain_seconds: float = 604800.0
     ) -> None:
         self._claim_seconds = claim_seconds
         self._retain_seconds = retain_seconds
-        self._records: dict[str, tuple[Claim, float]] = {}
+        self._busy: dict[str, float] = {}
+        self._done: dict[str, float] = {}
 
     async def claim(self, key: str) -> Claim:
         now = time.monotonic()
-        record = self._records.get(key)
-        if record is not None and record[1] > now:
-            return "done" if record[0] == "done" else "busy"
-        self._records[key] = ("busy", now + self._claim_seconds)
+        done = self._done.get(key)
+        if done is not None and done > now:
+            return "done"
+        busy = self._busy.get(key)
+        if busy is not None and busy > now:
+            return "busy"
+        self._busy[key] = now + self._claim_seconds
         return "new"
 
     async def done(self, key: str) -> None:
-        self._records[key] = ("done", time.monotonic() + self._retain_seconds)
+        now = time.monotonic()
+        self._busy.pop(key, None)
+        self._done.pop(key, None)  # re-inserted last: the map stays in expiry order
+        self._done[key] = now + self._retain_seconds
+        for oldest in list(itertools.islice(self._done, 2)):  # a few per call: O(1)
+            if self._done[oldest] > now:
+                break
+            del self._done[oldest]
 
     async def release(self, key: str) -> None:
-        self._records.pop(key, None)
+        self._busy.pop(key, None)
 
 
 async def _outcome(
