@@ -428,12 +428,62 @@ def files_for(spec: ComponentsSpec, folder: str = "", *, standalone: bool = Fals
             files.append(dockerfile_for(spec, app, _join(where, "Dockerfile")))
             files.append(FilePlan(_join(folder, f"deploy/kubernetes/{app.app_id}.yaml"), "components/deployment",
                                   _deployment(spec, app), "yaml"))  # fmt: skip
+        files.append(
+            FilePlan(_join(folder, SECRETS_SCRIPT), "components/create-secrets",
+                     SecretsScriptContext(_secrets_to_create(spec)), "text")
+        )  # fmt: skip
     return files
 
 
 @dataclass(frozen=True)
 class _Empty:
     """A context without variables."""
+
+
+@dataclass(frozen=True)
+class SecretToCreate:
+    """A Kubernetes Secret the manifests and components reference: random tokens, or values from the
+    environment of whoever runs the script (never from a file)."""
+
+    name: str
+    keys: tuple[tuple[str, str], ...]  # (key, environment variable); an empty variable: a fresh random token
+    why: str
+
+
+@dataclass(frozen=True)
+class SecretsScriptContext:
+    secrets: tuple[SecretToCreate, ...]
+
+
+SECRETS_SCRIPT = "deploy/create-secrets.sh"
+
+
+def _secrets_to_create(spec: ComponentsSpec) -> tuple[SecretToCreate, ...]:
+    found = [
+        SecretToCreate(
+            DAPR_TOKEN_SECRET, (("token", ""),), "the apps' token for their sidecar (dapr.io/api-token-secret)"
+        ),
+        SecretToCreate(
+            APP_TOKEN_SECRET, (("token", ""),), "the sidecars' token for their app (dapr.io/app-token-secret)"
+        ),
+    ]
+    if spec.pubsub is not None and spec.pubsub.kafka.auth == "password" and _users(spec, "pubsub"):
+        found.append(
+            SecretToCreate(
+                spec.pubsub.kafka.credentials_secret,
+                (("username", "KAFKA_USERNAME"), ("password", "KAFKA_PASSWORD")),
+                "Kafka SASL credentials (the pub/sub component's secretKeyRefs)",
+            )
+        )
+    if spec.state is not None and _users(spec, "state"):
+        found.append(
+            SecretToCreate(
+                spec.state.credentials_secret,
+                (("connectionString", "POSTGRES_CONNECTION_STRING"),),
+                "the PostgreSQL connection string (the state store's secretKeyRef)",
+            )
+        )
+    return tuple(found)
 
 
 def notes_for(spec: ComponentsSpec, *, with_apps: bool = False) -> list[str]:
@@ -450,21 +500,13 @@ def notes_for(spec: ComponentsSpec, *, with_apps: bool = False) -> list[str]:
         if spec.secret_store is not None and _users(spec, "secrets"):
             notes.append("secrets.json holds local-only secrets for the local secret store; keep it out of git.")
     if "kubernetes" in spec.environments:
-        secrets = [
-            f'kubectl create secret generic {DAPR_TOKEN_SECRET} --from-literal=token="$(openssl rand -hex 32)"',
-            f'kubectl create secret generic {APP_TOKEN_SECRET} --from-literal=token="$(openssl rand -hex 32)"',
-        ]
-        if spec.pubsub is not None and spec.pubsub.kafka.auth == "password" and _users(spec, "pubsub"):
-            s = spec.pubsub.kafka.credentials_secret
-            secrets.append(f"kubectl create secret generic {s} --from-literal=username=... --from-literal=password=...")
-        if spec.state is not None and _users(spec, "state"):
-            s = spec.state.credentials_secret
-            secrets.append(f"kubectl create secret generic {s} --from-literal=connectionString='host=... user=...'")
+        needed = [v for secret in _secrets_to_create(spec) for _, v in secret.keys if v]
+        from_env = f" (it reads {', '.join(needed)} from the environment)" if needed else ""
         notes.append(
             "Kubernetes: no Secret manifests are generated (a placeholder token is one `kubectl apply` from "
-            "production). Create them first: " + "; ".join(secrets) + ". Then `kubectl apply -f "
-            "resources/kubernetes -f deploy/kubernetes` after building and pushing each app's image "
-            f"({spec.image_repository}/<app-id>:{spec.image_tag})."
+            f"production): run `sh {SECRETS_SCRIPT}` once per namespace{from_env}; it creates each missing Secret, "
+            "tokens random. Then `kubectl apply -f resources/kubernetes -f deploy/kubernetes` after building and "
+            f"pushing each app's image ({spec.image_repository}/<app-id>:{spec.image_tag})."
         )
         if spec.state is not None and _users(spec, "state"):
             notes.append(
