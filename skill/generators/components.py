@@ -156,6 +156,7 @@ class DeploymentContext:
     env: tuple[EnvVar, ...]
     liveness_path: str
     readiness_path: str
+    reads_secrets: str | None = None  # the secretstores.kubernetes component the app reads through, if any
 
 
 def _join(folder: str, path: str) -> str:
@@ -391,6 +392,7 @@ def _deployment(spec: ComponentsSpec, app: AppSpec) -> DeploymentContext:
         env=env,
         liveness_path=spec.liveness_path,
         readiness_path=spec.readiness_path,
+        reads_secrets=spec.secret_store.name if spec.secret_store is not None and "secrets" in app.uses else None,
     )
 
 
@@ -516,9 +518,10 @@ def notes_for(spec: ComponentsSpec, *, with_apps: bool = False) -> list[str]:
             )
         if spec.secret_store is not None and _users(spec, "secrets"):
             notes.append(
-                f"Apps reading secrets through '{spec.secret_store.name}' (secretstores.kubernetes) need a Role "
-                "granting get on secrets to their service account; component credentials are resolved by the "
-                "Dapr operator through the built-in 'kubernetes' store and need none."
+                f"Apps reading secrets through '{spec.secret_store.name}' (secretstores.kubernetes) run as a "
+                "service account of their own with a Role granting get on the namespace's Secrets (in their "
+                "manifest); component credentials are resolved by the Dapr operator through the built-in "
+                "'kubernetes' store and need none."
             )
     if any(a.subscribes for a in spec.apps):
         notes.append(

@@ -44,7 +44,7 @@ def test_manifests_pass_kubernetes_validate_strict(renders: dict[str, Result], n
         for doc in yaml.safe_load_all(text):
             for version in (KUBERNETES_VERSION, kubernetes_validate.latest_version()):
                 kubernetes_validate.validate(doc, version, strict=True)  # raises on any finding
-            assert doc["kind"] in {"Deployment", "Service"}, path
+            assert doc["kind"] in {"Deployment", "Service", "ServiceAccount", "Role", "RoleBinding"}, path
 
 
 def test_kubernetes_validate_strict_catches_a_misplaced_field(renders: dict[str, Result]) -> None:

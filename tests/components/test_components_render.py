@@ -104,7 +104,7 @@ def test_custom_names_reach_every_file(renders: dict[str, Result]) -> None:
     kafka = {m["name"]: m.get("value") for m in k8s["events"]["spec"]["metadata"]}
     assert kafka == {"brokers": "kafka-0.kafka:9093,kafka-1.kafka:9093", "authType": "none", "initialOffset": "oldest"}
     assert "auth" not in k8s["events"]  # nothing to resolve without credentials
-    (deployment, _service) = documents(result, "deploy/kubernetes/notification.yaml")
+    deployment, _service, *_rbac = documents(result, "deploy/kubernetes/notification.yaml")
     assert deployment["spec"]["replicas"] == 2
     container = deployment["spec"]["template"]["spec"]["containers"][0]
     assert container["image"] == "ghcr.io/acme/todo/notification:2.3.1"
@@ -184,7 +184,7 @@ def test_subscriptions_per_topic_with_custom_route_and_dead_letter() -> None:
 
 def test_deployments_carry_the_dapr_annotations_probes_and_limits(renders: dict[str, Result]) -> None:
     for app, port in TODO_PORTS.items():
-        deployment, service = documents(renders["default"], f"deploy/kubernetes/{app}.yaml")
+        deployment, service, *rbac = documents(renders["default"], f"deploy/kubernetes/{app}.yaml")
         pod = deployment["spec"]["template"]
         assert pod["metadata"]["annotations"] == {
             "dapr.io/enabled": "true",
@@ -196,6 +196,12 @@ def test_deployments_carry_the_dapr_annotations_probes_and_limits(renders: dict[
             "dapr.io/app-health-check-path": "/healthz",
         }
         assert pod["spec"]["securityContext"]["runAsNonRoot"] is True
+        # Only the app that reads secrets (notification) runs as its own service account, allowed to get Secrets.
+        assert [d["kind"] for d in rbac] == (["ServiceAccount", "Role", "RoleBinding"] if app == "notification" else [])
+        assert pod["spec"].get("serviceAccountName") == (app if app == "notification" else None)
+        if rbac:
+            assert rbac[1]["rules"] == [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}]
+            assert rbac[2]["subjects"] == [{"kind": "ServiceAccount", "name": app}]
         (container,) = pod["spec"]["containers"]
         assert container["ports"] == [{"name": "http", "containerPort": port}]
         assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
