@@ -62,7 +62,7 @@ def _task_api(services: list[ServiceSpec]) -> todo.TaskApi:
             if called in by_id:
                 crud = by_id[called].endpoint_spec().crud[0]
                 action = f"{crud.name}.{crud.actions[0].event_suffix}" if crud.actions else f"{crud.name}.completed"
-                return todo.TaskApi(crud.collection, action)
+                return todo.TaskApi(crud.collection, action, crud.name)
     return todo.TaskApi()
 
 

@@ -34,7 +34,8 @@ __all__ = [
 
 SUMMARIES: dict[Starter, str] = {
     "stubs": "your handlers",
-    "todo-recurring-task": "creates the next instance of a completed recurring task and hands its reminder on",
+    "todo-recurring-task": "hands each open task's reminder on (cancels it when the task is done) and creates "
+    "the next instance of a completed recurring task",
     "todo-notification": "schedules reminder jobs, sends them once, publishes notification_sent",
 }
 
@@ -45,14 +46,20 @@ COMPLETED_TYPE = "tasks.completed"
 
 @dataclass(frozen=True)
 class TaskApi:
-    """Where the recurring-task starter creates tasks, and which event says one was completed: the task API's
-    collection path and its completion action's CloudEvent type (a project reads both from the service it calls)."""
+    """Where the recurring-task starter creates tasks, and the CloudEvent types of the task API's changes: its
+    collection path, its resource name (`<resource>.created|updated|deleted`) and its completion action's type
+    (a project reads them from the service it calls)."""
 
     path: str = "/api/tasks"
     completed_type: str = COMPLETED_TYPE
+    resource: str = "tasks"
+
+    def event_type(self, change: str) -> str:
+        return f"{self.resource}.{change}"
 
 
 REMINDER_TYPE = "reminders.scheduled"
+CANCELLED_TYPE = "reminders.cancelled"
 SENT_TYPE = "notification_sent"
 _CLIENT_CLASS = "DaprClient"
 _CLIENT_MODULE = "dapr_client"
@@ -74,7 +81,11 @@ class RecurringContext:
     task_path: str  # the task API's collection path: POST creates a task
     reminders_topic: str  # the first of `publishes`
     completed_type: str
+    created_type: str
+    updated_type: str
+    deleted_type: str
     reminder_type: str
+    cancelled_type: str
     id_max_length: int | None  # Task.id's max_length (None: no limit)
     others: tuple[Handler, ...]  # the spec's other handlers, as stubs
 
@@ -92,6 +103,7 @@ class NotificationContext:
     job_handler: str
     updates_topic: str  # the first of `publishes`
     sent_type: str
+    cancelled_type: str
     others: tuple[Handler, ...]
 
 
@@ -104,7 +116,10 @@ class RecurringTestContext:
     dead_letter_topic: str
     reminders_topic: str
     completed_type: str
+    created_type: str
+    deleted_type: str
     reminder_type: str
+    cancelled_type: str
     id_max_length: int | None
 
 
@@ -117,6 +132,7 @@ class NotificationTestContext:
     job_prefix: str
     updates_topic: str
     sent_type: str
+    cancelled_type: str
 
 
 def _subscription(spec: EndpointSpec, model: str) -> SubscriptionSpec:
@@ -187,7 +203,11 @@ def _recurring(spec: ServiceSpec, e: EndpointSpec, task_api: TaskApi) -> Recurri
         task_api.path,
         spec.publishes[0],
         task_api.completed_type,
+        task_api.event_type("created"),
+        task_api.event_type("updated"),
+        task_api.event_type("deleted"),
         REMINDER_TYPE,
+        CANCELLED_TYPE,
         _id_max_length(e),
         others,
     )
@@ -226,6 +246,7 @@ def _notification(spec: ServiceSpec, e: EndpointSpec) -> NotificationContext:
         job.function,
         spec.publishes[0],
         SENT_TYPE,
+        CANCELLED_TYPE,
         others,
     )
 
@@ -257,7 +278,10 @@ def _recurring_test(spec: ServiceSpec, e: EndpointSpec, task_api: TaskApi) -> Re
         sub.dead_letter_topic or f"{sub.topic}-dlq",
         spec.publishes[0],
         task_api.completed_type,
+        task_api.event_type("created"),
+        task_api.event_type("deleted"),
         REMINDER_TYPE,
+        CANCELLED_TYPE,
         _id_max_length(e),
     )
 
@@ -283,6 +307,7 @@ def _notification_test(spec: ServiceSpec, e: EndpointSpec) -> NotificationTestCo
         job.name,
         spec.publishes[0],
         SENT_TYPE,
+        CANCELLED_TYPE,
     )
 
 

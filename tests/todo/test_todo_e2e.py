@@ -125,6 +125,10 @@ def _types(system: System, topic: str) -> list[str]:
     return [m.envelope["type"] for m in system.mesh.published if m.topic == topic and m.envelope]
 
 
+def _for(message: Any, task_id: str) -> bool:
+    return message.envelope is not None and message.envelope["data"]["task_id"] == task_id
+
+
 def _stored(system: System, key: str) -> dict[str, Any]:
     item = system.mesh.get_state("task-api", "state-postgresql", key)
     assert item is not None, key
@@ -143,9 +147,11 @@ async def test_a_monthly_task_from_creation_to_notification(system: System) -> N
     assert following["recurrence"]["start"] == "2027-01-31T09:00:00Z"  # the anchor, so March is the 31st again
     assert following["completed"] is False
     assert _types(system, "task-events") == ["tasks.created", "tasks.completed", "tasks.created"]
-    assert _types(system, "reminders") == ["reminders.scheduled"]
+    # January's reminder went out with its task and was cancelled on completion; February's went out with it.
+    assert _types(system, "reminders") == ["reminders.scheduled", "reminders.cancelled", "reminders.scheduled"]
 
     # The notification service scheduled the reminder job on its own sidecar; it fires at 08:00 on Feb 28.
+    # January's job was deleted when its task was completed, so nothing fires before.
     assert not await system.mesh.fire_due_jobs(dt.datetime(2027, 2, 28, 7, 59, tzinfo=UTC))
     fired = await system.mesh.fire_due_jobs(dt.datetime(2027, 2, 28, 8, 0, 30, tzinfo=UTC))
     assert [f.app_id for f in fired] == ["notification"]
@@ -181,7 +187,7 @@ async def test_failures_and_redeliveries_lose_nothing_and_send_nothing_twice(
     assert _types(system, "task-events").count("tasks.created") == 2  # the first and the next, once each
 
     # The reminder is delivered a second time (at least once): the same CloudEvent again.
-    reminder = next(m for m in system.mesh.published if m.topic == "reminders")
+    reminder = next(m for m in system.mesh.published if m.topic == "reminders" and _for(m, "gym--202702280900"))
     async with system.mesh.client("recurring-task") as sidecar:
         again = await sidecar.post(
             "/v1.0/publish/pubsub-kafka/reminders",
@@ -214,4 +220,19 @@ async def test_failures_and_redeliveries_lose_nothing_and_send_nothing_twice(
     assert len(system.sent) == 1
     await system.mesh.deliver_pending()
     assert _types(system, "task-updates") == ["notification_sent"]
+    assert not system.mesh.dead_lettered
+
+
+async def test_a_one_off_task_is_reminded_and_a_deleted_one_is_not(system: System) -> None:
+    once = {**_task("call"), "recurrence": None, "due_at": "2027-03-01T09:00:00Z", "remind_at": "2027-03-01T08:00:00Z"}
+    gone = {**once, "id": "dentist"}
+    async with system.mesh.client("task-api") as api:
+        for task in (once, gone):
+            r = await api.post("/v1.0/invoke/task-api/method/api/tasks", json=task)
+            assert r.status_code == 201, r.text
+        assert (await api.delete("/v1.0/invoke/task-api/method/api/tasks/dentist")).status_code == 204
+    await system.mesh.deliver_pending()
+    fired = await system.mesh.fire_due_jobs(dt.datetime(2027, 3, 1, 8, 0, 30, tzinfo=UTC))
+    assert [f.name for f in fired] == ["reminder-call"]
+    assert system.sent == [("call", "2027-03-01T08:00:00+00:00")]
     assert not system.mesh.dead_lettered

@@ -2,10 +2,12 @@
 service never rewrites this file.
 
 1. A reminder arrives as a ReminderEvent (the recurring-task service
-   publishes one for each new task with a reminder). `on_reminder` schedules a
+   publishes one for each open task with a reminder). `on_reminder` schedules a
    Dapr job named `reminder-<task_id>`, due at the reminder time, with the
    reminder as its data (Jobs API: https://docs.dapr.io/reference/api/jobs_api/).
    Scheduling the same name again replaces the job, so a repeated event is harmless.
+   An event of type reminders.cancelled (the task was completed or deleted) deletes
+   the job instead; deleting one that is gone is not an error.
 2. When the job is due, Dapr calls this app back at
    `POST /job/reminder-<task_id>` (a job always calls back the app that
    scheduled it), and `on_reminder_due` sends the reminder through `notifier`,
@@ -35,6 +37,7 @@ _logger = logging.getLogger(__name__)
 JOB_PREFIX = "reminder"
 UPDATES_TOPIC = "task-updates"  # where NOTIFICATION_SENT events go
 NOTIFICATION_SENT = "notification_sent"  # their CloudEvent type
+REMINDER_CANCELLED = "reminders.cancelled"  # a reminder event that cancels the job
 # A failed send is tried again this often (Dapr 1.16+; older runtimes retry 3 times,
 # about a second apart). The record keeps a retry from sending twice.
 RETRY = ConstantFailurePolicy(interval=timedelta(minutes=1), max_retries=10)
@@ -84,8 +87,13 @@ def sent_key(reminder: ReminderEvent) -> str:
 
 
 async def on_reminder(event: CloudEvent[ReminderEvent], dapr: DaprClient) -> None:
-    """Schedule the reminder's job, due at its reminder time (now, if that passed)."""
+    """Schedule the reminder's job, due at its reminder time (now, if that passed), or
+    delete it when the reminder is cancelled."""
     reminder = event.payload()
+    if event.type == REMINDER_CANCELLED:
+        await dapr.delete_job(job_name(reminder.task_id))  # 204 for a job that is gone
+        _logger.info("reminder for task %s cancelled", reminder.task_id)
+        return
     due = max(reminder.remind_at, datetime.now(UTC))
     await dapr.schedule_job(
         job_name(reminder.task_id),

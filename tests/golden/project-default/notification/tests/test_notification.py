@@ -22,6 +22,7 @@ TOPIC = "reminders"
 UPDATES_TOPIC = "task-updates"
 NOTIFICATION_SENT = "notification_sent"
 JOB = "reminder" + "-t-1"  # the job of task t-1
+REMINDER_CANCELLED = "reminders.cancelled"
 
 
 class RecordingNotifier:
@@ -75,6 +76,18 @@ async def test_a_reminder_event_schedules_its_job(fake: FakeDapr) -> None:
     job = fake.jobs[JOB]
     assert job.due_time == "2099-01-31T08:00:00Z"
     assert ReminderEvent.model_validate(job.data).remind_at == remind_at
+
+
+async def test_a_cancelled_reminder_deletes_its_job(fake: FakeDapr) -> None:
+    remind_at = datetime(2099, 1, 31, 8, tzinfo=UTC)
+    await fake.deliver(PUBSUB, TOPIC, a_reminder(remind_at), id="scheduled")
+    assert JOB in fake.jobs
+    for event_id in ("cancelled", "cancelled-again"):  # a job that is gone: still fine
+        delivery = await fake.deliver(
+            PUBSUB, TOPIC, a_reminder(remind_at), type=REMINDER_CANCELLED, id=event_id
+        )
+        assert delivery.status == "SUCCESS"
+    assert JOB not in fake.jobs
 
 
 async def test_a_past_reminder_is_due_now(fake: FakeDapr) -> None:

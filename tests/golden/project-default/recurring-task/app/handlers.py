@@ -1,13 +1,14 @@
 """Business logic of the recurring-task service: yours to edit. Regenerating the
 service never rewrites this file.
 
-When a task of a recurring series is completed, this creates the series' next task
-and hands its reminder on.
+It follows the task API's changes. A task created or changed with a reminder has
+its reminder handed on; a task completed or deleted has its reminder cancelled; and
+when a task of a recurring series is completed, this creates the series' next task
+(whose creation, in turn, hands its reminder on).
 
 What arrives: the task API publishes every change of a task, with the task as the
-CloudEvent's `data` and the change as its `type` (`tasks.created`, `tasks.updated`,
-`tasks.completed`, `tasks.deleted`). Only completions matter here; other events are
-acknowledged and left alone.
+CloudEvent's `data` and the change as its `type` (tasks.created,
+tasks.updated, tasks.completed, tasks.deleted).
 
 What the routers (.contract) tell Dapr: a handler that returns acknowledges the event
 (SUCCESS); DropEvent drops it to the dead-letter topic (DROP), for data that can never
@@ -24,8 +25,8 @@ counts as done, and nothing is created twice.
 Reminders: a Dapr job calls back the app that scheduled it, at `POST /job/<name>`
 (https://docs.dapr.io/developing-applications/building-blocks/jobs/jobs-overview/).
 The notification service is the app that handles reminder jobs, so this service does
-not schedule them: it publishes a ReminderEvent and the notification service
-schedules the job.
+not schedule them: it publishes a ReminderEvent (type reminders.scheduled) and
+the notification service schedules the job, or deletes it for reminders.cancelled.
 """
 
 import logging
@@ -42,31 +43,37 @@ _logger = logging.getLogger(__name__)
 TASK_API_APP_ID = "task-api"  # the Dapr app id of the task API
 TASKS_PATH = "/api/tasks"  # POST here creates a task; 409 if its id is taken
 REMINDERS_TOPIC = "reminders"
-COMPLETED = "tasks.completed"  # the CloudEvent type of a completion
-REMINDER_SCHEDULED = "reminders.scheduled"  # the type the reminders go out with
+CREATED = "tasks.created"  # the CloudEvent types of the task API's changes
+UPDATED = "tasks.updated"
+COMPLETED = "tasks.completed"
+DELETED = "tasks.deleted"
+REMINDER_SCHEDULED = "reminders.scheduled"  # the types the reminders go out with
+REMINDER_CANCELLED = "reminders.cancelled"
 # A series' tasks share an id root: "<root>--<due date in UTC, YYYYMMDDHHMM>".
 SERIES_SEPARATOR = "--"
 ID_MAX_LENGTH = 128  # Task.id's max_length
 
 
 async def on_task_event(event: CloudEvent[Task], dapr: DaprClient) -> None:
-    """On a completed recurring task, create the next task of its series and publish
-    its reminder."""
-    if event.type != COMPLETED:
-        return
+    """Hand an open task's reminder on, cancel a finished task's, and on a completed
+    recurring task create the next task of its series."""
     task = event.payload()
-    if task.recurrence is None:
+    if event.type in (CREATED, UPDATED):
+        if not task.completed:
+            await publish_reminder(dapr, task, REMINDER_SCHEDULED)
+        return
+    if event.type not in (COMPLETED, DELETED):
+        return
+    await publish_reminder(dapr, task, REMINDER_CANCELLED)
+    if event.type == DELETED or task.recurrence is None:
         return
     following = next_task(task, now=datetime.now(UTC))
     if following is None:
         _logger.info("task %s was the last of its series", task.id)
         return
+    # Its creation is published by the task API like any other, and hands its
+    # reminder on then.
     await create_task(dapr, following)
-    # Also after a 409: a delivery that failed between the two steps left the
-    # reminder unpublished. Publishing it twice is harmless: the notification service
-    # schedules one job per task, and a second schedule replaces the first.
-    if following.remind_at is not None:
-        await publish_reminder(dapr, following)
 
 
 def next_task(task: Task, *, now: datetime) -> Task | None:
@@ -141,8 +148,10 @@ async def create_task(dapr: DaprClient, task: Task) -> None:
     _logger.info("created task %s, due %s", task.id, task.due_at)
 
 
-async def publish_reminder(dapr: DaprClient, task: Task) -> None:
-    """Publish `task`'s reminder, for the notification service to schedule.
+async def publish_reminder(dapr: DaprClient, task: Task, event_type: str) -> None:
+    """Publish `task`'s reminder (a task without one has none), for the notification
+    service to schedule or, with REMINDER_CANCELLED, to cancel. Either is harmless
+    twice: the service keeps one job per task.
 
     The `cloudevent.type` metadata sets the type of the CloudEvent Dapr wraps it in
     (Dapr docs, pub/sub, "Publishing & subscribing messages with Cloudevents",
@@ -163,5 +172,5 @@ async def publish_reminder(dapr: DaprClient, task: Task) -> None:
         get_settings().pubsub_name,
         REMINDERS_TOPIC,
         reminder,
-        metadata={"cloudevent.type": REMINDER_SCHEDULED},
+        metadata={"cloudevent.type": event_type},
     )

@@ -22,7 +22,10 @@ TOPIC = "task-events"
 DEAD_LETTER_TOPIC = "task-events-dlq"
 REMINDERS_TOPIC = "reminders"
 COMPLETED = "tasks.completed"
+CREATED = "tasks.created"
+DELETED = "tasks.deleted"
 REMINDER_SCHEDULED = "reminders.scheduled"
+REMINDER_CANCELLED = "reminders.cancelled"
 
 
 def utc(year: int, month: int, day: int, hour: int = 0) -> datetime:
@@ -83,11 +86,11 @@ async def test_month_end_series_keeps_its_anchor(
     assert february.recurrence is not None
     assert february.recurrence.start == utc(2026, 1, 31, 9)
     assert not february.completed
-    (reminder,) = [e for e in fake.published if e.topic == REMINDERS_TOPIC]
-    assert reminder.type == REMINDER_SCHEDULED
-    assert reminder.data["task_id"] == "rent--202602280900"
-    assert reminder.data["remind_at"] == "2026-02-28T08:00:00Z"
-    assert reminder.data["due_at"] == "2026-02-28T09:00:00Z"
+    # January's reminder is cancelled; February's goes out when the task API
+    # publishes its creation.
+    (cancelled,) = [e for e in fake.published if e.topic == REMINDERS_TOPIC]
+    assert cancelled.type == REMINDER_CANCELLED
+    assert cancelled.data["task_id"] == "rent"
 
     # February's task completed: March 31, not March 28, thanks to the anchor.
     done = february.model_copy(update={"completed": True})
@@ -115,8 +118,31 @@ async def test_a_repeated_completion_creates_nothing_twice(
     assert [i.status for i in fake.invocations] == [201, 409]
 
 
+async def test_an_open_tasks_reminder_is_handed_on(fake: FakeDapr) -> None:
+    task = MONTHLY_FROM_JAN_31 | {"completed": False}
+    delivery = await fake.deliver(PUBSUB, TOPIC, task, type=CREATED)
+    assert delivery.status == "SUCCESS"
+    (reminder,) = [e for e in fake.published if e.topic == REMINDERS_TOPIC]
+    assert reminder.type == REMINDER_SCHEDULED
+    assert reminder.data["task_id"] == "rent"
+    assert reminder.data["remind_at"] == "2026-01-31T08:00:00Z"
+    assert reminder.data["due_at"] == "2026-01-31T09:00:00Z"
+
+
+async def test_a_deleted_tasks_reminder_is_cancelled(
+    fake: FakeDapr, created: list[Task]
+) -> None:
+    task = MONTHLY_FROM_JAN_31 | {"completed": False}
+    delivery = await fake.deliver(PUBSUB, TOPIC, task, type=DELETED)
+    assert delivery.status == "SUCCESS"
+    assert [e.type for e in fake.published] == [REMINDER_CANCELLED]
+    assert created == []  # a deleted task has no next one
+
+
 async def test_other_events_do_nothing(fake: FakeDapr, created: list[Task]) -> None:
-    for event_type in ("tasks.created", "tasks.updated", "tasks.deleted"):
+    # A completed task's creation or change schedules nothing; nor does an event
+    # of another type.
+    for event_type in (CREATED, "tasks.renamed"):
         delivery = await fake.deliver(
             PUBSUB, TOPIC, MONTHLY_FROM_JAN_31, type=event_type, id=event_type
         )
@@ -177,4 +203,6 @@ async def test_an_unreachable_task_api_means_retry(fake: FakeDapr) -> None:
     # No stand-in registered: the sidecar cannot find the task API (a 500).
     delivery = await fake.deliver(PUBSUB, TOPIC, MONTHLY_FROM_JAN_31, type=COMPLETED)
     assert delivery.status == "RETRY"
-    assert fake.published == []
+    # The cancellation went out before the failure; the redelivery sends it again,
+    # which is harmless.
+    assert [e.type for e in fake.published] == [REMINDER_CANCELLED]
