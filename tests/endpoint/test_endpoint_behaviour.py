@@ -128,6 +128,7 @@ async def test_a_failed_run_releases_its_claim_so_the_redelivery_runs(
     [
         ("GET", "/dapr/subscribe"),
         ("POST", "/events/task-deleted"),
+        ("POST", "/events/task-events"),  # the default route of a subscription with rules
         ("POST", "/job/task-reminder"),
         ("OPTIONS", "/task-import"),
         ("GET", "/api/tasks"),

@@ -173,6 +173,7 @@ async def deliver(
     idempotent: bool,
 ) -> Response:
     """One delivery: a bad payload is DROP (with a log line), never a 422 that loops."""
+    await require_dapr_token(request)  # delivery routes are plain Starlette routes
     body = await request.body()
     try:
         event = adapter.validate_json(body)
