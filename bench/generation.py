@@ -7,8 +7,7 @@
   bool, datetime, list[str], Decimal | None; from the second model on, `Item000 | None`: a reference of constant
   depth) and N endpoints, one per model, cycling through a subscription (its own topic), an invocation target and a CRUD
   resource with change events (six routes), so models, routes, handlers and topics all grow with N. Numbers in
-  names are zero-padded (Item007): the engine sorts imported names plainly where ruff's isort sorts them
-  naturally (Item2 before Item10), so Item2 + Item10 in one spec fails its own I001 check (reported, not ours).
+  names are zero-padded (Item007) so that names sort the same in any order.
 * In process: `skill.pipeline.generate("service", spec)`. Through MCP: the SDK's in-memory client (declaring a
   temp folder as its root) against `tools.mcp_server.build_server()`, calling `dapr_generate_service` with
   `output_dir`: so the MCP number includes argument checking, the engine, writing every file and the answer.
