@@ -154,8 +154,8 @@ _LOWER_BOUND = re.compile(r">=\s*([0-9][0-9.]*)")
 
 
 def merged_requirements(requirements: Iterable[str]) -> tuple[str, ...]:
-    """One requirement per distribution: the parts of a service each state theirs, and the highest lower bound
-    is the one all of them can live with (upper bounds are the same major-version caps)."""
+    """One requirement per distribution, lower bound only: the parts of a service each state theirs, the highest
+    lower bound is the one all of them can live with, and an application pins the rest in its uv.lock."""
     best: dict[str, tuple[tuple[int, ...], str]] = {}
     for text in requirements:
         m = _REQUIREMENT.fullmatch(text.strip())
@@ -164,8 +164,9 @@ def merged_requirements(requirements: Iterable[str]) -> tuple[str, ...]:
         key = m["name"].lower().replace("_", "-")
         bound = _LOWER_BOUND.search(m["rest"])
         version = tuple(int(p) for p in bound[1].split(".") if p) if bound else ()
+        lower = f"{key}{m['extras'] or ''}" + (f">={bound[1]}" if bound else "")
         if key not in best or version > best[key][0] or (version == best[key][0] and m["extras"]):
-            best[key] = (version, text.strip())
+            best[key] = (version, lower)
     return tuple(best[k][1] for k in sorted(best))
 
 

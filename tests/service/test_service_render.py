@@ -45,6 +45,7 @@ def test_pyproject_names_each_requirement_once(default: Result) -> None:
     deps = project["project"]["dependencies"]
     names = [d.split(">")[0].split("[")[0] for d in deps]
     assert len(names) == len(set(names)), deps
+    assert all("<" not in d for d in deps), deps  # lower bounds: uv.lock pins the rest
     assert {"fastapi", "httpx", "pydantic", "pydantic-settings", "uvicorn"} <= set(names)
     assert project["tool"]["uv"]["package"] is False
     assert project["tool"]["mypy"]["strict"] is True
@@ -52,7 +53,7 @@ def test_pyproject_names_each_requirement_once(default: Result) -> None:
 
 def test_merged_requirements_keeps_the_highest_lower_bound() -> None:
     given = ["pydantic_settings>=2.4,<3", "pydantic-settings>=2.6,<3", "uvicorn>=0.30", "uvicorn[standard]>=0.30"]
-    assert merged_requirements(given) == ("pydantic-settings>=2.6,<3", "uvicorn[standard]>=0.30")
+    assert merged_requirements(given) == ("pydantic-settings>=2.6", "uvicorn[standard]>=0.30")
     with pytest.raises(ValueError, match="not a requirement"):
         merged_requirements(["=bad"])
 
