@@ -19,7 +19,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=3, help="rounds per cell; the median is reported (default 3)")
     parser.add_argument("--quick", action="store_true", help="0.5 s windows, 2 rounds: a smoke run (< 60 s)")
     parser.add_argument(
-        "--only", choices=("transport", "mcp", "endpoint", "generation"), help="run one benchmark (default: all)"
+        "--only",
+        choices=("transport", "mcp", "endpoint", "generation", "answers"),
+        help="run one benchmark (default: all)",
     )
     parser.add_argument("--json", metavar="PATH", help="also write raw numbers as JSON to PATH ('-': stdout)")
     parser.add_argument(
@@ -73,6 +75,12 @@ def main(argv: list[str] | None = None) -> int:
             if args.only is None:
                 print(file=say)
             code = run_generation(say, runs=3 if args.quick else 7) or code
+        if args.only in (None, "answers"):
+            from bench.answer_sizes import run_answer_sizes  # calls every generator tool: only when asked
+
+            if args.only is None:
+                print(file=say)
+            code = run_answer_sizes(say) or code
     except KeyboardInterrupt:
         print("\ninterrupted: stand-in stopped, temp dirs removed", file=sys.stderr)
         return 130
