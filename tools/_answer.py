@@ -117,19 +117,25 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
 
 
-def _short_signature(signature: str) -> str:
-    """Parameters with a default keep only their name (`etag=...`): what a call needs, in a third of the room."""
+def _compact_signature(signature: str, *, typed: bool) -> str:
+    """`signature` with each parameter that has a default reduced to its name (`etag=...`, or `etag=` untyped),
+    and, unless `typed`, the other parameters' types left out; the return type stays."""
     try:
         fn = parse_python(f"def f{signature}: pass").body[0]  # under the engine's lock: tools run in threads
     except SyntaxError:
         return signature
     assert isinstance(fn, ast.FunctionDef)
     args = fn.args
+    optional = "=..." if typed else "="
+
+    def plain(a: ast.arg) -> str:
+        return ast.unparse(a) if typed else a.arg
+
     positional = [*args.posonlyargs, *args.args]
     first_default = len(positional) - len(args.defaults)
     parts = []
     for i, a in enumerate(positional):
-        parts.append(f"{a.arg}=..." if i >= first_default else ast.unparse(a))
+        parts.append(f"{a.arg}{optional}" if i >= first_default else plain(a))
         if args.posonlyargs and i == len(args.posonlyargs) - 1:
             parts.append("/")
     if args.vararg is not None:
@@ -137,35 +143,21 @@ def _short_signature(signature: str) -> str:
     elif args.kwonlyargs:
         parts.append("*")
     for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True):
-        parts.append(f"{a.arg}=..." if d is not None else ast.unparse(a))
+        parts.append(f"{a.arg}{optional}" if d is not None else plain(a))
     if args.kwarg is not None:
         parts.append(f"**{args.kwarg.arg}")
     returns = f" -> {ast.unparse(fn.returns)}" if fn.returns is not None else ""
     return f"({', '.join(parts)}){returns}"
+
+
+def _short_signature(signature: str) -> str:
+    """Parameters with a default keep only their name (`etag=...`): what a call needs, in a third of the room."""
+    return _compact_signature(signature, typed=True)
 
 
 def _names_signature(signature: str) -> str:
-    """`_short_signature` without the types: parameter names (`name=` where there is a default) and the return
-    type, for a class of many methods."""
-    short = _short_signature(signature)
-    try:
-        fn = parse_python(f"def f{signature}: pass").body[0]
-    except SyntaxError:
-        return short
-    assert isinstance(fn, ast.FunctionDef)
-    args = fn.args
-    positional = [*args.posonlyargs, *args.args]
-    first_default = len(positional) - len(args.defaults)
-    parts = [f"{a.arg}=" if i >= first_default else a.arg for i, a in enumerate(positional)]
-    if args.vararg is not None:
-        parts.append(f"*{args.vararg.arg}")
-    elif args.kwonlyargs:
-        parts.append("*")
-    parts += [f"{a.arg}=" if d is not None else a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)]
-    if args.kwarg is not None:
-        parts.append(f"**{args.kwarg.arg}")
-    returns = f" -> {ast.unparse(fn.returns)}" if fn.returns is not None else ""
-    return f"({', '.join(parts)}){returns}"
+    """Parameter names only (`name=` where there is a default) and the return type, for a class of many methods."""
+    return _compact_signature(signature, typed=False)
 
 
 def _field_type(signature: str) -> str:
