@@ -80,6 +80,7 @@ class ReadmeContext:
     kubernetes: bool
     secrets: bool
     notes: tuple[str, ...]
+    standalone: bool  # the service carries its own resources (else a project does)
 
 
 @dataclass(frozen=True)
@@ -394,6 +395,7 @@ def files_for(
                 standalone and "kubernetes" in spec.environments,
                 spec.secret_store is not None,
                 (*app_plan.notes, *(components.notes_for(cspec, with_apps=True) if standalone else [])),
+                standalone,
             ),
             "markdown",
         )
