@@ -236,8 +236,9 @@ def _notification(spec: ServiceSpec, e: EndpointSpec) -> NotificationContext:
         Import(".settings", "get_settings"),
         *needs.local,
     ]
+    lib = [Import("pydantic", "BaseModel"), *needs.lib]
     return NotificationContext(
-        sections(std, needs.lib, local),
+        sections(std, lib, local),
         _CLIENT_CLASS,
         sub.default_handler,
         _REMINDER,
@@ -297,6 +298,7 @@ def _notification_test(spec: ServiceSpec, e: EndpointSpec) -> NotificationTestCo
         Import(pkg, "handlers"),
         Import(f"{pkg}.{e.models.module}", _REMINDER),
         Import(f"{pkg}.settings", "get_settings"),
+        Import(f"{pkg}.{_CLIENT_MODULE}", _CLIENT_CLASS),
         Import("tests.fake_dapr", "FakeDapr"),
     ]
     return NotificationTestContext(

@@ -16,7 +16,9 @@ service never rewrites this file.
 Sent once: Dapr delivers events and job triggers at least once, so the sender keeps
 a record per reminder in the state store, and a reminder found there is not sent
 again. The record is written after the notifier succeeded: a failed send leaves no
-record, the job's failure policy triggers the job again, and that try sends it.
+record, the job's failure policy triggers the job again, and that try sends it. The
+record also says whether the NotificationSent event went out: a try that finds it sent
+but not announced publishes the event and nothing else (at least once, never lost).
 
 Replace `notifier` with your own (email, push, chat): any object with
 `async def send(self, reminder) -> str` that returns the channel's name and raises
@@ -26,6 +28,8 @@ when the reminder could not be sent.
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
+
+from pydantic import BaseModel
 
 from .dapr_client import ConstantFailurePolicy, DaprClient, DaprConflictError
 from .events import CloudEvent, NotificationSent, ReminderEvent
@@ -44,6 +48,13 @@ RETRY = ConstantFailurePolicy(interval=timedelta(minutes=1), max_retries=10)
 # How long a sent reminder's record is kept (the state store's ttlInSeconds): long
 # past the retries and redeliveries it guards against.
 RECORD_SECONDS = 30 * 24 * 3600
+
+
+class SentRecord(BaseModel):
+    """What the state store keeps for a sent reminder."""
+
+    sent: NotificationSent
+    announced: bool = False  # the event went out
 
 
 class Notifier(Protocol):
@@ -114,35 +125,45 @@ async def on_reminder_due(data: ReminderEvent, dapr: DaprClient) -> None:
     """
     store = get_settings().statestore_name
     key = sent_key(data)
-    if await dapr.get_state(store, key) is not None:
+    found = await dapr.get_state(store, key)
+    record = SentRecord.model_validate(found) if found is not None else None
+    if record is not None and record.announced:
         _logger.info("reminder for task %s was sent already", data.task_id)
         return
-    channel = await notifier.send(data)
-    sent = NotificationSent(
-        task_id=data.task_id,
-        user_id=data.user_id,
-        remind_at=data.remind_at,
-        channel=channel,
-        sent_at=datetime.now(UTC),
-    )
-    try:
-        # First-write without an ETag: only the first writer of the key succeeds.
-        await dapr.save_state(
-            store,
-            key,
-            sent,
-            concurrency="first-write",
-            ttl_in_seconds=RECORD_SECONDS,
+    if record is None:
+        channel = await notifier.send(data)
+        sent = NotificationSent(
+            task_id=data.task_id,
+            user_id=data.user_id,
+            remind_at=data.remind_at,
+            channel=channel,
+            sent_at=datetime.now(UTC),
         )
-    except DaprConflictError:
-        # Another trigger of this job sent it at the same time, and it publishes.
-        _logger.warning("reminder for task %s was sent twice", data.task_id)
-        return
-    # If this publish fails, the retry finds the record and publishes nothing: the
-    # event goes out at most once, so that the reminder is not sent again.
+        record = SentRecord(sent=sent)
+        try:
+            # First-write without an ETag: only the first writer of the key succeeds.
+            await dapr.save_state(
+                store,
+                key,
+                record,
+                concurrency="first-write",
+                ttl_in_seconds=RECORD_SECONDS,
+            )
+        except DaprConflictError:
+            # Another trigger of this job sent it at the same time, and announces it.
+            _logger.warning("reminder for task %s was sent twice", data.task_id)
+            return
+    # Sent and recorded: announce it. If this fails, the retry finds the record and
+    # only announces.
     await dapr.publish_event(
         get_settings().pubsub_name,
         UPDATES_TOPIC,
-        sent,
+        record.sent,
         metadata={"cloudevent.type": NOTIFICATION_SENT},
+    )
+    announced = record.model_copy(update={"announced": True})
+    # Explicitly last-write: the Redis store keeps a key first written with
+    # first-write concurrency under it unless told otherwise.
+    await dapr.save_state(
+        store, key, announced, concurrency="last-write", ttl_in_seconds=RECORD_SECONDS
     )

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from app import handlers
+from app.dapr_client import DaprClient
 from app.events import ReminderEvent
 from app.settings import get_settings
 from tests.fake_dapr import FakeDapr
@@ -132,5 +133,37 @@ async def test_a_failed_send_is_retried_and_sent_once(
     assert notifier.sent == []
     assert sent_events(fake) == []
     assert await fake.trigger_job(JOB) == 200
+    assert len(notifier.sent) == 1
+    assert len(sent_events(fake)) == 1
+
+
+async def test_a_failed_announcement_is_published_on_the_retry_only(
+    fake: FakeDapr,
+    notifier: RecordingNotifier,
+    dapr: DaprClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    remind_at = datetime(2099, 1, 31, 8, tzinfo=UTC)
+    await fake.deliver(PUBSUB, TOPIC, a_reminder(remind_at))
+    publish = dapr.publish_event
+    attempts: list[str] = []
+
+    async def broker_down_once(
+        pubsub_name: str,
+        topic_name: str,
+        data: object,
+        *,
+        metadata: dict[str, str] | None = None,
+    ) -> None:
+        attempts.append(topic_name)
+        if len(attempts) == 1:
+            raise ConnectionError("the broker is down")
+        await publish(pubsub_name, topic_name, data, metadata=metadata)
+
+    monkeypatch.setattr(dapr, "publish_event", broker_down_once)
+    assert await fake.trigger_job(JOB) != 200  # sent and recorded, not announced
+    assert len(notifier.sent) == 1
+    assert sent_events(fake) == []
+    assert await fake.trigger_job(JOB) == 200  # the retry announces, sends nothing
     assert len(notifier.sent) == 1
     assert len(sent_events(fake)) == 1
