@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,7 @@ from skill.errors import ToolchainError
 from skill.quality import LAYOUT_IGNORES, RUFF_RULES, RUFF_TEST_IGNORES
 from skill.style import DEFAULT_STYLE, Style
 
-__all__ = ["RuffJob", "Running", "find_ruff", "ruff_argv", "ruff_version", "run_parallel", "settings_args"]
+__all__ = ["Batch", "RuffJob", "Running", "find_ruff", "ruff_argv", "ruff_version", "run_parallel", "settings_args"]
 
 _TIMEOUT_SECONDS = 60.0  # per ruff process; one file takes milliseconds
 
@@ -156,3 +157,54 @@ class Running:
 def run_parallel(jobs: Sequence[RuffJob]) -> list[str]:
     """Run the jobs as concurrent processes and return stdout of each, in order (see `Running.result`)."""
     return Running(jobs).result()
+
+
+class Batch:
+    """One `ruff format` or `ruff check` over many files at once, in a folder of their own: for a result of many
+    files, two processes instead of two per file (starting ruff is most of what one small file costs).
+
+    The files keep their relative paths, so per-file settings (test modules) apply as they do to stdin jobs, and
+    `src = []` keeps ruff from taking a folder of the result (a service named like a library) for first-party
+    code: only `known_first_party` is, as with stdin."""
+
+    def __init__(self, files: Sequence[tuple[str, str]], style: Style, known_first_party: Sequence[str]) -> None:
+        self._paths = [path for path, _ in files]
+        self._style = style
+        self._first_party = tuple(known_first_party)
+        self._dir = tempfile.TemporaryDirectory(prefix="dapr-coder-ruff-")
+        self.root = Path(self._dir.name)
+        for path, text in files:
+            target = self.root / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+
+    def _run(self, mode: str, *extra: str) -> subprocess.CompletedProcess[str]:
+        argv = ruff_argv(mode, *extra, style=self._style, known_first_party=self._first_party)
+        argv[2:2] = ["--config", "src = []"]  # after the subcommand, with the other settings
+        try:
+            return subprocess.run(
+                [*argv, "--", *self._paths],
+                cwd=self.root, capture_output=True, text=True, timeout=_TIMEOUT_SECONDS, check=False,
+            )  # fmt: skip
+        except subprocess.TimeoutExpired as exc:
+            raise ToolchainError(f"ruff {mode} did not finish within {_TIMEOUT_SECONDS:g} s") from exc
+
+    def format(self) -> list[str]:
+        """Each file's formatted text, in order."""
+        done = self._run("format")
+        if done.returncode != 0:
+            raise ToolchainError(f"ruff format failed (exit {done.returncode}): {done.stderr.strip()}")
+        return [(self.root / path).read_text(encoding="utf-8") for path in self._paths]
+
+    def check(self) -> list[str]:
+        """Each file's findings as the JSON array a stdin `check` job prints, in order."""
+        done = self._run("check", "--output-format", "json")
+        if done.returncode not in (0, 1):
+            raise ToolchainError(f"ruff check failed (exit {done.returncode}): {done.stderr.strip()}")
+        found: dict[str, list[object]] = {path: [] for path in self._paths}
+        for item in json.loads(done.stdout or "[]"):
+            found[Path(item["filename"]).resolve().relative_to(self.root.resolve()).as_posix()].append(item)
+        return [json.dumps(found[path]) for path in self._paths]
+
+    def close(self) -> None:
+        self._dir.cleanup()

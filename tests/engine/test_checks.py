@@ -170,3 +170,36 @@ def test_findings_are_caught_in_every_layout(style: Style) -> None:
     for text in ("print('hi')\n", "import os\n"):
         with pytest.raises(InvalidOutputError):
             validate([_py(text)], style)
+
+
+# Many files go through ruff as one batch over a folder (skill/checks/python.py): the same findings, the same text.
+MANY = 8
+
+
+@pytest.mark.parametrize(
+    ("text", "code"), [("print('hi')\n", "T201"), ("import sys\nimport os\n\nprint(os, sys)\n", "I001")]
+)
+def test_a_batch_reports_the_bad_file_by_name(text: str, code: str) -> None:
+    drafts = [_py("x = 1\n", f"pkg/m{i}.py") for i in range(MANY)] + [_py(text, "pkg/bad.py")]
+    with pytest.raises(InvalidOutputError) as caught:
+        validate(drafts)
+    assert {f.split(":")[0] for f in caught.value.findings} == {"pkg/bad.py"}
+    assert any(code in f for f in caught.value.findings)
+
+
+def test_a_batch_formats_like_single_files_and_lets_tests_assert() -> None:
+    texts = [("x = {'a':1}\n", f"pkg/m{i}.py") for i in range(MANY)]
+    drafts = [_py(t, p) for t, p in texts] + [_py("def test_x() -> None:\n    assert 1 + 1 == 2\n", "tests/test_x.py")]
+    batched = validate(drafts)
+    single = [validate([d])[0] for d in drafts[:2]]
+    assert [c.content for c in batched[:2]] == [c.content for c in single]
+    assert batched[0].content == 'x = {"a": 1}\n'
+
+
+def test_a_batch_does_not_take_a_folder_for_first_party_code() -> None:
+    # A folder of the result named like a library (a service called `httpx`) must not move `import httpx` into
+    # the first-party section: only known_first_party is first party, as with single files.
+    # Were httpx first party, isort would want it in a section after pydantic's (I001).
+    text = "import json\n\nimport httpx\nimport pydantic\n\nx = (json.dumps, httpx.URL, pydantic.BaseModel)\n"
+    drafts = [_py(text, f"httpx/m{i}.py") for i in range(MANY)]
+    assert [c.content for c in validate(drafts)] == [text] * MANY
