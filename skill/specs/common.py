@@ -10,10 +10,11 @@ import keyword
 import re
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 __all__ = [
     "AppId",
@@ -27,6 +28,7 @@ __all__ = [
     "SpecModel",
     "TopicName",
     "pattern_rule",
+    "rule_error",
 ]
 
 
@@ -196,3 +198,12 @@ def _route_path(value: str) -> str:
 
 
 RoutePath = Annotated[str, AfterValidator(_route_path), Field(examples=["/orders", "/api/tasks"])]
+
+
+def rule_error(loc: str | Sequence[str | int], value: object, rule: str) -> InitErrorDetails:
+    """A cross-field rule broken at `loc` ('crud.0.store', or its parts), as pydantic reports an error: the rule
+    is the message, so it reaches the caller word for word."""
+    parts = [int(p) if p.isdigit() else p for p in loc.split(".")] if isinstance(loc, str) else list(loc)
+    return InitErrorDetails(
+        type=PydanticCustomError("spec_rule", "{rule}", {"rule": rule}), loc=tuple(parts), input=value
+    )

@@ -17,7 +17,6 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from skill.specs.client import Block
 from skill.specs.common import (
@@ -30,6 +29,7 @@ from skill.specs.common import (
     RoutePath,
     SpecModel,
     TopicName,
+    rule_error,
 )
 from skill.specs.models import ModelsSpec
 
@@ -398,15 +398,7 @@ class EndpointSpec(SpecModel):
         problems = list(spec._problems())
         if problems:
             raise ValidationError.from_exception_data(
-                cls.__name__,
-                [
-                    InitErrorDetails(
-                        type=PydanticCustomError("spec_rule", "{rule}", {"rule": rule}),
-                        loc=tuple(int(p) if p.isdigit() else p for p in where.split(".")),
-                        input=value,
-                    )
-                    for where, value, rule in problems
-                ],
+                cls.__name__, [rule_error(where, value, rule) for where, value, rule in problems]
             )
         return spec
 

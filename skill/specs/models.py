@@ -31,9 +31,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from skill.specs.common import ClassName, Identifier, LineLengthOption, ModuleName, SpecModel
+from skill.specs.common import ClassName, Identifier, LineLengthOption, ModuleName, SpecModel, rule_error
 from skill.specs.names import module_name_problem
 
 __all__ = [
@@ -467,13 +466,7 @@ class ModelsSpec(SpecModel):
         problems = list(_problems(spec))
         if problems:
             raise ValidationError.from_exception_data(
-                cls.__name__,
-                [
-                    InitErrorDetails(
-                        type=PydanticCustomError("spec_rule", "{rule}", {"rule": p.rule}), loc=p.loc, input=p.value
-                    )
-                    for p in problems
-                ],
+                cls.__name__, [rule_error(p.loc, p.value, p.rule) for p in problems]
             )
         return spec
 
