@@ -47,7 +47,7 @@ class _Empty:
 
 def _summary(s: ServiceSpec) -> str:
     if s.starter != "stubs":
-        return service.STARTER_SUMMARIES[s.starter]
+        return todo.SUMMARIES[s.starter]
     parts = [f"CRUD on `{c.collection}`" for c in s.crud]
     parts += [f"invocation target `{v.method}`" for v in s.invocations]
     return ", ".join(parts) or "event handlers"

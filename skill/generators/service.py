@@ -181,19 +181,15 @@ def _settings(spec: ServiceSpec) -> SettingsContext:
     )
 
 
-def _models_used(spec: ServiceSpec) -> set[str]:
-    return {name for name, _ in spec._models_used() if name}
-
-
 def _tests(spec: ServiceSpec) -> TestsContext:
     e = spec.endpoint_spec()
     models = e.models
     deliveries: list[DeliveryCase] = []
     for s in e.subscriptions:
-        targets = [(r.route, r.model or s.model, r.match) for r in s.rules]
+        targets = [(r.route, r.model or s.model) for r in s.rules]
         if not s.rules:
-            targets.append((s.default_route, s.model, ""))
-        for path, model, _match in targets:
+            targets.append((s.default_route, s.model))
+        for path, model in targets:
             # The routes take any CloudEvent type: a rule's CEL is the sidecar's business, not the route's.
             deliveries.append(
                 DeliveryCase(
@@ -314,9 +310,6 @@ def _routes(spec: ServiceSpec) -> tuple[RouteLine, ...]:
     return tuple(found)
 
 
-STARTER_SUMMARIES = todo.SUMMARIES
-
-
 def files_for(
     spec: ServiceSpec, folder: str = "", *, standalone: bool = True, task_api: todo.TaskApi | None = None
 ) -> tuple[list[FilePlan], Plan]:
@@ -342,7 +335,8 @@ def files_for(
         task_api = task_api or todo.TaskApi()
         files.append(todo.handlers_file(spec, espec, at(handlers), task_api=task_api))
         files += todo.extra_files(spec, espec, at, task_api=task_api)
-    files.append(FilePlan(at(f"{pkg}/settings.py"), "service/settings", _settings(spec)))
+    settings = _settings(spec)
+    files.append(FilePlan(at(f"{pkg}/settings.py"), "service/settings", settings))
     blocks = endpoint.client_blocks(espec)
     files += [
         FilePlan(at("tests/__init__.py"), "service/tests_package", _Empty()),
@@ -354,11 +348,8 @@ def files_for(
         FilePlan(at("tests/conftest.py"), "service/conftest", _conftest(spec)),
         FilePlan(at("tests/test_app.py"), "service/test_app", _tests(spec)),
     ]
-    starter = spec.starter != "stubs"
-    requirements = merged_requirements(
-        [*app_plan.requirements, *RUNTIME_REQUIREMENTS, *(todo.requirements(spec) if starter else ())]
-    )
-    dev_requirements = merged_requirements([*DEV_REQUIREMENTS, *(todo.dev_requirements(spec) if starter else ())])
+    requirements = merged_requirements([*app_plan.requirements, *RUNTIME_REQUIREMENTS, *todo.requirements(spec)])
+    dev_requirements = merged_requirements([*DEV_REQUIREMENTS, *todo.dev_requirements(spec)])
     files.append(
         FilePlan(
             at("pyproject.toml"),
@@ -378,7 +369,6 @@ def files_for(
         )
     )
     cspec = spec.components_spec()
-    settings = _settings(spec)
     files.append(
         FilePlan(
             at("README.md"),
@@ -431,8 +421,7 @@ def plan(spec: ServiceSpec) -> Plan:
 
 def imported_requirements(spec: ServiceSpec, app_plan: Plan) -> list[str]:
     """What the folder's code imports (its pyproject.toml states the same, merged, plus what runs and checks it)."""
-    starter = todo.requirements(spec) if spec.starter != "stubs" else ()
-    return sorted({*app_plan.requirements, *TEST_REQUIREMENTS, *starter})
+    return sorted({*app_plan.requirements, *TEST_REQUIREMENTS, *todo.requirements(spec)})
 
 
 GENERATOR = Generator(

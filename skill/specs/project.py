@@ -7,13 +7,13 @@ recurring-task service and a notification service over `pubsub-kafka` and `state
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import Field, ModelWrapValidatorHandler, ValidationError, model_validator
-from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from skill.specs.common import AppId, LineLengthOption
+from skill.specs.common import AppId, LineLengthOption, rule_error
 from skill.specs.components import AppSpec, ComponentsSpec, SecretStoreSpec
 from skill.specs.models import PRESET_ENUMS, PRESET_MODELS
 from skill.specs.service import Resources, ServiceCore, ServiceSpec
@@ -90,28 +90,19 @@ class ProjectSpec(Resources):
     )
     line_length: LineLengthOption = None
 
+    _derived: ClassVar[tuple[str, ...]] = ("_services",)
+
     @model_validator(mode="wrap")
     @classmethod
     def _whole(cls, data: Any, handler: ModelWrapValidatorHandler[ProjectSpec]) -> ProjectSpec:
         spec = handler(data)
-        problems: list[InitErrorDetails] = []
-        for where, value, rule in spec._problems():
-            loc = tuple(int(p) if p.isdigit() else p for p in where.split("."))
-            problems.append(
-                InitErrorDetails(type=PydanticCustomError("spec_rule", "{rule}", {"rule": rule}), loc=loc, input=value)
-            )
+        problems = [rule_error(where, value, rule) for where, value, rule in spec._problems()]
         for i, _ in enumerate(spec.services):
             try:
                 spec.service_spec(i)
             except ValidationError as exc:  # a service that does not fit the project's resources
                 problems += [
-                    InitErrorDetails(
-                        type=PydanticCustomError(
-                            "spec_rule", "{rule}", {"rule": e["msg"].removeprefix("Value error, ")}
-                        ),
-                        loc=("services", i, *e["loc"]),
-                        input=e.get("input"),
-                    )
+                    rule_error(("services", i, *e["loc"]), e.get("input"), e["msg"].removeprefix("Value error, "))
                     for e in exc.errors()
                 ]
         if problems:
@@ -151,6 +142,11 @@ class ProjectSpec(Resources):
         return ServiceSpec.model_validate({**resources, **fields})
 
     def service_specs(self) -> list[ServiceSpec]:
+        """Every service as a standalone spec (built once per project spec)."""
+        return self._services
+
+    @functools.cached_property
+    def _services(self) -> list[ServiceSpec]:
         return [self.service_spec(i) for i in range(len(self.services))]
 
     def components_spec(self) -> ComponentsSpec:
@@ -161,10 +157,6 @@ class ProjectSpec(Resources):
         for s in services:
             topics.update(dict.fromkeys(s.topics()))
         return self.components_for(apps, list(topics), services[0].health)
-
-
-def _rule(message: str) -> str:
-    return message.removeprefix("Value error, ")
 
 
 TODO_SYSTEM: dict[str, Any] = {

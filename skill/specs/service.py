@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator, Mapping
-from typing import Any, Literal, Self, get_args
+from typing import Any, ClassVar, Literal, Self, get_args
 
 from pydantic import Field
 
@@ -76,6 +76,16 @@ class Resources(SpecModel):
     )
     image_tag: ImageTag = Field(default="0.1.0", description="Image tag used in the Deployment.")
     replicas: int = Field(default=1, ge=1, le=100, description="Replicas of the Deployment.")
+
+    # Specs derived from this one, cached on the instance (`functools.cached_property`: each validates a whole
+    # spec again). Pydantic copies the instance dict, cached values included, so a copy drops them.
+    _derived: ClassVar[tuple[str, ...]] = ()
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        copy = super().model_copy(update=update, deep=deep)
+        for cached in self._derived:
+            copy.__dict__.pop(cached, None)
+        return copy
 
     def components_for(self, apps: list[AppSpec], topics: list[str], health: HealthRoutes) -> ComponentsSpec:
         """The components generator's spec for `apps` running with these resources: a component only when some
@@ -148,6 +158,8 @@ class ServiceCore(EndpointSpec):
 class ServiceSpec(ServiceCore, Resources):
     """A Dapr microservice: a FastAPI app with its tests, settings, Dapr resources and deployment files."""
 
+    _derived: ClassVar[tuple[str, ...]] = ("_endpoint", "_components")
+
     app_id: AppId = Field(default="task-api", description="The Dapr app id; also the project and image name.")
     port: int = Field(default=8000, ge=1024, le=65535, description="The port the app listens on (Dapr's app port).")
     crud: list[CrudSpec] = Field(
@@ -194,12 +206,6 @@ class ServiceSpec(ServiceCore, Resources):
         (built once per spec: it validates the whole endpoint spec again)."""
         return self._endpoint
 
-    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
-        """A copy (pydantic copies the instance dict, cached values included: the copy builds its own)."""
-        copy = super().model_copy(update=update, deep=deep)
-        copy.__dict__.pop("_endpoint", None)
-        return copy
-
     @functools.cached_property
     def _endpoint(self) -> EndpointSpec:
         pubsub = self.pubsub.name if self.pubsub is not None else "pubsub"
@@ -224,7 +230,11 @@ class ServiceSpec(ServiceCore, Resources):
         return EndpointSpec.model_validate(fields)
 
     def components_spec(self) -> ComponentsSpec:
-        """The one app and its components, for the components generator."""
+        """The one app and its components, for the components generator (built once per spec)."""
+        return self._components
+
+    @functools.cached_property
+    def _components(self) -> ComponentsSpec:
         app = AppSpec(
             app_id=self.app_id,
             port=self.port,
