@@ -179,11 +179,12 @@ class Batch:
             target.write_text(text, encoding="utf-8")
 
     def _run(self, mode: str, *extra: str) -> subprocess.CompletedProcess[str]:
-        argv = ruff_argv(mode, *extra, style=self._style, known_first_party=self._first_party)
-        argv[2:2] = ["--config", "src = []"]  # after the subcommand, with the other settings
+        only_known = ("--config", "src = []")  # no folder of the result is first party by being there
+        argv = ruff_argv(mode, *only_known, *extra, "--", *self._paths, style=self._style,
+                         known_first_party=self._first_party)  # fmt: skip
         try:
             return subprocess.run(
-                [*argv, "--", *self._paths],
+                argv,
                 cwd=self.root, capture_output=True, text=True, timeout=_TIMEOUT_SECONDS, check=False,
             )  # fmt: skip
         except subprocess.TimeoutExpired as exc:
