@@ -18,13 +18,7 @@ import pytest
 from skill.pipeline import generate
 from tests.service.conftest import run_in, write_service
 from tests.service.specs import SPECS
-
-_CHECKS = (
-    ("pytest", "-q", "-p", "no:cacheprovider"),
-    ("mypy", "--no-incremental"),
-    ("ruff", "check", "--no-cache", "."),
-    ("ruff", "format", "--check", "--no-cache", "."),
-)
+from tools._verify import verify_projects
 
 
 @pytest.fixture(scope="module")
@@ -39,15 +33,10 @@ def folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 @pytest.mark.slow
 def test_every_service_passes_its_own_checks(folders: dict[str, Path]) -> None:
-    jobs = [(name, folder, check) for name, folder in folders.items() for check in _CHECKS]
-    with ThreadPoolExecutor(max_workers=max(2, (os.cpu_count() or 2))) as pool:
-        runs = list(pool.map(lambda job: (job[0], job[2], run_in(job[1], *job[2])), jobs))
-    failed = [
-        f"{name}: {' '.join(check)}\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
-        for name, check, done in runs
-        if done.returncode != 0
-    ]
-    assert not failed, "\n\n".join(failed)
+    # What `--verify` runs: pytest, mypy (each pyproject's strict configuration), ruff check and format.
+    report = verify_projects(list(folders.values()))
+    assert not report.problems, "\n\n".join(report.problems)
+    assert len(report.passed) == 4 * len(folders)
 
 
 def test_the_tests_really_ran(folders: dict[str, Path]) -> None:
