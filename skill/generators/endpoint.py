@@ -20,11 +20,12 @@ from skill.specs.client import Block, ClientSpec
 from skill.specs.endpoint import BulkSettings, EndpointSpec, SubscriptionSpec, snake
 from skill.specs.models import REQUIREMENTS as MODELS_REQUIREMENTS
 
-__all__ = ["GENERATOR", "client_blocks", "handlers_context", "plan"]
+__all__ = ["CLIENT_CLASS", "CLIENT_MODULE", "GENERATOR", "client_blocks", "handlers_context", "plan"]
 
 REQUIREMENTS = ("fastapi>=0.115,<1",)
-_CLIENT_MODULE = "dapr_client"
-_CLIENT_CLASS = "DaprClient"
+# The client module and class the package holds; the service and todo starters import them by these names.
+CLIENT_MODULE = "dapr_client"
+CLIENT_CLASS = "DaprClient"
 
 
 def _i(module: str, *names: str) -> list[Import]:
@@ -187,7 +188,7 @@ class PackageContext:
 
 
 def _client_spec(spec: EndpointSpec) -> ClientSpec:
-    return ClientSpec(blocks=client_blocks(spec), module=_CLIENT_MODULE, class_name=_CLIENT_CLASS)
+    return ClientSpec(blocks=client_blocks(spec), module=CLIENT_MODULE, class_name=CLIENT_CLASS)
 
 
 def client_blocks(spec: EndpointSpec) -> list[Block]:
@@ -208,7 +209,7 @@ def _events(spec: EndpointSpec) -> str:
 def _local(spec: EndpointSpec, models: Iterable[str | None], *, client_: bool, contract: Iterable[str]) -> list[Import]:
     found = [Import(f".{_events(spec)}", m) for m in sorted({m for m in models if m})]
     if client_:
-        found.append(Import(f".{_CLIENT_MODULE}", _CLIENT_CLASS))
+        found.append(Import(f".{CLIENT_MODULE}", CLIENT_CLASS))
     found += [Import(".contract", n) for n in contract]
     return found
 
@@ -219,7 +220,7 @@ def _contract(spec: EndpointSpec) -> ContractContext:
     bulk = any(s.bulk is not None for s in spec.subscriptions)
     std = [*_i("logging"), *_i("typing", "Annotated")]
     lib = [*_i("fastapi", "Depends", "Request")]
-    local = [Import(f".{_CLIENT_MODULE}", _CLIENT_CLASS)]
+    local = [Import(f".{CLIENT_MODULE}", CLIENT_CLASS)]
     if subs or jobs or bindings:
         std += [*_i("collections.abc", "Awaitable", "Callable"), *_i("typing", "TypeVar")]
         lib += _i("fastapi", "Response")
@@ -240,9 +241,9 @@ def _contract(spec: EndpointSpec) -> ContractContext:
         lib += _i("fastapi", "HTTPException", "status")
     if idem:
         std += [*_i("itertools"), *_i("time")]
-        local += [Import(f".{_CLIENT_MODULE}", "DaprConflictError")]
+        local += [Import(f".{CLIENT_MODULE}", "DaprConflictError")]
     return ContractContext(
-        sections(std, lib, local), _CLIENT_CLASS, spec.app_token, subs, idem, bulk, jobs, bindings, jobs or bindings
+        sections(std, lib, local), CLIENT_CLASS, spec.app_token, subs, idem, bulk, jobs, bindings, jobs or bindings
     )
 
 
@@ -361,8 +362,8 @@ def _resources(spec: EndpointSpec) -> ResourcesContext:
     lib += [Import("pydantic", "ValidationError", True)]
     contract = ["Dapr"] + (["require_dapr_token"] if spec.app_token else [])
     local = _local(spec, [r.model for r in resources], client_=True, contract=contract)
-    local += [Import(f".{_CLIENT_MODULE}", "DaprConflictError")]
-    return ResourcesContext(sections(std, lib, local), resources, _CLIENT_CLASS, publishes, spec.app_token)
+    local += [Import(f".{CLIENT_MODULE}", "DaprConflictError")]
+    return ResourcesContext(sections(std, lib, local), resources, CLIENT_CLASS, publishes, spec.app_token)
 
 
 def handlers_context(spec: EndpointSpec) -> HandlersContext:
@@ -394,14 +395,14 @@ def handlers_context(spec: EndpointSpec) -> HandlersContext:
     local = _local(spec, models, client_=bool(found), contract=[])
     if any(h.kind == "event" for h in found):
         local.append(Import(f".{_events(spec)}", "CloudEvent"))
-    return HandlersContext(sections(std, lib, local), _CLIENT_CLASS, tuple(found))
+    return HandlersContext(sections(std, lib, local), CLIENT_CLASS, tuple(found))
 
 
 def _health(spec: EndpointSpec) -> HealthContext:
     assert spec.health is not None
     lib = _i("fastapi", "APIRouter", "Request", "Response")
-    local = [Import(f".{_CLIENT_MODULE}", _CLIENT_CLASS)]
-    return HealthContext(sections([], lib, local), spec.health.liveness, spec.health.readiness, _CLIENT_CLASS)
+    local = [Import(f".{CLIENT_MODULE}", CLIENT_CLASS)]
+    return HealthContext(sections([], lib, local), spec.health.liveness, spec.health.readiness, CLIENT_CLASS)
 
 
 def _routers(spec: EndpointSpec) -> tuple[str, ...]:
@@ -422,7 +423,7 @@ def _main(spec: EndpointSpec, settings: bool) -> MainContext:
     if settings:
         std += _i("logging")
     lib = [*_i("fastapi", "FastAPI")]
-    local = [Import(".", r) for r in _routers(spec)] + [Import(f".{_CLIENT_MODULE}", _CLIENT_CLASS)]
+    local = [Import(".", r) for r in _routers(spec)] + [Import(f".{CLIENT_MODULE}", CLIENT_CLASS)]
     if idem:
         local += [Import(".contract", "ProcessedEvents"), Import(".contract", "StateProcessedEvents")]
     if spec.app_token:
@@ -433,7 +434,7 @@ def _main(spec: EndpointSpec, settings: bool) -> MainContext:
     return MainContext(
         sections(std, lib, local),
         _routers(spec),
-        _CLIENT_CLASS,
+        CLIENT_CLASS,
         spec.app_token,
         idem,
         i.store,
@@ -450,7 +451,7 @@ def plan(spec: EndpointSpec, *, settings: bool = False) -> Plan:
     models_files = models.models_files(spec.models, pkg)
     files = [
         FilePlan(f"{pkg}/__init__.py", "endpoint/package", PackageContext(pkg)),
-        FilePlan(f"{pkg}/{_CLIENT_MODULE}.py", client.SNIPPET, client.context_for(client_spec)),
+        FilePlan(f"{pkg}/{CLIENT_MODULE}.py", client.SNIPPET, client.context_for(client_spec)),
         *models_files,
         FilePlan(f"{pkg}/contract.py", "endpoint/contract", _contract(spec)),
         FilePlan(f"{pkg}/subscriptions.py", "endpoint/subscriptions", _subscriptions(spec)),

@@ -29,8 +29,6 @@ __all__ = ["GENERATOR", "files_for", "imported_requirements", "merged_requiremen
 RUNTIME_REQUIREMENTS = ("uvicorn[standard]>=0.32",)  # runs the app; nothing imports it
 TEST_REQUIREMENTS = ("pytest>=8.3", "anyio>=4.6", "httpx>=0.28,<1")  # what tests/ imports
 DEV_REQUIREMENTS = (*TEST_REQUIREMENTS, "mypy>=1.15", "ruff>=0.15")
-_CLIENT_MODULE = "dapr_client"
-_CLIENT_CLASS = "DaprClient"
 TEST_TOKEN = "app-token-for-tests"  # noqa: S105 - a value the generated tests send, not a secret
 
 
@@ -271,13 +269,15 @@ def _conftest(spec: ServiceSpec) -> ConftestContext:
     lib = [Import("httpx"), Import("pytest")]
     pkg = spec.package
     local = [
-        Import(f"{pkg}.{_CLIENT_MODULE}", _CLIENT_CLASS),
-        Import(f"{pkg}.{_CLIENT_MODULE}", "DaprSettings"),
+        Import(f"{pkg}.{endpoint.CLIENT_MODULE}", endpoint.CLIENT_CLASS),
+        Import(f"{pkg}.{endpoint.CLIENT_MODULE}", "DaprSettings"),
         Import(f"{pkg}.main", "create_app"),
         Import(f"{pkg}.settings", "Settings"),
         Import("tests.fake_dapr", "FakeDapr"),
     ]
-    return ConftestContext(sections(std, lib, local), pkg, _CLIENT_CLASS, TEST_TOKEN if spec.app_token else None)
+    return ConftestContext(
+        sections(std, lib, local), pkg, endpoint.CLIENT_CLASS, TEST_TOKEN if spec.app_token else None
+    )
 
 
 def _routes(spec: ServiceSpec) -> tuple[RouteLine, ...]:

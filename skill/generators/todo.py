@@ -61,8 +61,6 @@ class TaskApi:
 REMINDER_TYPE = "reminders.scheduled"
 CANCELLED_TYPE = "reminders.cancelled"
 SENT_TYPE = "notification_sent"
-_CLIENT_CLASS = "DaprClient"
-_CLIENT_MODULE = "dapr_client"
 
 # The models each starter is written against (_starter_problems in skill/specs/service.py checks they exist).
 _TASK, _RECURRENCE, _REMINDER, _SENT = "Task", "Recurrence", "ReminderEvent", "NotificationSent"
@@ -183,8 +181,8 @@ def _recurring(spec: ServiceSpec, e: EndpointSpec, task_api: TaskApi) -> Recurri
     std = [Import("logging"), Import("datetime", "UTC"), Import("datetime", "datetime"), *needs.std]
     local = [
         Import(".contract", "DropEvent"),
-        Import(f".{_CLIENT_MODULE}", _CLIENT_CLASS),
-        Import(f".{_CLIENT_MODULE}", "DaprConflictError"),
+        Import(f".{endpoint.CLIENT_MODULE}", endpoint.CLIENT_CLASS),
+        Import(f".{endpoint.CLIENT_MODULE}", "DaprConflictError"),
         Import(module, "CloudEvent"),
         Import(module, _TASK),
         Import(module, _REMINDER),
@@ -195,7 +193,7 @@ def _recurring(spec: ServiceSpec, e: EndpointSpec, task_api: TaskApi) -> Recurri
     ]
     return RecurringContext(
         sections(std, needs.lib, local),
-        _CLIENT_CLASS,
+        endpoint.CLIENT_CLASS,
         sub.default_handler,
         _TASK,
         _REMINDER,
@@ -227,9 +225,9 @@ def _notification(spec: ServiceSpec, e: EndpointSpec) -> NotificationContext:
         *needs.std,
     ]
     local = [
-        Import(f".{_CLIENT_MODULE}", _CLIENT_CLASS),
-        Import(f".{_CLIENT_MODULE}", "ConstantFailurePolicy"),
-        Import(f".{_CLIENT_MODULE}", "DaprConflictError"),
+        Import(f".{endpoint.CLIENT_MODULE}", endpoint.CLIENT_CLASS),
+        Import(f".{endpoint.CLIENT_MODULE}", "ConstantFailurePolicy"),
+        Import(f".{endpoint.CLIENT_MODULE}", "DaprConflictError"),
         Import(module, "CloudEvent"),
         Import(module, _REMINDER),
         Import(module, _SENT),
@@ -239,7 +237,7 @@ def _notification(spec: ServiceSpec, e: EndpointSpec) -> NotificationContext:
     lib = [Import("pydantic", "BaseModel"), *needs.lib]
     return NotificationContext(
         sections(std, lib, local),
-        _CLIENT_CLASS,
+        endpoint.CLIENT_CLASS,
         sub.default_handler,
         _REMINDER,
         _SENT,
@@ -298,7 +296,7 @@ def _notification_test(spec: ServiceSpec, e: EndpointSpec) -> NotificationTestCo
         Import(pkg, "handlers"),
         Import(f"{pkg}.{e.models.module}", _REMINDER),
         Import(f"{pkg}.settings", "get_settings"),
-        Import(f"{pkg}.{_CLIENT_MODULE}", _CLIENT_CLASS),
+        Import(f"{pkg}.{endpoint.CLIENT_MODULE}", endpoint.CLIENT_CLASS),
         Import("tests.fake_dapr", "FakeDapr"),
     ]
     return NotificationTestContext(
