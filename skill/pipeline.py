@@ -55,10 +55,11 @@ def generate(
     snippets: Path | None = None,
 ) -> Result:
     """Render and check everything `generator` makes for `spec` (defaults when None), formatted with `style` (the
-    destination project's settings; ruff's defaults when None). `registry` and `snippets` are for tests."""
+    destination project's settings; ruff's defaults when None) unless the plan states its own (a service's
+    pyproject.toml). `registry` and `snippets` are for tests."""
     parsed = parse_spec(generator, spec, registry)
     plan = get_generator(generator, registry).plan(parsed)
-    used_style = _style_for(parsed, style)
+    used_style = plan.style or _style_for(parsed, style)
     drafts = []
     for f in plan.files:
         template = get_snippet(f.snippet, snippets).template

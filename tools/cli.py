@@ -125,6 +125,7 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("--force", action="store_true", help="replace your edits in generated files")
     new.add_argument("--verify", action="store_true", help="then run each service's tests, mypy and ruff in it")
     new.add_argument("--json", action="store_true", help="print the structured result as JSON")
+    add_spec_options(new, REGISTRY["project"].spec, only=("line_length",))
     mcp = sub.add_parser("mcp", help="serve the generators as MCP tools (stdio by default)")
     mcp.add_argument("--http", action="store_true", help="serve streamable HTTP instead of stdio")
     mcp.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1)")
@@ -173,6 +174,7 @@ def _new(args: argparse.Namespace) -> Exit:
     if args.dir is None:
         raise _BadInputError("name the folder to write: new todo-system DIR")
     spec = dict(PROJECT_PRESETS[preset]) if preset is not None else _read_spec(args.spec)
+    spec.update(collect_spec_options(args, REGISTRY["project"].spec))
     args.out, args.outline = args.dir, False
     return _emit(REGISTRY["project"], spec, args)
 

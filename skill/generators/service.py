@@ -22,8 +22,9 @@ from skill.plan import FilePlan, Plan
 from skill.quality import LAYOUT_IGNORES, RUFF_RULES, RUFF_TEST_IGNORES
 from skill.specs.endpoint import snake
 from skill.specs.service import ServiceSpec
+from skill.style import DEFAULT_STYLE, Style
 
-__all__ = ["GENERATOR", "files_for", "imported_requirements", "merged_requirements", "plan"]
+__all__ = ["GENERATOR", "files_for", "imported_requirements", "merged_requirements", "own_style", "plan"]
 
 # The generated project's own tools, lower bounds only (uv resolves them when the service is first run).
 RUNTIME_REQUIREMENTS = ("uvicorn[standard]>=0.32",)  # runs the app; nothing imports it
@@ -52,6 +53,7 @@ class PyprojectContext:
     requirements: tuple[str, ...]
     dev_requirements: tuple[str, ...]
     line_length: int
+    target_version: str
     package: str
     ruff_rules: tuple[str, ...]
     layout_ignores: tuple[str, ...]
@@ -350,6 +352,7 @@ def files_for(
     ]
     requirements = merged_requirements([*app_plan.requirements, *RUNTIME_REQUIREMENTS, *todo.requirements(spec)])
     dev_requirements = merged_requirements([*DEV_REQUIREMENTS, *todo.dev_requirements(spec)])
+    style = own_style(spec)
     files.append(
         FilePlan(
             at("pyproject.toml"),
@@ -359,7 +362,8 @@ def files_for(
                 f"The {spec.app_id} Dapr service.",
                 requirements,
                 dev_requirements,
-                spec.line_length or 88,
+                style.line_length,
+                style.target_version,
                 pkg,
                 RUFF_RULES,
                 LAYOUT_IGNORES,
@@ -401,6 +405,14 @@ def files_for(
     return files, app_plan
 
 
+def own_style(spec: ServiceSpec) -> Style:
+    """What the service's pyproject.toml states for ruff (its layout settings are ruff's defaults otherwise): ruff
+    reads that file for every file in the folder, never a configuration above it, so the code is formatted with
+    these settings wherever the folder is written."""
+    line_length = spec.line_length or DEFAULT_STYLE.line_length
+    return DEFAULT_STYLE.model_copy(update={"line_length": line_length, "source": "its own pyproject.toml"})
+
+
 def plan(spec: ServiceSpec) -> Plan:
     files, app_plan = files_for(spec)
     notes = [
@@ -416,6 +428,7 @@ def plan(spec: ServiceSpec) -> Plan:
         requirements=imported_requirements(spec, app_plan),
         notes=notes,
         known_first_party=(spec.package, "tests"),
+        style=own_style(spec),
     )
 
 

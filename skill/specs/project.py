@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field, ModelWrapValidatorHandler, ValidationError, model_validator
 
-from skill.specs.common import AppId, LineLengthOption, rule_error
+from skill.specs.common import AppId, OwnLineLengthOption, rule_error
 from skill.specs.components import AppSpec, ComponentsSpec, SecretStoreSpec
 from skill.specs.models import PRESET_ENUMS, PRESET_MODELS
 from skill.specs.service import Resources, ServiceCore, ServiceSpec
@@ -88,7 +88,7 @@ class ProjectSpec(Resources):
         description="The services: a service spec each (app_id, port, models, subscriptions, jobs, crud, calls, "
         "publishes, starter, ...), without resources. Default: the todo system.",
     )
-    line_length: LineLengthOption = None
+    line_length: OwnLineLengthOption = None
 
     _derived: ClassVar[tuple[str, ...]] = ("_services",)
 
@@ -124,6 +124,9 @@ class ProjectSpec(Resources):
                 if c not in seen_ids:
                     known = ", ".join(seen_ids)
                     yield f"services.{i}.calls", c, f"is not a service of the project (its services: {known})"
+            if s.line_length is not None and s.line_length != self.line_length:
+                # One formatting pass writes every service; each service's pyproject.toml states the same value.
+                yield f"services.{i}.line_length", s.line_length, "must be unset or equal the project's line_length"
             if s.health != self.services[0].health:
                 yield f"services.{i}.health", "...", "must match services.0.health (one probe path for all)"
 

@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Literal, Self, get_args
 
 from pydantic import Field
 
-from skill.specs.common import AppId, ComponentName, SpecModel, TopicName
+from skill.specs.common import AppId, ComponentName, OwnLineLengthOption, SpecModel, TopicName
 from skill.specs.components import (
     ENVIRONMENTS,
     ROLES,
@@ -142,6 +142,7 @@ class ServiceCore(EndpointSpec):
         description="What handlers.py (yours after the first write) starts as: 'stubs' log and acknowledge; "
         "'todo-recurring-task' and 'todo-notification' are the todo system's services.",
     )
+    line_length: OwnLineLengthOption = None  # narrowed: a service formats to what its own pyproject.toml states
 
     def _problems(self) -> Iterator[tuple[str, object, str]]:
         yield from super()._problems()
