@@ -102,7 +102,12 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--spec", metavar="FILE", help="spec as a JSON or TOML file ('-' reads JSON from stdin)")
         p.add_argument("-o", "--out", type=Path, metavar="DIR", help="write the files here instead of stdout")
         p.add_argument("--force", action="store_true", help="replace files that exist with other content")
-        p.add_argument("--verify", action="store_true", help="with -o: also run mypy --strict and import the files")
+        p.add_argument(
+            "--verify",
+            action="store_true",
+            help="with -o: a service: run its tests, mypy and ruff in its folder (uv run, its own environment); "
+            "other files: mypy --strict and import them (their requirements installed here)",
+        )
         p.add_argument("--json", action="store_true", help="print the structured result as JSON")
         p.add_argument(
             "--outline",
@@ -216,16 +221,35 @@ def _emit(g: Generator, spec: dict[str, object], args: argparse.Namespace) -> Ex
         if args.outline:
             _print_outline(result)
     if args.verify:
-        from tools._verify import project_folders, verify_files, verify_projects  # dev tools: loaded when asked
+        from tools._verify import (  # loaded when asked
+            ProjectReport,
+            VerifyReport,
+            project_folders,
+            verify_files,
+            verify_projects,
+        )
 
         folders = project_folders(out, [f.path for f in result.files])
-        # A project folder (a service) is checked as its README says: its own tests, mypy and ruff in it.
-        report = verify_projects(folders) if folders else verify_files(out, [f.path for f in result.files])
+        report: ProjectReport | VerifyReport
+        if folders:  # a service is checked as its README says: `uv run` its tests, mypy and ruff in its folder
+            progress = _progress if sys.stderr.isatty() else None  # a terminal hears of each step as it ends
+            if progress is not None:
+                print(f"verifying {len(folders)} service folder(s): uv sync, then mypy, pytest, ruff check and "
+                      "ruff format in each, in parallel", file=sys.stderr, flush=True)  # fmt: skip
+            report = verify_projects(folders, progress=progress)
+        else:
+            report = verify_files(out, [f.path for f in result.files])
         if report.problems:
             print("\n".join(report.problems), file=sys.stderr)
             return Exit.FAILURE
         print(report.summary(), file=sys.stderr)
     return Exit.FAILURE if update is not None and update.conflicts else Exit.OK
+
+
+def _progress(step: str, passed: bool, seconds: float) -> None:
+    """One line per finished --verify step (called from the worker threads: one write each)."""
+    sys.stderr.write(f"  {step}: {'ok' if passed else 'FAILED'} ({seconds:.1f} s)\n")
+    sys.stderr.flush()
 
 
 # `check`: how a tracked folder drifted from its record (.dapr-coder/). Exit 0 clean, 1 drift, 2 bad input.

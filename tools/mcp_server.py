@@ -220,9 +220,11 @@ def serve(
     anything is served or logged; see `tools._http` for the HTTP options.
     """
     if not http:
-        _logging()
+        log = _logging()
         server = build_server()
         tune_gc()
+        # stdout carries JSON-RPC only; one line on stderr says the server is up (it is silent until a client speaks).
+        log.info("serving MCP on stdio: JSON-RPC on stdin/stdout, waiting for a client (close stdin or Ctrl-C stops)")
         anyio.run(run_stdio, server)
         return
     from tools._http import build_app, exposure, is_loopback, listen, run_http  # only the HTTP transport needs these
