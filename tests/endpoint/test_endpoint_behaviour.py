@@ -202,7 +202,7 @@ async def test_crud_with_etags_publishes_events(wired: Wired) -> None:
         created = await app.post("/api/tasks", json=task("t-1"))
         assert created.status_code == 201, created.text
         etag = created.headers["etag"]
-        assert (await app.post("/api/tasks", json=task("t-1"))).status_code == 409
+        assert (await app.post("/api/tasks", json=task("t-1", title="Other"))).status_code == 409
         got = await app.get("/api/tasks/t-1")
         assert (got.status_code, got.headers["etag"]) == (200, etag)
         updated = await app.put("/api/tasks/t-1", json=task("t-1", title="New"), headers={"if-match": etag})
