@@ -7,13 +7,14 @@ exactly the API the service's client can call; every other Dapr API answers 501 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from skill.imports import Import, import_lines
 from skill.specs.client import BLOCKS, Block
+from skill.specs.components import Environment, StateSpec
 
-__all__ = ["ANSWERED", "SNIPPET", "STATE_STORE_TYPES", "FakeContext", "context_for"]
+__all__ = ["ANSWERED", "SNIPPET", "STATE_STORE_TYPES", "FakeContext", "context_for", "store_types"]
 
 SNIPPET = "service/fake_dapr"
 
@@ -66,6 +67,16 @@ _PART_IMPORTS: Mapping[str, tuple[Import, ...]] = {
 # The state store components whose answers the fake's stores reproduce (FakeDapr's `state_store_type`), as
 # "<type>" or "<type>-<version>" of state.<type> (references/dapr-pitfalls.md, "State stores differ").
 STATE_STORE_TYPES = ("redis", "postgresql-v1", "postgresql-v2", "in-memory")
+
+
+def store_types(state: StateSpec | None, environments: Iterable[Environment]) -> tuple[str, ...]:
+    """The state store type each environment runs a service with, in order and once each: the components generator's
+    choice (Redis locally, PostgreSQL `postgresql_version` on Kubernetes); () without a state store."""
+    if state is None:
+        return ()
+    by_environment = {"local": "redis", "kubernetes": f"postgresql-{state.postgresql_version}"}
+    return tuple(dict.fromkeys(by_environment[e] for e in environments))
+
 
 # One line per part for the module docstring's list of what is answered.
 _SUMMARY: Mapping[str, str] = {

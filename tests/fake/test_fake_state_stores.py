@@ -176,7 +176,7 @@ async def test_insert_state_tells_exists_from_failure_on_every_store(every_block
 async def test_insert_state_raises_a_failure_that_is_not_an_existing_key(every_block: Rendered) -> None:
     async with store_client(every_block, "postgresql-v1") as (_fake, dapr):
         with pytest.raises(every_block.client.DaprError) as caught:
-            await dapr.insert_state("s", "k", 1, ttl_in_seconds="soon")  # type: ignore[arg-type]
+            await dapr.insert_state("s", "k", 1, ttl_in_seconds="soon")
         assert caught.value.status_code == 500
         assert await dapr.get_state("s", "k") is None
 

@@ -750,7 +750,7 @@ class FakeDapr:
         app_api_token: str | None = None,
         api_token: str | None = None,
         state_stores: Iterable[str] | None = None,
-        state_store_type: StateStoreType = "redis",
+        state_store_type: StateStoreType = "postgresql-v2",
         pubsubs: Iterable[str] | None = None,
         secret_stores: Mapping[str, Mapping[str, SecretValue]] | None = None,
         raise_app_exceptions: bool = True,

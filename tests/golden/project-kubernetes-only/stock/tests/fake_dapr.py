@@ -417,7 +417,7 @@ class FakeDapr:
         app_api_token: str | None = None,
         api_token: str | None = None,
         state_stores: Iterable[str] | None = None,
-        state_store_type: StateStoreType = "redis",
+        state_store_type: StateStoreType = "postgresql-v1",
         secret_stores: Mapping[str, Mapping[str, SecretValue]] | None = None,
         raise_app_exceptions: bool = True,
     ) -> None:
