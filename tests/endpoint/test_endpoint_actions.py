@@ -121,7 +121,8 @@ def test_bad_actions_name_the_field(action: dict[str, str], field: str, rule: st
 
 async def test_a_failed_publish_is_not_lost_when_the_request_is_made_again(wired: Wired) -> None:
     """Saved, then the publish failed: the request fails, and the same request again publishes the change (a
-    create answers 201 again rather than 409; a complete publishes rather than returning early)."""
+    create answers 201 again rather than 409; a complete publishes rather than returning early; a delete finds the
+    deleted item kept for it rather than answering 404)."""
     async with _app(wired) as app:
         wired.double.faults.add(method="POST", path="/v1.0/publish/", status=500)
         with pytest.raises(wired.package.dapr_client.DaprError):
@@ -136,7 +137,13 @@ async def test_a_failed_publish_is_not_lost_when_the_request_is_made_again(wired
         with pytest.raises(wired.package.dapr_client.DaprError):
             await app.post("/api/tasks/t-9/complete")
         assert (await app.post("/api/tasks/t-9/complete")).status_code == 200
-    assert _types(wired) == ["tasks.created", "tasks.completed"]
+        wired.double.faults.add(method="POST", path="/v1.0/publish/", status=500)
+        with pytest.raises(wired.package.dapr_client.DaprError):
+            await app.delete("/api/tasks/t-9")
+        assert (await app.get("/api/tasks/t-9")).status_code == 404  # deleted, not announced
+        assert (await app.delete("/api/tasks/t-9")).status_code == 204  # the retry announces it
+        assert (await app.get("/api/tasks")).json() == []
+    assert _types(wired) == ["tasks.created", "tasks.completed", "tasks.deleted"]
     partitions = {m.metadata.get("partitionKey") for m in wired.double.published if m.topic == "task-events"}
     assert partitions == {"t-9"}
 

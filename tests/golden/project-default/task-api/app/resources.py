@@ -8,7 +8,8 @@ first-write takes no other writes. Each change is published with CloudEvent type
 one item's events keep their order on Kafka. The change is saved before it is
 published: when the publish fails the request fails (5xx), and the same request
 again publishes it (a create or action that finds its change already made completes
-it instead of answering 409 or nothing).
+it instead of answering 409 or nothing; a deleted item is kept a day for a DELETE
+again).
 """
 
 import logging
@@ -23,6 +24,8 @@ from .events import Task
 
 _logger = logging.getLogger(__name__)
 _INDEX_ATTEMPTS = 10
+# How long a deleted item is kept for a retried DELETE to publish its event again.
+_DELETED_SECONDS = 24 * 3600
 
 router = APIRouter(dependencies=[Depends(require_dapr_token)])
 IfMatch = Annotated[str | None, Header()]
@@ -69,6 +72,7 @@ async def _publish(
 
 _TASKS_STORE = "state-postgresql"
 _TASKS_INDEX = "tasks-index"
+_TASKS_DELETED = "tasks-deleted-"  # + key: a deleted item, for retries
 
 
 def _task_item(value: object, etag: str | None, response: Response) -> Task:
@@ -193,20 +197,40 @@ async def complete_task(
 
 @router.delete("/api/tasks/{key}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_task(key: str, dapr: Dapr, if_match: IfMatch = None) -> None:
-    """Delete an item; 404 when missing, 412 when If-Match is stale, 409 on a race."""
+    """Delete an item; 404 when missing, 412 when If-Match is stale, 409 on a race.
+
+    The deleted item is kept a day: a DELETE of it again (a retry after a failed
+    publish) publishes its event again and answers 204.
+    """
+    deleted = _TASKS_DELETED + key
     stored = await dapr.get_state_item(_TASKS_STORE, key)
     if stored is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no item {key!r}")
-    wanted = _etag(if_match)
-    if wanted is not None and wanted != stored.etag:
-        raise HTTPException(status.HTTP_412_PRECONDITION_FAILED, "stale If-Match")
-    try:
-        await dapr.delete_state(_TASKS_STORE, key, etag=stored.etag)
-    except DaprConflictError as exc:
-        code = (
-            status.HTTP_412_PRECONDITION_FAILED if wanted else status.HTTP_409_CONFLICT
+        gone = await dapr.get_state(_TASKS_STORE, deleted)
+        if gone is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no item {key!r}")
+        stored = StateItem(deleted, gone)
+    else:
+        wanted = _etag(if_match)
+        if wanted is not None and wanted != stored.etag:
+            raise HTTPException(status.HTTP_412_PRECONDITION_FAILED, "stale If-Match")
+        # Last-write: this key is never inserted first-write, so it takes it on every
+        # store (Redis included).
+        await dapr.save_state(
+            _TASKS_STORE,
+            deleted,
+            stored.value,
+            concurrency="last-write",
+            ttl_in_seconds=_DELETED_SECONDS,
         )
-        raise HTTPException(code, "changed meanwhile") from exc
+        try:
+            await dapr.delete_state(_TASKS_STORE, key, etag=stored.etag)
+        except DaprConflictError as exc:
+            code = (
+                status.HTTP_412_PRECONDITION_FAILED
+                if wanted
+                else status.HTTP_409_CONFLICT
+            )
+            raise HTTPException(code, "changed meanwhile") from exc
     await _update_index(dapr, _TASKS_STORE, _TASKS_INDEX, key, add=False)
     await _publish(
         dapr,

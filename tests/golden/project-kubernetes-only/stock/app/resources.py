@@ -8,7 +8,8 @@ first-write takes no other writes. Each change is published with CloudEvent type
 one item's events keep their order on Kafka. The change is saved before it is
 published: when the publish fails the request fails (5xx), and the same request
 again publishes it (a create or action that finds its change already made completes
-it instead of answering 409 or nothing).
+it instead of answering 409 or nothing; a deleted item is kept a day for a DELETE
+again).
 """
 
 import logging
