@@ -91,7 +91,7 @@ _SEQUENCE = _std("collections.abc", "Sequence")
 
 PARTS: Mapping[Block, BlockParts] = {
     "state": BlockParts(
-        (*_DATACLASS, *_FIELD, *_SEQUENCE, *_std("typing", "Literal")),
+        (*_DATACLASS, *_FIELD, *_SEQUENCE, *_std("collections.abc", "Callable"), *_std("typing", "Final", "Literal")),
         ("json_headers", "json_bytes", "post_json", "string_map", "metadata_params"),
         usage='await dapr.save_state("statestore", "order-1", order)  # a Pydantic model',
     ),

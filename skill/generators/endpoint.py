@@ -241,7 +241,6 @@ def _contract(spec: EndpointSpec) -> ContractContext:
         lib += _i("fastapi", "HTTPException", "status")
     if idem:
         std += [*_i("itertools"), *_i("time")]
-        local += [Import(f".{CLIENT_MODULE}", "DaprConflictError")]
     return ContractContext(
         sections(std, lib, local), CLIENT_CLASS, spec.app_token, subs, idem, bulk, jobs, bindings, jobs or bindings
     )
@@ -362,7 +361,7 @@ def _resources(spec: EndpointSpec) -> ResourcesContext:
     lib += [Import("pydantic", "ValidationError", True)]
     contract = ["Dapr"] + (["require_dapr_token"] if spec.app_token else [])
     local = _local(spec, [r.model for r in resources], client_=True, contract=contract)
-    local += [Import(f".{CLIENT_MODULE}", "DaprConflictError")]
+    local += [Import(f".{CLIENT_MODULE}", n) for n in ("UNCHANGED", "DaprConflictError", "StateItem")]
     return ResourcesContext(sections(std, lib, local), resources, CLIENT_CLASS, publishes, spec.app_token)
 
 

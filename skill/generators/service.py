@@ -89,6 +89,7 @@ class ConftestContext:
     package: str
     client_class: str
     token: str | None
+    store_types: tuple[str, ...]  # the fake's state stores the tests run on: each environment's store
 
 
 @dataclass(frozen=True)
@@ -278,8 +279,18 @@ def _conftest(spec: ServiceSpec) -> ConftestContext:
         Import("tests.fake_dapr", "FakeDapr"),
     ]
     return ConftestContext(
-        sections(std, lib, local), pkg, endpoint.CLIENT_CLASS, TEST_TOKEN if spec.app_token else None
+        sections(std, lib, local),
+        pkg,
+        endpoint.CLIENT_CLASS,
+        TEST_TOKEN if spec.app_token else None,
+        _store_types(spec),
     )
+
+
+def _store_types(spec: ServiceSpec) -> tuple[str, ...]:
+    """The state store types the service runs on, if its client keeps state (the fake has no stores otherwise)."""
+    state = spec.state if "state" in endpoint.client_blocks(spec.endpoint_spec()) else None
+    return fake.store_types(state, spec.environments)
 
 
 def _routes(spec: ServiceSpec) -> tuple[RouteLine, ...]:
@@ -345,7 +356,12 @@ def files_for(
         FilePlan(
             at("tests/fake_dapr.py"),
             fake.SNIPPET,
-            fake.context_for(blocks, package=pkg, subscriptions=bool(espec.subscriptions)),
+            fake.context_for(
+                blocks,
+                package=pkg,
+                subscriptions=bool(espec.subscriptions),
+                state_store_type=next(iter(_store_types(spec)), "redis"),
+            ),
         ),
         FilePlan(at("tests/conftest.py"), "service/conftest", _conftest(spec)),
         FilePlan(at("tests/test_app.py"), "service/test_app", _tests(spec)),

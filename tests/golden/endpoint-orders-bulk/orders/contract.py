@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal, Protocol, TypeVar
 from fastapi import Depends, Request, Response
 from pydantic import BaseModel, Field, JsonValue, TypeAdapter, ValidationError
 
-from .dapr_client import DaprClient, DaprConflictError
+from .dapr_client import DaprClient
 from .events import CloudEvent
 
 _logger = logging.getLogger(__name__)
@@ -82,13 +82,15 @@ def processed_key(scope: str, event: CloudEvent[Any]) -> str:
 
 
 class StateProcessedEvents:
-    """Processed-event records in a Dapr state store.
+    """Processed-event records in a Dapr state store: two keys per event.
 
-    A claim is an insert-only write (first-write concurrency, no ETag) that expires
-    after `claim_seconds`, so two deliveries of one event never run at the same time.
-    It becomes "done" when the handler returns and is kept `retain_seconds`. After a
-    crash between the two, the claim expires and the event runs again: at least once,
-    never lost.
+    `<key>` records a handled event ("done"), saved last-write and kept
+    `retain_seconds`; `claim-<key>` is taken by one delivery at a time with an
+    insert-only write (insert_state) that expires after `claim_seconds`, so that a
+    crash mid-handler blocks the event only that long: at least once, never lost.
+    A handled event's redelivery costs one read; a new event one read and two writes.
+    The done record is never saved first-write, so its last-write save works on every
+    store (on Redis a first-write key takes ETag writes only).
     """
 
     def __init__(
@@ -100,34 +102,25 @@ class StateProcessedEvents:
         self._retain_seconds = retain_seconds
 
     async def claim(self, key: str) -> Claim:
-        try:
-            await self._dapr.save_state(
-                self._store,
-                key,
-                "claimed",
-                concurrency="first-write",
-                ttl_in_seconds=self._claim_seconds,
-            )
-        except DaprConflictError:
-            state = await self._dapr.get_state(self._store, key)
-            return "done" if state == "done" else "busy"
-        return "new"
+        if await self._dapr.get_state(self._store, key) == "done":
+            return "done"
+        # Raises on a store failure (the delivery answers RETRY); False: it is held.
+        taken = await self._dapr.insert_state(
+            self._store, f"claim-{key}", "claimed", ttl_in_seconds=self._claim_seconds
+        )
+        return "new" if taken else "busy"
 
     async def done(self, key: str) -> None:
-        # Still first-write (with the claim's ETag), so that a later claim stays
-        # insert-only.
-        claim = await self._dapr.get_state_item(self._store, key)
         await self._dapr.save_state(
             self._store,
             key,
             "done",
-            etag=claim.etag if claim is not None else None,
-            concurrency="first-write",
+            concurrency="last-write",
             ttl_in_seconds=self._retain_seconds,
         )
 
     async def release(self, key: str) -> None:
-        await self._dapr.delete_state(self._store, key)
+        await self._dapr.delete_state(self._store, f"claim-{key}")
 
 
 class MemoryProcessedEvents:

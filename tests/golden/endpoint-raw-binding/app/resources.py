@@ -1,8 +1,15 @@
 """State-backed CRUD resources. Each item is one state key; an index key lists the keys.
 
 ETags are the state store's: GET returns one, PUT and DELETE honour If-Match (412 when
-it is stale). Each change is published with CloudEvent type
-`<resource>.created|updated|deleted`.
+it is stale). Items and the index are created insert-only (insert_state) and changed
+by ETag (update_state), which holds on every state store: on Redis a key created
+first-write takes no other writes. Each change is published with CloudEvent type
+`<resource>.created|updated|deleted` and the item's key as its partition key, so that
+one item's events keep their order on Kafka. The change is saved before it is
+published: when the publish fails the request fails (5xx), and the same request
+again publishes it (a create or action that finds its change already made completes
+it instead of answering 409 or nothing; a deleted item is kept a day for a DELETE
+again).
 """
 
 import logging
@@ -12,11 +19,11 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Response, status
 from pydantic import ValidationError
 
 from .contract import Dapr, require_dapr_token
-from .dapr_client import DaprClient, DaprConflictError
+from .dapr_client import UNCHANGED, DaprClient, DaprConflictError, StateItem
 from .events import ReminderEvent
 
 _logger = logging.getLogger(__name__)
-_INDEX_RETRIES = 10
+_INDEX_ATTEMPTS = 10
 
 router = APIRouter(dependencies=[Depends(require_dapr_token)])
 IfMatch = Annotated[str | None, Header()]
@@ -37,23 +44,21 @@ def _quoted(etag: str | None) -> str:
 async def _update_index(
     dapr: DaprClient, store: str, index: str, key: str, *, add: bool
 ) -> None:
-    """Add `key` to (or remove it from) the index, retrying when another writer got
-    there first."""
-    for _ in range(_INDEX_RETRIES):
-        current = await dapr.get_state_item(store, index)
+    """Add `key` to (or remove it from) the index by ETag, so that concurrent creates
+    and deletes all keep their change."""
+
+    def change(current: StateItem | None) -> object:
         keys = set(current.value) if current is not None and current.value else set()
         if (key in keys) == add:
-            return
-        keys = keys | {key} if add else keys - {key}
-        etag = current.etag if current is not None else None
-        try:
-            await dapr.save_state(
-                store, index, sorted(keys), etag=etag, concurrency="first-write"
-            )
-        except DaprConflictError:
-            continue
-        return
-    raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "index busy; try again")
+            return UNCHANGED
+        return sorted(keys | {key} if add else keys - {key})
+
+    try:
+        await dapr.update_state(store, index, change, attempts=_INDEX_ATTEMPTS)
+    except DaprConflictError as exc:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, "index busy; try again"
+        ) from exc
 
 
 _REMINDERS_STORE = "statestore"
@@ -77,16 +82,16 @@ def _reminder_item(
 async def create_reminder(
     item: ReminderEvent, response: Response, dapr: Dapr
 ) -> ReminderEvent:
-    """Store a new item; 409 when its key is taken."""
+    """Store a new item; 409 when its key holds another item.
+
+    The same item again completes a create that failed after it was stored (index,
+    event) and answers 201 again.
+    """
     key = str(item.task_id)
-    if await dapr.get_state_item(_REMINDERS_STORE, key) is not None:
-        raise HTTPException(status.HTTP_409_CONFLICT, f"{key!r} exists")
-    try:
-        # Insert only: first-write concurrency without an ETag fails if the key
-        # appeared meanwhile.
-        await dapr.save_state(_REMINDERS_STORE, key, item, concurrency="first-write")
-    except DaprConflictError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, f"{key!r} exists") from exc
+    if not await dapr.insert_state(_REMINDERS_STORE, key, item):
+        existing = await dapr.get_state(_REMINDERS_STORE, key)
+        if existing != item.model_dump(mode="json"):
+            raise HTTPException(status.HTTP_409_CONFLICT, f"{key!r} exists")
     await _update_index(dapr, _REMINDERS_STORE, _REMINDERS_INDEX, key, add=True)
     stored = await dapr.get_state_item(_REMINDERS_STORE, key)
     return _reminder_item(item, stored.etag if stored else None, response)
@@ -123,24 +128,25 @@ async def update_reminder(
     dapr: Dapr,
     if_match: IfMatch = None,
 ) -> ReminderEvent:
-    """Replace an item; 404 when missing, 412 when If-Match is stale, 409 on a race."""
+    """Replace an item; 404 when missing, 412 when If-Match is stale, 409 when it kept
+    changing meanwhile."""
     if str(item.task_id) != key:
         raise HTTPException(
             status.HTTP_400_BAD_REQUEST, "the item's key differs from the path"
         )
-    stored = await dapr.get_state_item(_REMINDERS_STORE, key)
-    if stored is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no item {key!r}")
     wanted = _etag(if_match)
-    if wanted is not None and wanted != stored.etag:
-        raise HTTPException(status.HTTP_412_PRECONDITION_FAILED, "stale If-Match")
+
+    def change(current: StateItem | None) -> object:
+        if current is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no item {key!r}")
+        if wanted is not None and wanted != current.etag:
+            raise HTTPException(status.HTTP_412_PRECONDITION_FAILED, "stale If-Match")
+        return item
+
     try:
-        await dapr.save_state(_REMINDERS_STORE, key, item, etag=stored.etag)
+        await dapr.update_state(_REMINDERS_STORE, key, change)
     except DaprConflictError as exc:
-        code = (
-            status.HTTP_412_PRECONDITION_FAILED if wanted else status.HTTP_409_CONFLICT
-        )
-        raise HTTPException(code, "changed meanwhile") from exc
+        raise HTTPException(status.HTTP_409_CONFLICT, "changed meanwhile") from exc
     saved = await dapr.get_state_item(_REMINDERS_STORE, key)
     return _reminder_item(item, saved.etag if saved else None, response)
 

@@ -60,7 +60,31 @@ async def test_tasks_round_trip_with_etags(
     url = "/api/tasks" + "/" + "a"
     created = await client.post("/api/tasks", json=item)
     assert created.status_code == 201, created.text
-    assert (await client.post("/api/tasks", json=item)).status_code == 409
+    # The same item again completes its create (a retry after a failed publish)...
+    assert (await client.post("/api/tasks", json=item)).status_code == 201
+    # ...another item under its key is a conflict, on every state store.
+    other: Any = {
+        "id": "b",
+        "user_id": "user_id-1",
+        "title": "title-1",
+        "description": "description-1",
+        "priority": "medium",
+        "tags": ["tags-1"],
+        "due_at": "2026-01-31T10:00:00Z",
+        "remind_at": "2026-01-31T10:00:00Z",
+        "recurrence": {
+            "frequency": "weekly",
+            "interval": 2,
+            "until": "2026-01-31T10:00:00Z",
+            "start": "2026-01-31T10:00:00Z",
+            "rrule": "rrule-1",
+        },
+        "completed": False,
+        "created_at": "2026-01-31T10:00:00Z",
+        "updated_at": "2026-01-31T10:00:00Z",
+    }
+    other["id"] = item["id"]
+    assert (await client.post("/api/tasks", json=other)).status_code == 409
 
     read = await client.get(url)
     assert read.status_code == 200
