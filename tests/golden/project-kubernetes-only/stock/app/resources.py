@@ -1,31 +1,62 @@
 """State-backed CRUD resources. Each item is one state key; an index key lists the keys.
 
 ETags are the state store's: GET returns one, PUT and DELETE honour If-Match (412 when
-it is stale). Each change is published with CloudEvent type
-`<resource>.created|updated|deleted`.
+it is stale; `*` matches any current item). Each change is published with CloudEvent
+type `<resource>.created|updated|deleted`.
+
+These routes are public: a Kubernetes Service exposes them to callers that are not
+sidecars, so they do not check `dapr-api-token` (only the sidecar has it), and other
+apps reach the same routes through Dapr service invocation. Put your own
+authentication in front of them (a dependency, or the ingress) if they need one.
 """
 
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Response, status
-from pydantic import ValidationError
+from fastapi import APIRouter, Header, HTTPException, Path, Response, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import AfterValidator, ValidationError
 
-from .contract import Dapr, require_dapr_token
+from .contract import Dapr, PublicRoute
 from .dapr_client import DaprClient, DaprConflictError
 from .events import Task
 
 _logger = logging.getLogger(__name__)
 _INDEX_RETRIES = 10
 
-router = APIRouter(dependencies=[Depends(require_dapr_token)])
+_KEY_MAX = 256
+router = APIRouter(route_class=PublicRoute)
 IfMatch = Annotated[str | None, Header()]
 
 
+def _checked_key(key: str) -> str:
+    """A key the state store can hold: Dapr refuses one holding `||`, its key-prefix
+    separator (dapr/dapr pkg/components/state/state_config.go)."""
+    if "||" in key or len(key) > _KEY_MAX or not key.isprintable():
+        raise ValueError(
+            f"must be 1-{_KEY_MAX} printable characters without '||' "
+            "(Dapr's key-prefix separator)"
+        )
+    return key
+
+
+ItemKey = Annotated[str, Path(min_length=1), AfterValidator(_checked_key)]
+
+
+def _body_key(value: object, field: str) -> str:
+    """An item's key from its body, held to the path key's rule (422 naming the
+    field)."""
+    try:
+        return _checked_key(str(value))
+    except ValueError as exc:
+        error = {"type": "value_error", "loc": ("body", field), "msg": str(exc)}
+        raise RequestValidationError([error]) from exc
+
+
 def _etag(value: str | None) -> str | None:
-    """An If-Match value as the state store spells it (HTTP quotes it, Dapr does
-    not)."""
-    if value is None:
+    """An If-Match value as the state store spells it (HTTP quotes it, Dapr does not);
+    None for `*`, which matches any current item (RFC 9110 section 13.1.1)."""
+    if value is None or value.strip() == "*":
         return None
     return value.removeprefix("W/").strip('"')
 
@@ -74,7 +105,7 @@ def _task_item(value: object, etag: str | None, response: Response) -> Task:
 @router.post("/api/tasks", status_code=status.HTTP_201_CREATED)
 async def create_task(item: Task, response: Response, dapr: Dapr) -> Task:
     """Store a new item; 409 when its key is taken."""
-    key = str(item.id)
+    key = _body_key(item.id, "id")
     if await dapr.get_state_item(_TASKS_STORE, key) is not None:
         raise HTTPException(status.HTTP_409_CONFLICT, f"{key!r} exists")
     try:
@@ -99,7 +130,7 @@ async def list_tasks(dapr: Dapr) -> list[Task]:
 
 
 @router.get("/api/tasks/{key}")
-async def get_task(key: str, response: Response, dapr: Dapr) -> Task:
+async def get_task(key: ItemKey, response: Response, dapr: Dapr) -> Task:
     """One item with its ETag; 404 when missing."""
     stored = await dapr.get_state_item(_TASKS_STORE, key)
     if stored is None:
@@ -109,7 +140,7 @@ async def get_task(key: str, response: Response, dapr: Dapr) -> Task:
 
 @router.put("/api/tasks/{key}")
 async def update_task(
-    key: str, item: Task, response: Response, dapr: Dapr, if_match: IfMatch = None
+    key: ItemKey, item: Task, response: Response, dapr: Dapr, if_match: IfMatch = None
 ) -> Task:
     """Replace an item; 404 when missing, 412 when If-Match is stale, 409 on a race."""
     if str(item.id) != key:
@@ -134,7 +165,7 @@ async def update_task(
 
 
 @router.delete("/api/tasks/{key}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_task(key: str, dapr: Dapr, if_match: IfMatch = None) -> None:
+async def delete_task(key: ItemKey, dapr: Dapr, if_match: IfMatch = None) -> None:
     """Delete an item; 404 when missing, 412 when If-Match is stale, 409 on a race."""
     stored = await dapr.get_state_item(_TASKS_STORE, key)
     if stored is None:
