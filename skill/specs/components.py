@@ -187,12 +187,20 @@ class KafkaSpec(SpecModel):
     """The production pub/sub: `pubsub.kafka`."""
 
     brokers: list[HostPort] = Field(
-        default_factory=lambda: ["kafka:9092"], min_length=1, description="Kafka bootstrap brokers."
+        default_factory=lambda: ["kafka:9093"],
+        min_length=1,
+        description="Kafka bootstrap brokers: their TLS listener when `tls` is true.",
     )
     auth: Literal["password", "none"] = Field(
         default="password",
-        description="'password': SASL over TLS, username and password from a Kubernetes Secret. 'none': no "
+        description="'password': SASL, username and password from a Kubernetes Secret. 'none': no "
         "authentication and no TLS (Dapr turns TLS off with authType none), for a private in-cluster Kafka.",
+    )
+    tls: bool | None = Field(
+        default=None,
+        description="TLS to the brokers, always written out as `disableTls`: Dapr turns TLS on with authType "
+        "password unless disableTls (components-contrib common/component/kafka/auth.go) and off with 'none'. "
+        "Unset: on with auth 'password', off with 'none'. false with 'password': SASL over a plaintext listener.",
     )
     sasl_mechanism: Literal["SHA-512", "SHA-256", "PLAINTEXT"] = Field(
         default="SHA-512", description="SASL mechanism when auth is 'password'."
@@ -206,6 +214,16 @@ class KafkaSpec(SpecModel):
         description="Where a new consumer group starts. 'oldest' so that events published before a "
         "subscriber's first start are not lost.",
     )
+
+    @model_validator(mode="after")
+    def _tls_needs_auth(self) -> KafkaSpec:
+        if self.auth == "none" and self.tls is True:
+            raise ValueError("tls: Dapr turns TLS off with auth 'none'; set tls to false, or auth to 'password'")
+        return self
+
+    @property
+    def uses_tls(self) -> bool:
+        return self.auth == "password" if self.tls is None else self.tls
 
 
 class PubSubSpec(SpecModel):
@@ -255,7 +273,11 @@ class ResiliencySpec(SpecModel):
 
     timeout_seconds: int = Field(default=10, ge=1, le=300, description="Timeout of one outbound call.")
     max_retries: int = Field(
-        default=3, ge=0, le=10, description="Retries of a failed outbound call (exponential backoff)."
+        default=3,
+        ge=0,
+        le=10,
+        description="Retries of an outbound call that failed with a server error (5xx) or no answer, with "
+        "exponential backoff; a 4xx comes back at once.",
     )
     inbound_max_retries: int = Field(
         default=5,
@@ -265,7 +287,11 @@ class ResiliencySpec(SpecModel):
         "and sends it to its dead-letter topic.",
     )
     breaker_failures: int = Field(
-        default=5, ge=1, le=100, description="Consecutive failures that open a circuit breaker."
+        default=5,
+        ge=1,
+        le=100,
+        description="Consecutive failures that open the circuit breaker of the pub/sub and secret store (not of "
+        "apps or state stores: Dapr counts their 4xx answers and ETag conflicts as failures).",
     )
     breaker_timeout_seconds: int = Field(
         default=30, ge=1, le=600, description="How long an open circuit breaker stays open."

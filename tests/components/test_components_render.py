@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -102,7 +103,12 @@ def test_custom_names_reach_every_file(renders: dict[str, Result]) -> None:
     tasks_meta = {m["name"]: m for m in k8s["tasks"]["spec"]["metadata"]}
     assert tasks_meta["actorStateStore"] == {"name": "actorStateStore", "value": "true"}
     kafka = {m["name"]: m.get("value") for m in k8s["events"]["spec"]["metadata"]}
-    assert kafka == {"brokers": "kafka-0.kafka:9093,kafka-1.kafka:9093", "authType": "none", "initialOffset": "oldest"}
+    assert kafka == {
+        "brokers": "kafka-0.kafka:9093,kafka-1.kafka:9093",
+        "authType": "none",
+        "disableTls": "true",
+        "initialOffset": "oldest",
+    }
     assert "auth" not in k8s["events"]  # nothing to resolve without credentials
     deployment, _service, *_rbac = documents(result, "deploy/kubernetes/notification.yaml")
     assert deployment["spec"]["replicas"] == 2
@@ -130,6 +136,40 @@ def test_resiliency_is_bounded_and_covers_what_is_in_use(renders: dict[str, Resu
     inbound = targets["components"][pubsub]["inbound"]
     assert policies["retries"][inbound["retry"]]["maxRetries"] == (8 if name == "custom-names" else 5)
     assert policies["retries"]["outbound"]["maxRetries"] == (5 if name == "custom-names" else 3)
+
+
+def _retried(policy: dict[str, Any], status: int) -> bool:
+    """Whether daprd retries an invocation answered `status` (dapr/dapr pkg/resiliency/retry.go
+    mustRetryStatusCode: no `matching`, or an empty list, retries every status)."""
+    codes = (policy.get("matching") or {}).get("httpStatusCodes") or ""
+    if not codes:
+        return True
+    for part in codes.split(","):
+        start, _, end = part.partition("-")
+        if int(start) <= status <= int(end or start):
+            return True
+    return False
+
+
+@pytest.mark.parametrize("name", ["default", "custom-names"])
+def test_invocations_retry_server_errors_only_and_no_breaker_counts_an_apps_4xx(
+    renders: dict[str, Result], name: str
+) -> None:
+    (doc,) = documents(renders[name], "resources/kubernetes/resiliency.yaml")
+    policies, targets = doc["spec"]["policies"], doc["spec"]["targets"]
+    for app, names in targets["apps"].items():
+        retry = policies["retries"][names["retry"]]
+        assert [s for s in (400, 404, 409, 412, 422, 429) if _retried(retry, s)] == [], app
+        assert all(_retried(retry, s) for s in (500, 502, 503, 504)), app
+        # A breaker counts every error of the call (pkg/resiliency/policy.go), a 409 or 422 included.
+        assert "circuitBreaker" not in names, app
+    state = next(
+        n for n, c in _components(renders[name], "kubernetes").items() if c["spec"]["type"].startswith("state.")
+    )
+    assert "circuitBreaker" not in targets["components"][state]["outbound"]  # ETag conflicts are errors too
+    for breaker in policies["circuitBreakers"].values():
+        assert breaker["maxRequests"] >= 1
+        assert re.fullmatch(r"[0-9]+s", breaker["timeout"])
 
 
 def test_dapr_yaml_matches_the_apps(renders: dict[str, Result]) -> None:
@@ -229,3 +269,22 @@ def test_a_metadata_typo_fails_the_check() -> None:
     typo = text.replace('"initialOffset"', '"initialOfset"')
     with pytest.raises(InvalidOutputError, match=r"no metadata field 'initialOfset'; did you mean 'initialOffset'"):
         check_files([Draft("c.yaml", typo, "yaml", "components/component")], DEFAULT_STYLE)
+
+
+@pytest.mark.parametrize(
+    ("kafka", "disable_tls"),
+    [
+        ({}, "false"),  # SASL over TLS: what Dapr does with authType password unless told otherwise
+        ({"auth": "password", "tls": False}, "true"),  # SASL over a plaintext listener
+        ({"auth": "none"}, "true"),  # Dapr never uses TLS with authType none: say so
+    ],
+)
+def test_kafka_tls_is_stated_in_the_kubernetes_component(kafka: dict[str, Any], disable_tls: str) -> None:
+    # components-contrib common/component/kafka/auth.go updateTLSConfig: TLS is on unless disableTls is
+    # true or authType is none; a component that leaves it out talks TLS to a plaintext listener.
+    result = generate("components", {"pubsub": {"kafka": kafka}})
+    pubsub = next(c for c in _components(result, "kubernetes").values() if c["spec"]["type"] == "pubsub.kafka")
+    meta = {m["name"]: m.get("value") for m in pubsub["spec"]["metadata"]}
+    assert meta["disableTls"] == disable_tls
+    assert (meta["authType"] == "password") == ("saslPassword" in meta)
+    assert not any(c["spec"]["type"] == "pubsub.kafka" for c in _components(result, "local").values())

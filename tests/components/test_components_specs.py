@@ -51,6 +51,7 @@ def test_empty_spec_is_valid() -> None:
         ({"apps": [{"app_id": "a", "port": 9000, "asgi_app": "main"}]}, "apps.0.asgi_app", "module:attribute"),
         ({"apps": [{"app_id": "a", "port": 9000, "uses": ["cache"]}]}, "apps.0.uses.0", "'pubsub'"),
         ({"pubsub": {"kafka": {"brokers": ["kafka"]}}}, "pubsub.kafka.brokers.0", "host:port"),
+        ({"pubsub": {"kafka": {"auth": "none", "tls": True}}}, "pubsub.kafka", "tls: Dapr turns TLS off"),
         ({"image_repository": "Registry/x"}, "image_repository", "lowercase"),
         ({"image_tag": "-x"}, "image_tag", "image tag"),
         ({"environments": []}, "environments", "at least 1"),
