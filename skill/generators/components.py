@@ -238,7 +238,7 @@ def _components(spec: ComponentsSpec, env: Environment, standalone: bool = False
             version = spec.state.postgresql_version
             why = (
                 ("PostgreSQL state store v1 (components-contrib state/postgresql/v1/metadata.yaml):",
-                 "v1 serves the state query API; v2 does not.")
+                 "it also serves the state query API, which v2 does not (the generated routes use none).")
                 if version == "v1"
                 else ("PostgreSQL state store v2 (components-contrib state/postgresql/v2/metadata.yaml):",
                       "no state query API; its tables are incompatible with v1.")
@@ -534,9 +534,10 @@ def notes_for(spec: ComponentsSpec, *, with_apps: bool = False) -> list[str]:
         )
         if spec.state is not None and _users(spec, "state"):
             notes.append(
-                f"state.postgresql {spec.state.postgresql_version}: v1 is the default because it serves the "
-                "state query API (listing tasks); v2 stores BYTEA with random-UUID ETags, has no query API, and "
-                "its tables are incompatible with v1."
+                f"state.postgresql {spec.state.postgresql_version}: the generated routes need no query API (a "
+                "CRUD list reads one index key), so either version serves them; v1, the default, also serves the "
+                "state query API to handlers of your own; v2 stores BYTEA with random-UUID ETags, has no query "
+                "API, and its tables are incompatible with v1."
             )
         if spec.secret_store is not None and _users(spec, "secrets"):
             notes.append(

@@ -492,7 +492,15 @@ def plan(spec: EndpointSpec, *, settings: bool = False) -> Plan:
         f"Run it with `uvicorn {pkg}.main:app`; `create_app(dapr=..., app_api_token=...)` builds one for tests.",
     ]
     if spec.app_token:
-        notes.append("When APP_API_TOKEN is set, every route answers 401 unless `dapr-api-token` carries it.")
+        notes.append(
+            "When APP_API_TOKEN is set, the routes the sidecar calls (subscriptions, jobs, bindings, invocation "
+            "targets) answer 401 unless `dapr-api-token` carries it; the CRUD routes are public and check no token "
+            "(put your own authentication in front of them if they need one)."
+        )
+    notes.append(
+        "Request bodies are limited before parsing (BodyLimits: 1 MiB on public routes, answered 413; 4 MiB on "
+        "the routes Dapr calls); /docs and /openapi.json are off unless create_app(api_docs=True)."
+    )
     if any(s.idempotent for s in spec.subscriptions):
         notes.append(
             "Idempotent subscriptions claim each CloudEvent id in the state store before the handler runs and mark "

@@ -244,8 +244,9 @@ class StateSpec(SpecModel):
     name: ComponentName = Field(default="state-postgresql", description="Component name of the state store.")
     postgresql_version: Literal["v1", "v2"] = Field(
         default="v1",
-        description="state.postgresql component version. 'v1' (default) supports the state query API the "
-        "apps may use; 'v2' has no query API (random-UUID ETags, BYTEA values; tables incompatible with v1).",
+        description="state.postgresql component version. The generated routes use no query API (a CRUD list "
+        "reads one index key), so both serve them. 'v1' (default) also serves the state query API to handlers of "
+        "your own; 'v2' has none (random-UUID ETags, BYTEA values; tables incompatible with v1).",
     )
     credentials_secret: SecretName = Field(
         default="postgres-credentials",

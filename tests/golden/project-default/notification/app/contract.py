@@ -350,7 +350,8 @@ async def run_job(
 ) -> Response:
     """A job's callback: 200 is done, 404 a failure that is not retried, 500 one that
     the job's failure policy retries (dapr/dapr
-    pkg/runtime/scheduler/internal/cluster/streamer.go)."""
+    pkg/runtime/scheduler/internal/cluster/streamer.go; from Dapr 1.15: 1.14 retries
+    no failed job)."""
     try:
         data = read(await read_body(request, request.app.state.body_limits.dapr))
     except (ValueError, BodyTooLargeError) as exc:

@@ -19,8 +19,6 @@ PUBSUB_NAME = "pubsub-kafka"
 
 STATESTORE_NAME = "state-postgresql"
 
-SECRETSTORE_NAME = "secretstore"
-
 
 class Settings(BaseSettings):
     """The environment the service runs in."""
@@ -30,9 +28,6 @@ class Settings(BaseSettings):
     pubsub_name: str = Field(default=PUBSUB_NAME, validation_alias="PUBSUB_NAME")
     statestore_name: str = Field(
         default=STATESTORE_NAME, validation_alias="STATESTORE_NAME"
-    )
-    secretstore_name: str = Field(
-        default=SECRETSTORE_NAME, validation_alias="SECRETSTORE_NAME"
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", validation_alias="LOG_LEVEL"
@@ -53,7 +48,6 @@ class Settings(BaseSettings):
         generated: dict[str, tuple[str, str]] = {
             "PUBSUB_NAME": (self.pubsub_name, PUBSUB_NAME),
             "STATESTORE_NAME": (self.statestore_name, STATESTORE_NAME),
-            "SECRETSTORE_NAME": (self.secretstore_name, SECRETSTORE_NAME),
         }
         for env, (given, wanted) in generated.items():
             if given != wanted:
