@@ -229,7 +229,11 @@ class KafkaSpec(SpecModel):
 class PubSubSpec(SpecModel):
     """The pub/sub component: Redis Streams locally, Kafka on Kubernetes, under one name."""
 
-    name: ComponentName = Field(default="pubsub-kafka", description="Component name the apps publish to.")
+    name: ComponentName = Field(
+        default="pubsub",
+        description="Component name the apps publish to, by its role: the same name locally (Redis) and on "
+        "Kubernetes (Kafka).",
+    )
     topics: list[TopicName] = Field(
         default_factory=lambda: ["task-events", "reminders", "task-updates"],
         min_length=1,
@@ -241,7 +245,11 @@ class PubSubSpec(SpecModel):
 class StateSpec(SpecModel):
     """The state store: Redis locally, PostgreSQL on Kubernetes, under one name."""
 
-    name: ComponentName = Field(default="state-postgresql", description="Component name of the state store.")
+    name: ComponentName = Field(
+        default="statestore",
+        description="Component name of the state store, by its role: the same name locally (Redis) and on "
+        "Kubernetes (PostgreSQL).",
+    )
     postgresql_version: Literal["v1", "v2"] = Field(
         default="v1",
         description="state.postgresql component version. The generated routes use no query API (a CRUD list "

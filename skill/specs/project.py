@@ -2,7 +2,7 @@
 
 Each entry of `services` is a service spec without resources; the project's `pubsub`, `state`, `secret_store`,
 environments and image settings apply to all of them. With no options it is the todo system: a task API, a
-recurring-task service and a notification service over `pubsub-kafka` and `state-postgresql`.
+recurring-task service and a notification service over `pubsub` and `statestore`.
 """
 
 from __future__ import annotations

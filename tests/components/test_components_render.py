@@ -34,7 +34,7 @@ def test_default_is_the_todo_system(renders: dict[str, Result]) -> None:
     result = renders["default"]
     paths = {f.path for f in result.files}
     for env in ("local", "kubernetes"):
-        assert {f"resources/{env}/{n}.yaml" for n in ("pubsub-kafka", "state-postgresql", "secretstore")} <= paths
+        assert {f"resources/{env}/{n}.yaml" for n in ("pubsub", "statestore", "secretstore")} <= paths
         assert f"resources/{env}/resiliency.yaml" in paths
     assert {"dapr.yaml", "secrets.json"} <= paths
     for app in TODO_PORTS:
@@ -42,13 +42,13 @@ def test_default_is_the_todo_system(renders: dict[str, Result]) -> None:
     assert not any("subscriptions" in p for p in paths)  # programmatic by default
     local, k8s = _components(result, "local"), _components(result, "kubernetes")
     assert {n: c["spec"]["type"] for n, c in local.items()} == {
-        "pubsub-kafka": "pubsub.redis",
-        "state-postgresql": "state.redis",
+        "pubsub": "pubsub.redis",
+        "statestore": "state.redis",
         "secretstore": "secretstores.local.file",
     }
     assert {n: (c["spec"]["type"], c["spec"]["version"]) for n, c in k8s.items()} == {
-        "pubsub-kafka": ("pubsub.kafka", "v1"),
-        "state-postgresql": ("state.postgresql", "v1"),
+        "pubsub": ("pubsub.kafka", "v1"),
+        "statestore": ("state.postgresql", "v1"),
         "secretstore": ("secretstores.kubernetes", "v1"),
     }
 
@@ -73,13 +73,13 @@ def test_component_metadata_is_what_components_contrib_defines(renders: dict[str
 
 def test_production_secrets_are_secret_key_refs_resolved_by_kubernetes(renders: dict[str, Result]) -> None:
     k8s = _components(renders["default"], "kubernetes")
-    kafka = {m["name"]: m for m in k8s["pubsub-kafka"]["spec"]["metadata"]}
+    kafka = {m["name"]: m for m in k8s["pubsub"]["spec"]["metadata"]}
     assert kafka["authType"]["value"] == "password"
     assert kafka["saslPassword"]["secretKeyRef"] == {"name": "kafka-credentials", "key": "password"}
     assert kafka["saslUsername"]["secretKeyRef"] == {"name": "kafka-credentials", "key": "username"}
-    postgres = {m["name"]: m for m in k8s["state-postgresql"]["spec"]["metadata"]}
+    postgres = {m["name"]: m for m in k8s["statestore"]["spec"]["metadata"]}
     assert postgres["connectionString"]["secretKeyRef"] == {"name": "postgres-credentials", "key": "connectionString"}
-    for name in ("pubsub-kafka", "state-postgresql"):
+    for name in ("pubsub", "statestore"):
         assert k8s[name]["auth"] == {"secretStore": "kubernetes"}
     # No value anywhere looks like a credential: secrets only arrive by reference.
     for component in k8s.values():
@@ -90,8 +90,8 @@ def test_production_secrets_are_secret_key_refs_resolved_by_kubernetes(renders: 
 def test_each_app_sees_only_its_components(renders: dict[str, Result]) -> None:
     for env in ("local", "kubernetes"):
         components = _components(renders["default"], env)
-        assert components["pubsub-kafka"]["scopes"] == list(TODO_PORTS)
-        assert components["state-postgresql"]["scopes"] == list(TODO_PORTS)
+        assert components["pubsub"]["scopes"] == list(TODO_PORTS)
+        assert components["statestore"]["scopes"] == list(TODO_PORTS)
         assert components["secretstore"]["scopes"] == ["notification"]  # the one app that reads secrets
 
 
@@ -265,7 +265,7 @@ def test_files_compose_under_a_folder() -> None:
 
 def test_a_metadata_typo_fails_the_check() -> None:
     result = generate("components", {"environments": ["kubernetes"]})
-    text = next(f.content for f in result.files if f.path == "resources/kubernetes/pubsub-kafka.yaml")
+    text = next(f.content for f in result.files if f.path == "resources/kubernetes/pubsub.yaml")
     typo = text.replace('"initialOffset"', '"initialOfset"')
     with pytest.raises(InvalidOutputError, match=r"no metadata field 'initialOfset'; did you mean 'initialOffset'"):
         check_files([Draft("c.yaml", typo, "yaml", "components/component")], DEFAULT_STYLE)
@@ -288,3 +288,16 @@ def test_kafka_tls_is_stated_in_the_kubernetes_component(kafka: dict[str, Any], 
     assert meta["disableTls"] == disable_tls
     assert (meta["authType"] == "password") == ("saslPassword" in meta)
     assert not any(c["spec"]["type"] == "pubsub.kafka" for c in _components(result, "local").values())
+
+
+_BACKENDS = ("kafka", "redis", "postgres", "mongo", "rabbitmq", "memory")
+
+
+@pytest.mark.parametrize("env", ["local", "kubernetes"])
+def test_default_components_are_named_by_role_not_by_a_backend(renders: dict[str, Result], env: str) -> None:
+    # One name serves both profiles (Redis locally, Kafka and PostgreSQL on Kubernetes): a name that says
+    # "kafka" on a Redis component misleads whoever reads the local resources.
+    for name, component in _components(renders["default"], env).items():
+        named = [b for b in _BACKENDS if b in name]
+        assert all(b in component["spec"]["type"] for b in named), (name, component["spec"]["type"])
+    assert set(_components(renders["default"], env)) == {"pubsub", "statestore", "secretstore"}

@@ -41,7 +41,7 @@ def test_empty_spec_is_valid() -> None:
         ({"apps": [{"app_id": "a", "port": 9000, "subscribes": [{"topic": "reminders",
                                                                   "dead_letter_topic": "reminders"}]}]},
          "apps.0.subscribes.0", "must differ from the topic"),
-        ({"state": {"name": "pubsub-kafka"}}, "spec", "component names"),
+        ({"state": {"name": "pubsub"}}, "spec", "component names"),
         ({"secret_store": {"name": "kubernetes"}}, "secret_store", "built-in"),
         ({"pubsub": {"topics": ["a", "a"]}}, "pubsub", "topics must be unique"),
         ({"readiness_path": "/healthz"}, "readiness_path", "must differ"),

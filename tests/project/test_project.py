@@ -74,8 +74,8 @@ def test_the_todo_system_is_wired_as_the_seed_names_it(renders: dict[str, Result
     assert {
         "dapr.yaml",
         "README.md",
-        "resources/local/pubsub-kafka.yaml",
-        "resources/kubernetes/state-postgresql.yaml",
+        "resources/local/pubsub.yaml",
+        "resources/kubernetes/statestore.yaml",
     } <= paths
     assert "recurring-task/app/recurrence.py" in paths
     run = yaml.safe_load(result.file("dapr.yaml").content)
@@ -126,7 +126,7 @@ def test_a_service_of_a_project_is_the_service_generators_render(renders: dict[s
 
 
 def test_the_seed_names_can_all_be_changed(tmp_path: Path) -> None:
-    spec = json.loads(json.dumps(TODO_SYSTEM).replace("pubsub-kafka", "events").replace("task-events", "tasks"))
+    spec = json.loads(json.dumps(TODO_SYSTEM).replace("task-events", "tasks"))
     spec["pubsub"] = {"name": "events"}
     spec["state"] = {"name": "tasks-db"}
     result = generate("project", spec)

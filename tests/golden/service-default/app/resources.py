@@ -95,7 +95,7 @@ async def _publish(
     )
 
 
-_TASKS_STORE = "state-postgresql"
+_TASKS_STORE = "statestore"
 _TASKS_INDEX = "tasks-index"
 
 
@@ -124,7 +124,7 @@ async def create_task(item: Task, response: Response, dapr: Dapr) -> Task:
         raise HTTPException(status.HTTP_409_CONFLICT, f"{key!r} exists") from exc
     await _update_index(dapr, _TASKS_STORE, _TASKS_INDEX, key, add=True)
     stored = await dapr.get_state_item(_TASKS_STORE, key)
-    await _publish(dapr, "pubsub-kafka", "task-events", "tasks.created", item)
+    await _publish(dapr, "pubsub", "task-events", "tasks.created", item)
     return _task_item(item, stored.etag if stored else None, response)
 
 
@@ -174,7 +174,7 @@ async def update_task(
     event_type = "tasks.updated"
     if item.completed and not previous.completed:
         event_type = "tasks.completed"
-    await _publish(dapr, "pubsub-kafka", "task-events", event_type, item)
+    await _publish(dapr, "pubsub", "task-events", event_type, item)
     return _task_item(item, saved.etag if saved else None, response)
 
 
@@ -203,7 +203,7 @@ async def complete_task(
         )
         raise HTTPException(code, "changed meanwhile") from exc
     saved = await dapr.get_state_item(_TASKS_STORE, key)
-    await _publish(dapr, "pubsub-kafka", "task-events", "tasks.completed", changed)
+    await _publish(dapr, "pubsub", "task-events", "tasks.completed", changed)
     return _task_item(changed, saved.etag if saved else None, response)
 
 
@@ -224,4 +224,4 @@ async def delete_task(key: ItemKey, dapr: Dapr, if_match: IfMatch = None) -> Non
         )
         raise HTTPException(code, "changed meanwhile") from exc
     await _update_index(dapr, _TASKS_STORE, _TASKS_INDEX, key, add=False)
-    await _publish(dapr, "pubsub-kafka", "task-events", "tasks.deleted", stored.value)
+    await _publish(dapr, "pubsub", "task-events", "tasks.deleted", stored.value)

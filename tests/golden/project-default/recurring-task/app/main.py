@@ -46,7 +46,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 def _state_processed(dapr: DaprClient) -> StateProcessedEvents:
     return StateProcessedEvents(
         dapr,
-        "state-postgresql",
+        "statestore",
         claim_seconds=300,
         retain_seconds=604800,
     )

@@ -15,9 +15,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .contract import BodyLimits
 
-PUBSUB_NAME = "pubsub-kafka"
+PUBSUB_NAME = "pubsub"
 
-STATESTORE_NAME = "state-postgresql"
+STATESTORE_NAME = "statestore"
 
 
 class Settings(BaseSettings):

@@ -87,7 +87,7 @@ async def _update_index(
     raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "index busy; try again")
 
 
-_TASKS_STORE = "state-postgresql"
+_TASKS_STORE = "statestore"
 _TASKS_INDEX = "tasks-index"
 
 

@@ -15,7 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .contract import BodyLimits
 
-STATESTORE_NAME = "state-postgresql"
+STATESTORE_NAME = "statestore"
 
 SECRETSTORE_NAME = "vault"
 
