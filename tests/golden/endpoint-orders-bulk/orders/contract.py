@@ -29,8 +29,8 @@ from .dapr_client import DaprClient, DaprConflictError
 from .events import CloudEvent
 
 _logger = logging.getLogger(__name__)
-_MAX_ERRORS = 20  # a 422 lists at most this many problems, each message at most:
-_MAX_MESSAGE = 300
+_MAX_ERRORS = 20  # a 422 lists at most this many problems,
+_MAX_MESSAGE = 300  # each message cut to this many characters
 
 DeliveryStatus = Literal["SUCCESS", "RETRY", "DROP"]
 _ANSWERS: dict[DeliveryStatus, bytes] = {
@@ -58,8 +58,9 @@ class BodyLimits:
 
     `public`: routes any caller reaches, answered 413. `dapr`: what the sidecar sends
     (deliveries, jobs, bindings, invocations); 4 MiB is daprd's own default
-    `--max-body-size`. A delivery, job or binding event over it is dropped rather than
-    answered with an error, since a redelivery would be just as large.
+    `--max-body-size`. An event, job or binding event over it is dropped rather than
+    answered with an error, since a redelivery would be just as large; an invocation
+    and a bulk delivery are answered 413.
     """
 
     public: int = 1_048_576

@@ -22,8 +22,8 @@ from starlette.types import Message, Receive
 from .dapr_client import DaprClient
 
 _logger = logging.getLogger(__name__)
-_MAX_ERRORS = 20  # a 422 lists at most this many problems, each message at most:
-_MAX_MESSAGE = 300
+_MAX_ERRORS = 20  # a 422 lists at most this many problems,
+_MAX_MESSAGE = 300  # each message cut to this many characters
 T = TypeVar("T")
 
 
@@ -43,8 +43,9 @@ class BodyLimits:
 
     `public`: routes any caller reaches, answered 413. `dapr`: what the sidecar sends
     (deliveries, jobs, bindings, invocations); 4 MiB is daprd's own default
-    `--max-body-size`. A delivery, job or binding event over it is dropped rather than
-    answered with an error, since a redelivery would be just as large.
+    `--max-body-size`. An event, job or binding event over it is dropped rather than
+    answered with an error, since a redelivery would be just as large; an invocation
+    and a bulk delivery are answered 413.
     """
 
     public: int = 1_048_576

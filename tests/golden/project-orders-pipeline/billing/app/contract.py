@@ -27,8 +27,8 @@ from .dapr_client import DaprClient, DaprConflictError
 from .events import CloudEvent
 
 _logger = logging.getLogger(__name__)
-_MAX_ERRORS = 20  # a 422 lists at most this many problems, each message at most:
-_MAX_MESSAGE = 300
+_MAX_ERRORS = 20  # a 422 lists at most this many problems,
+_MAX_MESSAGE = 300  # each message cut to this many characters
 
 DeliveryStatus = Literal["SUCCESS", "RETRY", "DROP"]
 _ANSWERS: dict[DeliveryStatus, bytes] = {
@@ -57,7 +57,9 @@ async def require_dapr_token(request: Request) -> None:
     """401 unless `dapr-api-token` carries the app's APP_API_TOKEN (when it has one).
 
     The sidecar sends this header on every call it makes to the app, `/dapr/subscribe`
-    included (dapr/dapr pkg/channel/http/http_channel.go).
+    included (dapr/dapr pkg/channel/http/http_channel.go), so the routes only it calls
+    check it; public routes do not, since their callers have no token. The constant-time
+    compare alone decides: an early `!=` would leak how much of a guess was right.
     """
     expected: str | None = request.app.state.app_api_token
     if not expected:
@@ -76,8 +78,9 @@ class BodyLimits:
 
     `public`: routes any caller reaches, answered 413. `dapr`: what the sidecar sends
     (deliveries, jobs, bindings, invocations); 4 MiB is daprd's own default
-    `--max-body-size`. A delivery, job or binding event over it is dropped rather than
-    answered with an error, since a redelivery would be just as large.
+    `--max-body-size`. An event, job or binding event over it is dropped rather than
+    answered with an error, since a redelivery would be just as large; an invocation
+    and a bulk delivery are answered 413.
     """
 
     public: int = 1_048_576
