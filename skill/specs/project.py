@@ -2,7 +2,7 @@
 
 Each entry of `services` is a service spec without resources; the project's `pubsub`, `state`, `secret_store`,
 environments and image settings apply to all of them. With no options it is the todo system: a task API, a
-recurring-task service and a notification service over `pubsub-kafka` and `state-postgresql`.
+recurring-task service and a notification service over `pubsub` and `statestore`.
 """
 
 from __future__ import annotations
@@ -33,12 +33,20 @@ _NOTIFICATION_SENT: dict[str, Any] = {
 }
 
 
+# The preset models without TaskEvent and its enum: the todo system publishes the Task itself as each change
+# event's data (CloudEvent type `tasks.created|updated|completed|deleted`), so no service would use them.
+_TODO_MODELS = [m for m in PRESET_MODELS if m["name"] != "TaskEvent"]
+_TODO_ENUMS = [e for e in PRESET_ENUMS if e["name"] != "TaskEventType"]
+
+
 def todo_services() -> list[dict[str, Any]]:
     """The todo system's services, with the seed's names (task-events, reminders, task-updates)."""
+    models = {"models": _TODO_MODELS, "enums": _TODO_ENUMS}
     return [
         {
             "app_id": "task-api",
             "port": 8000,
+            "models": {"models": [m for m in _TODO_MODELS if m["name"] != "ReminderEvent"], "enums": _TODO_ENUMS},
             "crud": [
                 {
                     "name": "tasks",
@@ -51,6 +59,7 @@ def todo_services() -> list[dict[str, Any]]:
         {
             "app_id": "recurring-task",
             "port": 8001,
+            "models": models,
             "subscriptions": [
                 {"topic": "task-events", "model": "Task", "handler": "on_task_event", "idempotent": True}
             ],
@@ -61,13 +70,13 @@ def todo_services() -> list[dict[str, Any]]:
         {
             "app_id": "notification",
             "port": 8002,
-            "models": {"models": [*PRESET_MODELS, _NOTIFICATION_SENT], "enums": PRESET_ENUMS},
+            "models": {"models": [*_TODO_MODELS, _NOTIFICATION_SENT], "enums": _TODO_ENUMS},
             "subscriptions": [
                 {"topic": "reminders", "model": "ReminderEvent", "handler": "on_reminder", "idempotent": True}
             ],
             "jobs": [{"name": "reminder", "model": "ReminderEvent", "prefix": True, "handler": "on_reminder_due"}],
             "publishes": ["task-updates"],
-            "client_blocks": ["jobs", "state", "secrets"],
+            "client_blocks": ["jobs", "state"],
             "starter": "todo-notification",
         },
     ]
@@ -162,8 +171,10 @@ class ProjectSpec(Resources):
         return self.components_for(apps, list(topics), services[0].health)
 
 
+# No secret store: no service of the todo system reads a secret (a component, its service account and Role that
+# nothing uses would only widen what the pods may read).
 TODO_SYSTEM: dict[str, Any] = {
     "name": "todo-system",
-    "secret_store": {"name": "secretstore"},
+    "secret_store": None,
     "services": todo_services(),
 }

@@ -52,7 +52,11 @@ STARTERS: tuple[Starter, ...] = get_args(Starter)
 class ServicePubSub(SpecModel):
     """The service's pub/sub component: Redis Streams locally, Kafka on Kubernetes, under one name."""
 
-    name: ComponentName = Field(default="pubsub-kafka", description="Component name the routes and handlers use.")
+    name: ComponentName = Field(
+        default="pubsub",
+        description="Component name the routes and handlers use, by its role: the same name locally (Redis) "
+        "and on Kubernetes (Kafka).",
+    )
     kafka: KafkaSpec = Field(default_factory=KafkaSpec, description="Kafka settings (Kubernetes).")
 
 

@@ -117,3 +117,21 @@ async def test_memory_processed_events_claims_expire_and_old_records_go(
     await records.done("c")  # each write drops the oldest expired ones
     assert list(records._done) == ["c"]
     assert await records.claim("a") == "new"
+
+
+async def test_a_bulk_delivery_over_the_dapr_body_limit_is_413_and_runs_nothing(
+    wired_orders: Wired, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str] = []
+
+    async def on_orders(event: Any, dapr: Any) -> None:
+        seen.append(event.id)
+
+    monkeypatch.setattr(wired_orders.package.handlers, "on_orders", on_orders)
+    limits = wired_orders.package.contract.BodyLimits(dapr=1_000)
+    app = wired_orders.package.main.create_app(dapr=wired_orders.dapr, body_limits=limits)
+    entries = [{"entryId": str(i), "event": {"id": "x" * 100}} for i in range(20)]
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://app") as c:
+        r = await c.post("/events/pubsub/orders", json={"entries": entries})
+    assert r.status_code == 413  # every entry fails: Dapr retries them by its policy, then dead-letters them
+    assert seen == []

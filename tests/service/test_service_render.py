@@ -26,7 +26,7 @@ def test_the_folder_is_a_whole_project(default: Result) -> None:
         "app/main.py", "app/handlers.py", "app/settings.py", "app/health.py", "app/dapr_client.py", "app/events.py",
         "app/resources.py", "tests/conftest.py", "tests/fake_dapr.py", "tests/test_app.py", "pyproject.toml",
         "README.md", ".gitignore", ".dockerignore", "Dockerfile", "dapr.yaml", "deploy/kubernetes/task-api.yaml",
-        "resources/local/pubsub-kafka.yaml", "resources/kubernetes/state-postgresql.yaml",
+        "resources/local/pubsub.yaml", "resources/kubernetes/statestore.yaml",
     }  # fmt: skip
     assert wanted <= paths, wanted - paths
 
@@ -79,9 +79,9 @@ def test_settings_stop_the_app_on_a_component_mismatch(tmp_path: Path, monkeypat
         settings = importlib.import_module("svc_settings.settings")
     finally:
         sys.path.remove(str(tmp_path))
-    assert settings.Settings().pubsub_name == "pubsub-kafka"
-    monkeypatch.setenv("PUBSUB_NAME", "pubsub")
-    with pytest.raises(ValueError, match=r"PUBSUB_NAME is 'pubsub'.*'pubsub-kafka'"):
+    assert settings.Settings().pubsub_name == "pubsub"
+    monkeypatch.setenv("PUBSUB_NAME", "pubsub-kafka")
+    with pytest.raises(ValueError, match=r"PUBSUB_NAME is 'pubsub-kafka'.*'pubsub'"):
         settings.Settings()
 
 

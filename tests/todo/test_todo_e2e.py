@@ -82,9 +82,7 @@ class RecordingNotifier:
 
 @pytest.fixture
 async def system(modules: dict[str, dict[str, ModuleType]], monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[System]:
-    mesh = SidecarMesh(
-        state_stores=("state-postgresql",), pubsubs=("pubsub-kafka",), dead_letter_on_retry_exhausted=True
-    )
+    mesh = SidecarMesh(state_stores=("statestore",), pubsubs=("pubsub",), dead_letter_on_retry_exhausted=True)
     sent: list[tuple[str, str]] = []
     monkeypatch.setattr(modules["notification"]["handlers"], "notifier", RecordingNotifier(sent))
     async with AsyncExitStack() as stack:
@@ -130,7 +128,7 @@ def _for(message: Any, task_id: str) -> bool:
 
 
 def _stored(system: System, key: str) -> dict[str, Any]:
-    item = system.mesh.get_state("task-api", "state-postgresql", key)
+    item = system.mesh.get_state("task-api", "statestore", key)
     assert item is not None, key
     value: dict[str, Any] = json.loads(item.data)
     return value
@@ -190,7 +188,7 @@ async def test_failures_and_redeliveries_lose_nothing_and_send_nothing_twice(
     reminder = next(m for m in system.mesh.published if m.topic == "reminders" and _for(m, "gym--202702280900"))
     async with system.mesh.client("recurring-task") as sidecar:
         again = await sidecar.post(
-            "/v1.0/publish/pubsub-kafka/reminders",
+            "/v1.0/publish/pubsub/reminders",
             json=reminder.envelope,
             headers={"content-type": "application/cloudevents+json"},
         )
@@ -212,7 +210,7 @@ async def test_failures_and_redeliveries_lose_nothing_and_send_nothing_twice(
     # event, so the job is scheduled and fires again, and the notification service's record stops a second send.
     assert reminder.envelope is not None
     async with system.mesh.client("recurring-task") as sidecar:
-        r = await sidecar.post("/v1.0/publish/pubsub-kafka/reminders", json=reminder.envelope["data"])
+        r = await sidecar.post("/v1.0/publish/pubsub/reminders", json=reminder.envelope["data"])
         assert r.status_code == 204
     await system.mesh.deliver_pending()
     late = await system.mesh.fire_due_jobs(moment + dt.timedelta(minutes=5))

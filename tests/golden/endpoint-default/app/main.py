@@ -8,9 +8,16 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 
 from . import bindings, invocation, jobs, resources, subscriptions
-from .contract import ProcessedEvents, StateProcessedEvents, app_api_token_from_env
+from .contract import (
+    BodyLimits,
+    ProcessedEvents,
+    StateProcessedEvents,
+    app_api_token_from_env,
+    validation_failed,
+)
 from .dapr_client import DaprClient
 
 
@@ -50,14 +57,22 @@ def create_app(
     dapr: DaprClient | None = None,
     processed: ProcessedEvents | None = None,
     app_api_token: str | None = None,
+    body_limits: BodyLimits | None = None,
+    api_docs: bool | None = None,
 ) -> FastAPI:
     """The app. `dapr`: a client you opened (tests); by default the lifespan opens one.
     `app_api_token` defaults to the APP_API_TOKEN environment variable.
     `processed` defaults to records in the state store (MemoryProcessedEvents for one
     process).
+    `body_limits`: the largest body each kind of route reads (BodyLimits()).
+    `api_docs`: serve /docs, /redoc and /openapi.json (off by default: they answer any
+    caller). They describe the public routes only; the routes Dapr calls are left out.
     """
-    app = FastAPI(lifespan=lifespan)
+    docs = bool(api_docs)
+    app = FastAPI(lifespan=lifespan, openapi_url="/openapi.json" if docs else None)
+    app.add_exception_handler(RequestValidationError, validation_failed)
     app.state.dapr = dapr
+    app.state.body_limits = body_limits or BodyLimits()
     app.state.processed = processed or (
         _state_processed(dapr) if dapr is not None else None
     )

@@ -8,9 +8,10 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 
 from . import bindings, resources, subscriptions
-from .contract import app_api_token_from_env
+from .contract import BodyLimits, app_api_token_from_env, validation_failed
 from .dapr_client import DaprClient
 
 
@@ -36,12 +37,20 @@ def create_app(
     *,
     dapr: DaprClient | None = None,
     app_api_token: str | None = None,
+    body_limits: BodyLimits | None = None,
+    api_docs: bool | None = None,
 ) -> FastAPI:
     """The app. `dapr`: a client you opened (tests); by default the lifespan opens one.
     `app_api_token` defaults to the APP_API_TOKEN environment variable.
+    `body_limits`: the largest body each kind of route reads (BodyLimits()).
+    `api_docs`: serve /docs, /redoc and /openapi.json (off by default: they answer any
+    caller). They describe the public routes only; the routes Dapr calls are left out.
     """
-    app = FastAPI(lifespan=lifespan)
+    docs = bool(api_docs)
+    app = FastAPI(lifespan=lifespan, openapi_url="/openapi.json" if docs else None)
+    app.add_exception_handler(RequestValidationError, validation_failed)
     app.state.dapr = dapr
+    app.state.body_limits = body_limits or BodyLimits()
     app.state.app_api_token = (
         app_api_token if app_api_token is not None else app_api_token_from_env()
     )

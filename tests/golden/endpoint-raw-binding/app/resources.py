@@ -1,38 +1,69 @@
 """State-backed CRUD resources. Each item is one state key; an index key lists the keys.
 
 ETags are the state store's: GET returns one, PUT and DELETE honour If-Match (412 when
-it is stale). Items and the index are created insert-only (insert_state) and changed
-by ETag (update_state), which holds on every state store: on Redis a key created
-first-write takes no other writes. Each change is published with CloudEvent type
-`<resource>.created|updated|deleted` and the item's key as its partition key, so that
-one item's events keep their order on Kafka. The change is saved before it is
-published: when the publish fails the request fails (5xx), and the same request
-again publishes it (a create or action that finds its change already made completes
-it instead of answering 409 or nothing; a deleted item is kept a day for a DELETE
-again).
+it is stale; `*` matches any current item). Items and the index are created
+insert-only (insert_state) and changed by ETag (update_state), which holds on every
+state store: on Redis a key created first-write takes no other writes. Each change is
+published with CloudEvent type `<resource>.created|updated|deleted` and the item's key
+as its partition key, so that one item's events keep their order on Kafka. The change
+is saved before it is published: when the publish fails the request fails (5xx), and
+the same request again publishes it (a create or action that finds its change already
+made completes it instead of answering 409 or nothing; a deleted item is kept a day
+for a DELETE again).
+
+These routes are public: a Kubernetes Service exposes them to callers that are not
+sidecars, so they do not check `dapr-api-token` (only the sidecar has it), and other
+apps reach the same routes through Dapr service invocation. Put your own
+authentication in front of them (a dependency, or the ingress) if they need one.
 """
 
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Response, status
-from pydantic import ValidationError
+from fastapi import APIRouter, Header, HTTPException, Path, Response, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import AfterValidator, ValidationError
 
-from .contract import Dapr, require_dapr_token
+from .contract import Dapr, PublicRoute
 from .dapr_client import UNCHANGED, DaprClient, DaprConflictError, StateItem
 from .events import ReminderEvent
 
 _logger = logging.getLogger(__name__)
 _INDEX_ATTEMPTS = 10
 
-router = APIRouter(dependencies=[Depends(require_dapr_token)])
+_KEY_MAX = 256
+router = APIRouter(route_class=PublicRoute)
 IfMatch = Annotated[str | None, Header()]
 
 
+def _checked_key(key: str) -> str:
+    """A key the state store can hold: Dapr refuses one holding `||`, its key-prefix
+    separator (dapr/dapr pkg/components/state/state_config.go)."""
+    if "||" in key or len(key) > _KEY_MAX or not key.isprintable():
+        raise ValueError(
+            f"must be 1-{_KEY_MAX} printable characters without '||' "
+            "(Dapr's key-prefix separator)"
+        )
+    return key
+
+
+ItemKey = Annotated[str, Path(min_length=1), AfterValidator(_checked_key)]
+
+
+def _body_key(value: object, field: str) -> str:
+    """An item's key from its body, held to the path key's rule (422 naming the
+    field)."""
+    try:
+        return _checked_key(str(value))
+    except ValueError as exc:
+        error = {"type": "value_error", "loc": ("body", field), "msg": str(exc)}
+        raise RequestValidationError([error]) from exc
+
+
 def _etag(value: str | None) -> str | None:
-    """An If-Match value as the state store spells it (HTTP quotes it, Dapr does
-    not)."""
-    if value is None:
+    """An If-Match value as the state store spells it (HTTP quotes it, Dapr does not);
+    None for `*`, which matches any current item (RFC 9110 section 13.1.1)."""
+    if value is None or value.strip() == "*":
         return None
     return value.removeprefix("W/").strip('"')
 
@@ -87,7 +118,7 @@ async def create_reminder(
     The same item again completes a create that failed after it was stored (index,
     event) and answers 201 again.
     """
-    key = str(item.task_id)
+    key = _body_key(item.task_id, "task_id")
     if not await dapr.insert_state(_REMINDERS_STORE, key, item):
         existing = await dapr.get_state(_REMINDERS_STORE, key)
         if existing != item.model_dump(mode="json"):
@@ -112,7 +143,7 @@ async def list_reminders(dapr: Dapr) -> list[ReminderEvent]:
 
 
 @router.get("/api/reminders/{key}")
-async def get_reminder(key: str, response: Response, dapr: Dapr) -> ReminderEvent:
+async def get_reminder(key: ItemKey, response: Response, dapr: Dapr) -> ReminderEvent:
     """One item with its ETag; 404 when missing."""
     stored = await dapr.get_state_item(_REMINDERS_STORE, key)
     if stored is None:
@@ -122,7 +153,7 @@ async def get_reminder(key: str, response: Response, dapr: Dapr) -> ReminderEven
 
 @router.put("/api/reminders/{key}")
 async def update_reminder(
-    key: str,
+    key: ItemKey,
     item: ReminderEvent,
     response: Response,
     dapr: Dapr,
@@ -152,7 +183,7 @@ async def update_reminder(
 
 
 @router.delete("/api/reminders/{key}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_reminder(key: str, dapr: Dapr, if_match: IfMatch = None) -> None:
+async def delete_reminder(key: ItemKey, dapr: Dapr, if_match: IfMatch = None) -> None:
     """Delete an item; 404 when missing, 412 when If-Match is stale, 409 on a race."""
     stored = await dapr.get_state_item(_REMINDERS_STORE, key)
     if stored is None:

@@ -1510,42 +1510,6 @@ class DaprClient:
                 raise DaprBulkPublishError(exc, failed) from exc
             raise
 
-    # -- Secrets -----------------------------------------------------------------------
-
-    async def get_secret(
-        self, store_name: str, key: str, *, metadata: Metadata | None = None
-    ) -> dict[str, str]:
-        """One secret as `{name: value}` (several entries for multi-valued stores).
-
-        Dapr's status codes here are unusual: an unknown store is DaprError 401
-        ERR_SECRET_STORE_NOT_FOUND and a missing secret is 500 ERR_SECRET_GET (not 404
-        or 204).
-        """
-        if key == "bulk":
-            raise ValueError(
-                "Dapr routes a secret named 'bulk' to the bulk API: "
-                "use get_bulk_secret()"
-            )
-        response = await self._request(
-            "GET",
-            f"/v1.0/secrets/{_seg(store_name)}/{_seg(key)}",
-            params=_metadata_params(metadata),
-            idempotent=True,
-        )
-        return response.json_object()
-
-    async def get_bulk_secret(
-        self, store_name: str, *, metadata: Metadata | None = None
-    ) -> dict[str, dict[str, str]]:
-        """Every secret the app may read: `{secret name: {key: value}}`."""
-        response = await self._request(
-            "GET",
-            f"/v1.0/secrets/{_seg(store_name)}/bulk",
-            params=_metadata_params(metadata),
-            idempotent=True,
-        )
-        return response.json_object()
-
     # -- Jobs --------------------------------------------------------------------------
 
     async def schedule_job(

@@ -42,8 +42,9 @@ JOB_PREFIX = "reminder"
 UPDATES_TOPIC = "task-updates"  # where NOTIFICATION_SENT events go
 NOTIFICATION_SENT = "notification_sent"  # their CloudEvent type
 REMINDER_CANCELLED = "reminders.cancelled"  # a reminder event that cancels the job
-# A failed send is tried again this often (Dapr 1.16+; older runtimes retry 3 times,
-# about a second apart). The record keeps a retry from sending twice.
+# A failed send is tried again this often (Dapr 1.16+; 1.15 retries 3 times, about a
+# second apart; 1.14 never retries a failed job: its pkg/runtime/scheduler/streamer.go
+# reports every trigger done). The record keeps a retry from sending twice.
 RETRY = ConstantFailurePolicy(interval=timedelta(minutes=1), max_retries=10)
 # How long a sent reminder's record is kept (the state store's ttlInSeconds): long
 # past the retries and redeliveries it guards against.

@@ -9,9 +9,16 @@ import logging
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 
 from . import health, jobs, subscriptions
-from .contract import ProcessedEvents, StateProcessedEvents, app_api_token_from_env
+from .contract import (
+    BodyLimits,
+    ProcessedEvents,
+    StateProcessedEvents,
+    app_api_token_from_env,
+    validation_failed,
+)
 from .dapr_client import DaprClient
 from .settings import Settings, get_settings
 
@@ -40,7 +47,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 def _state_processed(dapr: DaprClient) -> StateProcessedEvents:
     return StateProcessedEvents(
         dapr,
-        "state-postgresql",
+        "statestore",
         claim_seconds=300,
         retain_seconds=604800,
     )
@@ -52,16 +59,28 @@ def create_app(
     settings: Settings | None = None,
     processed: ProcessedEvents | None = None,
     app_api_token: str | None = None,
+    body_limits: BodyLimits | None = None,
+    api_docs: bool | None = None,
 ) -> FastAPI:
     """The app. `dapr`: a client you opened (tests); by default the lifespan opens one.
     `settings` defaults to `get_settings()` (the environment, checked once).
     `app_api_token` defaults to the APP_API_TOKEN environment variable.
     `processed` defaults to records in the state store (MemoryProcessedEvents for one
     process).
+    `body_limits` and `api_docs` default to the settings (MAX_PUBLIC_BODY_BYTES,
+    MAX_DAPR_BODY_BYTES, API_DOCS).
+    `api_docs`: serve /docs, /redoc and /openapi.json (off by default: they answer any
+    caller). They describe the public routes only; the routes Dapr calls are left out.
     """
-    app = FastAPI(lifespan=lifespan)
+    settings = settings or get_settings()
+    docs = api_docs if api_docs is not None else settings.api_docs
+    app = FastAPI(lifespan=lifespan, openapi_url="/openapi.json" if docs else None)
+    app.add_exception_handler(RequestValidationError, validation_failed)
     app.state.dapr = dapr
-    app.state.settings = settings or get_settings()
+    app.state.settings = settings
+    app.state.body_limits = body_limits or BodyLimits(
+        public=settings.max_public_body_bytes, dapr=settings.max_dapr_body_bytes
+    )
     app.state.processed = processed or (
         _state_processed(dapr) if dapr is not None else None
     )

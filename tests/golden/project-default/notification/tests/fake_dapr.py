@@ -30,7 +30,6 @@ Answered (daprd 1.16 and newer; the alpha and the stable routes both work):
   shutdown
 - state: get, bulk get, save, delete, transactions and queries, with ETags
 - pub/sub: publish and bulk publish, recorded in `published`
-- secrets: read from `secrets`
 - jobs: schedule, get and delete, kept in `jobs`; `trigger_job()` fires one
 
 Where daprd's behaviour depends on the component, the fake behaves like the components
@@ -69,7 +68,7 @@ import json
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -105,6 +104,7 @@ _UNANSWERED = frozenset(
         "invoke",
         "lock",
         "metadata",
+        "secrets",
         "unlock",
         "workflows",
     }
@@ -548,10 +548,6 @@ def _entry_bytes(event: JSONValue, content_type: str) -> bytes:
     raise ValueError(f"unsupported contentType {content_type!r}")
 
 
-SecretValue = str | Mapping[str, str]
-"""A secret: one value, or several keys (multi-valued stores)."""
-
-
 # -- Jobs -----------------------------------------------------------------------------
 
 
@@ -832,7 +828,6 @@ class FakeDapr:
         state_stores: Iterable[str] | None = None,
         state_store_type: StateStoreType = "redis",
         pubsubs: Iterable[str] | None = None,
-        secret_stores: Mapping[str, Mapping[str, SecretValue]] | None = None,
         raise_app_exceptions: bool = True,
     ) -> None:
         """`app_id` is the id of the app this sidecar serves (`app`).
@@ -865,9 +860,6 @@ class FakeDapr:
         self._xid = 0  # PostgreSQL v1's last transaction id (its ETags)
         self.pubsubs: set[str] | None = None if pubsubs is None else set(pubsubs)
         self.published: list[PublishedEvent] = []
-        self.secrets: dict[str, dict[str, SecretValue]] = {
-            name: dict(values) for name, values in (secret_stores or {}).items()
-        }
         self.jobs: dict[str, ScheduledJob] = {}
         self.deliveries: list[Delivery] = []
         self._subscriptions: list[Subscription] | None = None
@@ -930,10 +922,6 @@ class FakeDapr:
                 return self._bulk_publish(call, _param(name), _param("/".join(topic)))
             case ("POST" | "PUT", ("v1.0", "publish", name, *topic)):
                 return self._publish(call, _param(name), _param("/".join(topic)))
-            case ("GET", ("v1.0", "secrets", store, "bulk")):
-                return self._bulk_secrets(_param(store))
-            case ("GET", ("v1.0", "secrets", store, key)):
-                return self._secret(_param(store), _param(key))
             case ("POST", ("v1.0" | "v1.0-alpha1", "jobs", name)):
                 return self._schedule_job(call, _param(name))
             case ("GET", ("v1.0" | "v1.0-alpha1", "jobs", name)):
@@ -1313,39 +1301,6 @@ class FakeDapr:
             self._record(pubsub, topic, payload, content_type, entry_metadata)
         return _empty()
 
-    # -- secrets (https://docs.dapr.io/reference/api/secrets_api/) -------------------
-
-    def _secret_store(self, name: str) -> dict[str, SecretValue] | httpx.Response:
-        if not self.secrets:
-            message = "secret store is not configured"
-            return _error(500, "ERR_SECRET_STORES_NOT_CONFIGURED", message)
-        store = self.secrets.get(name)
-        if store is None:
-            # 401, not 404: daprd's status for an unknown secret store.
-            message = f"failed finding secret store with key {name}"
-            return _error(401, "ERR_SECRET_STORE_NOT_FOUND", message)
-        return store
-
-    def _secret(self, store_name: str, key: str) -> httpx.Response:
-        store = self._secret_store(store_name)
-        if isinstance(store, httpx.Response):
-            return store
-        if key not in store:
-            # 500, not 404: what daprd answers with the local file store.
-            message = (
-                f"failed getting secret with key {key} from secret store "
-                f"{store_name}: secret {key} not found"
-            )
-            return _error(500, "ERR_SECRET_GET", message)
-        return httpx.Response(200, json=_secret_map(key, store[key]))
-
-    def _bulk_secrets(self, store_name: str) -> httpx.Response:
-        store = self._secret_store(store_name)
-        if isinstance(store, httpx.Response):
-            return store
-        found = {name: _secret_map(name, value) for name, value in store.items()}
-        return httpx.Response(200, json=found)
-
     # -- jobs (https://docs.dapr.io/reference/api/jobs_api/) -------------------------
 
     def _schedule_job(self, call: _Call, name: str) -> httpx.Response:
@@ -1593,8 +1548,3 @@ class FakeDapr:
                 event = record.event if record.event is not None else {}
                 done.append(await self._deliver(subscription, event, record.message))
         return done
-
-
-def _secret_map(name: str, value: SecretValue) -> dict[str, str]:
-    """A secret as the API answers it: `{name: value}`, or the multi-valued map."""
-    return {name: value} if isinstance(value, str) else dict(value)

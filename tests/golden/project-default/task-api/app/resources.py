@@ -1,24 +1,30 @@
 """State-backed CRUD resources. Each item is one state key; an index key lists the keys.
 
 ETags are the state store's: GET returns one, PUT and DELETE honour If-Match (412 when
-it is stale). Items and the index are created insert-only (insert_state) and changed
-by ETag (update_state), which holds on every state store: on Redis a key created
-first-write takes no other writes. Each change is published with CloudEvent type
-`<resource>.created|updated|deleted` and the item's key as its partition key, so that
-one item's events keep their order on Kafka. The change is saved before it is
-published: when the publish fails the request fails (5xx), and the same request
-again publishes it (a create or action that finds its change already made completes
-it instead of answering 409 or nothing; a deleted item is kept a day for a DELETE
-again).
+it is stale; `*` matches any current item). Items and the index are created
+insert-only (insert_state) and changed by ETag (update_state), which holds on every
+state store: on Redis a key created first-write takes no other writes. Each change is
+published with CloudEvent type `<resource>.created|updated|deleted` and the item's key
+as its partition key, so that one item's events keep their order on Kafka. The change
+is saved before it is published: when the publish fails the request fails (5xx), and
+the same request again publishes it (a create or action that finds its change already
+made completes it instead of answering 409 or nothing; a deleted item is kept a day
+for a DELETE again).
+
+These routes are public: a Kubernetes Service exposes them to callers that are not
+sidecars, so they do not check `dapr-api-token` (only the sidecar has it), and other
+apps reach the same routes through Dapr service invocation. Put your own
+authentication in front of them (a dependency, or the ingress) if they need one.
 """
 
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Response, status
-from pydantic import ValidationError
+from fastapi import APIRouter, Header, HTTPException, Path, Response, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import AfterValidator, ValidationError
 
-from .contract import Dapr, require_dapr_token
+from .contract import Dapr, PublicRoute
 from .dapr_client import UNCHANGED, DaprClient, DaprConflictError, StateItem
 from .events import Task
 
@@ -27,14 +33,39 @@ _INDEX_ATTEMPTS = 10
 # How long a deleted item is kept for a retried DELETE to publish its event again.
 _DELETED_SECONDS = 24 * 3600
 
-router = APIRouter(dependencies=[Depends(require_dapr_token)])
+_KEY_MAX = 256
+router = APIRouter(route_class=PublicRoute)
 IfMatch = Annotated[str | None, Header()]
 
 
+def _checked_key(key: str) -> str:
+    """A key the state store can hold: Dapr refuses one holding `||`, its key-prefix
+    separator (dapr/dapr pkg/components/state/state_config.go)."""
+    if "||" in key or len(key) > _KEY_MAX or not key.isprintable():
+        raise ValueError(
+            f"must be 1-{_KEY_MAX} printable characters without '||' "
+            "(Dapr's key-prefix separator)"
+        )
+    return key
+
+
+ItemKey = Annotated[str, Path(min_length=1), AfterValidator(_checked_key)]
+
+
+def _body_key(value: object, field: str) -> str:
+    """An item's key from its body, held to the path key's rule (422 naming the
+    field)."""
+    try:
+        return _checked_key(str(value))
+    except ValueError as exc:
+        error = {"type": "value_error", "loc": ("body", field), "msg": str(exc)}
+        raise RequestValidationError([error]) from exc
+
+
 def _etag(value: str | None) -> str | None:
-    """An If-Match value as the state store spells it (HTTP quotes it, Dapr does
-    not)."""
-    if value is None:
+    """An If-Match value as the state store spells it (HTTP quotes it, Dapr does not);
+    None for `*`, which matches any current item (RFC 9110 section 13.1.1)."""
+    if value is None or value.strip() == "*":
         return None
     return value.removeprefix("W/").strip('"')
 
@@ -70,7 +101,7 @@ async def _publish(
     await dapr.publish_event(pubsub, topic, item, metadata=metadata)
 
 
-_TASKS_STORE = "state-postgresql"
+_TASKS_STORE = "statestore"
 _TASKS_INDEX = "tasks-index"
 _TASKS_DELETED = "tasks-deleted-"  # + key: a deleted item, for retries
 
@@ -93,7 +124,7 @@ async def create_task(item: Task, response: Response, dapr: Dapr) -> Task:
     The same item again completes a create that failed after it was stored (index,
     event) and answers 201 again.
     """
-    key = str(item.id)
+    key = _body_key(item.id, "id")
     if not await dapr.insert_state(_TASKS_STORE, key, item):
         existing = await dapr.get_state(_TASKS_STORE, key)
         if existing != item.model_dump(mode="json"):
@@ -102,7 +133,7 @@ async def create_task(item: Task, response: Response, dapr: Dapr) -> Task:
     stored = await dapr.get_state_item(_TASKS_STORE, key)
     await _publish(
         dapr,
-        "pubsub-kafka",
+        "pubsub",
         "task-events",
         "tasks.created",
         key,
@@ -122,7 +153,7 @@ async def list_tasks(dapr: Dapr) -> list[Task]:
 
 
 @router.get("/api/tasks/{key}")
-async def get_task(key: str, response: Response, dapr: Dapr) -> Task:
+async def get_task(key: ItemKey, response: Response, dapr: Dapr) -> Task:
     """One item with its ETag; 404 when missing."""
     stored = await dapr.get_state_item(_TASKS_STORE, key)
     if stored is None:
@@ -132,7 +163,7 @@ async def get_task(key: str, response: Response, dapr: Dapr) -> Task:
 
 @router.put("/api/tasks/{key}")
 async def update_task(
-    key: str, item: Task, response: Response, dapr: Dapr, if_match: IfMatch = None
+    key: ItemKey, item: Task, response: Response, dapr: Dapr, if_match: IfMatch = None
 ) -> Task:
     """Replace an item; 404 when missing, 412 when If-Match is stale, 409 when it kept
     changing meanwhile."""
@@ -160,13 +191,13 @@ async def update_task(
     event_type = "tasks.updated"
     if item.completed and not before.completed:
         event_type = "tasks.completed"
-    await _publish(dapr, "pubsub-kafka", "task-events", event_type, key, item)
+    await _publish(dapr, "pubsub", "task-events", event_type, key, item)
     return _task_item(item, saved.etag if saved else None, response)
 
 
 @router.post("/api/tasks/{key}/complete")
 async def complete_task(
-    key: str, response: Response, dapr: Dapr, if_match: IfMatch = None
+    key: ItemKey, response: Response, dapr: Dapr, if_match: IfMatch = None
 ) -> Task:
     """Set `completed` and publish `tasks.completed`; 404 when missing, 412 when
     If-Match is stale. On an item that has it set already nothing changes and the
@@ -189,14 +220,12 @@ async def complete_task(
     except DaprConflictError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, "changed meanwhile") from exc
     saved = await dapr.get_state_item(_TASKS_STORE, key)
-    await _publish(
-        dapr, "pubsub-kafka", "task-events", "tasks.completed", key, changed[0]
-    )
+    await _publish(dapr, "pubsub", "task-events", "tasks.completed", key, changed[0])
     return _task_item(changed[0], saved.etag if saved else None, response)
 
 
 @router.delete("/api/tasks/{key}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_task(key: str, dapr: Dapr, if_match: IfMatch = None) -> None:
+async def delete_task(key: ItemKey, dapr: Dapr, if_match: IfMatch = None) -> None:
     """Delete an item; 404 when missing, 412 when If-Match is stale, 409 on a race.
 
     The deleted item is kept a day: a DELETE of it again (a retry after a failed
@@ -234,7 +263,7 @@ async def delete_task(key: str, dapr: Dapr, if_match: IfMatch = None) -> None:
     await _update_index(dapr, _TASKS_STORE, _TASKS_INDEX, key, add=False)
     await _publish(
         dapr,
-        "pubsub-kafka",
+        "pubsub",
         "task-events",
         "tasks.deleted",
         key,

@@ -9,9 +9,10 @@ import logging
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 
 from . import health, resources, subscriptions
-from .contract import app_api_token_from_env
+from .contract import BodyLimits, app_api_token_from_env, validation_failed
 from .dapr_client import DaprClient
 from .settings import Settings, get_settings
 
@@ -40,14 +41,26 @@ def create_app(
     dapr: DaprClient | None = None,
     settings: Settings | None = None,
     app_api_token: str | None = None,
+    body_limits: BodyLimits | None = None,
+    api_docs: bool | None = None,
 ) -> FastAPI:
     """The app. `dapr`: a client you opened (tests); by default the lifespan opens one.
     `settings` defaults to `get_settings()` (the environment, checked once).
     `app_api_token` defaults to the APP_API_TOKEN environment variable.
+    `body_limits` and `api_docs` default to the settings (MAX_PUBLIC_BODY_BYTES,
+    MAX_DAPR_BODY_BYTES, API_DOCS).
+    `api_docs`: serve /docs, /redoc and /openapi.json (off by default: they answer any
+    caller). They describe the public routes only; the routes Dapr calls are left out.
     """
-    app = FastAPI(lifespan=lifespan)
+    settings = settings or get_settings()
+    docs = api_docs if api_docs is not None else settings.api_docs
+    app = FastAPI(lifespan=lifespan, openapi_url="/openapi.json" if docs else None)
+    app.add_exception_handler(RequestValidationError, validation_failed)
     app.state.dapr = dapr
-    app.state.settings = settings or get_settings()
+    app.state.settings = settings
+    app.state.body_limits = body_limits or BodyLimits(
+        public=settings.max_public_body_bytes, dapr=settings.max_dapr_body_bytes
+    )
     app.state.app_api_token = (
         app_api_token if app_api_token is not None else app_api_token_from_env()
     )
