@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.sidecar import SidecarDouble, StateStoreOptions
+from tools.standin import SidecarDouble, StateStoreOptions
 
 pytestmark = pytest.mark.anyio
 
