@@ -99,11 +99,23 @@ class Pump:
         self.mesh, self.flow, self.console = mesh, flow, console
         self.ready: list[str] = []
 
+    def _subscribed(self, app_id: str) -> set[tuple[str, str]]:
+        double = self.mesh[app_id]
+        return {(s.pubsubname, s.topic) for s in double.subscriptions or [] if s.pubsubname in double.pubsub.pubsubs}
+
+    def backlog(self) -> int:
+        """Messages queued for a subscription of an app that is up."""
+        return sum(len(self.mesh[a].broker.queues.get(t, ())) for a in self.ready for t in self._subscribed(a))
+
     async def step(self) -> int:
         self._print(self.flow.sync(self.mesh))
         moved = 0
         for app_id in list(self.ready):
             double = self.mesh[app_id]
+            wanted = self._subscribed(app_id)
+            for topic, queue in double.broker.queues.items():
+                if topic not in wanted:
+                    queue.clear()  # an app consumes only what it subscribed to; the rest is not kept for it
             for sub in double.subscriptions or []:
                 if sub.pubsubname not in double.pubsub.pubsubs:
                     continue  # daprd ignores subscriptions to a pub/sub the app does not load

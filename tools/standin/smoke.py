@@ -149,8 +149,7 @@ async def _settle(running: Running) -> None:
     last, quiet_since = running.flow.seq, loop.time()
     while loop.time() < deadline:
         await asyncio.sleep(0.1)
-        queued = any(q for d in running.mesh.sidecars.values() for q in d.broker.queues.values())
-        if running.flow.seq != last or queued:
+        if running.flow.seq != last or running.pump.backlog():
             last, quiet_since = running.flow.seq, loop.time()
         elif loop.time() - quiet_since >= _SETTLE_SECONDS:
             return
