@@ -19,7 +19,7 @@ import pytest
 
 from skill.generators import samples
 from skill.generators.project import GENERATOR
-from skill.specs.service import ServiceCore
+from skill.specs.project import ProjectSpec
 from tests.standin.conftest import Run, generate_project
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,8 +29,8 @@ SCRIPT = Path(__file__).with_name("page_check.mjs")
 
 def _order() -> object:
     """A sample the billing service's subscription accepts (the model it was generated with)."""
-    spec = GENERATOR.examples["orders-pipeline"]
-    billing = next(ServiceCore.model_validate(s) for s in spec["services"] if s["app_id"] == "billing")
+    spec = ProjectSpec.model_validate(GENERATOR.examples["orders-pipeline"])
+    billing = next(s for s in spec.services if s.app_id == "billing")
     sub = billing.subscriptions[0]
     return samples.sample(billing.models, sub.model)
 
