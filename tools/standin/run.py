@@ -208,6 +208,17 @@ async def _wait_ready(app: AppPlan, process: AppProcess, running: Running, conso
     return True
 
 
+async def _watch_exit(app: AppProcess, running: Running, stop: asyncio.Event, console: Console) -> None:
+    """Say so when an app exits while the run goes on (dapr run keeps the others running too)."""
+    code = await app.process.wait()
+    if stop.is_set():
+        return
+    console.standin(f"{app.app_id} exited with code {code}; the other apps go on (Ctrl-C stops them)")
+    running.flow.app(app.app_id, status="exited")
+    if app.app_id in running.pump.ready:
+        running.pump.ready.remove(app.app_id)
+
+
 Then = Callable[[Running], Awaitable[int]]
 
 
@@ -253,6 +264,7 @@ async def run(plan: RunPlan, options: RunOptions, console: Console, then: Then |
                     why = exc.strerror or exc
                     raise RunError(f"cannot start {app.app_id} ({' '.join(command[:2])}): {why}") from exc
             pump = asyncio.create_task(running.pump.run(stop))
+            watchers = [asyncio.create_task(_watch_exit(p, running, stop, console)) for p in processes]
             waits = [
                 _wait_ready(app, proc, running, console, options.ready_timeout)
                 for app, proc in zip(plan.apps, processes, strict=True)
@@ -270,6 +282,8 @@ async def run(plan: RunPlan, options: RunOptions, console: Console, then: Then |
             console.standin("stopping every app and stand-in")
             await stop_all(processes)
             await pump
+            for watcher in watchers:
+                watcher.cancel()
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
