@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.standin.conftest import generate_project
+from tools.cli import main as cli
 from tools.standin.project import RunError, load_plan
 
 
@@ -61,3 +62,10 @@ def test_a_folder_it_cannot_run_is_named(projects: dict[str, Path], tmp_path: Pa
         load_plan(folder)
     assert str(folder) in str(caught.value)
     assert rule in str(caught.value)
+
+
+def test_a_generated_service_folder_runs_its_one_app(tmp_path: Path) -> None:
+    assert cli(["generate", "service", "-o", str(tmp_path / "orders")]) == 0
+    plan = load_plan(tmp_path / "orders")
+    assert [(a.app_id, a.folder) for a in plan.apps] == [("task-api", tmp_path / "orders")]
+    assert plan.root == tmp_path / "orders"

@@ -76,7 +76,8 @@ class FlowLog:
                 self.add(
                     "delivery", app=app_id, pubsub=r.message.pubsub, topic=r.message.topic, id=_event_id(r.message),
                     answer=answer_of(r), outcome=r.outcome, route=r.attempts[-1].route if r.attempts else "",
-                    statuses=statuses, attempts=len(r.attempts),
+                    statuses=statuses, attempts=len(r.attempts), body=_excerpt(r.attempts[-1].body, 200)
+                    if r.attempts else "",
                 )
             )  # fmt: skip
         return out
@@ -85,7 +86,7 @@ class FlowLog:
         return [
             self.add(
                 "job_fired", app=j.app_id, name=j.name, status=j.trigger.status, outcome=j.trigger.outcome,
-                retry=j.retry, due=j.due.isoformat(),
+                retry=j.retry, due=j.due.isoformat(), body=_excerpt(j.trigger.body, 200),
             )
             for j in jobs
         ]  # fmt: skip

@@ -163,10 +163,13 @@ def _judge(running: Running, report: Report, start: int, event_ids: set[str], jo
             ok = e["outcome"] in ("delivered", "dropped")  # a RETRY that later succeeded shows in the statuses
             mine = " (the smoke sample)" if e["id"] in event_ids else ""
             what = f"event {e['pubsub']}/{e['topic']}{mine} -> POST {e['route'] or '(no route)'}"
-            report.add(e["app"], what, f"{e['answer']} (HTTP {', '.join(map(str, e['statuses']))})", ok)
+            said = "" if ok or not e["body"] else f"; the app said: {e['body']}"
+            report.add(e["app"], what, f"{e['answer']} (HTTP {', '.join(map(str, e['statuses']))}){said}", ok)
         elif e["kind"] == "job_fired" and (e["name"] in job_names or not e["retry"]):
             fired.add(e["name"])
             answer = f"HTTP {e['status']}" + (" (a retry)" if e["retry"] else "")
+            if e["status"] not in _OK and e["body"]:
+                answer += f"; the app said: {e['body']}"
             report.add(e["app"], f"job {e['name']} fired -> POST /job/{e['name']}", answer, e["status"] in _OK)
         elif e["kind"] == "publish" and e["dead_lettered_from"]:
             report.add("broker", f"dead letter on {e['topic']} from {e['dead_lettered_from']}", e["id"], False)
