@@ -134,7 +134,12 @@ class Pump:
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
-            if not await self.step():
+            try:
+                moved = await self.step()
+            except Exception as exc:  # one bad answer must not stop the flow for every app
+                self.console.standin(f"stand-in error (the flow goes on): {type(exc).__name__}: {exc}")
+                moved = 0
+            if not moved:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), 0.1)
 
