@@ -413,7 +413,7 @@ def handlers_context(spec: EndpointSpec) -> HandlersContext:
 
 def _health(spec: EndpointSpec) -> HealthContext:
     assert spec.health is not None
-    lib = _i("fastapi", "APIRouter", "Request", "Response")
+    lib = [*_i("fastapi", "APIRouter", "Request", "Response"), *_i("fastapi.responses", "JSONResponse")]
     local = [Import(f".{CLIENT_MODULE}", CLIENT_CLASS)]
     return HealthContext(sections([], lib, local), spec.health.liveness, spec.health.readiness, CLIENT_CLASS)
 
@@ -432,11 +432,11 @@ def _routers(spec: EndpointSpec) -> tuple[str, ...]:
 
 def _main(spec: EndpointSpec, settings: bool) -> MainContext:
     idem = any(s.idempotent for s in spec.subscriptions)
-    std = [*_i("contextlib"), *_i("collections.abc", "AsyncIterator")]
-    if settings:
-        std += _i("logging")
-    lib = [*_i("fastapi", "FastAPI"), *_i("fastapi.exceptions", "RequestValidationError")]
-    local = [Import(".", r) for r in _routers(spec)] + [Import(f".{CLIENT_MODULE}", CLIENT_CLASS)]
+    std = [*_i("asyncio"), *_i("contextlib"), *_i("logging"), *_i("collections.abc", "AsyncIterator")]
+    lib = [*_i("fastapi", "FastAPI", "Request"), *_i("fastapi.responses", "JSONResponse")]
+    lib += _i("fastapi.exceptions", "RequestValidationError")
+    local = [Import(".", r) for r in _routers(spec)]
+    local += [Import(f".{CLIENT_MODULE}", CLIENT_CLASS), Import(f".{CLIENT_MODULE}", "DaprUnavailableError")]
     local += [Import(".contract", "BodyLimits"), Import(".contract", "validation_failed")]
     if idem:
         local += [Import(".contract", "ProcessedEvents"), Import(".contract", "StateProcessedEvents")]

@@ -81,6 +81,8 @@ class ReadmeContext:
     secrets: bool
     notes: tuple[str, ...]
     standalone: bool  # the service carries its own resources (else a project does)
+    liveness: str
+    readiness: str
 
 
 @dataclass(frozen=True)
@@ -297,7 +299,7 @@ def _routes(spec: ServiceSpec) -> tuple[RouteLine, ...]:
     e = spec.endpoint_spec()
     found = [
         RouteLine("GET", spec.health.liveness, "liveness (Dapr's app health check, Kubernetes)"),
-        RouteLine("GET", spec.health.readiness, "readiness: 503 until the sidecar is up"),
+        RouteLine("GET", spec.health.readiness, "readiness: 503 and what it waits for, until the sidecar is up"),
         RouteLine("GET", "/dapr/subscribe", "the subscriptions Dapr reads at start"),
     ]
     for s in e.subscriptions:
@@ -406,6 +408,8 @@ def files_for(
                 spec.secret_store is not None,
                 (*app_plan.notes, *(components.notes_for(cspec, with_apps=True) if standalone else [])),
                 standalone,
+                spec.health.liveness,
+                spec.health.readiness,
             ),
             "markdown",
         )

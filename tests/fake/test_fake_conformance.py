@@ -186,6 +186,11 @@ STATE: list[tuple[str, Step]] = [
 ]  # fmt: skip
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 15: the generated fake answers a first-write save of an existing key with 409; daprd on redis "
+    "answers 500 ERR_STATE_SAVE (state/redis/redis.go), as the double now does; passes once the fake follows",
+)
 async def test_state_answers_like_the_double(every_block: Rendered) -> None:
     await compare(every_block, STATE)
 

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.sidecar import gojson
+from tools.standin import gojson
 
 JSON = "application/json"
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import uvicorn
 
-from tests.sidecar.core import ASGIApp
+from tools.standin.core import ASGIApp
 
 
 def _abort(writer: asyncio.StreamWriter) -> None:
@@ -163,11 +163,12 @@ class RunningSidecar:
 
 
 @contextlib.asynccontextmanager
-async def serve_double(app: ASGIApp, *, proxy: bool = False) -> AsyncIterator[RunningSidecar]:
-    """Run ``app`` (usually a :class:`~tests.sidecar.double.SidecarDouble`) with uvicorn on 127.0.0.1."""
+async def serve_double(app: ASGIApp, *, proxy: bool = False, port: int = 0) -> AsyncIterator[RunningSidecar]:
+    """Run ``app`` (usually a :class:`~tools.standin.double.SidecarDouble`) with uvicorn on 127.0.0.1, on ``port``
+    (0: a free one)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
+    sock.bind(("127.0.0.1", port))
     port = sock.getsockname()[1]
     config = uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False, timeout_graceful_shutdown=2)
     server = uvicorn.Server(config)

@@ -14,7 +14,7 @@ import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from tests.sidecar.wire import Request, Response
+from tools.standin.wire import Request, Response
 
 Handler = Callable[[Request, dict[str, str]], Awaitable[Response]]
 

@@ -17,11 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from tests.sidecar import gojson, timeutil, wire
-from tests.sidecar.core import AppChannel, AppResponse, SidecarConfig
-from tests.sidecar.gojson import GoJSONError
-from tests.sidecar.routing import Route, route
-from tests.sidecar.wire import Request, Response
+from tools.standin import gojson, timeutil, wire
+from tools.standin.core import AppChannel, AppResponse, SidecarConfig
+from tools.standin.gojson import GoJSONError
+from tools.standin.routing import Route, route
+from tools.standin.wire import Request, Response
 
 VALUE_TYPE = "type.googleapis.com/google.protobuf.Value"
 _DURATION = re.compile(r"^-?\d+(\.\d{1,9})?s$")
@@ -44,7 +44,7 @@ class JobTrigger:
 
 @dataclass(slots=True)
 class JobTiming:
-    """What the Scheduler tracks for one job; tests/sidecar/scheduler.py reads and advances it."""
+    """What the Scheduler tracks for one job; tools/standin/scheduler.py reads and advances it."""
 
     scheduled_at: dt.datetime | None = None  # the scheduler clock when accepted: relative dueTime/ttl count from it
     last_due: dt.datetime | None = None  # the last occurrence fired

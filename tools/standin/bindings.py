@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from tests.sidecar import gojson, wire
-from tests.sidecar.core import AppChannel, SidecarConfig
-from tests.sidecar.gojson import GoJSONError
-from tests.sidecar.routing import Route, route
-from tests.sidecar.wire import Request, Response
+from tools.standin import gojson, wire
+from tools.standin.core import AppChannel, SidecarConfig
+from tools.standin.gojson import GoJSONError
+from tools.standin.routing import Route, route
+from tools.standin.wire import Request, Response
 
 
 @dataclass(slots=True)

@@ -8,10 +8,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tests.sidecar import gojson, wire
-from tests.sidecar.core import AppChannel, AppResponse, SidecarConfig
-from tests.sidecar.routing import Route, route
-from tests.sidecar.wire import Request, Response
+from tools.standin import gojson, wire
+from tools.standin.core import AppChannel, AppResponse, SidecarConfig
+from tools.standin.routing import Route, route
+from tools.standin.wire import Request, Response
 
 
 @dataclass(slots=True)

@@ -2,7 +2,7 @@
 
 Raising works in-process only: ``httpx.ASGITransport`` re-raises exceptions from the app, so
 ``raise_exc=httpx.ReadError("reset")`` reaches the client as that transport error. Over a real socket use the
-reset proxy of :mod:`tests.sidecar.server` instead.
+reset proxy of :mod:`tools.standin.server` instead.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.sidecar.wire import Request, Response
+from tools.standin.wire import Request, Response
 
 
 @dataclass(slots=True)

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from tests.sidecar.wire import Headers
+from tools.standin.wire import Headers
 
 ASGIApp = Callable[
     [MutableMapping[str, Any], Callable[[], Awaitable[MutableMapping[str, Any]]], Callable[..., Awaitable[None]]],
@@ -79,7 +79,7 @@ class AppChannel:
     ``app_api_token`` (APP_API_TOKEN) is sent as ``dapr-api-token`` on *every* sidecar->app call (§12.12);
     there is no ``app-api-token`` header.
 
-    ``peers`` are the app channels of the other sidecars of a mesh (tests/sidecar/mesh.py): an invocation of a peer's
+    ``peers`` are the app channels of the other sidecars of a mesh (tools/standin/mesh.py): an invocation of a peer's
     app id goes through the callee's channel, so the callee's own APP_API_TOKEN is sent and the call is recorded there
     (§4, §12.12).
     """

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import base64
 
-from tests.sidecar import timeutil, wire
-from tests.sidecar.core import AppChannel, NoAppError, SidecarConfig
-from tests.sidecar.wire import Headers, Request, Response, go_path_clean
+from tools.standin import timeutil, wire
+from tools.standin.core import AppChannel, NoAppError, SidecarConfig
+from tools.standin.wire import Headers, Request, Response, go_path_clean
 
 NO_APP_ID = "failed getting app id either from the URL path or the header dapr-app-id"
 _HOP = {"host", "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade"}

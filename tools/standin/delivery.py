@@ -23,10 +23,10 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from tests.sidecar import gojson, timeutil
-from tests.sidecar.core import AppChannel, AppResponse
-from tests.sidecar.pubsub import Broker, PublishedMessage
-from tests.sidecar.subscriptions import Subscription
+from tools.standin import gojson, timeutil
+from tools.standin.core import AppChannel, AppResponse
+from tools.standin.pubsub import Broker, PublishedMessage
+from tools.standin.subscriptions import Subscription
 
 Verdict = Literal["SUCCESS", "RETRY", "DROP", "NOT_FOUND"]
 Outcome = Literal["delivered", "dropped", "dead_lettered", "retry_exhausted", "expired", "no_route", "undeliverable"]

@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.sidecar.mini_cel import Expr, compile_expr
+from tools.standin.mini_cel import Expr, compile_expr
 
 
 class SubscriptionDecodeError(ValueError):

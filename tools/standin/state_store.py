@@ -1,11 +1,22 @@
-"""An in-memory state store that behaves like ``state.redis`` (references/dapr-contract.md §2, §1.4).
+"""In-memory state stores that answer like daprd over ``state.redis``, ``state.postgresql`` v1 or ``state.in-memory``
+(references/dapr-contract.md §2, §1.4; the save rules are read from components-contrib, per ``profile``).
 
 * Stored keys are ``<appId>||<key>`` by default (``keyPrefix``: ``appid``, ``name``, ``namespace``, ``none`` or a
   literal); a key containing ``||`` is rejected.
 * ETags are numeric strings, starting at ``"1"`` and incremented on every write (redis ``HINCRBY version``).
-* Save with an ETag: non-numeric -> invalid (400); an existing key with another version -> mismatch (409); a
-  missing key accepts any numeric ETag (the redis script's ``not var1`` branch). ``last-write`` ignores the ETag.
-* Delete with an ETag: missing key is fine, another version is a mismatch (409).
+* daprd answers 409 only for a ``state.ETagError`` (mismatch) and 400 for an invalid ETag; any other store error is
+  500 ``ERR_STATE_SAVE``. Which failure is which differs per store:
+
+  - ``redis`` (state/redis/redis.go ``setDefaultQuery``): a missing key accepts any numeric ETag; an existing key
+    accepts its own version, or no ETag unless the key was ever written with ``first-write`` (the hash keeps a
+    ``first-write`` field for good, so afterwards even ``last-write`` without an ETag fails). A failure is a 409 when
+    an ETag was sent (even with ``last-write``, which otherwise ignores it) and a 500 ``failed to set key`` when not.
+  - ``postgresql`` (state/postgresql/v1/postgresql.go, common/component/postgresql/v1 ``doSet``): with an ETag, an
+    ``UPDATE ... WHERE xmin = etag``: a missing key or another version is a 409; without one, ``first-write`` is an
+    insert that fails on a live key with a 500 ``no item was updated`` and ``last-write`` an upsert.
+  - ``in-memory`` (state/in-memory/in_memory.go ``doValidateEtag``): ``first-write`` without an ETag on an existing
+    key, and an ETag on a missing key or of another version, are 409s.
+* Delete with an ETag: missing key is fine, another version is a mismatch (409) (the redis rule, for every profile).
 * ``ttlInSeconds`` item metadata makes the key expire (``-1`` = never).
 """
 
@@ -43,6 +54,7 @@ class StateStoreOptions:
     queryable: bool = True
     key_prefix: str = "appid"
     max_multi: int = 0
+    profile: Literal["redis", "postgresql", "in-memory"] = "redis"
 
 
 @dataclass(slots=True)
@@ -128,17 +140,43 @@ class MemoryStateStore:
     # -- writes --------------------------------------------------------------------------------------------------
     def _check_set(self, op: SetOp) -> None:
         current = self.get(op.key)
-        etag = op.etag if op.concurrency != "last-write" else None
-        if etag:
-            if not etag.lstrip("-").isdigit():
-                raise ETagError("invalid", f'strconv.Atoi: parsing "{etag}": invalid syntax')
-            if current is not None and current.etag != etag:
-                raise ETagError("mismatch", f"failed to set key {op.key}")
-        elif current is not None and current.first_write and op.concurrency != "last-write":
-            raise ETagError("mismatch", f"failed to set key {op.key}")
+        sent = op.etag or None  # daprd's req.HasETag(): an empty ETag is none
+        # redis parses the ETag unless last-write (parseETag), postgresql always (ParseUint), in-memory never.
+        parsed = self.options.profile == "postgresql" or (
+            self.options.profile == "redis" and op.concurrency != "last-write"
+        )
+        if parsed and sent is not None and not sent.lstrip("-").isdigit():
+            raise ETagError("invalid", f'strconv.Atoi: parsing "{sent}": invalid syntax')
+        check = {"redis": self._redis_rule, "postgresql": self._postgresql_rule, "in-memory": self._memory_rule}
+        check[self.options.profile](op, current, sent)
         ttl = op.metadata.get("ttlInSeconds")
         if ttl is not None and not ttl.lstrip("-").isdigit():
             raise StoreError(f"incorrect value for metadata 'ttlInSeconds': {ttl}")
+
+    @staticmethod
+    def _redis_rule(op: SetOp, current: StoredItem | None, sent: str | None) -> None:
+        version = "0" if op.concurrency == "last-write" or sent is None else sent
+        if current is None or current.etag == version or (not current.first_write and version == "0"):
+            return
+        if sent is not None:
+            raise ETagError("mismatch", f"failed to set key {op.key}")
+        raise StoreError(f"failed to set key {op.key}: ERR failed to set key {op.key}")
+
+    @staticmethod
+    def _postgresql_rule(op: SetOp, current: StoredItem | None, sent: str | None) -> None:
+        if sent is not None:
+            if current is None or current.etag != sent:
+                raise ETagError("mismatch", "possible etag mismatch or item not found")
+        elif current is not None and op.concurrency == "first-write":
+            raise StoreError("no item was updated")
+
+    @staticmethod
+    def _memory_rule(op: SetOp, current: StoredItem | None, sent: str | None) -> None:
+        if sent is None:
+            if op.concurrency == "first-write" and current is not None:
+                raise ETagError("mismatch", "item already exists and no etag was passed")
+        elif current is None or current.etag != sent:
+            raise ETagError("mismatch", f"state etag not match for key={op.key}")
 
     def _apply_set(self, op: SetOp) -> None:
         version = self._versions.get(op.key, 0) + 1 if self.get(op.key) is not None else 1
@@ -147,8 +185,11 @@ class MemoryStateStore:
         expires = None
         if ttl is not None and int(ttl) >= 0:
             expires = self._clock() + int(ttl)
+        previous = self.items.get(op.key)
+        # redis keeps the hash's `first-write` field once set; the other stores keep no such mark.
+        sticky = self.options.profile == "redis" and previous is not None and previous.first_write
         self.items[op.key] = StoredItem(
-            op.data, str(version), dict(op.metadata), expires, op.concurrency == "first-write"
+            op.data, str(version), dict(op.metadata), expires, sticky or op.concurrency == "first-write"
         )
 
     def _check_delete(self, op: DeleteOp) -> None:

@@ -8,11 +8,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from tests.sidecar import gojson, wire
-from tests.sidecar.core import SidecarConfig
-from tests.sidecar.gojson import GoJSONError
-from tests.sidecar.routing import Route, route
-from tests.sidecar.wire import Request, Response
+from tools.standin import gojson, wire
+from tools.standin.core import SidecarConfig
+from tools.standin.gojson import GoJSONError
+from tools.standin.routing import Route, route
+from tools.standin.wire import Request, Response
 
 UNLOCK_SUCCESS, LOCK_DOES_NOT_EXIST, LOCK_BELONGS_TO_OTHERS, INTERNAL_ERROR = 0, 1, 2, 3
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from tests.sidecar import gojson, query, wire
-from tests.sidecar.core import SidecarConfig
-from tests.sidecar.gojson import GoJSONError
-from tests.sidecar.routing import Route, route
-from tests.sidecar.state_store import (
+from tools.standin import gojson, query, wire
+from tools.standin.core import SidecarConfig
+from tools.standin.gojson import GoJSONError
+from tools.standin.routing import Route, route
+from tools.standin.state_store import (
     DeleteOp,
     ETagError,
     IllegalKeyError,
@@ -20,7 +20,7 @@ from tests.sidecar.state_store import (
     modified_key,
     original_key,
 )
-from tests.sidecar.wire import Request, Response
+from tools.standin.wire import Request, Response
 
 
 def _options(obj: Mapping[str, Any], struct: str) -> tuple[str, str]:

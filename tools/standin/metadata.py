@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tests.sidecar import gojson, wire
-from tests.sidecar.routing import Route, route
-from tests.sidecar.wire import Request, Response
+from tools.standin import gojson, wire
+from tools.standin.routing import Route, route
+from tools.standin.wire import Request, Response
 
 
 class MetadataBlock:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from tests.sidecar import wire
-from tests.sidecar.core import SidecarConfig
-from tests.sidecar.routing import Route, route
-from tests.sidecar.wire import Request, Response
+from tools.standin import wire
+from tools.standin.core import SidecarConfig
+from tools.standin.routing import Route, route
+from tools.standin.wire import Request, Response
 
 SecretValue = str | Mapping[str, str]
 

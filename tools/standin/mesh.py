@@ -36,14 +36,14 @@ from typing import Any
 
 import httpx
 
-from tests.sidecar.core import AppChannel, ASGIApp
-from tests.sidecar.delivery import DeliveryResult, Outcome
-from tests.sidecar.double import DEFAULT_BASE_URL, SidecarDouble
-from tests.sidecar.jobs import utc_now
-from tests.sidecar.pubsub import Broker, PublishedMessage
-from tests.sidecar.scheduler import FiredJob, as_utc, fire_due
-from tests.sidecar.state_store import MemoryStateStore, StateStoreOptions, StoredItem
-from tests.sidecar.subscriptions import Subscription
+from tools.standin.core import AppChannel, ASGIApp
+from tools.standin.delivery import DeliveryResult, Outcome
+from tools.standin.double import DEFAULT_BASE_URL, SidecarDouble
+from tools.standin.jobs import utc_now
+from tools.standin.pubsub import Broker, PublishedMessage
+from tools.standin.scheduler import FiredJob, as_utc, fire_due
+from tools.standin.state_store import MemoryStateStore, StateStoreOptions, StoredItem
+from tools.standin.subscriptions import Subscription
 
 # SidecarDouble arguments the mesh decides for every sidecar.
 _SHARED = frozenset({

@@ -22,8 +22,8 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from tests.sidecar import timeutil
-from tests.sidecar.jobs import Job, JobsBlock, JobTrigger
+from tools.standin import timeutil
+from tools.standin.jobs import Job, JobsBlock, JobTrigger
 
 _ISO_DURATION = re.compile(
     r"P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?"

@@ -15,25 +15,25 @@ from typing import Any
 import anyio
 import httpx
 
-from tests.sidecar import wire
-from tests.sidecar.bindings import BindingHandler, BindingsBlock, InputBindingDelivery, InputBindings
-from tests.sidecar.configuration import ConfigurationBlock
-from tests.sidecar.core import AppCall, AppChannel, ASGIApp, SidecarConfig, parse_version
-from tests.sidecar.delivery import Deliverer, DeliveryResult
-from tests.sidecar.faults import Fault, FaultInjector
-from tests.sidecar.invoke import InvokeBlock
-from tests.sidecar.jobs import JobsBlock, JobTrigger
-from tests.sidecar.lock import LockBlock
-from tests.sidecar.metadata import MetadataBlock
-from tests.sidecar.pubsub import Broker, PublishedMessage, PubSubBlock
-from tests.sidecar.routing import Router
-from tests.sidecar.secrets import SecretsBlock, SecretValue
-from tests.sidecar.state import StateBlock
-from tests.sidecar.state_store import MemoryStateStore, StateStoreOptions, StoredItem
-from tests.sidecar.subscriptions import Subscription, parse_subscriptions
-from tests.sidecar.timeutil import child_traceparent
-from tests.sidecar.wire import Headers, Request, Response
-from tests.sidecar.workflows import WorkflowsBlock
+from tools.standin import wire
+from tools.standin.bindings import BindingHandler, BindingsBlock, InputBindingDelivery, InputBindings
+from tools.standin.configuration import ConfigurationBlock
+from tools.standin.core import AppCall, AppChannel, ASGIApp, SidecarConfig, parse_version
+from tools.standin.delivery import Deliverer, DeliveryResult
+from tools.standin.faults import Fault, FaultInjector
+from tools.standin.invoke import InvokeBlock
+from tools.standin.jobs import JobsBlock, JobTrigger
+from tools.standin.lock import LockBlock
+from tools.standin.metadata import MetadataBlock
+from tools.standin.pubsub import Broker, PublishedMessage, PubSubBlock
+from tools.standin.routing import Router
+from tools.standin.secrets import SecretsBlock, SecretValue
+from tools.standin.state import StateBlock
+from tools.standin.state_store import MemoryStateStore, StateStoreOptions, StoredItem
+from tools.standin.subscriptions import Subscription, parse_subscriptions
+from tools.standin.timeutil import child_traceparent
+from tools.standin.wire import Headers, Request, Response
+from tools.standin.workflows import WorkflowsBlock
 
 DEFAULT_BASE_URL = "http://127.0.0.1:3500"
 _EXEMPT = ("v1.0/healthz", "v1.0/healthz/outbound")
@@ -83,7 +83,7 @@ class SidecarDouble:
         shared_state_stores: Mapping[str, MemoryStateStore] | None = None,
         peers: Mapping[str, AppChannel] | None = None,
     ) -> None:
-        # broker / shared_state_stores / peers: what a mesh of sidecars shares (tests/sidecar/mesh.py); the
+        # broker / shared_state_stores / peers: what a mesh of sidecars shares (tools/standin/mesh.py); the
         # defaults give this sidecar its own broker and stores, and no other sidecar to reach.
         self.config = SidecarConfig(app_id, parse_version(dapr_version), namespace, tracing)
         self.dapr_version = dapr_version

@@ -13,10 +13,10 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.sidecar import gojson, timeutil, wire
-from tests.sidecar.core import SidecarConfig
-from tests.sidecar.routing import Route, route
-from tests.sidecar.wire import Request, Response
+from tools.standin import gojson, timeutil, wire
+from tools.standin.core import SidecarConfig
+from tools.standin.routing import Route, route
+from tools.standin.wire import Request, Response
 
 _ID = re.compile(r"^[A-Za-z0-9_-]+$")
 FINISHED = ("COMPLETED", "FAILED", "TERMINATED")

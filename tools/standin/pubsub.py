@@ -14,11 +14,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.sidecar import gojson, timeutil, wire
-from tests.sidecar.core import SidecarConfig
-from tests.sidecar.gojson import GoJSONError
-from tests.sidecar.routing import Route, route
-from tests.sidecar.wire import Request, Response
+from tools.standin import gojson, timeutil, wire
+from tools.standin.core import SidecarConfig
+from tools.standin.gojson import GoJSONError
+from tools.standin.routing import Route, route
+from tools.standin.wire import Request, Response
 
 _TRUE = {"1", "t", "T", "TRUE", "true", "True"}
 _FALSE = {"0", "f", "F", "FALSE", "false", "False"}
