@@ -44,7 +44,7 @@ async def get_dapr(request: Request) -> DaprClient:
 Dapr = Annotated[DaprClient, Depends(get_dapr)]
 
 
-class DropEvent(Exception):  # noqa: N818 - named after the answer it gives
+class DropEvent(Exception):
     """Raise it in a handler to drop the event (to the dead-letter topic when one is
     set)."""
 

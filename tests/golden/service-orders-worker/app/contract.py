@@ -66,7 +66,7 @@ async def require_dapr_token(request: Request) -> None:
         )
 
 
-class DropEvent(Exception):  # noqa: N818 - named after the answer it gives
+class DropEvent(Exception):
     """Raise it in a handler to drop the event (to the dead-letter topic when one is
     set)."""
 
