@@ -20,6 +20,6 @@ RUFF_TEST_IGNORES = ("S101", "S105", "S106")
 # out; tests/engine/test_style.py proves the default renders keep every line within ruff's default 88.
 LAYOUT_IGNORES = ("E501",)
 # An exception may be named after the answer it gives (`DropEvent`: the handler drops the event), which N818 (an
-# `Error` suffix) refuses. Ignored here rather than with a `# noqa` in the code, which is itself a finding (RUF100)
+# `Error` suffix) refuses. Ignored here rather than by a noqa comment in the code, itself a finding (RUF100)
 # in a project that does not select N818, ruff's defaults among them.
 RUFF_IGNORES = (*LAYOUT_IGNORES, "N818")
