@@ -43,7 +43,7 @@ def _merged(requirements: Iterable[str]) -> list[_Bounds]:
                 bounds.lower = version
             elif spec["op"] == "<" and (bounds.upper is None or version[0] < bounds.upper[0]):
                 bounds.upper = version
-    return [found[k] for k in sorted(found)]
+    return list(found.values())
 
 
 def _text(b: _Bounds, *, upper: bool) -> str:
@@ -55,11 +55,12 @@ def _text(b: _Bounds, *, upper: bool) -> str:
 
 
 def tightest(requirements: Iterable[str]) -> tuple[str, ...]:
-    """One requirement per distribution, sorted: the highest lower bound and the lowest upper bound stated."""
+    """One requirement per distribution, in the order first stated: the highest lower bound and the lowest upper
+    bound stated."""
     return tuple(_text(b, upper=True) for b in _merged(requirements))
 
 
 def lower_bounds(requirements: Iterable[str]) -> tuple[str, ...]:
     """One requirement per distribution, lower bound only (what a generated pyproject.toml states: an application
     pins the rest in its uv.lock)."""
-    return tuple(_text(b, upper=False) for b in _merged(requirements))
+    return tuple(_text(b, upper=False) for b in sorted(_merged(requirements), key=lambda b: b.name))

@@ -16,7 +16,7 @@ from skill.requirements import lower_bounds, tightest
 
 def test_one_requirement_per_distribution_with_the_tightest_bounds() -> None:
     merged = tightest(["pydantic>=2.7,<3", "pydantic>=2.10,<4", "Pydantic_Settings>=2.4", "uvicorn[standard]>=0.32"])
-    assert merged == ("pydantic>=2.10,<3", "pydantic-settings>=2.4", "uvicorn[standard]>=0.32")
+    assert merged == ("pydantic>=2.10,<3", "pydantic-settings>=2.4", "uvicorn[standard]>=0.32")  # as first stated
     assert lower_bounds(["httpx>=0.28,<1", "httpx>=0.27", "uvicorn>=0.30", "uvicorn[standard]>=0.32"]) == (
         "httpx>=0.28",
         "uvicorn[standard]>=0.32",
