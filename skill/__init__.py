@@ -21,6 +21,7 @@ from skill.manifest import (
     parse_base,
     parse_manifest,
     record,
+    skill_version,
 )
 from skill.merge3 import Merge, merge3
 from skill.outline import FileOutline, Symbol, outline
@@ -75,4 +76,5 @@ __all__ = [
     "record",
     "registry_of",
     "show_snippet",
+    "skill_version",
 ]

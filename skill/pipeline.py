@@ -16,6 +16,7 @@ from skill.plan import template_variables
 from skill.quality import RUFF_RULES
 from skill.registry import get_generator
 from skill.render import render_template
+from skill.requirements import tightest
 from skill.result import GeneratedFile, LintStatus, Result
 from skill.specs.common import SpecModel
 from skill.style import DEFAULT_STYLE, Style
@@ -83,7 +84,7 @@ def generate(
     return Result(
         kind=generator,
         files=files,
-        requirements=list(plan.requirements),
+        requirements=list(tightest(plan.requirements)),
         notes=list(plan.notes),
         style=used_style,
         lint=LintStatus(ruff_version=ruff_version(), rules=list(RUFF_RULES), files_checked=len(files)),

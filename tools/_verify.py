@@ -156,11 +156,17 @@ def _uv() -> str:
     return uv
 
 
-def _environment() -> dict[str, str]:
-    """Ours, less what would point the folder's tools at our environment instead of its own."""
+def _environment(environment: Environment) -> dict[str, str]:
+    """Ours, less what would point the folder's tools at our environment instead of its own. In its own
+    environment, bytecode is written (into its .venv and __pycache__/, which its .gitignore lists): uv installs
+    packages uncompiled, and without it every run compiles FastAPI, pydantic and pytest again (pytest: 2.3 s
+    instead of 1.2 s per service, warm)."""
     ours = ("PYTEST", "VIRTUAL_ENV", "UV_PROJECT", "MYPYPATH", "MYPY_CACHE_DIR", "PYTHONPATH", "RUFF_")
     env = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    if environment == "own":
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+    else:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
     return env
 
 
@@ -172,7 +178,7 @@ def verify_projects(
     cache is shared, so packages are fetched once); "this": with this interpreter. Problems are in the report;
     `progress` hears of each step as it ends."""
     report = ProjectReport(list(folders))
-    env = _environment()
+    env = _environment(environment)
     try:
         prefix = [_uv(), "run", "--no-sync", "--quiet"] if environment == "own" else [sys.executable, "-m"]
     except _MissingToolError as exc:

@@ -12,7 +12,7 @@ import json
 import os
 import sys
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from skill import (
@@ -27,6 +27,7 @@ from skill import (
     generate,
     list_snippets,
     show_snippet,
+    skill_version,
 )
 from tools import _json as strict_json
 from tools._answer import outline_lines
@@ -82,12 +83,14 @@ def _port(text: str) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dapr-coder", description="Checked async Python for Dapr, from specs.")
+    parser.add_argument("--version", action="version", version=f"dapr-coder (async-dapr-coder) {skill_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     ls = sub.add_parser("list", help="list the snippet catalog")
     kinds = sorted({s.kind for s in list_snippets().snippets})
     ls.add_argument("--kind", choices=kinds, help="only snippets of this kind (a generator name)")
     ls.add_argument("--json", action="store_true", help="machine-readable output")
+    ls.set_defaults(subparser=ls)
 
     show = sub.add_parser("show", help="show one snippet: its template and its default rendering")
     show.add_argument("id", help="snippet id, as `list` prints it")
@@ -95,6 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     mode.add_argument("--raw", action="store_true", help="only the Jinja template")
     mode.add_argument("--rendered", action="store_true", help="only the default rendering")
     show.add_argument("--json", action="store_true", help="machine-readable output")
+    show.set_defaults(subparser=show)
 
     gen = sub.add_parser("generate", help="render, format and lint code from a spec")
     gens = gen.add_subparsers(dest="generator", required=True, metavar="GENERATOR")
@@ -103,18 +107,20 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--spec", metavar="FILE", help="spec as a JSON or TOML file ('-' reads JSON from stdin)")
         p.add_argument("-o", "--out", type=Path, metavar="DIR", help="write the files here instead of stdout")
         p.add_argument("--force", action="store_true", help="replace files that exist with other content")
-        p.add_argument(
-            "--verify",
-            action="store_true",
-            help="with -o: a service: run its tests, mypy and ruff in its folder (uv run, its own environment); "
-            "other files: mypy --strict and import them (their requirements installed here)",
-        )
         p.add_argument("--json", action="store_true", help="print the structured result as JSON")
-        p.add_argument(
-            "--outline",
-            action="store_true",
-            help="print the public API outline (signatures, first docstring lines) instead of the code",
-        )
+        if g.writes_python:  # what --verify checks and --outline shows (components writes none)
+            p.add_argument(
+                "--verify",
+                action="store_true",
+                help="with -o: a service: run its tests, mypy and ruff in its folder (uv run, its own "
+                "environment); other files: mypy --strict and import them (their requirements installed here)",
+            )
+            p.add_argument(
+                "--outline",
+                action="store_true",
+                help="print the public API outline (signatures, first docstring lines) instead of the code",
+            )
+        p.set_defaults(verify=False, outline=False, subparser=p)
         add_spec_options(p, g.spec)
 
     _add_check(sub)
@@ -133,6 +139,7 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("--verify", action="store_true", help="then run each service's tests, mypy and ruff in it")
     new.add_argument("--json", action="store_true", help="print the structured result as JSON")
     add_spec_options(new, REGISTRY["project"].spec, only=("line_length",))
+    new.set_defaults(subparser=new)
     mcp = sub.add_parser("mcp", help="serve the generators as MCP tools (stdio by default)")
     mcp.add_argument("--http", action="store_true", help="serve streamable HTTP instead of stdio")
     mcp.add_argument("--host", default="127.0.0.1", help="HTTP bind address (default 127.0.0.1)")
@@ -154,6 +161,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="VAR",
         help="require 'Authorization: Bearer <token>', the token read from environment variable VAR (never argv)",
     )
+    mcp.set_defaults(subparser=mcp)
     return parser
 
 
@@ -217,7 +225,10 @@ def _emit(g: Generator, spec: dict[str, object], args: argparse.Namespace) -> Ex
         for f in result.files if update is None else ():
             path = out.joinpath(f.path)
             print(f"{'wrote' if path in written else 'unchanged'} {path}")
-        print(f"requires: {', '.join(result.requirements)}")
+        if result.requirements:  # Dapr resources alone need nothing installed
+            print(f"requires: {', '.join(result.requirements)}")
+        if (named := _default_name(g, spec, out)) is not None:
+            print(f"note: {named}")
         for note in result.notes:
             print(f"note: {note}")
         if args.outline:
@@ -248,6 +259,18 @@ def _emit(g: Generator, spec: dict[str, object], args: argparse.Namespace) -> Ex
     return Exit.FAILURE if update is not None and update.conflicts else Exit.OK
 
 
+def _default_name(g: Generator, spec: Mapping[str, object], out: Path) -> str | None:
+    """Said when a service or project took its default name in a folder named otherwise (`-o orders/` writes the
+    todo task API, app id task-api, unless --app-id says otherwise)."""
+    field = "app_id" if "app_id" in g.spec.model_fields else "name" if g.tracked else None
+    if field is None or field in spec:
+        return None
+    default = g.spec.model_fields[field].default
+    if not isinstance(default, str) or default == out.name:
+        return None
+    return f"named {default!r} (the default spec: --{field.replace('_', '-')} names it; the folder's name is not used)"
+
+
 def _progress(step: str, passed: bool, seconds: float) -> None:
     """One line per finished --verify step (called from the worker threads: one write each)."""
     sys.stderr.write(f"  {step}: {'ok' if passed else 'FAILED'} ({seconds:.1f} s)\n")
@@ -256,10 +279,18 @@ def _progress(step: str, passed: bool, seconds: float) -> None:
 
 # `check`: how a tracked folder drifted from its record (.dapr-coder/). Exit 0 clean, 1 drift, 2 bad input.
 def _add_check(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    chk = sub.add_parser("check", help="report how a generated folder drifted from what was generated")
+    chk = sub.add_parser(
+        "check",
+        help="report how a generated folder drifted from what was generated",
+        description="How a folder written by `new` or `generate service` drifted from its record (.dapr-coder/). "
+        "Exit 0: as generated; 1: drifted (the report says how); 2: nothing to check, with one message each for "
+        "a missing path, a file, a folder never generated and a folder inside a generated project (check the "
+        "project's root).",
+    )
     chk.add_argument("dir", type=Path, metavar="DIR", help="a folder a tracked generator wrote")
     chk.add_argument("--spec", metavar="FILE", help="compare against this spec instead of the recorded one")
     chk.add_argument("--json", action="store_true", help="machine-readable output")
+    chk.set_defaults(subparser=chk)
 
 
 def _check(args: argparse.Namespace) -> Exit:
@@ -386,7 +417,10 @@ _COMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # the usage of the subcommand that was given them, not the top level's
+        getattr(args, "subparser", parser).error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         return int(_COMMANDS[args.command](args))
     except (_BadInputError, FilesInTheWay, ManifestError) as exc:  # a broken .dapr-coder record is bad input too

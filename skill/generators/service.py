@@ -8,8 +8,6 @@ pyproject.toml, README.md and ignore files. `handlers` is the user's: written on
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pydantic import JsonValue
@@ -19,12 +17,13 @@ from skill.generators import components, endpoint, fake, samples, todo
 from skill.generators.components import ENV_NAMES
 from skill.imports import Import, Imports, sections
 from skill.plan import FilePlan, Plan
-from skill.quality import LAYOUT_IGNORES, RUFF_RULES, RUFF_TEST_IGNORES
+from skill.quality import RUFF_IGNORES, RUFF_RULES, RUFF_TEST_IGNORES
+from skill.requirements import lower_bounds
 from skill.specs.endpoint import snake
 from skill.specs.service import ServiceSpec
 from skill.style import DEFAULT_STYLE, Style
 
-__all__ = ["GENERATOR", "files_for", "imported_requirements", "merged_requirements", "own_style", "plan"]
+__all__ = ["GENERATOR", "files_for", "imported_requirements", "own_style", "plan"]
 
 # The generated project's own tools, lower bounds only (uv resolves them when the service is first run).
 RUNTIME_REQUIREMENTS = ("uvicorn[standard]>=0.32",)  # runs the app; nothing imports it
@@ -56,7 +55,7 @@ class PyprojectContext:
     target_version: str
     package: str
     ruff_rules: tuple[str, ...]
-    layout_ignores: tuple[str, ...]
+    ruff_ignores: tuple[str, ...]
     test_ignores: tuple[str, ...]
 
 
@@ -151,27 +150,6 @@ class TestsContext:
 @dataclass(frozen=True)
 class _Empty:
     """A context without variables."""
-
-
-_REQUIREMENT = re.compile(r"(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(?P<extras>\[[^\]]*\])?(?P<rest>.*)")
-_LOWER_BOUND = re.compile(r">=\s*([0-9][0-9.]*)")
-
-
-def merged_requirements(requirements: Iterable[str]) -> tuple[str, ...]:
-    """One requirement per distribution, lower bound only: the parts of a service each state theirs, the highest
-    lower bound is the one all of them can live with, and an application pins the rest in its uv.lock."""
-    best: dict[str, tuple[tuple[int, ...], str]] = {}
-    for text in requirements:
-        m = _REQUIREMENT.fullmatch(text.strip())
-        if m is None:
-            raise ValueError(f"not a requirement: {text!r}")
-        key = m["name"].lower().replace("_", "-")
-        bound = _LOWER_BOUND.search(m["rest"])
-        version = tuple(int(p) for p in bound[1].split(".") if p) if bound else ()
-        lower = f"{key}{m['extras'] or ''}" + (f">={bound[1]}" if bound else "")
-        if key not in best or version > best[key][0] or (version == best[key][0] and m["extras"]):
-            best[key] = (version, lower)
-    return tuple(best[k][1] for k in sorted(best))
 
 
 def _settings(spec: ServiceSpec) -> SettingsContext:
@@ -368,8 +346,8 @@ def files_for(
         FilePlan(at("tests/conftest.py"), "service/conftest", _conftest(spec)),
         FilePlan(at("tests/test_app.py"), "service/test_app", _tests(spec)),
     ]
-    requirements = merged_requirements([*app_plan.requirements, *RUNTIME_REQUIREMENTS, *todo.requirements(spec)])
-    dev_requirements = merged_requirements([*DEV_REQUIREMENTS, *todo.dev_requirements(spec)])
+    requirements = lower_bounds([*app_plan.requirements, *RUNTIME_REQUIREMENTS, *todo.requirements(spec)])
+    dev_requirements = lower_bounds([*DEV_REQUIREMENTS, *todo.dev_requirements(spec)])
     style = own_style(spec)
     files.append(
         FilePlan(
@@ -384,7 +362,7 @@ def files_for(
                 style.target_version,
                 pkg,
                 RUFF_RULES,
-                LAYOUT_IGNORES,
+                RUFF_IGNORES,
                 RUFF_TEST_IGNORES,
             ),
             "toml",

@@ -85,7 +85,11 @@ def todo_services() -> list[dict[str, Any]]:
 class ProjectSpec(Resources):
     """A multi-service Dapr project: each service's folder, shared resources, one dapr.yaml, manifests."""
 
-    name: AppId = Field(default="todo-system", description="The project's name (its README title).")
+    name: AppId = Field(
+        default="todo-system",
+        description="The project's name, written like an app id (lowercase letters, digits and '-'): the title "
+        "of its README.",
+    )
     secret_store: SecretStoreSpec | None = Field(
         default_factory=SecretStoreSpec,
         description="Secret store, loaded by the services whose `client_blocks` include 'secrets'; null: none.",

@@ -44,7 +44,8 @@ def test_front_doors_use_only_the_engine_root() -> None:
 # the renderer, the checks or the file system. `style` for its Style record: a service states its own (it never
 # looks for the destination's settings).
 _PLANNING_MODULES = {
-    "errors", "filters", "generator", "generators", "imports", "parsing", "plan", "quality", "specs", "style"
+    "errors", "filters", "generator", "generators", "imports", "parsing", "plan", "quality", "requirements",
+    "specs", "style",
 }  # fmt: skip
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from skill.generators.service import merged_requirements
 from skill.pipeline import generate
+from skill.requirements import lower_bounds
 from skill.result import Result
 from tests.service.conftest import write_service
 
@@ -51,11 +51,11 @@ def test_pyproject_names_each_requirement_once(default: Result) -> None:
     assert project["tool"]["mypy"]["strict"] is True
 
 
-def test_merged_requirements_keeps_the_highest_lower_bound() -> None:
+def test_lower_bounds_keeps_the_highest_lower_bound() -> None:
     given = ["pydantic_settings>=2.4,<3", "pydantic-settings>=2.6,<3", "uvicorn>=0.30", "uvicorn[standard]>=0.30"]
-    assert merged_requirements(given) == ("pydantic-settings>=2.6", "uvicorn[standard]>=0.30")
+    assert lower_bounds(given) == ("pydantic-settings>=2.6", "uvicorn[standard]>=0.30")
     with pytest.raises(ValueError, match="not a requirement"):
-        merged_requirements(["=bad"])
+        lower_bounds(["=bad"])
 
 
 def test_readme_lists_every_route(default: Result) -> None:

@@ -161,7 +161,7 @@ async def validation_failed(request: Request, exc: Exception) -> Response:
     return JSONResponse({"detail": detail}, status_code=422)
 
 
-class DropEvent(Exception):  # noqa: N818 - named after the answer it gives
+class DropEvent(Exception):
     """Raise it in a handler to drop the event (to the dead-letter topic when one is
     set)."""
 
