@@ -16,7 +16,7 @@ import ast
 import functools
 import json
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -188,12 +188,30 @@ def _annotation(ref: TypeRef, imports: _Imports) -> str:
     return f"{text} | None" if ref.nullable else text
 
 
+# A string keyword longer than this is written as an implicit concatenation of pieces this long, so that ruff can
+# put each piece on a line of its own and a long pattern or description stays within the line length.
+_PIECE = 56
+
+
+def _long_text(text: str, literal: Callable[[str], str]) -> str:
+    if len(text) <= _PIECE:
+        return literal(text)
+    pieces = []
+    while len(text) > _PIECE:
+        # Break after the last space (prose) or `|` (a pattern's alternatives) in the piece, if there is one.
+        cut = max(text.rfind(" ", 1, _PIECE), text.rfind("|", 1, _PIECE)) + 1 or _PIECE
+        pieces.append(literal(text[:cut]))
+        text = text[cut:]
+    pieces.append(literal(text))
+    return "(" + " ".join(pieces) + ")"
+
+
 def _field_keywords(f: FieldDef) -> list[str]:
     keywords = []
     for name, value in f.constraints().items():
-        keywords.append(f"{name}={py_str(value) if isinstance(value, str) else py_literal(value)}")
+        keywords.append(f"{name}={_long_text(value, py_str) if isinstance(value, str) else py_literal(value)}")
     if f.description is not None:
-        keywords.append(f"description={_text_literal(f.description)}")
+        keywords.append(f"description={_long_text(f.description, _text_literal)}")
     return keywords
 
 

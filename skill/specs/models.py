@@ -320,6 +320,15 @@ class ModelDef(SpecModel):
         return fields
 
 
+_DAY = "(?:MO|TU|WE|TH|FR|SA|SU)"
+_RRULE_PATTERN = (
+    "^FREQ=(?:DAILY|WEEKLY|MONTHLY|YEARLY)"
+    "(?:;(?:INTERVAL=[1-9][0-9]{0,2}|COUNT=[1-9][0-9]{0,3}"
+    f"|BYDAY={_DAY}(?:,{_DAY}){{0,6}}"
+    "|BYMONTHDAY=-?(?:3[01]|[12][0-9]|[1-9])|BYMONTH=(?:1[0-2]|[1-9])))*$"
+)
+
+
 def _preset() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The todo system's events and task (seed: common/events.py), with aware datetimes and real constraints."""
     task_id = {"min_length": 1, "max_length": 128, "pattern": r"^[A-Za-z0-9_-]+$"}
@@ -351,8 +360,12 @@ def _preset() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
                  "description": "No occurrence after this instant."},
                 {"name": "start", "type": "datetime | None",
                  "description": "First due date of the series (RRULE's DTSTART)."},
+                # The parts the recurring-task service computes with, in RFC 5545's NAME=VALUE form, FREQ first:
+                # the task API answers 422 for a rule the recurring service would have to drop later.
                 {"name": "rrule", "type": "str | None", "min_length": 1, "max_length": 500,
-                 "description": "An RFC 5545 RRULE; overrides frequency and interval."},
+                 "pattern": _RRULE_PATTERN,
+                 "description": "An RFC 5545 RRULE (FREQ first; INTERVAL, COUNT, BYDAY, BYMONTHDAY, BYMONTH); "
+                                "overrides frequency and interval."},
             ],
         },
         {

@@ -101,12 +101,6 @@ async def test_transient_failure_is_retry_then_success(wired: Wired, monkeypatch
     assert len(seen) == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 15: the generated claim catches DaprConflictError, but a first-write save of an existing key without "
-    "an ETag is a 500 on redis (state/redis/redis.go; the double now answers so); passes once the generators claim by "
-    "ETag",
-)
 async def test_a_duplicate_id_runs_the_handler_once(wired: Wired, monkeypatch: pytest.MonkeyPatch) -> None:
     seen = _record(wired.package, "on_task_deleted", monkeypatch)
     for _ in range(2):

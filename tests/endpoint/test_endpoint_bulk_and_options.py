@@ -27,12 +27,6 @@ async def wired_orders(orders: Package) -> AsyncIterator[Wired]:
         yield w
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 15: the generated claim catches DaprConflictError, but a first-write save of an existing key without "
-    "an ETag is a 500 on redis (state/redis/redis.go; the double now answers so); passes once the generators claim by "
-    "ETag",
-)
 async def test_bulk_delivery_answers_one_status_per_entry(wired_orders: Wired, monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[str] = []
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -79,3 +80,29 @@ def test_result_says_which_path_made_it() -> None:
     result = generate("models", schema)
     assert result.files[0].snippet == "models/schema_events"
     assert any("datamodel-code-generator" in note for note in result.notes)
+
+
+def test_long_patterns_and_descriptions_are_wrapped_and_mean_the_same(tmp_path: Path) -> None:
+    pattern = "^(?:" + "|".join(f"word{i}" for i in range(40)) + ")$"
+    description = "A field whose description runs on for much longer than one line could ever hold. " * 3
+    spec = {
+        "module": "wide",
+        "models": [{"name": "Wide", "fields": [{"name": "w", "type": "str", "pattern": pattern,
+                                                  "description": description}]}],
+    }  # fmt: skip
+    (file,) = generate("models", spec).files
+    assert not [line for line in file.content.splitlines() if len(line) > 88]
+    module = load_module(file.content, tmp_path, "wide")
+    field = module.Wide.model_fields["w"]
+    assert field.description == description
+    assert module.Wide(w="word39").w == "word39"
+    with pytest.raises(ValueError, match="pattern"):
+        module.Wide(w="word40")
+
+
+def test_the_todo_rrule_is_checked_where_the_task_enters(events: ModuleType) -> None:
+    """The task API answers 422 for a rule the recurring service could not compute with (it would DROP it later)."""
+    assert events.Recurrence.model_validate({"frequency": "weekly", "rrule": "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,WE"})
+    for bad in (":", "FREQ=DAILY;X=1", "INTERVAL=2", "FREQ=HOURLY"):
+        with pytest.raises(ValueError, match="rrule"):
+            events.Recurrence.model_validate({"frequency": "daily", "rrule": bad})

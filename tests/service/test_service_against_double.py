@@ -80,12 +80,6 @@ async def test_crud_through_service_invocation_publishes_and_is_delivered(
     assert stored is not None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 15: the generated claim catches DaprConflictError, but a first-write save of an existing key without "
-    "an ETag is a 500 on redis (state/redis/redis.go; the double now answers so); passes once the generators claim by "
-    "ETag",
-)
 async def test_a_redelivered_event_runs_its_handler_once(running: Running, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
 

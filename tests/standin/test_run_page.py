@@ -81,3 +81,7 @@ def test_the_page_shows_an_event_and_its_delivery_answer_within_a_second(
     assert seen["error"] is None, seen
     assert seen["answer"] == "SUCCESS", seen
     assert run.interrupt() == 0
+
+
+# The apps listen on their specs' ports (8000-8002): two runs at once on two xdist workers would collide.
+pytestmark = pytest.mark.xdist_group("app-ports")

@@ -24,12 +24,12 @@ def test_a_project_runs_every_service_in_its_folder(projects: dict[str, Path]) -
         ("task-api", 8000, "task-api"), ("recurring-task", 8001, "recurring-task"),
         ("notification", 8002, "notification"),
     ]  # fmt: skip
-    assert (plan.state_store, plan.state_profile, plan.pubsub) == ("state-postgresql", "redis", "pubsub-kafka")
+    assert (plan.state_store, plan.state_profile, plan.pubsub) == ("statestore", "redis", "pubsub")
     assert plan.delivery_attempts == 6  # the resiliency policy's inbound maxRetries (5) + the first delivery
-    assert plan.apps[0].env == {"PUBSUB_NAME": "pubsub-kafka", "STATESTORE_NAME": "state-postgresql"}  # dapr.yaml
+    assert plan.apps[0].env == {"PUBSUB_NAME": "pubsub", "STATESTORE_NAME": "statestore"}  # dapr.yaml
     notification = plan.apps[2]
-    assert plan.loads(notification, "secrets")
-    assert not plan.loads(plan.apps[0], "secrets")
+    assert plan.loads(notification, "state")
+    assert not any(plan.loads(app, "secrets") for app in plan.apps)  # no service of the todo system reads a secret
 
 
 def test_one_service_folder_of_a_project_runs_alone(projects: dict[str, Path]) -> None:

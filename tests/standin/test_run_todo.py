@@ -96,3 +96,7 @@ def test_the_todo_system_runs_with_nothing_installed(todo: Run) -> None:
     assert todo.log().count("This is a STAND-IN for Dapr") == 1
     assert survivors(todo.folder) == []
     assert not any(listening(p) for p in PORTS)
+
+
+# The apps listen on their specs' ports (8000-8002): two runs at once on two xdist workers would collide.
+pytestmark = pytest.mark.xdist_group("app-ports")

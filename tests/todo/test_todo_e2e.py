@@ -169,12 +169,6 @@ async def test_a_monthly_task_from_creation_to_notification(system: System) -> N
     assert _stored(system, "rent--202703310900")["due_at"] == "2027-03-31T09:00:00Z"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 15: a redelivered reminder's first-write claim of its processed-event key is a 500 on redis "
-    "(state/redis/redis.go, now modelled by the double), not the 409 the generated claim catches; passes once the "
-    "generators claim by ETag",
-)
 async def test_failures_and_redeliveries_lose_nothing_and_send_nothing_twice(
     system: System, monkeypatch: pytest.MonkeyPatch
 ) -> None:

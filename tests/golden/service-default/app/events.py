@@ -110,7 +110,18 @@ class Recurrence(BaseModel):
         Field(
             min_length=1,
             max_length=500,
-            description="An RFC 5545 RRULE; overrides frequency and interval.",
+            pattern=(
+                "^FREQ=(?:DAILY|WEEKLY|MONTHLY|"
+                "YEARLY)(?:;(?:INTERVAL=[1-9][0-9]{0,2}|"
+                "COUNT=[1-9][0-9]{0,3}|BYDAY=(?:MO|TU|WE|TH|FR|SA|"
+                "SU)(?:,(?:MO|TU|WE|TH|FR|SA|SU)){0,6}|"
+                "BYMONTHDAY=-?(?:3[01]|[12][0-9]|[1-9])|"
+                "BYMONTH=(?:1[0-2]|[1-9])))*$"
+            ),
+            description=(
+                "An RFC 5545 RRULE (FREQ first; INTERVAL, COUNT, BYDAY, "
+                "BYMONTHDAY, BYMONTH); overrides frequency and interval."
+            ),
         ),
     ] = None
 

@@ -51,7 +51,7 @@ async def test_binding_stock_feed_is_handled(client: httpx.AsyncClient) -> None:
                 "interval": 1,
                 "until": "2026-01-31T09:00:00Z",
                 "start": "2026-01-31T09:00:00Z",
-                "rrule": "rrule",
+                "rrule": "FREQ=DAILY",
             },
             "completed": True,
             "created_at": "2026-01-31T09:00:00Z",

@@ -57,7 +57,7 @@ async def test_events_pubsub_orders_acks_a_valid_event(
             "interval": 1,
             "until": "2026-01-31T09:00:00Z",
             "start": "2026-01-31T09:00:00Z",
-            "rrule": "rrule",
+            "rrule": "FREQ=DAILY",
         },
         "completed": True,
         "created_at": "2026-01-31T09:00:00Z",
