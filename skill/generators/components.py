@@ -39,7 +39,10 @@ DAPR_TOKEN_SECRET = "dapr-api-token"  # noqa: S105 - the name of a Secret, not a
 APP_TOKEN_SECRET = "app-api-token"  # noqa: S105
 # The local file secret store's file, beside dapr.yaml. daprd runs in the app's folder under Multi-App Run
 # (dapr/cli cmd/run.go sets the working directory to appDirPath), and every app folder is one level down.
-LOCAL_SECRETS_FILE = "secrets.json"
+# The local file secret store's file sits in a folder of its own that ignores itself in git, so it stays out of git
+# wherever the resources are written (a user's repository included), without touching the user's own .gitignore.
+LOCAL_SECRETS_FILE = "secrets/secrets.json"
+LOCAL_SECRETS_IGNORE = "secrets/.gitignore"
 # Dapr's built-in Kubernetes secret store: secretKeyRefs naming it are resolved by the Dapr operator
 # (dapr/dapr pkg/operator/api/api.go processComponentSecrets), so apps need no RBAC on Secrets for them.
 K8S_BUILTIN_SECRET_STORE = "kubernetes"  # noqa: S105 - a component name
@@ -251,7 +254,7 @@ def _components(spec: ComponentsSpec, env: Environment, standalone: bool = False
         if local:
             found.append(
                 ComponentContext(
-                    ("Local secrets from secrets.json beside dapr.yaml: daprd runs in the app's folder",
+                    (f"Local secrets from {LOCAL_SECRETS_FILE} beside dapr.yaml: daprd runs in the app's folder",
                      "(components-contrib secretstores/local/file/metadata.yaml). Keep it out of git."),
                     spec.secret_store.name, "secretstores.local.file", "v1",
                     (MetadataItem("secretsFile", _secrets_file(standalone)), MetadataItem("nestedSeparator", ":")),
@@ -446,6 +449,9 @@ def files_for(spec: ComponentsSpec, folder: str = "", *, standalone: bool = Fals
         files.append(FilePlan(_join(folder, "dapr.yaml"), "components/dapr", _run_file(spec, standalone), "yaml"))
         if spec.secret_store is not None and _users(spec, "secrets"):
             files.append(FilePlan(_join(folder, LOCAL_SECRETS_FILE), "components/secrets", _Empty(), "json"))
+            files.append(
+                FilePlan(_join(folder, LOCAL_SECRETS_IGNORE), "components/secrets_gitignore", _Empty(), "text")
+            )
     if "kubernetes" in spec.environments:
         for app in spec.apps:
             where = folder if standalone else _join(folder, app.directory)
@@ -522,7 +528,10 @@ def notes_for(spec: ComponentsSpec, *, with_apps: bool = False) -> list[str]:
             "STATESTORE_NAME / SECRETSTORE_NAME and never change."
         )
         if spec.secret_store is not None and _users(spec, "secrets"):
-            notes.append("secrets.json holds local-only secrets for the local secret store; keep it out of git.")
+            notes.append(
+                f"{LOCAL_SECRETS_FILE} holds local-only secrets for the local secret store; the folder's own "
+                ".gitignore keeps it out of git."
+            )
     if "kubernetes" in spec.environments:
         needed = [v for secret in _secrets_to_create(spec) for _, v in secret.keys if v]
         from_env = f" (it reads {', '.join(needed)} from the environment)" if needed else ""

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from pathlib import PurePosixPath
+import subprocess
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pytest
@@ -36,7 +37,7 @@ def test_default_is_the_todo_system(renders: dict[str, Result]) -> None:
     for env in ("local", "kubernetes"):
         assert {f"resources/{env}/{n}.yaml" for n in ("pubsub", "statestore", "secretstore")} <= paths
         assert f"resources/{env}/resiliency.yaml" in paths
-    assert {"dapr.yaml", "secrets.json"} <= paths
+    assert {"dapr.yaml", "secrets/secrets.json", "secrets/.gitignore"} <= paths
     for app in TODO_PORTS:
         assert {f"{app}/Dockerfile", f"deploy/kubernetes/{app}.yaml"} <= paths
     assert not any("subscriptions" in p for p in paths)  # programmatic by default
@@ -187,7 +188,7 @@ def test_dapr_yaml_matches_the_apps(renders: dict[str, Result]) -> None:
     secrets_file = {m["name"]: m["value"] for m in secret_store["spec"]["metadata"]}["secretsFile"]
     # daprd runs in appDirPath: the relative secrets file must land on the generated one, beside dapr.yaml.
     for app in run["apps"]:
-        assert (PurePosixPath(app["appDirPath"]) / secrets_file).as_posix().endswith("./secrets.json")
+        assert (PurePosixPath(app["appDirPath"]) / secrets_file).as_posix().endswith("./secrets/secrets.json")
         assert len(PurePosixPath(app["appDirPath"]).parts) == 1  # one level down, as '../' assumes
 
 
@@ -204,7 +205,7 @@ def test_declarative_subscriptions_and_dead_letters(renders: dict[str, Result]) 
         "routes": {"default": "/events/orders"},
         "deadLetterTopic": "orders-dlq",
     }
-    assert not any(f.path == "secrets.json" for f in result.files)  # no secret store asked for
+    assert not any(f.path.startswith("secrets/") for f in result.files)  # no secret store asked for
 
 
 def test_subscriptions_per_topic_with_custom_route_and_dead_letter() -> None:
@@ -301,3 +302,21 @@ def test_default_components_are_named_by_role_not_by_a_backend(renders: dict[str
         named = [b for b in _BACKENDS if b in name]
         assert all(b in component["spec"]["type"] for b in named), (name, component["spec"]["type"])
     assert set(_components(renders["default"], env)) == {"pubsub", "statestore", "secretstore"}
+
+
+def test_local_secrets_stay_out_of_git_wherever_they_are_written(renders: dict[str, Result], tmp_path: Path) -> None:
+    """`generate components -o .` inside a user's repository: nothing of theirs ignores secrets.json, the folder's
+    own .gitignore does (and is itself tracked)."""
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    for f in renders["default"].files:
+        if f.path.startswith("secrets/"):
+            (tmp_path / f.path).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / f.path).write_text(f.content, encoding="utf-8")
+    (tmp_path / "secrets" / "local.json").write_text("{}", encoding="utf-8")
+
+    def ignored(path: str) -> bool:
+        return subprocess.run(["git", "-C", str(tmp_path), "check-ignore", "-q", path], check=False).returncode == 0
+
+    assert ignored("secrets/secrets.json")
+    assert ignored("secrets/local.json")
+    assert not ignored("secrets/.gitignore")

@@ -43,7 +43,8 @@ def test_a_kubernetes_only_project_runs_on_postgresql_rules(projects: dict[str, 
 
 
 def test_secrets_json_is_read_with_the_local_file_stores_separator(projects: dict[str, Path], tmp_path: Path) -> None:
-    (projects["todo-system"] / "secrets.json").write_text('{"smtp": {"password": "p"}, "token": "t"}')
+    (projects["todo-system"] / "secrets").mkdir(exist_ok=True)
+    (projects["todo-system"] / "secrets" / "secrets.json").write_text('{"smtp": {"password": "p"}, "token": "t"}')
     assert load_plan(projects["todo-system"]).secrets == {"smtp:password": "p", "token": "t"}
 
 

@@ -15,6 +15,7 @@ from typing import Any, Literal
 import yaml
 
 from skill import REGISTRY
+from skill.generators.components import LOCAL_SECRETS_FILE
 from skill.manifest import MANIFEST_PATH, ManifestError, parse_manifest
 from skill.specs.project import ProjectSpec
 from skill.specs.service import ServiceSpec
@@ -112,7 +113,7 @@ def _flatten(data: Any, separator: str, prefix: str = "") -> dict[str, str]:
 
 
 def _secrets(root: Path) -> dict[str, str]:
-    path = root / "secrets.json"
+    path = root / LOCAL_SECRETS_FILE
     if not path.is_file():
         return {}
     try:
