@@ -15,22 +15,9 @@ from pydantic import Field, ModelWrapValidatorHandler, ValidationError, model_va
 
 from skill.specs.common import AppId, LineLengthOption, rule_error
 from skill.specs.components import AppSpec, ComponentsSpec, SecretStoreSpec
-from skill.specs.models import PRESET_ENUMS, PRESET_MODELS
 from skill.specs.service import Resources, ServiceCore, ServiceSpec
 
 __all__ = ["TODO_SYSTEM", "ProjectSpec", "todo_services"]
-
-_NOTIFICATION_SENT: dict[str, Any] = {
-    "name": "NotificationSent",
-    "description": "Published on task-updates when a reminder was sent.",
-    "fields": [
-        {"name": "task_id", "type": "str", "min_length": 1, "max_length": 128, "pattern": "^[A-Za-z0-9_-]+$"},
-        {"name": "user_id", "type": "str", "min_length": 1, "max_length": 128},
-        {"name": "remind_at", "type": "datetime"},
-        {"name": "channel", "type": "str", "min_length": 1, "max_length": 50},
-        {"name": "sent_at", "type": "datetime"},
-    ],
-}
 
 
 def todo_services() -> list[dict[str, Any]]:
@@ -61,7 +48,6 @@ def todo_services() -> list[dict[str, Any]]:
         {
             "app_id": "notification",
             "port": 8002,
-            "models": {"models": [*PRESET_MODELS, _NOTIFICATION_SENT], "enums": PRESET_ENUMS},
             "subscriptions": [
                 {"topic": "reminders", "model": "ReminderEvent", "handler": "on_reminder", "idempotent": True}
             ],
