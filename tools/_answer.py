@@ -85,6 +85,16 @@ class FileEntry(BaseModel):
     resource: str | None = Field(default=None, description="URI to read it from (resources/read) when it is not.")
 
 
+class Verified(BaseModel):
+    """The destination's own checks, run after writing (`verify: true`), reported compactly."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    passed: bool
+    ran: list[str] = Field(description="What ran and passed, one line each.")
+    problems: list[str] = Field(default_factory=list, description="What failed: each check's output, cut.")
+
+
 class Answer(BaseModel):
     """A generator tool's answer."""
 
@@ -98,6 +108,33 @@ class Answer(BaseModel):
     checks: str
     outline: list[str] = Field(description="Public API, one line per symbol; files named by path.")
     others: list[str] | None = Field(default=None, description="Files not in `files`, per folder.")
+    verify: Verified | None = Field(default=None, description="What `verify: true` ran on the written files.")
+
+
+VERIFY_PROBLEM_CHARS = 1500  # the tail of one failed check's output (pytest and mypy put the summary last)
+VERIFY_CHARS = 6000  # all problems together
+
+
+def verified(ran: Sequence[str], problems: Sequence[str]) -> Verified:
+    """A compact report: each problem cut to its last lines, and only as many as fit VERIFY_CHARS."""
+    kept: list[str] = []
+    used = 0
+    for p in problems:
+        head, _, body = p.partition("\n")
+        cut = body if len(body) <= VERIFY_PROBLEM_CHARS else "..." + body[-VERIFY_PROBLEM_CHARS:]
+        line = f"{head}\n{cut}" if body else head
+        if used + len(line) > VERIFY_CHARS:
+            kept.append(f"... and {len(problems) - len(kept)} more problem(s)")
+            break
+        kept.append(line)
+        used += len(line)
+    return Verified(passed=not problems, ran=list(ran), problems=kept)
+
+
+def verify_text(v: Verified) -> str:
+    if v.passed:
+        return "verify: passed\n" + "".join(f"  {line}\n" for line in v.ran)
+    return "verify: FAILED (the files are written; fix them or the spec)\n" + "\n".join(v.problems) + "\n"
 
 
 def sha256(text: str) -> str:

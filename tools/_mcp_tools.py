@@ -56,10 +56,11 @@ from skill import (
     show_snippet,
 )
 from tools import _json as strict_json
-from tools._answer import INLINE_BUDGET, Answer, ResultStore, inline_answer, written_answer
+from tools._answer import INLINE_BUDGET, Answer, ResultStore, inline_answer, verified, verify_text, written_answer
 from tools._files import FilesInTheWay, OutsideRootsError, inside_roots, write_result
 from tools._present import internal_failure, problem_lines
 from tools._update import update_folder
+from tools._verify import verify_written
 
 __all__ = [
     "ANNOTATION_HINTS",
@@ -94,6 +95,12 @@ DOOR_ARGUMENTS: dict[str, dict[str, Any]] = {
         "description": "Write the files here (inside your roots; a relative path: in the first root).",
     },
     "force": {"type": "boolean", "default": False, "description": "Overwrite files you edited."},
+    "verify": {
+        "type": "boolean",
+        "default": False,
+        "description": "With output_dir: then run the result's own checks, as the CLI's --verify (a service: its "
+        "tests, mypy --strict, ruff; else mypy --strict and an import); the answer reports them.",
+    },
 }
 _log = logging.getLogger(__name__)
 LIST_TOOL = "dapr_list_snippets"
@@ -456,6 +463,7 @@ class _GenerateRequest:
     spec: Any
     output_dir: str | None
     force: bool
+    verify: bool
 
 
 def _door_problems(arguments: dict[str, Any]) -> list[FieldProblem]:
@@ -463,9 +471,12 @@ def _door_problems(arguments: dict[str, Any]) -> list[FieldProblem]:
     out = arguments.get("output_dir")
     if out is not None and (not isinstance(out, str) or not out.strip() or "\0" in out or len(out) > 4096):
         problems.append(FieldProblem.of(["output_dir"], out, "must be a folder path (a non-empty string)"))
-    force = arguments.get("force", False)
-    if not isinstance(force, bool):
-        problems.append(FieldProblem.of(["force"], force, "must be true or false"))
+    for flag in ("force", "verify"):
+        value = arguments.get(flag, False)
+        if not isinstance(value, bool):
+            problems.append(FieldProblem.of([flag], value, "must be true or false"))
+    if arguments.get("verify") is True and out is None:
+        problems.append(FieldProblem.of(["verify"], True, "needs output_dir (the checks run in the written folder)"))
     return problems
 
 
@@ -489,7 +500,9 @@ def _generator_door(g: Generator, registry: Mapping[str, Generator], store: Resu
             raise SpecError(g.name, [*exc.problems, *problems], what="spec") from None
         if problems:
             raise SpecError(g.name, problems, what="arguments")
-        return _GenerateRequest(spec, door.get("output_dir"), bool(door.get("force", False)))
+        return _GenerateRequest(
+            spec, door.get("output_dir"), bool(door.get("force", False)), bool(door.get("verify", False))
+        )
 
     def result_for(spec: Any, folder: Path | None) -> Result:
         style = None if folder is None else find_style(folder)
@@ -532,6 +545,11 @@ def _generator_door(g: Generator, registry: Mapping[str, Generator], store: Resu
             gone = [f"{u.action} {u.path}: {u.note}" for u in update.files if u.path not in done]
             result = result.model_copy(update={"notes": [*result.notes, *gone]})
         answer, text = written_answer(result, done)
+        if request.verify:
+            report = verify_written(folder, [f.path for f in result.files])
+            checked = verified(report.summary().splitlines(), report.problems)
+            answer = answer.model_copy(update={"verify": checked})
+            text = f"{verify_text(checked)}{text}"
         return answer, text, []
 
     others = {o.spec.__name__: o.tool_name for o in registry.values() if o is not g}

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-__all__ = ["ProjectReport", "VerifyReport", "project_folders", "verify_files", "verify_projects"]
+__all__ = ["ProjectReport", "VerifyReport", "project_folders", "verify_files", "verify_projects", "verify_written"]
 
 _IMPORT = """
 import importlib, sys
@@ -157,3 +157,11 @@ def verify_projects(folders: Sequence[Path]) -> ProjectReport:
             else:
                 report.passed.append(name)
     return report
+
+
+def verify_written(folder: Path, files: Sequence[str]) -> ProjectReport | VerifyReport:
+    """What `--verify` (and an MCP call's `verify: true`) runs on a result written to `folder`: each project folder
+    (a service) checked as its README says, its own tests, mypy and ruff in it; else mypy --strict and an import of
+    the result's files."""
+    folders = project_folders(folder, files)
+    return verify_projects(folders) if folders else verify_files(folder, files)

@@ -214,11 +214,9 @@ def _emit(g: Generator, spec: dict[str, object], args: argparse.Namespace) -> Ex
         if args.outline:
             _print_outline(result)
     if args.verify:
-        from tools._verify import project_folders, verify_files, verify_projects  # dev tools: loaded when asked
+        from tools._verify import verify_written  # dev tools: loaded when asked
 
-        folders = project_folders(out, [f.path for f in result.files])
-        # A project folder (a service) is checked as its README says: its own tests, mypy and ruff in it.
-        report = verify_projects(folders) if folders else verify_files(out, [f.path for f in result.files])
+        report = verify_written(out, [f.path for f in result.files])
         if report.problems:
             print("\n".join(report.problems), file=sys.stderr)
             return Exit.FAILURE
