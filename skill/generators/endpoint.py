@@ -18,7 +18,6 @@ from skill.imports import Import, Imports, sections
 from skill.plan import FilePlan, Plan
 from skill.specs.client import Block, ClientSpec
 from skill.specs.endpoint import BulkSettings, EndpointSpec, SubscriptionSpec, snake
-from skill.specs.models import REQUIREMENTS as MODELS_REQUIREMENTS
 
 __all__ = ["CLIENT_CLASS", "CLIENT_MODULE", "GENERATOR", "client_blocks", "handlers_context", "plan"]
 
@@ -470,7 +469,7 @@ def plan(spec: EndpointSpec, *, settings: bool = False) -> Plan:
         FilePlan(f"{pkg}/handlers.py", "endpoint/handlers", handlers_context(spec)),
         FilePlan(f"{pkg}/main.py", "endpoint/main", _main(spec, settings)),
     ]
-    requirements = sorted({*client.requirements_for(client_spec), *MODELS_REQUIREMENTS, *REQUIREMENTS})
+    requirements = sorted({*client.requirements_for(client_spec), *models.requirements_for(spec.models), *REQUIREMENTS})
     notes = [
         f"`{pkg}/handlers.py` is yours: the routers call its functions with typed inputs and the shared client. "
         "Raise DropEvent (from .contract) to drop an event; any other exception answers RETRY.",

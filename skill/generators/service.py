@@ -135,7 +135,7 @@ class CrudCase:
     first_key: str
     topic: str | None
     pubsub: str
-    actions: tuple[tuple[str, str, str], ...]  # (route segment, flag field, event type)
+    actions: tuple[tuple[str, str, str, str], ...]  # (route segment, flag field, its JSON key, event type)
 
 
 @dataclass(frozen=True)
@@ -259,7 +259,10 @@ def _tests(spec: ServiceSpec) -> TestsContext:
             samples.sample_key(models, c.model, c.key_field, variant=0),
             c.topic,
             c.pubsub,
-            tuple((a.name, a.field, f"{c.name}.{a.event_suffix}") for a in c.actions),
+            tuple(
+                (a.name, a.field, samples.json_key(models, c.model, a.field), f"{c.name}.{a.event_suffix}")
+                for a in c.actions
+            ),
         )
         for c in e.crud
     )
