@@ -54,13 +54,15 @@ def _field(rng: random.Random, name: str, refs: list[str], enums: list[str]) -> 
 
 
 def _models(rng: random.Random) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    enums = []
+    enums: list[dict[str, Any]] = []
     if rng.random() < 0.4:
         enums.append({"name": "Kind", "values": rng.sample(["small", "large", "express", "slow", "fragile"], 3)})
     models: list[dict[str, Any]] = []
     for name in _pick(rng, _MODEL_NAMES, rng.randint(1, 3)):
         names = _pick(rng, _FIELD_NAMES, rng.randint(1, 5))
-        fields = [{"name": "key", "type": "str", "min_length": 1, "max_length": 40}] if rng.random() < 0.7 else []
+        fields: list[dict[str, Any]] = []
+        if rng.random() < 0.7:
+            fields.append({"name": "key", "type": "str", "min_length": 1, "max_length": 40})
         refs = [m["name"] for m in models] if rng.random() < 0.5 else []
         fields += [_field(rng, n, refs, [e["name"] for e in enums]) for n in names]
         models.append({"name": name, "fields": fields})
@@ -140,16 +142,14 @@ def _topic(rng: random.Random, used: set[str]) -> str:
 def _notification(rng: random.Random, spec: dict[str, Any]) -> dict[str, Any]:
     """The notification starter over a reminder model of the user's own (the fields it reads, plus others)."""
     extra = [_field(rng, n, [], []) for n in _pick(rng, ("channel_hint", "attempt", "locale", "snooze"), 2)]
-    reminder = {
-        "name": "ReminderEvent",
-        "fields": [
-            {"name": "task_id", "type": "str", "min_length": 1, "max_length": 64, "pattern": "^[a-z0-9-]+$"},
-            {"name": "user_id", "type": "str"},
-            {"name": "remind_at", "type": "datetime"},
-            *extra,
-        ],
-    }
-    rng.shuffle(reminder["fields"])
+    fields: list[dict[str, Any]] = [
+        {"name": "task_id", "type": "str", "min_length": 1, "max_length": 64, "pattern": "^[a-z0-9-]+$"},
+        {"name": "user_id", "type": "str"},
+        {"name": "remind_at", "type": "datetime"},
+        *extra,
+    ]
+    rng.shuffle(fields)
+    reminder = {"name": "ReminderEvent", "fields": fields}
     topic = _topic(rng, set())
     return {
         **spec,
