@@ -440,9 +440,12 @@ def plan(spec: ServiceSpec) -> Plan:
     notes = [
         f"`cd` into the folder: `uv run pytest` runs the service's tests (no sidecar needed); `uv run uvicorn "
         f"{spec.package}.main:app --port {spec.port}` starts it; `dapr run -f .` starts it with its sidecar.",
-        f"`{spec.package}/handlers.py` is yours: regeneration never rewrites it. Other files are regenerated; "
-        "your edits in them are merged, and a conflict is written with markers and reported.",
-        *app_plan.notes,
+        # Said once: the endpoint's own note on handlers.py is folded into this one.
+        f"`{spec.package}/handlers.py` is yours: regeneration never rewrites it. The routers call its functions with "
+        "typed inputs and the shared client; raise DropEvent (from .contract) to drop an event, any other "
+        "exception answers RETRY. Other files are regenerated; your edits in them are merged, and a conflict is "
+        "written with markers and reported.",
+        *(n for n in app_plan.notes if n != endpoint.handlers_note(spec.package)),
         *components.notes_for(spec.components_spec(), with_apps=True),
     ]
     return Plan(
