@@ -190,7 +190,8 @@ class ServiceSpec(ServiceCore, Resources):
     def _crud_default(cls, data: Any) -> Any:
         """The default `tasks` CRUD belongs to the todo task API: a service with models or a starter of its own
         has no CRUD unless it asks for one."""
-        if isinstance(data, Mapping) and "crud" not in data and (data.get("models") or data.get("starter")):
+        own = data.get("models") or data.get("starter", "stubs") != "stubs" if isinstance(data, Mapping) else False
+        if isinstance(data, Mapping) and "crud" not in data and own:
             return {**data, "crud": []}
         return data
 

@@ -13,6 +13,7 @@ import pytest
 from skill import SpecError, generate
 from skill.generators.schema_models import schema_classes
 from skill.specs.models import ModelsSpec
+from skill.specs.service import ServiceSpec
 from tests.service.conftest import run_in, write_service
 
 SHOP_SCHEMA: dict[str, Any] = json.loads((Path(__file__).parent / "data" / "shop.schema.json").read_text())
@@ -94,3 +95,17 @@ def test_a_route_that_names_what_the_schema_lacks_is_refused(change: dict[str, A
     with pytest.raises(SpecError) as caught:
         generate("service", {**SHOP, **change})
     assert any(p.field.startswith(field) and words in p.rule for p in caught.value.problems), str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("spec", "crud"),
+    [
+        ({}, ["tasks"]),  # the todo task API
+        ({"starter": "stubs"}, ["tasks"]),  # the default starter, said: still the task API
+        ({"models": {"json_schema": SHOP_SCHEMA}}, []),  # models of its own: no todo CRUD
+        ({"models": {"models": [{"name": "A", "fields": [{"name": "a", "type": "str"}]}]}}, []),
+        ({"models": {"json_schema": SHOP_SCHEMA}, "crud": SHOP["crud"]}, ["reservations"]),
+    ],
+)
+def test_the_tasks_crud_is_the_default_only_for_the_todo_models(spec: dict[str, Any], crud: list[str]) -> None:
+    assert [c.name for c in ServiceSpec.model_validate(spec).crud] == crud
