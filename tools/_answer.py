@@ -31,8 +31,7 @@ from types import MappingProxyType
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from skill import FileOutline, Result, Symbol, outline, parse_python
-from skill.generators.endpoint import CLIENT_CLASS, CLIENT_MODULE
+from skill import CLIENT_CLASS, CLIENT_MODULE, FileOutline, Result, Symbol, outline, parse_python
 
 __all__ = [
     "INLINE_BUDGET",
