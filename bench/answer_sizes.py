@@ -57,7 +57,32 @@ async def measure() -> list[Size]:
     return sizes
 
 
+def _wire(value: Any) -> int:
+    return len(json.dumps(value.model_dump(mode="json", by_alias=True, exclude_none=True), separators=(",", ":")))
+
+
+async def connecting() -> dict[str, int]:
+    """What connecting costs an agent: the server's instructions and the four lists, as sent."""
+    from skill import REGISTRY
+    from tools.mcp_server import _instructions
+
+    with tempfile.TemporaryDirectory(prefix="answer-sizes-") as tmp:
+        async with _rooted_client(Path(tmp)) as client:
+            return {
+                "instructions": len(_instructions(REGISTRY)),
+                "tools/list": _wire(await client.list_tools()),
+                "resources/list": _wire(await client.list_resources()),
+                "resources/templates/list": _wire(await client.list_resource_templates()),
+                "prompts/list": _wire(await client.list_prompts()),
+            }
+
+
 def run_answer_sizes(say: TextIO) -> int:
+    connect = asyncio.run(connecting())
+    print("Connecting (characters, as sent)", file=say)
+    for what, size in connect.items():
+        print(f"  {what:<44} {size:>7,}", file=say)
+    print(f"  {'in all':<44} {sum(connect.values()):>7,}", file=say)
     sizes = asyncio.run(measure())
     print("MCP answer sizes (characters: text / structured content, against the budget)", file=say)
     for s in sizes:

@@ -7,6 +7,7 @@ from skill import reserved  # noqa: F401 - on import, it installs the client spe
 from skill.browse import SnippetCatalog, SnippetDetail, SnippetInfo, list_snippets, show_snippet
 from skill.errors import FieldProblem, InvalidOutputError, SkillError, SnippetError, SpecError, ToolchainError
 from skill.generator import Generator
+from skill.generators.endpoint import CLIENT_CLASS, CLIENT_MODULE
 from skill.generators.project import PRESETS as PROJECT_PRESETS
 from skill.manifest import (
     BASE_PATH,
@@ -34,6 +35,8 @@ from skill.style import DEFAULT_STYLE, Style, find_style
 
 __all__ = [
     "BASE_PATH",
+    "CLIENT_CLASS",
+    "CLIENT_MODULE",
     "DEFAULT_STYLE",
     "MANIFEST_DIR",
     "MANIFEST_PATH",

@@ -31,7 +31,7 @@ from types import MappingProxyType
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from skill import FileOutline, Result, Symbol, outline, parse_python
+from skill import CLIENT_CLASS, CLIENT_MODULE, FileOutline, Result, Symbol, outline, parse_python
 
 __all__ = [
     "INLINE_BUDGET",
@@ -51,8 +51,8 @@ WRITTEN_BUDGET = 6_000
 WRITTEN_BUDGETS: Mapping[str, int] = MappingProxyType(
     {
         # A service embeds the client (its outline: the 6,000 above) and adds ~25 files (routers, settings,
-        # tests, manifests) that still fit one by one (~110 characters each).
-        "service": 9_000,
+        # tests, manifests) that still fit one by one (~110 characters each), and the calls its handlers can make.
+        "service": 10_000,
         # The todo system: three services and shared resources, ~70 files; summarized per folder.
         "project": 12_000,
     }
@@ -85,6 +85,16 @@ class FileEntry(BaseModel):
     resource: str | None = Field(default=None, description="URI to read it from (resources/read) when it is not.")
 
 
+class Verified(BaseModel):
+    """The destination's own checks, run after writing (`verify: true`), reported compactly."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    passed: bool
+    ran: list[str] = Field(description="What ran and passed, one line each.")
+    problems: list[str] = Field(default_factory=list, description="What failed: each check's output, cut.")
+
+
 class Answer(BaseModel):
     """A generator tool's answer."""
 
@@ -98,6 +108,33 @@ class Answer(BaseModel):
     checks: str
     outline: list[str] = Field(description="Public API, one line per symbol; files named by path.")
     others: list[str] | None = Field(default=None, description="Files not in `files`, per folder.")
+    verify: Verified | None = Field(default=None, description="What `verify: true` ran on the written files.")
+
+
+VERIFY_PROBLEM_CHARS = 1500  # the tail of one failed check's output (pytest and mypy put the summary last)
+VERIFY_CHARS = 6000  # all problems together
+
+
+def verified(ran: Sequence[str], problems: Sequence[str]) -> Verified:
+    """A compact report: each problem cut to its last lines, and only as many as fit VERIFY_CHARS."""
+    kept: list[str] = []
+    used = 0
+    for p in problems:
+        head, _, body = p.partition("\n")
+        cut = body if len(body) <= VERIFY_PROBLEM_CHARS else "..." + body[-VERIFY_PROBLEM_CHARS:]
+        line = f"{head}\n{cut}" if body else head
+        if used + len(line) > VERIFY_CHARS:
+            kept.append(f"... and {len(problems) - len(kept)} more problem(s)")
+            break
+        kept.append(line)
+        used += len(line)
+    return Verified(passed=not problems, ran=list(ran), problems=kept)
+
+
+def verify_text(v: Verified) -> str:
+    if v.passed:
+        return "verify: passed\n" + "".join(f"  {line}\n" for line in v.ran)
+    return "verify: FAILED (the files are written; fix them or the spec)\n" + "\n".join(v.problems) + "\n"
 
 
 def sha256(text: str) -> str:
@@ -194,6 +231,10 @@ def _symbol_line(s: Symbol, level: int) -> str:
 
 
 def _file_lines(fo: FileOutline, level: int) -> list[str]:
+    name = PurePosixPath(fo.path).name
+    if level >= 5 and name.startswith("test_"):  # pytest runs them; nobody calls them by name
+        tests = sum(1 for s in fo.symbols if s.name.rpartition(".")[2].startswith("test_"))
+        return [f"{fo.path}: {tests} tests"]
     if level >= 6:  # the public names only, one line per file
         names = [s.name for s in fo.symbols if "." not in s.name]
         return [f"{fo.path}: {', '.join(names)}"] if names else []
@@ -253,37 +294,98 @@ class _FileOutlines:
     text: tuple[int, ...]
     json: tuple[int, ...]
     test: bool  # a test module (or its fixtures, or the fake sidecar): run by pytest, not called by the agent
+    kept: bool = False  # what the agent writes against (handlers.py, the models): the last to lose detail
 
     @classmethod
-    def of(cls, path: str, levels: Sequence[Sequence[str]]) -> _FileOutlines:
+    def of(cls, path: str, levels: Sequence[Sequence[str]], *, kept: bool = False) -> _FileOutlines:
         parts = PurePosixPath(path).parts
         return cls(
             tuple(tuple(lines) for lines in levels),
             tuple(sum(len(line) + 1 for line in lines) for lines in levels),
             tuple(sum(len(json.dumps(line)) + 1 for line in lines) for lines in levels),
             "tests" in parts[:-1] or parts[-1].startswith("test_") or parts[-1] == "conftest.py",
+            kept,
         )
+
+
+# What handlers.py is given (the client) and what its tests drive (the fake): a service's answer lists their calls
+# with parameter names, however compact the files' outlines become, so that an agent writes handlers without
+# reading the 1,200-line modules. Lifecycle methods are the app's, not the handlers'.
+_CLIENT_SUFFIX = f"/{CLIENT_MODULE}.py"
+_FAKE_PATH = "tests/fake_dapr.py"
+_FAKE_CLASS = "FakeDapr"
+_NOT_FOR_HANDLERS = frozenset({"close", "aclose", "shutdown", "check_health", "wait_for_sidecar", "http_client"})
+
+
+def _calls(fo: FileOutline, cls: str, receiver: str) -> list[str]:
+    found = []
+    for s in fo.symbols:
+        owner, _, name = s.name.rpartition(".")
+        public = not name.startswith("_") and name not in _NOT_FOR_HANDLERS
+        if owner == cls and s.kind in ("method", "async method") and public:
+            awaited = "await " if s.kind == "async method" else ""
+            found.append(f"{awaited}{receiver}.{name}{_names_signature(s.signature)}")
+    return found
+
+
+def _fake_attributes(source: str) -> list[str]:
+    """The fake's public attributes (set in its __init__ with a type): what a test inspects."""
+    tree = parse_python(source)
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef) and node.name == _FAKE_CLASS:
+            for stmt in ast.walk(node):
+                if (
+                    isinstance(stmt, ast.AnnAssign)
+                    and isinstance(stmt.target, ast.Attribute)
+                    and isinstance(stmt.target.value, ast.Name)
+                    and stmt.target.value.id == "self"
+                    and not stmt.target.attr.startswith("_")
+                ):
+                    found.append(f"{stmt.target.attr}: {ast.unparse(stmt.annotation)}")
+    return found
+
+
+def _handler_api(result: Result, outlines: Sequence[FileOutline]) -> list[str]:
+    """The client calls a service's handlers can make and the fake's API for their tests (one service only: a
+    project's services each have theirs, named in their own outlines)."""
+    clients = [fo for fo in outlines if fo.path.endswith(_CLIENT_SUFFIX)]
+    fakes = [fo for fo in outlines if fo.path == _FAKE_PATH]
+    if result.kind != "service" or len(clients) != 1:
+        return []
+    lines = [f"handlers' client ({clients[0].path} {CLIENT_CLASS}, passed to each handler as `dapr`):"]
+    lines += [f"  {line}" for line in _calls(clients[0], CLIENT_CLASS, "dapr")]
+    if fakes:
+        source = next(f.content for f in result.files if f.path == _FAKE_PATH)
+        lines.append(f"tests' in-memory sidecar ({_FAKE_PATH} {_FAKE_CLASS}, the `fake` fixture):")
+        lines += [f"  {line}" for line in _calls(fakes[0], _FAKE_CLASS, "fake")]
+        lines.append("  attributes: " + ", ".join(_fake_attributes(source)))
+    return lines
 
 
 def _per_file_outlines(result: Result) -> list[_FileOutlines]:
     """Each Python file's outline at every level; a file identical to an earlier one (a service's events or health
-    module, copied into each service of a project) is named with it instead of outlined again."""
+    module, copied into each service of a project) is named with it instead of outlined again. A service's answer
+    starts with the calls its handlers can make (`_handler_api`), at every level."""
     digests = {f.path: sha256(f.content) for f in result.files}
     first: dict[str, str] = {}
-    found = []
+    api = _handler_api(result, _file_outlines(result))
+    found = [_FileOutlines.of("handlers-api", [api] * _LEVELS)] if api else []
     for fo in _file_outlines(result):
         earlier = first.setdefault(digests.get(fo.path, fo.path), fo.path)
         if earlier != fo.path:
             found.append(_FileOutlines.of(fo.path, [[f"{fo.path}: same as {earlier}"]] * _LEVELS))
         else:
-            found.append(_FileOutlines.of(fo.path, [_file_lines(fo, level) for level in range(_LEVELS)]))
+            kept = fo.path.endswith("/handlers.py") or any(sym.name == "CloudEvent" for sym in fo.symbols)
+            found.append(_FileOutlines.of(fo.path, [_file_lines(fo, level) for level in range(_LEVELS)], kept=kept))
     return found
 
 
 def _degrade(files: list[_FileOutlines]) -> Iterator[list[int]]:
     """Per-file outline levels, most detailed first: each step makes the test module, else the module, whose
     outline is now the largest more compact, so tests (run, not called) shrink first, then the big library modules
-    (the client) before the small modules an agent calls into (handlers, routers) lose a signature."""
+    (the client) before the small modules an agent calls into (routers), and the modules it writes against
+    (handlers.py, the models) last."""
 
     def smaller(f: _FileOutlines, level: int) -> int | None:  # the next level that saves room, if any
         return next((k for k in range(level + 1, _LEVELS) if f.text[k] < f.text[level]), None)
@@ -294,7 +396,7 @@ def _degrade(files: list[_FileOutlines]) -> Iterator[list[int]]:
         shrinkable = [i for i, f in enumerate(files) if smaller(f, levels[i]) is not None]
         if not shrinkable:
             return
-        i = max(shrinkable, key=lambda k: (files[k].test, files[k].text[levels[k]]))
+        i = max(shrinkable, key=lambda k: (files[k].test, not files[k].kept, files[k].text[levels[k]]))
         levels[i] = smaller(files[i], levels[i]) or levels[i]
         yield list(levels)
 
@@ -329,8 +431,11 @@ def _status(done: bool | str) -> str:
     return done if isinstance(done, str) else "wrote" if done else "unchanged"
 
 
-def written_answer(result: Result, written: dict[str, tuple[str, bool | str]]) -> tuple[Answer, str]:
-    """`written`: relative path -> (absolute path, whether it was (re)written or what a tracked update did)."""
+def written_answer(
+    result: Result, written: dict[str, tuple[str, bool | str]], *, verify: Verified | None = None
+) -> tuple[Answer, str]:
+    """`written`: relative path -> (absolute path, whether it was (re)written or what a tracked update did).
+    `verify`: the checks run on the written files, reported first, within the same budget."""
     files = [
         FileEntry(
             path=written[f.path][0],
@@ -351,7 +456,12 @@ def written_answer(result: Result, written: dict[str, tuple[str, bool | str]]) -
             f"(the file's note lists them). {heading}"
         )
     first, last = _listings(result, files)
-    return _fit_outlined(result, first, last, heading, written_budget(result.kind))
+    if verify is None:
+        return _fit_outlined(result, first, last, heading, written_budget(result.kind))
+    report = verify_text(verify)
+    room = written_budget(result.kind) - max(len(report), len(verify.model_dump_json()) + len('"verify":,'))
+    answer, text = _fit_outlined(result, first, last, heading, room)
+    return answer.model_copy(update={"verify": verify}), f"{report}{text}"
 
 
 def _listings(result: Result, files: list[FileEntry]) -> tuple[list[Answer], list[Answer]]:

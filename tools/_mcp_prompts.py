@@ -107,6 +107,33 @@ _VERIFY = _Step(
 )
 
 
+_ONE_SERVICE_CALL = _Step(
+    "service",
+    "Call `{tool}` once, with `output_dir` and `verify: true`, giving `app_id`, `port`, `models` (a field list, "
+    "or your JSON Schema as `json_schema`), `subscriptions` for the topics it reads, `publishes` for those it "
+    "writes, and `jobs`, `bindings`, `invocations`, `calls` as needed; `crud: []` unless it keeps CRUD "
+    "resources, `pubsub`/`state` to name its components (null: none). The fields of each option are in the "
+    "resource dapr-specs://service. That one call writes the app (client, models, routes, settings, health), its "
+    "tests over an in-memory Dapr, pyproject.toml and the Dapr resources, and runs its checks; a refusal names "
+    "each field to fix: fix them all and call once more.",
+    "",
+)
+_HANDLERS = _Step(
+    None,
+    "",
+    "Write the business logic in the package's `handlers.py` only (yours: regeneration never rewrites it). The "
+    "answer's outline gives the signatures of the client methods and of the test fake (`tests/fake_dapr.py`) "
+    "your handlers use; test them in new files under `tests/` (`tests/test_app.py` checks the routes' contract "
+    "with Dapr, whatever the handlers do, and is regenerated).",
+)
+_VERIFY_SERVICE = _Step(
+    None,
+    "",
+    "Call the tool again with the same arguments and `verify: true` (or run `uv run pytest`, `uv run mypy` and "
+    "`uv run ruff check` in the folder) until the checks pass.",
+)
+
+
 def new_event_driven_service(
     service_name: Annotated[str, Field(description="Dapr app id of the new service, e.g. 'order-processor'.")],
     publishes: Annotated[str, Field(description="Topics it publishes to, comma-separated.")] = "",
@@ -117,6 +144,8 @@ def new_event_driven_service(
         f"Create a new event-driven Dapr service with app id {service_name!r} in async Python (FastAPI, httpx, "
         f"Pydantic v2). It publishes to: {publishes or 'nothing yet'}; it subscribes to: {subscribes or 'nothing yet'}."
     )
+    if "service" in REGISTRY:  # one call does it all: recommending the parts would cost five calls
+        return _render(intro, [_ONE_SERVICE_CALL, _HANDLERS, _VERIFY_SERVICE], REGISTRY)
     subscription = _Step("endpoint", "Call `{tool}` for the subscriptions and `/dapr/subscribe`.", _SUBSCRIPTION_RULES)
     return _render(intro, [_BROWSE, _CLIENT, _MODELS, subscription, _LIFESPAN, _VERIFY], REGISTRY)
 

@@ -56,10 +56,11 @@ from skill import (
     show_snippet,
 )
 from tools import _json as strict_json
-from tools._answer import INLINE_BUDGET, Answer, ResultStore, inline_answer, written_answer
+from tools._answer import INLINE_BUDGET, Answer, ResultStore, inline_answer, verified, written_answer
 from tools._files import FilesInTheWay, OutsideRootsError, inside_roots, write_result
 from tools._present import internal_failure, problem_lines
 from tools._update import update_folder
+from tools._verify import verify_written
 
 __all__ = [
     "ANNOTATION_HINTS",
@@ -89,11 +90,9 @@ ANNOTATION_HINTS: Mapping[str, bool] = {
 GENERATOR_HINTS: Mapping[str, bool] = {**ANNOTATION_HINTS, "read_only_hint": False}
 # Arguments of the door, not of the spec: where to write and whether to replace changed files.
 DOOR_ARGUMENTS: dict[str, dict[str, Any]] = {
-    "output_dir": {
-        "type": "string",
-        "description": "Write the files here (inside your roots; a relative path: in the first root).",
-    },
+    "output_dir": {"type": "string", "description": "Write the files here (inside your roots)."},
     "force": {"type": "boolean", "default": False, "description": "Overwrite files you edited."},
+    "verify": {"type": "boolean", "default": False, "description": "With output_dir: then run its checks."},
 }
 _log = logging.getLogger(__name__)
 LIST_TOOL = "dapr_list_snippets"
@@ -260,6 +259,7 @@ def tool_schema(
     *,
     door: bool = False,
     others: Mapping[str, str] | None = None,
+    brief: bool = False,
 ) -> dict[str, Any]:
     """The input schema a tool publishes: every top-level option of `input_schema(model)` with its type, bounds,
     default and first sentence, plus the door's own arguments (`door`), and no `$defs`.
@@ -272,6 +272,10 @@ def tool_schema(
     `others` maps another generator's spec model to its tool: a property taking that spec says its arguments are
     that tool's. A default too big to read (a worked example) is left out and said to be one; a default equal to
     what the model's own defaults give is left out.
+
+    `brief` (the generator tools, whose options an agent fills from `dapr-specs://<generator>`): each option as its
+    type, enum, bounds and a scalar default only; the descriptions are in the resource. Connecting costs every
+    agent every tool's schema, and the descriptions were most of it.
     """
     schema: dict[str, Any] = _compact(input_schema(model))
     schema.pop("description", None)  # the spec's docstring: the tool's description says it
@@ -288,16 +292,44 @@ def tool_schema(
         spec = next((others[n] for n in found if others and n in others), None)
         if spec is not None:
             prop["description"] = f"{prop.get('description', '')} Its arguments are those of {spec}."
-        properties[name] = prop
+        properties[name] = _brief(prop) if brief else prop
     schema["properties"] = {**properties, **DOOR_ARGUMENTS} if door else properties
     return schema
 
 
+def _brief(prop: dict[str, Any]) -> dict[str, Any]:
+    """An option without its description, and without a default that says nothing a glance needs (empty, null,
+    an object), nor the item shape of a list of objects (the resource has it)."""
+    out = {k: v for k, v in prop.items() if k != "description"}
+    default = out.get("default", 0)
+    if (
+        default is None
+        or default == []
+        or isinstance(default, dict)
+        or (isinstance(default, list) and any(isinstance(v, dict | list) for v in default))
+    ):
+        del out["default"]
+    if out.get("items") == {"type": "object"}:
+        del out["items"]
+    return out
+
+
+def brief_output_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """What a tool's answer holds, as `tools/list` shows it: its top-level fields, by name. Their shapes are the
+    engine's models (the text of each answer says what it holds); the SDK checks every answer against the model in
+    full anyway."""
+    schema = model.model_json_schema()
+    properties: dict[str, Any] = {name: {} for name in schema.get("properties", {})}
+    brief: dict[str, Any] = {"type": "object", "properties": properties}
+    if schema.get("required"):
+        brief["required"] = schema["required"]
+    return brief
+
+
 def shapes_sentence(model: type[BaseModel], uri: str) -> str:
-    """What a tool's description adds when its schema leaves nested shapes out (`tool_schema`): where they are. Once
-    per tool, not once per option: the resource holds them all."""
-    nested = any(_is_object_model(d) for d in model.model_json_schema().get("$defs", {}).values())
-    return f" Object options' fields: {uri} (resources/read)." if nested else ""
+    """What a generator tool's description adds, its brief schema (`tool_schema(brief=True)`) leaving out what each
+    option means and the fields of object options: where they are. Once per tool: the resource holds them all."""
+    return f" Options explained: {uri}."
 
 
 def _wants_json(prop: Mapping[str, Any]) -> bool:
@@ -418,7 +450,7 @@ class _Door:
             fn_metadata=FuncMetadata(
                 arg_model=_RawArguments,
                 output_model=self.output,
-                output_schema=_compact(self.output.model_json_schema(), descriptions=False),
+                output_schema=brief_output_schema(self.output),
             ),
             is_async=True,
             context_kwarg=None,
@@ -456,6 +488,7 @@ class _GenerateRequest:
     spec: Any
     output_dir: str | None
     force: bool
+    verify: bool
 
 
 def _door_problems(arguments: dict[str, Any]) -> list[FieldProblem]:
@@ -463,9 +496,12 @@ def _door_problems(arguments: dict[str, Any]) -> list[FieldProblem]:
     out = arguments.get("output_dir")
     if out is not None and (not isinstance(out, str) or not out.strip() or "\0" in out or len(out) > 4096):
         problems.append(FieldProblem.of(["output_dir"], out, "must be a folder path (a non-empty string)"))
-    force = arguments.get("force", False)
-    if not isinstance(force, bool):
-        problems.append(FieldProblem.of(["force"], force, "must be true or false"))
+    for flag in ("force", "verify"):
+        value = arguments.get(flag, False)
+        if not isinstance(value, bool):
+            problems.append(FieldProblem.of([flag], value, "must be true or false"))
+    if arguments.get("verify") is True and out is None:
+        problems.append(FieldProblem.of(["verify"], True, "needs output_dir (the checks run in the written folder)"))
     return problems
 
 
@@ -489,7 +525,9 @@ def _generator_door(g: Generator, registry: Mapping[str, Generator], store: Resu
             raise SpecError(g.name, [*exc.problems, *problems], what="spec") from None
         if problems:
             raise SpecError(g.name, problems, what="arguments")
-        return _GenerateRequest(spec, door.get("output_dir"), bool(door.get("force", False)))
+        return _GenerateRequest(
+            spec, door.get("output_dir"), bool(door.get("force", False)), bool(door.get("verify", False))
+        )
 
     def result_for(spec: Any, folder: Path | None) -> Result:
         style = None if folder is None else find_style(folder)
@@ -531,11 +569,15 @@ def _generator_door(g: Generator, registry: Mapping[str, Generator], store: Resu
             # Files it no longer makes are not in the result: their fate goes with the notes.
             gone = [f"{u.action} {u.path}: {u.note}" for u in update.files if u.path not in done]
             result = result.model_copy(update={"notes": [*result.notes, *gone]})
-        answer, text = written_answer(result, done)
+        checked = None
+        if request.verify:
+            report = verify_written(folder, [f.path for f in result.files])
+            checked = verified(report.summary().splitlines(), report.problems)
+        answer, text = written_answer(result, done, verify=checked)
         return answer, text, []
 
     others = {o.spec.__name__: o.tool_name for o in registry.values() if o is not g}
-    schema = tool_schema(g.spec, door=True, others=others)
+    schema = tool_schema(g.spec, door=True, others=others, brief=True)
     # What output_dir does is said once, in the server's instructions and the argument's own description.
     required = schema.get("required", [])
     description = g.description + (f" Required: {', '.join(required)}." if required else "")

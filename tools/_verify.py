@@ -23,7 +23,15 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
-__all__ = ["Environment", "ProjectReport", "VerifyReport", "project_folders", "verify_files", "verify_projects"]
+__all__ = [
+    "Environment",
+    "ProjectReport",
+    "VerifyReport",
+    "project_folders",
+    "verify_files",
+    "verify_projects",
+    "verify_written",
+]
 
 _IMPORT = """
 import importlib, sys
@@ -216,3 +224,13 @@ def verify_projects(
         for name, done in pool.map(lambda j: run(j[0], [*prefix, *j[1]], f"{j[0].name}: {' '.join(j[1][:2])}"), jobs):
             record(name, done)
     return report
+
+
+def verify_written(
+    folder: Path, files: Sequence[str], *, progress: Progress | None = None
+) -> ProjectReport | VerifyReport:
+    """What `--verify` (and an MCP call's `verify: true`) runs on a result written to `folder`: each project folder
+    (a service) checked as its README says, its own tests, mypy and ruff in it; else mypy --strict and an import of
+    the result's files."""
+    folders = project_folders(folder, files)
+    return verify_projects(folders, progress=progress) if folders else verify_files(folder, files)

@@ -234,24 +234,14 @@ def _emit(g: Generator, spec: dict[str, object], args: argparse.Namespace) -> Ex
         if args.outline:
             _print_outline(result)
     if args.verify:
-        from tools._verify import (  # loaded when asked
-            ProjectReport,
-            VerifyReport,
-            project_folders,
-            verify_files,
-            verify_projects,
-        )
+        from tools._verify import project_folders, verify_written  # dev tools: loaded when asked
 
-        folders = project_folders(out, [f.path for f in result.files])
-        report: ProjectReport | VerifyReport
-        if folders:  # a service is checked as its README says: `uv run` its tests, mypy and ruff in its folder
-            progress = _progress if sys.stderr.isatty() else None  # a terminal hears of each step as it ends
-            if progress is not None:
-                print(f"verifying {len(folders)} service folder(s): uv sync, then mypy, pytest, ruff check and "
-                      "ruff format in each, in parallel", file=sys.stderr, flush=True)  # fmt: skip
-            report = verify_projects(folders, progress=progress)
-        else:
-            report = verify_files(out, [f.path for f in result.files])
+        paths = [f.path for f in result.files]
+        progress = _progress if sys.stderr.isatty() else None  # a terminal hears of each step as it ends
+        if progress is not None and (folders := project_folders(out, paths)):
+            print(f"verifying {len(folders)} service folder(s): uv sync, then mypy, pytest, ruff check and "
+                  "ruff format in each, in parallel", file=sys.stderr, flush=True)  # fmt: skip
+        report = verify_written(out, paths, progress=progress)
         if report.problems:
             print("\n".join(report.problems), file=sys.stderr)
             return Exit.FAILURE

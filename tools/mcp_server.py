@@ -4,8 +4,9 @@ Everything is built from `skill.REGISTRY` and the snippet catalog when the serve
 
 - tools: `dapr_generate_<name>` per generator (input schema = that generator's spec model), plus
   `dapr_list_snippets` and `dapr_show_snippet`; all read-only, idempotent and closed-world (see `_mcp_tools`);
-- resources: `dapr-snippets://catalog` (JSON), every snippet's raw template at `dapr-snippets://{kind}/{name}` and
-  its default rendering at `dapr-snippets://{kind}/{name}/rendered` (also listed one by one); the complete JSON
+- resources: `dapr-snippets://catalog` (JSON), and two templates, every snippet's raw template at
+  `dapr-snippets://{kind}/{name}` and its default rendering at `dapr-snippets://{kind}/{name}/rendered` (the
+  catalog lists the ids; listing each snippet twice cost every agent 24,000 characters on connecting); the JSON
   Schema of each generator tool's arguments at `dapr-specs://{generator}` (the tools list only the top level);
 - prompts: new event-driven service, add a pub/sub subscription, add a scheduled job (see `_mcp_prompts`).
 
@@ -15,7 +16,6 @@ reach it). Logs go to stderr only: on stdio, stdout carries the protocol.
 
 from __future__ import annotations
 
-import functools
 import gc
 import json
 import logging
@@ -62,11 +62,12 @@ def _instructions(registry: Mapping[str, Generator]) -> str:
     generators = "; ".join(f"`{g.tool_name}`: {g.title}" for g in registry.values())
     return (
         "Writes async Python for Dapr, formatted and linted before it is returned. Generators: "
-        f"{generators}. Pass `output_dir` (a folder in the project, inside your roots): the server writes the "
+        f"{generators}. Each option's meaning and fields are in the resource `dapr-specs://<generator>`. Pass "
+        "`output_dir` (a folder inside your roots; a relative path is in the first root): the server writes the "
         "files in that project's style and answers with paths, requirements, notes and an outline of the public "
-        "API; read the outline instead of the files. A file you edited is kept unless `force` is true. Browse "
-        f"with `{LIST_TOOL}` / `{SHOW_TOOL}`. The fields of an object option are in the resource "
-        "`dapr-specs://<generator>`. Then add the requirements and run the project's checks and tests."
+        "API; read the outline instead of the files. A file you edited is kept unless `force` is true. `verify: "
+        "true` then runs the result's own checks (a service: its tests, mypy --strict, ruff) and reports them. "
+        f"Browse with `{LIST_TOOL}` / `{SHOW_TOOL}`."
     )
 
 
@@ -105,8 +106,7 @@ def _add_spec_schemas(server: MCPServer[Any], registry: Mapping[str, Generator])
                 text=json.dumps(argument_schema(g), separators=(",", ":")),  # built once, with the server
                 uri=specs_uri(g),
                 name=f"{g.name}-arguments",
-                title=f"Arguments of {g.tool_name} (JSON Schema)",
-                description=f"Every option of {g.tool_name}, nested shapes included.",
+                description=f"{g.tool_name}'s options explained, nested shapes included.",
                 mime_type="application/schema+json",
             )
         )
@@ -139,22 +139,6 @@ def _add_resources(server: MCPServer[Any]) -> None:
         description="What a snippet renders to with its generator's defaults, formatted and linted.",
         mime_type="text/plain",
     )(snippet_rendered)
-    for s in list_snippets().snippets:
-        kind, _, name = s.id.partition("/")
-        for uri, fn, what in (
-            (_SNIPPET_URI, snippet_source, "template"),
-            (_RENDERED_URI, snippet_rendered, "rendered"),
-        ):
-            server.add_resource(
-                FunctionResource.from_function(
-                    functools.partial(fn, kind, name),
-                    uri=uri.format(kind=kind, name=name),
-                    name=f"{s.id} ({what})",
-                    title=f"{s.title} ({what})",
-                    description=s.summary,
-                    mime_type="text/plain",
-                )
-            )
 
 
 class _Server(MCPServer[Any]):

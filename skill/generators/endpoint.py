@@ -18,9 +18,8 @@ from skill.imports import Import, Imports, sections
 from skill.plan import FilePlan, Plan
 from skill.specs.client import Block, ClientSpec
 from skill.specs.endpoint import BulkSettings, EndpointSpec, SubscriptionSpec, snake
-from skill.specs.models import REQUIREMENTS as MODELS_REQUIREMENTS
 
-__all__ = ["CLIENT_CLASS", "CLIENT_MODULE", "GENERATOR", "client_blocks", "handlers_context", "plan"]
+__all__ = ["CLIENT_CLASS", "CLIENT_MODULE", "GENERATOR", "client_blocks", "handlers_context", "handlers_note", "plan"]
 
 REQUIREMENTS = ("fastapi>=0.115,<1",)
 # The client module and class the package holds; the service and todo starters import them by these names.
@@ -458,6 +457,14 @@ def _main(spec: EndpointSpec, settings: bool) -> MainContext:
     )
 
 
+def handlers_note(package: str) -> str:
+    """What the package's handlers.py is to its user (a service that embeds the package says it in its own)."""
+    return (
+        f"`{package}/handlers.py` is yours: the routers call its functions with typed inputs and the shared client. "
+        "Raise DropEvent (from .contract) to drop an event; any other exception answers RETRY."
+    )
+
+
 def plan(spec: EndpointSpec, *, settings: bool = False) -> Plan:
     """The package's files. `settings`: the service generator adds a `settings` module that `main` loads."""
     pkg = spec.package
@@ -484,10 +491,9 @@ def plan(spec: EndpointSpec, *, settings: bool = False) -> Plan:
         FilePlan(f"{pkg}/handlers.py", "endpoint/handlers", handlers_context(spec)),
         FilePlan(f"{pkg}/main.py", "endpoint/main", _main(spec, settings)),
     ]
-    requirements = sorted({*client.requirements_for(client_spec), *MODELS_REQUIREMENTS, *REQUIREMENTS})
+    requirements = sorted({*client.requirements_for(client_spec), *models.requirements_for(spec.models), *REQUIREMENTS})
     notes = [
-        f"`{pkg}/handlers.py` is yours: the routers call its functions with typed inputs and the shared client. "
-        "Raise DropEvent (from .contract) to drop an event; any other exception answers RETRY.",
+        handlers_note(pkg),
         f"Run it with `uvicorn {pkg}.main:app`; `create_app(dapr=..., app_api_token=...)` builds one for tests.",
     ]
     if spec.app_token:

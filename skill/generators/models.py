@@ -428,6 +428,14 @@ def _schema_result(spec: ModelsSpec) -> tuple[SchemaModelsContext, list[str]]:
     return SchemaModelsContext(imports.groups(), body), defined
 
 
+def schema_source(spec: ModelsSpec) -> str:
+    """datamodel-code-generator's output for the spec's JSON Schema, after the allow-list (SpecError if refused)."""
+    assert spec.json_schema is not None
+    source, _ = _run_datamodel_codegen(json.dumps(spec.json_schema), spec.extra, spec.frozen)
+    _checked_schema_output(source)
+    return source
+
+
 def schema_context_for(spec: ModelsSpec) -> SchemaModelsContext:
     """The `models/schema_events` context for a spec with a json_schema (SpecError if it does not compile)."""
     return _schema_result(spec)[0]

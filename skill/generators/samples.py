@@ -31,7 +31,7 @@ from pydantic_core import SchemaError
 
 from skill.specs.models import SCALARS, EnumDef, FieldDef, ModelDef, ModelsSpec, TypeRef
 
-__all__ = ["sample", "sample_key"]
+__all__ = ["json_key", "pattern_text", "plain_text", "sample", "sample_key"]
 
 # typeshed only types the deprecated `sre_parse` alias, whose import warns; the parser's output is read into the
 # typed nodes below in one place (`_node`), so this stays untyped.
@@ -267,7 +267,7 @@ def _pattern_tree(pattern: str, where: str) -> _Node:
         raise _fail(where, f"pattern {pattern!r} does not parse ({exc})") from None
 
 
-def _pattern_text(pattern: str, low: int, high: int | None, variant: int, where: str) -> str:
+def pattern_text(pattern: str, low: int, high: int | None, variant: int, where: str) -> str:
     tree = _pattern_tree(pattern, where)
     rule = f"pattern {pattern!r} with length {low}..{'' if high is None else high}"
     top = min(high if high is not None else _MAX_TEXT, _MAX_TEXT)
@@ -304,7 +304,7 @@ def _pattern_text(pattern: str, low: int, high: int | None, variant: int, where:
     return first
 
 
-def _plain_text(base: str, variant: int, low: int, high: int | None) -> str:
+def plain_text(base: str, variant: int, low: int, high: int | None) -> str:
     suffix = f"-{variant}" if variant else ""
     text = base + suffix
     if high is not None and len(text) > high:
@@ -446,8 +446,8 @@ def _scalar(ref: TypeRef, f: FieldDef, variant: int, where: str) -> JsonValue:
     if name == "str":
         low = f.min_length or 0
         if f.pattern is not None:
-            return _pattern_text(f.pattern, low, f.max_length, variant, where)
-        return _plain_text(f.name, variant, low, f.max_length)
+            return pattern_text(f.pattern, low, f.max_length, variant, where)
+        return plain_text(f.name, variant, low, f.max_length)
     if name in {"int", "float", "Decimal"}:
         return _number(f, name, variant, where)
     if name == "bool":
@@ -520,12 +520,15 @@ def sample(models: ModelsSpec, name: str, *, variant: int = 0) -> JsonValue:
     """A JSON value that the rendered model (or enum) `name` of `models` validates, with every field given.
 
     Deterministic; another `variant` (>= 0) gives another valid value where the constraints leave room (strings,
-    numbers, enum members, UUIDs, times). ValueError when `name` is not in the spec, the spec is a json_schema, or
-    a field's constraints cannot be met together (the message names Model.field and the rule)."""
-    if models.json_schema is not None:
-        raise ValueError("samples need a spec with `models`/`enums`; this one has a json_schema")
+    numbers, enum members, UUIDs, times). ValueError when `name` is not in the spec, or a field's constraints cannot
+    be met together (the message names Model.field and the rule). A JSON Schema spec: skill/generators/
+    schema_models.py."""
     if variant < 0:
         raise ValueError(f"variant must be >= 0, got {variant}")
+    if models.json_schema is not None:
+        from skill.generators.schema_models import schema_sample  # it reads the models generator's compile
+
+        return schema_sample(models, name, variant=variant)
     spec = _Spec({m.name: m for m in models.models}, {e.name: e for e in models.enums})
     if name in spec.enums:
         members = spec.enums[name].members
@@ -538,9 +541,23 @@ def sample(models: ModelsSpec, name: str, *, variant: int = 0) -> JsonValue:
         raise ValueError(str(exc)) from None
 
 
+def json_key(models: ModelsSpec, name: str, field: str) -> str:
+    """The JSON key of field `field` (its Python name) of model `name`: the same name, but for a JSON Schema's
+    property that is not a Python name (`orderId` is `order_id` in Python, with the alias `orderId`)."""
+    if models.json_schema is None:
+        return field
+    from skill.generators.schema_models import schema_classes
+
+    for c in schema_classes(models):
+        if c.name == name and field in c.fields:
+            return c.keys[c.fields.index(field)]
+    return field
+
+
 def sample_key(models: ModelsSpec, name: str, field: str, variant: int = 0) -> str:
     """Field `field` of `sample(models, name, variant=variant)` as a string (a CRUD key: state key, URL part)."""
     found = sample(models, name, variant=variant)
+    field = json_key(models, name, field)
     if not isinstance(found, dict) or field not in found:
         raise ValueError(f"{name!r} has no field {field!r}")
     value = found[field]

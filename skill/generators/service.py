@@ -97,6 +97,9 @@ class ConftestContext:
 class DeliveryCase:
     test: str  # test function name
     path: str
+    handler: str  # the function of handlers.py the route calls
+    model: str  # what the event's data is validated as
+    idempotent: bool
     pubsub: str
     topic: str
     event_type: str
@@ -108,6 +111,8 @@ class DeliveryCase:
 class CallbackCase:
     test: str
     path: str
+    handler: str
+    model: str | None
     sample: JsonValue  # None: raw bytes (a binding without a model) or any JSON (a job without one)
     raw: bool
 
@@ -117,8 +122,11 @@ class InvocationCase:
     test: str
     verb: str  # lower case: the httpx method
     path: str
+    handler: str
     sample: JsonValue  # None: no body
+    request_model: str | None
     response_model: str
+    response_sample: JsonValue
 
 
 @dataclass(frozen=True)
@@ -131,12 +139,15 @@ class CrudCase:
     first_key: str
     topic: str | None
     pubsub: str
-    actions: tuple[tuple[str, str, str], ...]  # (route segment, flag field, event type)
+    actions: tuple[tuple[str, str, str, str], ...]  # (route segment, flag field, its JSON key, event type)
 
 
 @dataclass(frozen=True)
 class TestsContext:
     imports: Imports
+    token: bool  # the app checks dapr-api-token
+    stand_ins: bool  # some route calls a function of handlers.py
+    plain_deliveries: bool  # some subscription route takes one CloudEvent per request
     liveness: str
     readiness: str
     subscribed: tuple[tuple[str, str], ...]  # (pubsub, topic)
@@ -167,15 +178,18 @@ def _tests(spec: ServiceSpec) -> TestsContext:
     models = e.models
     deliveries: list[DeliveryCase] = []
     for s in e.subscriptions:
-        targets = [(r.route, r.model or s.model) for r in s.rules]
+        targets = [(r.route, r.handler, r.model or s.model) for r in s.rules]
         if not s.rules:
-            targets.append((s.default_route, s.model))
-        for path, model in targets:
+            targets.append((s.default_route, s.default_handler, s.model))
+        for path, handler, model in targets:
             # The routes take any CloudEvent type: a rule's CEL is the sidecar's business, not the route's.
             deliveries.append(
                 DeliveryCase(
-                    f"test_{snake(path)}_acks_a_valid_event",
+                    f"test_{snake(path)}_hands_a_valid_event_to_its_handler",
                     path,
+                    handler,
+                    model,
+                    s.idempotent,
                     s.pubsub,
                     s.topic,
                     f"{snake(s.topic)}.sample",
@@ -187,6 +201,8 @@ def _tests(spec: ServiceSpec) -> TestsContext:
         CallbackCase(
             f"test_job_{snake(j.name)}_is_done",
             f"/job/{j.name}-sample" if j.prefix else f"/job/{j.name}",  # a prefix job: any name that starts so
+            j.function,
+            j.model,
             samples.sample(models, j.model) if j.model else {"sample": True},
             False,
         )
@@ -196,6 +212,8 @@ def _tests(spec: ServiceSpec) -> TestsContext:
         CallbackCase(
             f"test_binding_{snake(b.name)}_is_handled",
             b.path,
+            b.function,
+            b.model,
             samples.sample(models, b.model) if b.model else None,
             b.model is None,
         )
@@ -206,8 +224,11 @@ def _tests(spec: ServiceSpec) -> TestsContext:
             f"test_invoke_{snake(v.method)}_answers",
             v.verb.lower(),
             v.method,
+            v.function,
             samples.sample(models, v.request_model) if v.request_model else None,
+            v.request_model,
             v.response_model,
+            samples.sample(models, v.response_model, variant=1),
         )
         for v in e.invocations
     )
@@ -221,21 +242,34 @@ def _tests(spec: ServiceSpec) -> TestsContext:
             samples.sample_key(models, c.model, c.key_field, variant=0),
             c.topic,
             c.pubsub,
-            tuple((a.name, a.field, f"{c.name}.{a.event_suffix}") for a in c.actions),
+            tuple(
+                (a.name, a.field, samples.json_key(models, c.model, a.field), f"{c.name}.{a.event_suffix}")
+                for a in c.actions
+            ),
         )
         for c in e.crud
     )
-    std = [Import("json")] if any(not d.bulk for d in deliveries) else []
-    if deliveries or e.crud:
+    plain = any(not d.bulk for d in deliveries)
+    stand_ins = bool(deliveries or jobs or bindings or invocations)
+    std = [Import("json")] if plain else []
+    if stand_ins or e.crud:
         std.append(Import("typing", "Any"))
     lib = [Import("httpx"), Import("pytest")]
     local = [Import("tests.fake_dapr", "FakeDapr")]
-    response_models = sorted({v.response_model for v in e.invocations})
-    local += [Import(f"{spec.package}.{models.module}", m) for m in response_models]
+    if stand_ins:
+        local.append(Import(spec.package, "handlers"))
+    if plain:
+        local.append(Import(f"{spec.package}.contract", "DropEvent"))
+    checked = {d.model for d in deliveries} | {c.model for c in (*jobs, *bindings) if c.model}
+    checked |= {m for v in invocations for m in (v.request_model, v.response_model) if m}
+    local += [Import(f"{spec.package}.{models.module}", m) for m in sorted(checked)]
     if deliveries:
         local.append(Import("tests.conftest", "cloud_event"))
     return TestsContext(
         sections(std, lib, local),
+        spec.app_token,
+        stand_ins,
+        plain,
         spec.health.liveness,
         spec.health.readiness,
         tuple((s.pubsub, s.topic) for s in e.subscriptions),
@@ -416,9 +450,12 @@ def plan(spec: ServiceSpec) -> Plan:
     notes = [
         f"`cd` into the folder: `uv run pytest` runs the service's tests (no sidecar needed); `uv run uvicorn "
         f"{spec.package}.main:app --port {spec.port}` starts it; `dapr run -f .` starts it with its sidecar.",
-        f"`{spec.package}/handlers.py` is yours: regeneration never rewrites it. Other files are regenerated; "
-        "your edits in them are merged, and a conflict is written with markers and reported.",
-        *app_plan.notes,
+        # Said once: the endpoint's own note on handlers.py is folded into this one.
+        f"`{spec.package}/handlers.py` is yours: regeneration never rewrites it. The routers call its functions with "
+        "typed inputs and the shared client; raise DropEvent (from .contract) to drop an event, any other "
+        "exception answers RETRY. Other files are regenerated; your edits in them are merged, and a conflict is "
+        "written with markers and reported.",
+        *(n for n in app_plan.notes if n != endpoint.handlers_note(spec.package)),
         *components.notes_for(spec.components_spec(), with_apps=True),
     ]
     return Plan(

@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from skill.generators import endpoint, recurrence
+from pydantic import JsonValue
+
+from skill.generators import endpoint, recurrence, samples
 from skill.generators.endpoint import Handler
 from skill.imports import Import, Imports, sections
 from skill.plan import FilePlan
@@ -125,6 +127,7 @@ class RecurringTestContext:
 class NotificationTestContext:
     imports: Imports
     reminder_model: str
+    reminder_sample: JsonValue  # a valid reminder (the spec's own fields); the tests set those the handlers read
     pubsub: str
     topic: str
     job_prefix: str
@@ -290,8 +293,7 @@ def _notification_test(spec: ServiceSpec, e: EndpointSpec) -> NotificationTestCo
     sub = _subscription(e, _REMINDER)
     job = _prefix_job(e, _REMINDER)
     pkg = spec.package
-    std = [Import("datetime", "UTC"), Import("datetime", "datetime"), Import("datetime", "timedelta")]
-    std += [Import("typing", "Any")]
+    std = [Import("datetime", "UTC"), Import("datetime", "datetime"), Import("typing", "Any")]
     lib = [Import("pytest")]
     local = [
         Import(pkg, "handlers"),
@@ -303,6 +305,7 @@ def _notification_test(spec: ServiceSpec, e: EndpointSpec) -> NotificationTestCo
     return NotificationTestContext(
         sections(std, lib, local),
         _REMINDER,
+        samples.sample(e.models, _REMINDER),
         sub.pubsub or "",
         sub.topic,
         job.name,

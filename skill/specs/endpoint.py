@@ -18,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from skill.errors import SpecError
 from skill.specs.client import Block
 from skill.specs.common import (
     ClassName,
@@ -405,12 +406,14 @@ class EndpointSpec(SpecModel):
 
     def _problems(self) -> Iterator[tuple[str, object, str]]:
         """(where, value, rule) of each cross-field rule this spec breaks."""
-        if self.models.json_schema is not None:
-            yield "models", "...", "give `models` (not `json_schema`) so that the routes can name their models"
-            return
         if self.models.module in PACKAGE_MODULES:
             yield "models.module", self.models.module, "is a module of the endpoint package; pick another name"
-        known = model_fields(self.models)
+        try:
+            known = model_fields(self.models)
+        except SpecError as exc:  # a JSON Schema that does not compile: its problems, under models
+            for p in exc.problems:
+                yield f"models.{p.field}", p.value, p.rule
+            return
         for name, where in self._models_used():
             if name is not None and name not in known:
                 yield where, name, f"is not a model of `models` (known: {', '.join(sorted(known))})"
@@ -461,5 +464,11 @@ def _action_problems(models: ModelsSpec, crud: CrudSpec, i: int) -> Iterator[tup
 
 
 def model_fields(models: ModelsSpec) -> dict[str, set[str]]:
-    """Every model (not enum) class the models spec defines, with its field names."""
+    """Every model (not enum) class the models spec defines, with its field names: from `models`, or the classes
+    datamodel-code-generator makes of the `json_schema` (named from its title, `$defs` keys and properties;
+    SpecError when it does not compile)."""
+    if models.json_schema is not None:
+        from skill.generators.schema_models import schema_classes  # the models generator compiles the schema
+
+        return {c.name: set(c.fields) for c in schema_classes(models) if not c.enum}
     return {m.name: {f.name for f in m.fields} for m in models.models}

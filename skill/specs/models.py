@@ -676,8 +676,23 @@ def _cycle_problems(models: Sequence[ModelDef]) -> Iterator[_Problem]:
                     stack.append((target, (*path, target)))
 
 
+def _resolves(schema: JsonValue, pointer: str) -> bool:
+    """Whether the local reference `#<pointer>` names a node of `schema`."""
+    node = schema
+    for part in pointer.removeprefix("#").split("/")[1:]:
+        part = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return False
+    return True
+
+
 def _schema_problems(schema: Mapping[str, JsonValue]) -> Iterator[_Problem]:
-    """Refuse what would make datamodel-code-generator read files or the network: only '#/...' references."""
+    """Refuse what would make datamodel-code-generator read files or the network (only '#/...' references), and
+    a reference that names nothing (it would make the name an untyped `Any` model, and the real one another)."""
 
     def walk(node: JsonValue, loc: tuple[str | int, ...]) -> Iterator[_Problem]:
         if isinstance(node, dict):
@@ -686,6 +701,8 @@ def _schema_problems(schema: Mapping[str, JsonValue]) -> Iterator[_Problem]:
                     yield _Problem(
                         (*loc, key), value, "must be a local reference ('#/$defs/...'): files and URLs are not read"
                     )
+                elif key == "$ref" and isinstance(value, str) and not _resolves(dict(schema), value):
+                    yield _Problem((*loc, key), value, "names nothing in this schema (a reference must resolve)")
                 else:
                     yield from walk(value, (*loc, key))
         elif isinstance(node, list):

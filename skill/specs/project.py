@@ -20,18 +20,6 @@ from skill.specs.service import Resources, ServiceCore, ServiceSpec
 
 __all__ = ["TODO_SYSTEM", "ProjectSpec", "todo_services"]
 
-_NOTIFICATION_SENT: dict[str, Any] = {
-    "name": "NotificationSent",
-    "description": "Published on task-updates when a reminder was sent.",
-    "fields": [
-        {"name": "task_id", "type": "str", "min_length": 1, "max_length": 128, "pattern": "^[A-Za-z0-9_-]+$"},
-        {"name": "user_id", "type": "str", "min_length": 1, "max_length": 128},
-        {"name": "remind_at", "type": "datetime"},
-        {"name": "channel", "type": "str", "min_length": 1, "max_length": 50},
-        {"name": "sent_at", "type": "datetime"},
-    ],
-}
-
 
 # The preset models without TaskEvent and its enum: the todo system publishes the Task itself as each change
 # event's data (CloudEvent type `tasks.created|updated|completed|deleted`), so no service would use them.
@@ -70,7 +58,7 @@ def todo_services() -> list[dict[str, Any]]:
         {
             "app_id": "notification",
             "port": 8002,
-            "models": {"models": [*_TODO_MODELS, _NOTIFICATION_SENT], "enums": _TODO_ENUMS},
+            "models": models,
             "subscriptions": [
                 {"topic": "reminders", "model": "ReminderEvent", "handler": "on_reminder", "idempotent": True}
             ],

@@ -13,7 +13,7 @@ import functools
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar, Literal, Self, get_args
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from skill.specs.common import AppId, ComponentName, OwnLineLengthOption, SpecModel, TopicName
 from skill.specs.components import (
@@ -42,6 +42,7 @@ from skill.specs.endpoint import (
     JobSpec,
     SubscriptionSpec,
 )
+from skill.specs.starters import STARTER_CONTRACTS, brought_models, starter_model_problems
 
 __all__ = ["STARTERS", "Resources", "ServiceCore", "ServicePubSub", "ServiceSpec", "Starter"]
 
@@ -159,6 +160,15 @@ class ServiceCore(EndpointSpec):
                 yield f"subscriptions.{i}.dead_letter_topic", s.topic, "must differ from the topic"
         yield from _starter_problems(self)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _starter_models(cls, data: Any) -> Any:
+        """The models the starter brings (skill/specs/starters.py), added before the models are checked."""
+        if not isinstance(data, Mapping) or data.get("starter") not in STARTER_CONTRACTS:
+            return data
+        models = brought_models(data["starter"], data.get("models"))
+        return data if models is data.get("models") else {**data, "models": models}
+
 
 class ServiceSpec(ServiceCore, Resources):
     """A Dapr microservice: a FastAPI app with its tests, settings, Dapr resources and deployment files."""
@@ -176,8 +186,19 @@ class ServiceSpec(ServiceCore, Resources):
                 actions=[CrudAction(name="complete", field="completed")],
             )
         ],
-        description="State-backed CRUD resources; `store` and `pubsub` may be left out (the service's components).",
+        description="State-backed CRUD resources; `store` and `pubsub` may be left out (the service's components). "
+        "Default: the todo `tasks` CRUD when `models` and `starter` are left out, else none; `[]`: none.",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _crud_default(cls, data: Any) -> Any:
+        """The default `tasks` CRUD belongs to the todo task API: a service with models or a starter of its own
+        has no CRUD unless it asks for one."""
+        own = data.get("models") or data.get("starter", "stubs") != "stubs" if isinstance(data, Mapping) else False
+        if isinstance(data, Mapping) and "crud" not in data and own:
+            return {**data, "crud": []}
+        return data
 
     # -- what the service uses ---------------------------------------------------------------------------------
     def topics(self) -> list[str]:
@@ -288,11 +309,11 @@ class ServiceSpec(ServiceCore, Resources):
             yield "idempotency.store", _given(self.idempotency, "store"), store, "state"
 
 
-# What each starter's handlers need from the spec: they are written against these names.
-_STARTER_NEEDS: dict[str, tuple[tuple[str, ...], str, str | None, bool, bool]] = {
-    # starter: (models, subscription model, job model (prefix job), needs calls, needs publishes)
-    "todo-recurring-task": (("Task", "Recurrence", "ReminderEvent"), "Task", None, True, True),
-    "todo-notification": (("ReminderEvent", "NotificationSent"), "ReminderEvent", "ReminderEvent", False, True),
+# What each starter's handlers need from the spec besides its models (skill/specs/starters.py has those).
+_STARTER_NEEDS: dict[str, tuple[str, str | None, bool, bool]] = {
+    # starter: (subscription model, job model (prefix job), needs calls, needs publishes)
+    "todo-recurring-task": ("Task", None, True, True),
+    "todo-notification": ("ReminderEvent", "ReminderEvent", False, True),
 }
 
 
@@ -300,12 +321,9 @@ def _starter_problems(spec: ServiceCore) -> Iterator[tuple[str, object, str]]:
     needs = _STARTER_NEEDS.get(spec.starter)
     if needs is None:
         return
-    models, sub_model, job_model, calls, publishes = needs
+    sub_model, job_model, calls, publishes = needs
     what = f"starter {spec.starter!r}"
-    known = {m.name for m in spec.models.models}
-    for name in models:
-        if name not in known:
-            yield "models", name, f"{what} needs a model named {name!r} (the todo preset's models have it)"
+    yield from starter_model_problems(spec.starter, spec.models)
     if not any(s.model == sub_model and s.bulk is None and not s.rules for s in spec.subscriptions):
         yield "subscriptions", "...", f"{what} needs a subscription of {sub_model} events without rules or bulk"
     if job_model is not None and not any(j.model == job_model and j.prefix for j in spec.jobs):

@@ -87,15 +87,15 @@ async def test_generator_input_schema_is_its_spec_model(generator: Generator) ->
     # The spec's options, same names and order, then the door's own (never part of the spec model).
     assert list(props) == [*spec_schema["properties"], *DOOR_ARGUMENTS]
     assert not set(DOOR_ARGUMENTS) & set(generator.spec.model_fields)
-    for name, prop in props.items():
-        assert prop.get("description"), f"{generator.name}.{name} has no description"
+    for name, prop in props.items():  # what an option means is in dapr-specs://<generator>, read once, when needed
+        assert bool(prop.get("description")) is (name in DOOR_ARGUMENTS), f"{generator.name}.{name}"
     for name, prop in spec_schema["properties"].items():
         for key in ("type", "enum", "minimum", "maximum", "exclusiveMinimum", "maxLength", "minItems"):
             if key in prop:
                 assert props[name][key] == prop[key], (name, key)
     assert set(tool.input_schema.get("required", [])) == set(spec_schema.get("required", []))
     others = {o.spec.__name__: o.tool_name for o in REGISTRY.values() if o is not generator}
-    assert tool.input_schema == tool_schema(generator.spec, door=True, others=others)
+    assert tool.input_schema == tool_schema(generator.spec, door=True, others=others, brief=True)
 
 
 async def test_client_schema_shows_enums_bounds_and_defaults() -> None:
@@ -340,20 +340,21 @@ async def test_catalog_resource() -> None:
 async def test_resource_templates_are_listed() -> None:
     async with connected() as client:
         templates = {t.uri_template for t in (await client.list_resource_templates()).resource_templates}
+        listed = {str(r.uri) for r in (await client.list_resources()).resources}
     assert templates == {"dapr-snippets://{kind}/{name}", "dapr-snippets://{kind}/{name}/rendered"}
+    # Snippets are reached through the templates (their ids are in the catalog), not listed one by one.
+    assert not any(uri.startswith("dapr-snippets://") and uri != CATALOG_URI for uri in listed)
 
 
 @pytest.mark.parametrize("snippet_id", SNIPPET_IDS)
 async def test_snippet_resources(snippet_id: str) -> None:
     detail = show_snippet(snippet_id)
     async with connected() as client:
-        listed = {str(r.uri) for r in (await client.list_resources()).resources}
         (source_item,) = (await client.read_resource(f"dapr-snippets://{snippet_id}")).contents
         (rendered_item,) = (await client.read_resource(f"dapr-snippets://{snippet_id}/rendered")).contents
     assert isinstance(source_item, TextResourceContents)
     assert isinstance(rendered_item, TextResourceContents)
     source, rendered = source_item.text, rendered_item.text
-    assert {f"dapr-snippets://{snippet_id}", f"dapr-snippets://{snippet_id}/rendered"} <= listed
     assert source == detail.source
     assert all(f.content in rendered for f in detail.rendered)
 
@@ -410,7 +411,12 @@ async def test_prompts_name_only_tools_that_exist(name: str) -> None:
     text = message.content.text
     mentioned = set(TOOL_TOKEN.findall(text))
     assert mentioned <= tools, mentioned - tools
-    assert {"dapr_list_snippets", "dapr_generate_client"} <= mentioned
+    if name == "new_event_driven_service":  # one call does it all: the parts are not recommended
+        steps = text.split("Generators on this server:")[0]
+        assert set(TOOL_TOKEN.findall(steps)) == {"dapr_generate_service"}
+        assert steps.count("Call `dapr_generate_service`") == 1
+    else:
+        assert {"dapr_list_snippets", "dapr_generate_client"} <= mentioned
     for value in PROMPTS[name].values():
         assert value in text
 
@@ -458,7 +464,10 @@ async def test_new_generators_become_tools_with_no_server_edit() -> None:
     async with Client(build_server({**REGISTRY, "fake": fake})) as client:
         tools = {t.name: t for t in (await client.list_tools()).tools}
         message = _error(await client.call_tool("dapr_generate_fake", {"depth": "deep"}))
-    assert tools["dapr_generate_fake"].input_schema["properties"]["depth"]["description"] == "How deep."
+        (spec,) = (await client.read_resource("dapr-specs://fake")).contents
+    assert tools["dapr_generate_fake"].input_schema["properties"]["depth"]["type"] == "integer"
+    assert isinstance(spec, TextResourceContents)
+    assert json.loads(spec.text)["properties"]["depth"]["description"] == "How deep."
     assert "depth: Input should be a valid integer" in message
 
 

@@ -56,7 +56,7 @@ def _tool(name: str) -> Tool:
 def test_a_tool_publishes_the_spec_schema_it_was_given(generator: Any) -> None:
     tool = _tool(generator.tool_name)
     others = {o.spec.__name__: o.tool_name for o in REGISTRY.values() if o is not generator}
-    assert tool.parameters == tool_schema(generator.spec, door=True, others=others)
+    assert tool.parameters == tool_schema(generator.spec, door=True, others=others, brief=True)
     assert tool.parameters["additionalProperties"] is False
     assert tool.fn_metadata.arg_model is _RawArguments
     assert tool.output_schema is not None

@@ -82,6 +82,11 @@ def _one(fields: list[dict[str, Any]], enums: list[dict[str, Any]] | None = None
         ({"module": "json"}, "module", "standard-library"),
         ({"module": "pydantic"}, "module", "imports it"),
         ({"json_schema": {"$ref": "file:///etc/passwd"}}, "json_schema.'$ref'", "local reference"),
+        (  # found by the sweep (tests/sweep): datamodel-code-generator made the name an Any model
+            {"json_schema": {"type": "object", "properties": {"a": {"$ref": "#/$defs/Nope"}}, "$defs": {}}},
+            "json_schema.properties.a.'$ref'",
+            "names nothing",
+        ),
         (
             {"json_schema": {"type": "object"}, "models": [{"name": "A", "fields": [{"name": "a", "type": "str"}]}]},
             "models",

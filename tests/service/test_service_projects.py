@@ -46,15 +46,21 @@ def test_the_tests_really_ran(folders: dict[str, Path]) -> None:
     assert passed >= 15  # health, subscriptions, every delivery, job, binding, invocation and CRUD route
 
 
-def test_a_broken_handler_fails_the_generated_tests(folders: dict[str, Path], tmp_path: Path) -> None:
-    # The generated tests are not decoration: break the wiring and they say so.
+def test_a_broken_route_fails_the_generated_tests(folders: dict[str, Path], tmp_path: Path) -> None:
+    # The generated tests are not decoration: make the routes answer Dapr wrongly (a handler's DropEvent acked
+    # instead of dropped) and they say so.
     folder = tmp_path / "broken"
     shutil.copytree(folders["kitchen-sink"], folder)
-    handlers = folder / "app" / "handlers.py"
-    text = handlers.read_text(encoding="utf-8")
-    handlers.write_text(text.replace("    return request\n", "    raise RuntimeError('broken')\n"), encoding="utf-8")
+    contract = folder / "app" / "contract.py"
+    text = contract.read_text(encoding="utf-8")
+    broken = text.replace(
+        '        return "DROP"\n    except Exception:', '        return "SUCCESS"\n    except Exception:'
+    )
+    assert broken != text
+    contract.write_text(broken, encoding="utf-8")
     done = run_in(folder, "pytest", "-q", "-p", "no:cacheprovider")
     assert done.returncode == 1, done.stdout
+    assert "answers_drop_and_retry" in done.stdout
 
 
 @pytest.mark.slow

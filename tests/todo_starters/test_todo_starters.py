@@ -43,11 +43,32 @@ RENAMED: dict[str, Any] = {
 RENAMED_NOTIFICATION: dict[str, Any] = {
     **_SERVICES["notification"],
     "app_id": "nudges",
-    "models": {**_SERVICES["notification"]["models"], "module": "domain"},
+    "models": {"module": "domain"},  # the todo models; the starter brings NotificationSent
     "subscriptions": [{"topic": "nudge-requests", "model": "ReminderEvent", "handler": "on_request"}],
     "jobs": [{"name": "nudge", "model": "ReminderEvent", "prefix": True, "handler": "on_nudge_due"}],
     "publishes": ["nudges-sent"],
     "state": {"name": "nudge-store"},
+}
+
+# A notification service with its own reminder model: only the fields the starter reads (task_id, user_id,
+# remind_at), in another order, beside required fields of its own; NotificationSent left to the starter.
+OWN_REMINDER: dict[str, Any] = {
+    **_SERVICES["notification"],
+    "app_id": "pings",
+    "models": {
+        "models": [
+            {
+                "name": "ReminderEvent",
+                "fields": [
+                    {"name": "remind_at", "type": "datetime"},
+                    {"name": "channel_hint", "type": "str", "min_length": 3, "max_length": 10},
+                    {"name": "task_id", "type": "str"},
+                    {"name": "attempt", "type": "int", "ge": 1},
+                    {"name": "user_id", "type": "str"},
+                ],
+            }
+        ]
+    },
 }
 
 _CHECKS = {"mypy": ("mypy", "--no-incremental"), "pytest": ("pytest", "-v", "-p", "no:cacheprovider")}
@@ -83,7 +104,11 @@ def folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     for name, spec in (("recurring-task", _SERVICES["recurring-task"]), ("notification", _SERVICES["notification"])):
         found[name] = tmp_path_factory.mktemp(name)
         _write(_service(spec), found[name])
-    for name, spec in (("renamed", RENAMED), ("renamed-notification", RENAMED_NOTIFICATION)):
+    for name, spec in (
+        ("renamed", RENAMED),
+        ("renamed-notification", RENAMED_NOTIFICATION),
+        ("own-reminder-notification", OWN_REMINDER),
+    ):
         found[name] = tmp_path_factory.mktemp(name)
         _write(_service(spec), found[name])
     return found
@@ -99,6 +124,7 @@ def folders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "notification",
         "renamed",
         "renamed-notification",
+        "own-reminder-notification",
     ],
 )
 def test_service_passes_its_checks(folders: dict[str, Path], name: str, check: str) -> None:
@@ -155,6 +181,23 @@ def test_a_recurring_series_is_computed_by_the_recurrence_module() -> None:
     assert "from .recurrence import next_occurrence, series_start" in handlers
 
 
+_READ = [
+    {"name": "task_id", "type": "str"},
+    {"name": "user_id", "type": "str"},
+    {"name": "remind_at", "type": "datetime"},
+]
+_SENT = [*_READ, {"name": "channel", "type": "str"}, {"name": "sent_at", "type": "datetime"}]
+
+
+def _reminder_fields(*fields: dict[str, Any]) -> dict[str, Any]:
+    return {**_SERVICES["notification"], "models": {"models": [{"name": "ReminderEvent", "fields": list(fields)}]}}
+
+
+def _with_sent(*fields: dict[str, Any]) -> dict[str, Any]:
+    models = [{"name": "ReminderEvent", "fields": _READ}, {"name": "NotificationSent", "fields": list(fields)}]
+    return {**_SERVICES["notification"], "models": {"models": models}}
+
+
 @pytest.mark.parametrize(
     ("spec", "field", "words"),
     [
@@ -167,7 +210,39 @@ def test_a_recurring_series_is_computed_by_the_recurrence_module() -> None:
         ({**_SERVICES["recurring-task"], "publishes": []}, "publishes", "topic"),
         ({**_SERVICES["notification"], "jobs": [{"name": "reminder", "model": "ReminderEvent"}]}, "jobs", "prefix"),
         ({**_SERVICES["notification"], "client_blocks": ["state"]}, "client_blocks", "'jobs'"),
-        ({**_SERVICES["notification"], "models": {"models": []}}, "models", "NotificationSent"),
+        (
+            {**_SERVICES["notification"], "models": {"json_schema": {"title": "X", "type": "object"}}},
+            "models.json_schema",
+            "not a JSON",
+        ),
+        (
+            _reminder_fields({"name": "task_id", "type": "str"}),
+            "models.models.0.fields",
+            "user_id: str, remind_at: datetime",
+        ),
+        (
+            _reminder_fields(*_READ[:2], {"name": "remind_at", "type": "datetime | None"}),
+            "models.models.0.fields.2.type",
+            "ReminderEvent.remind_at to be datetime",
+        ),
+        (
+            _with_sent({"name": "task_id", "type": "str"}),
+            "models.models.1.fields",
+            "NotificationSent to have user_id: str, remind_at: datetime, channel: str, sent_at: datetime",
+        ),
+        (
+            _with_sent(*_SENT, {"name": "retries", "type": "int"}),
+            "models.models.1.fields.5",
+            "give retries a default",
+        ),
+        (
+            {
+                **_SERVICES["recurring-task"],
+                "models": {"models": [{"name": "Task", "fields": [{"name": "id", "type": "str"}]}]},
+            },
+            "models",
+            "'Recurrence' with fields frequency: Frequency, interval: int",
+        ),
     ],
 )
 def test_a_starter_without_its_parts_names_the_field(spec: dict[str, Any], field: str, words: str) -> None:

@@ -36,6 +36,14 @@ async def test_subscriptions_are_listed(client: httpx.AsyncClient) -> None:
     assert listed == set()
 
 
+async def test_a_call_without_the_app_token_is_refused(
+    client: httpx.AsyncClient,
+) -> None:
+    # The sidecar sends APP_API_TOKEN as dapr-api-token on every call to the app.
+    wrong = {"dapr-api-token": "not-the-token"}
+    assert (await client.get("/dapr/subscribe", headers=wrong)).status_code == 401
+
+
 async def test_tasks_round_trip_with_etags(
     client: httpx.AsyncClient, fake: FakeDapr
 ) -> None:

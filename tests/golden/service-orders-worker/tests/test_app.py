@@ -10,11 +10,51 @@ from typing import Any
 import httpx
 import pytest
 
-from app.events import Shipment
+from app import handlers
+from app.contract import DropEvent
+from app.events import Order, Shipment
 from tests.conftest import cloud_event
 from tests.fake_dapr import FakeDapr
 
 pytestmark = pytest.mark.anyio
+
+
+class StandIn:
+    """Stands in for a function of handlers.py: records each call, then answers
+    `returns` or raises `raises`. These tests check the routes' contract with Dapr
+    (status codes, validation, the token, what Dapr is answered), whatever your
+    handlers do; test your handlers' logic in files of your own."""
+
+    def __init__(self, returns: object = None) -> None:
+        self.calls: list[tuple[Any, ...]] = []
+        self.returns = returns
+        self.raises: Exception | None = None
+
+    async def __call__(self, *args: object) -> object:
+        self.calls.append(args)
+        if self.raises is not None:
+            raise self.raises
+        return self.returns
+
+
+def stand_in(
+    monkeypatch: pytest.MonkeyPatch, name: str, returns: object = None
+) -> StandIn:
+    """Replace handlers.<name> (the routes look it up on each call) for one test."""
+    double = StandIn(returns)
+    monkeypatch.setattr(handlers, name, double)
+    return double
+
+
+async def post_event(
+    client: httpx.AsyncClient, path: str, event: dict[str, object]
+) -> httpx.Response:
+    """A delivery as the sidecar makes it: a structured CloudEvent."""
+    return await client.post(
+        path,
+        content=json.dumps(event),
+        headers={"content-type": "application/cloudevents+json"},
+    )
 
 
 async def test_liveness(client: httpx.AsyncClient) -> None:
@@ -41,38 +81,77 @@ async def test_subscriptions_are_listed(client: httpx.AsyncClient) -> None:
     }
 
 
-async def test_events_pubsub_orders_acks_a_valid_event(
+async def test_a_call_without_the_app_token_is_refused(
     client: httpx.AsyncClient,
 ) -> None:
+    # The sidecar sends APP_API_TOKEN as dapr-api-token on every call to the app.
+    wrong = {"dapr-api-token": "not-the-token"}
+    assert (await client.get("/dapr/subscribe", headers=wrong)).status_code == 401
+    response = await client.post("/events/pubsub/orders", json={}, headers=wrong)
+    assert response.status_code == 401
+
+
+async def test_events_pubsub_orders_hands_a_valid_event_to_its_handler(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handler = stand_in(monkeypatch, "on_orders")
     data: Any = {"id": "id", "total": 1.5}
     event = cloud_event(data, type_="orders.sample")
-    response = await client.post(
-        "/events/pubsub/orders",
-        content=json.dumps(event),
-        headers={"content-type": "application/cloudevents+json"},
-    )
+    response = await post_event(client, "/events/pubsub/orders", event)
     assert response.status_code == 200
     assert response.json() == {"status": "SUCCESS"}
+    ((received, _),) = handler.calls
+    assert received.payload() == Order.model_validate(data)
+    # The same event again (Dapr delivers at least once): acked, not handled twice.
+    again = await post_event(client, "/events/pubsub/orders", event)
+    assert again.json() == {"status": "SUCCESS"}
+    assert len(handler.calls) == 1
 
 
-async def test_events_pubsub_orders_drops_an_event_that_does_not_fit(
-    client: httpx.AsyncClient,
+async def test_events_pubsub_orders_answers_drop_and_retry(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    event = cloud_event("not an object", type_="orders.sample", id_="event-2")
-    response = await client.post(
-        "/events/pubsub/orders",
-        content=json.dumps(event),
-        headers={"content-type": "application/cloudevents+json"},
-    )
+    handler = stand_in(monkeypatch, "on_orders")
+    data: Any = {"id": "id", "total": 1.5}
+    misfit = cloud_event("not an object", type_="orders.sample", id_="event-2")
+    response = await post_event(client, "/events/pubsub/orders", misfit)
+    assert response.json() == {"status": "DROP"}  # never a 422 that comes back for ever
+    assert handler.calls == []
+    handler.raises = DropEvent("the handler drops it")
+    event = cloud_event(data, type_="orders.sample", id_="event-3")
+    response = await post_event(client, "/events/pubsub/orders", event)
     assert response.json() == {"status": "DROP"}
+    handler.raises = RuntimeError("the handler fails")
+    event = cloud_event(data, type_="orders.sample", id_="event-4")
+    response = await post_event(client, "/events/pubsub/orders", event)
+    assert response.json() == {"status": "RETRY"}
 
 
-async def test_job_nightly_report_is_done(client: httpx.AsyncClient) -> None:
-    response = await client.post("/job/nightly-report", json={"sample": True})
+async def test_job_nightly_report_is_done(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handler = stand_in(monkeypatch, "on_job_nightly_report")
+    data: Any = {"sample": True}
+    assert (await client.post("/job/nightly-report", json=data)).status_code == 200
+    ((received, _),) = handler.calls
+    assert received == data
+    # A failing handler: 500, and the job's failure policy triggers it again.
+    handler.raises = RuntimeError("the handler fails")
+    assert (await client.post("/job/nightly-report", json=data)).status_code == 500
+
+
+async def test_invoke_ship_answers(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answer = Shipment.model_validate({"order_id": "order_id-1", "carrier": "carrier-1"})
+    handler = stand_in(monkeypatch, "ship", returns=answer)
+    body: Any = {"id": "id", "total": 1.5}
+    response = await client.request("POST", "/ship", json=body)
     assert response.status_code == 200
-
-
-async def test_invoke_ship_answers(client: httpx.AsyncClient) -> None:
-    response = await client.post("/ship", json={"id": "id", "total": 1.5})
-    assert response.status_code == 200
-    Shipment.model_validate(response.json())
+    assert Shipment.model_validate(response.json()) == answer
+    ((received, _),) = handler.calls
+    assert received == Order.model_validate(body)
+    # A body that does not fit: 422, and the handler is not called.
+    misfit = await client.request("POST", "/ship", json="not an object")
+    assert misfit.status_code == 422
+    assert len(handler.calls) == 1

@@ -169,7 +169,7 @@ class ReminderEvent(BaseModel):
 
 
 class NotificationSent(BaseModel):
-    """Published on task-updates when a reminder was sent."""
+    """Published when a reminder was sent."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 

@@ -71,10 +71,10 @@ class LoggingNotifier:
 
     async def send(self, reminder: ReminderEvent) -> str:
         _logger.info(
-            "reminder for %s: %r is due at %s",
+            "reminder for %s: task %s, at %s",
             reminder.user_id,
-            reminder.title,
-            reminder.due_at.isoformat(),
+            reminder.task_id,
+            reminder.remind_at.isoformat(),
         )
         return "log"
 

@@ -4,7 +4,7 @@ Dapr (tests/fake_dapr.py). Yours: regenerating the service never rewrites this f
 `handlers.notifier` is replaced by one that records what it sends.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -50,15 +50,21 @@ def notifier(monkeypatch: pytest.MonkeyPatch) -> RecordingNotifier:
 
 
 def a_reminder(remind_at: datetime) -> dict[str, Any]:
-    """A reminder event's data (JSON) for task t-1."""
-    return {
+    """A reminder event's data (JSON) for task t-1: a valid ReminderEvent, with the
+    fields the handlers read set."""
+    sample: dict[str, Any] = {
+        "task_id": "a",
+        "title": "title",
+        "due_at": "2026-01-31T09:00:00Z",
+        "remind_at": "2026-01-31T09:00:00Z",
+        "user_id": "user_id",
+        "priority": "low",
+        "tags": ["tags"],
+    }
+    return sample | {
         "task_id": "t-1",
-        "title": "Pay the rent",
-        "due_at": (remind_at + timedelta(hours=1)).isoformat(),
-        "remind_at": remind_at.isoformat(),
         "user_id": "user-1",
-        "priority": "high",
-        "tags": ["home"],
+        "remind_at": remind_at.isoformat(),
     }
 
 

@@ -311,11 +311,12 @@ _JSON_ADAPTER: TypeAdapter[Any] = TypeAdapter(Any)
 def _json_bytes(data: object) -> bytes:
     """Compact JSON through Pydantic.
 
-    Models are dumped as `model_dump(mode="json")` would; datetimes, UUIDs, Decimals,
-    enums and dataclasses work too (httpx's `json=` raises on a datetime, so it is never
-    used).
+    Models are dumped as `model_dump(mode="json", by_alias=True)` would (a field with
+    an alias is written under its JSON key, which is what the model reads back);
+    datetimes, UUIDs, Decimals, enums and dataclasses work too (httpx's `json=` raises
+    on a datetime, so it is never used).
     """
-    return _JSON_ADAPTER.dump_json(data)
+    return _JSON_ADAPTER.dump_json(data, by_alias=True)
 
 
 def _payload(data: object, content_type: str | None) -> tuple[bytes, str]:

@@ -10,10 +10,51 @@ from typing import Any
 import httpx
 import pytest
 
+from app import handlers
+from app.contract import DropEvent
+from app.events import Task
 from tests.conftest import cloud_event
 from tests.fake_dapr import FakeDapr
 
 pytestmark = pytest.mark.anyio
+
+
+class StandIn:
+    """Stands in for a function of handlers.py: records each call, then answers
+    `returns` or raises `raises`. These tests check the routes' contract with Dapr
+    (status codes, validation, the token, what Dapr is answered), whatever your
+    handlers do; test your handlers' logic in files of your own."""
+
+    def __init__(self, returns: object = None) -> None:
+        self.calls: list[tuple[Any, ...]] = []
+        self.returns = returns
+        self.raises: Exception | None = None
+
+    async def __call__(self, *args: object) -> object:
+        self.calls.append(args)
+        if self.raises is not None:
+            raise self.raises
+        return self.returns
+
+
+def stand_in(
+    monkeypatch: pytest.MonkeyPatch, name: str, returns: object = None
+) -> StandIn:
+    """Replace handlers.<name> (the routes look it up on each call) for one test."""
+    double = StandIn(returns)
+    monkeypatch.setattr(handlers, name, double)
+    return double
+
+
+async def post_event(
+    client: httpx.AsyncClient, path: str, event: dict[str, object]
+) -> httpx.Response:
+    """A delivery as the sidecar makes it: a structured CloudEvent."""
+    return await client.post(
+        path,
+        content=json.dumps(event),
+        headers={"content-type": "application/cloudevents+json"},
+    )
 
 
 async def test_liveness(client: httpx.AsyncClient) -> None:
@@ -40,9 +81,20 @@ async def test_subscriptions_are_listed(client: httpx.AsyncClient) -> None:
     }
 
 
-async def test_events_pubsub_task_events_acks_a_valid_event(
+async def test_a_call_without_the_app_token_is_refused(
     client: httpx.AsyncClient,
 ) -> None:
+    # The sidecar sends APP_API_TOKEN as dapr-api-token on every call to the app.
+    wrong = {"dapr-api-token": "not-the-token"}
+    assert (await client.get("/dapr/subscribe", headers=wrong)).status_code == 401
+    response = await client.post("/events/pubsub/task-events", json={}, headers=wrong)
+    assert response.status_code == 401
+
+
+async def test_events_pubsub_task_events_hands_a_valid_event_to_its_handler(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handler = stand_in(monkeypatch, "on_task_event")
     data: Any = {
         "id": "a",
         "user_id": "user_id",
@@ -64,22 +116,50 @@ async def test_events_pubsub_task_events_acks_a_valid_event(
         "updated_at": "2026-01-31T09:00:00Z",
     }
     event = cloud_event(data, type_="task_events.sample")
-    response = await client.post(
-        "/events/pubsub/task-events",
-        content=json.dumps(event),
-        headers={"content-type": "application/cloudevents+json"},
-    )
+    response = await post_event(client, "/events/pubsub/task-events", event)
     assert response.status_code == 200
     assert response.json() == {"status": "SUCCESS"}
+    ((received, _),) = handler.calls
+    assert received.payload() == Task.model_validate(data)
+    # The same event again (Dapr delivers at least once): acked, not handled twice.
+    again = await post_event(client, "/events/pubsub/task-events", event)
+    assert again.json() == {"status": "SUCCESS"}
+    assert len(handler.calls) == 1
 
 
-async def test_events_pubsub_task_events_drops_an_event_that_does_not_fit(
-    client: httpx.AsyncClient,
+async def test_events_pubsub_task_events_answers_drop_and_retry(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    event = cloud_event("not an object", type_="task_events.sample", id_="event-2")
-    response = await client.post(
-        "/events/pubsub/task-events",
-        content=json.dumps(event),
-        headers={"content-type": "application/cloudevents+json"},
-    )
+    handler = stand_in(monkeypatch, "on_task_event")
+    data: Any = {
+        "id": "a",
+        "user_id": "user_id",
+        "title": "title",
+        "description": "description",
+        "priority": "low",
+        "tags": ["tags"],
+        "due_at": "2026-01-31T09:00:00Z",
+        "remind_at": "2026-01-31T09:00:00Z",
+        "recurrence": {
+            "frequency": "daily",
+            "interval": 1,
+            "until": "2026-01-31T09:00:00Z",
+            "start": "2026-01-31T09:00:00Z",
+            "rrule": "FREQ=DAILY",
+        },
+        "completed": True,
+        "created_at": "2026-01-31T09:00:00Z",
+        "updated_at": "2026-01-31T09:00:00Z",
+    }
+    misfit = cloud_event("not an object", type_="task_events.sample", id_="event-2")
+    response = await post_event(client, "/events/pubsub/task-events", misfit)
+    assert response.json() == {"status": "DROP"}  # never a 422 that comes back for ever
+    assert handler.calls == []
+    handler.raises = DropEvent("the handler drops it")
+    event = cloud_event(data, type_="task_events.sample", id_="event-3")
+    response = await post_event(client, "/events/pubsub/task-events", event)
     assert response.json() == {"status": "DROP"}
+    handler.raises = RuntimeError("the handler fails")
+    event = cloud_event(data, type_="task_events.sample", id_="event-4")
+    response = await post_event(client, "/events/pubsub/task-events", event)
+    assert response.json() == {"status": "RETRY"}

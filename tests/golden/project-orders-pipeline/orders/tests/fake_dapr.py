@@ -1260,7 +1260,7 @@ class FakeDapr:
         """
         dump = getattr(data, "model_dump", None)
         if callable(dump):  # a Pydantic model, without importing pydantic here
-            data = dump(mode="json")
+            data = dump(mode="json", by_alias=True)
         if isinstance(data, bytes):
             body, default_type = data, "application/octet-stream"
         elif isinstance(data, str):
