@@ -7,6 +7,7 @@ from skill import reserved  # noqa: F401 - on import, it installs the client spe
 from skill.browse import SnippetCatalog, SnippetDetail, SnippetInfo, list_snippets, show_snippet
 from skill.errors import FieldProblem, InvalidOutputError, SkillError, SnippetError, SpecError, ToolchainError
 from skill.generator import Generator
+from skill.generators import schema_models  # noqa: F401 - on import, it installs the specs' reader of JSON Schemas
 from skill.generators.endpoint import CLIENT_CLASS, CLIENT_MODULE
 from skill.generators.project import PRESETS as PROJECT_PRESETS
 from skill.manifest import (

@@ -21,6 +21,7 @@ from typing import Any
 
 from pydantic import JsonValue
 
+from skill.specs.endpoint import use_schema_model_fields
 from skill.specs.models import ModelsSpec
 
 __all__ = ["SchemaClass", "schema_classes", "schema_sample"]
@@ -275,3 +276,10 @@ class _Sampler:
 
 
 _TEXT_KEYS = ("pattern", "format", "minLength", "maxLength")
+
+
+def _model_fields(spec: ModelsSpec) -> dict[str, set[str]]:
+    return {c.name: set(c.fields) for c in schema_classes(spec) if not c.enum}
+
+
+use_schema_model_fields(_model_fields)

@@ -133,7 +133,7 @@ class InvocationCase:
 class CrudCase:
     name: str
     collection: str
-    key_field: str
+    key_field: str  # the key field's JSON key (the samples are JSON)
     first: JsonValue
     second: JsonValue
     first_key: str
@@ -236,7 +236,7 @@ def _tests(spec: ServiceSpec) -> TestsContext:
         CrudCase(
             c.name,
             c.collection,
-            c.key_field,
+            samples.json_key(models, c.model, c.key_field),
             samples.sample(models, c.model, variant=0),
             samples.sample(models, c.model, variant=1),
             samples.sample_key(models, c.model, c.key_field, variant=0),

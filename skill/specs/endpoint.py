@@ -7,7 +7,7 @@ with routing rules, a Jobs callback, an input binding and an invocation target, 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
 from pydantic import (
@@ -49,6 +49,7 @@ __all__ = [
     "SubscriptionSpec",
     "Verb",
     "snake",
+    "use_schema_model_fields",
 ]
 
 _RESERVED_ROUTES = ("/dapr/", "/job/", "/healthz")
@@ -463,12 +464,23 @@ def _action_problems(models: ModelsSpec, crud: CrudSpec, i: int) -> Iterator[tup
         events.add(a.event_suffix)
 
 
+# What a JSON Schema compiles to is the models generator's to say (datamodel-code-generator runs there); that
+# layer hands its reader down when `skill` is imported (skill.generators.schema_models), as skill.reserved does for
+# the client spec, so the specs import nothing above them (tests/engine/test_public_api.py).
+_schema_model_fields: list[Callable[[ModelsSpec], dict[str, set[str]]]] = []
+
+
+def use_schema_model_fields(reader: Callable[[ModelsSpec], dict[str, set[str]]]) -> None:
+    """Install what tells the model classes (and their fields) a models spec's JSON Schema compiles to."""
+    _schema_model_fields[:] = [reader]
+
+
 def model_fields(models: ModelsSpec) -> dict[str, set[str]]:
     """Every model (not enum) class the models spec defines, with its field names: from `models`, or the classes
     datamodel-code-generator makes of the `json_schema` (named from its title, `$defs` keys and properties;
     SpecError when it does not compile)."""
     if models.json_schema is not None:
-        from skill.generators.schema_models import schema_classes  # the models generator compiles the schema
-
-        return {c.name: set(c.fields) for c in schema_classes(models) if not c.enum}
+        if not _schema_model_fields:  # `import skill` installs it: only a broken import order gets here
+            raise RuntimeError("skill.generators.schema_models is not imported: import skill (it installs the reader)")
+        return _schema_model_fields[0](models)
     return {m.name: {f.name for f in m.fields} for m in models.models}

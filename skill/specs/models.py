@@ -321,11 +321,12 @@ class ModelDef(SpecModel):
 
 
 _DAY = "(?:MO|TU|WE|TH|FR|SA|SU)"
+_UNTIL = "(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]Z"
 _RRULE_PATTERN = (
-    "^FREQ=(?:DAILY|WEEKLY|MONTHLY|YEARLY)"
-    "(?:;(?:INTERVAL=[1-9][0-9]{0,2}|COUNT=[1-9][0-9]{0,3}"
-    f"|BYDAY={_DAY}(?:,{_DAY}){{0,6}}"
-    "|BYMONTHDAY=-?(?:3[01]|[12][0-9]|[1-9])|BYMONTH=(?:1[0-2]|[1-9])))*$"
+    "^(?:RRULE:)?FREQ=(?:DAILY|WEEKLY|MONTHLY|YEARLY)"
+    f"(?:;(?:INTERVAL=[1-9][0-9]{{0,2}}|BYDAY={_DAY}(?:,{_DAY}){{0,6}}"
+    "|BYMONTHDAY=-?(?:3[01]|[12][0-9]|[1-9])|BYMONTH=(?:1[0-2]|[1-9])))*"
+    f"(?:;(?:COUNT=[1-9][0-9]{{0,3}}|UNTIL={_UNTIL}))?$"
 )
 
 
@@ -364,7 +365,8 @@ def _preset() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
                 # the task API answers 422 for a rule the recurring service would have to drop later.
                 {"name": "rrule", "type": "str | None", "min_length": 1, "max_length": 500,
                  "pattern": _RRULE_PATTERN,
-                 "description": "An RFC 5545 RRULE (FREQ first; INTERVAL, COUNT, BYDAY, BYMONTHDAY, BYMONTH); "
+                 "description": "An RFC 5545 RRULE: FREQ first, then INTERVAL, BYDAY, BYMONTHDAY, BYMONTH, and "
+                                "COUNT or UNTIL (in UTC) last; "
                                 "overrides frequency and interval."},
             ],
         },

@@ -231,8 +231,12 @@ def test_rrule_replaces_frequency_and_interval(rendered: Rendered) -> None:
     ],
 )
 def test_an_invalid_rrule_is_a_value_error_naming_it(rendered: Rendered, text: str, message: str) -> None:
+    with pytest.raises(ValueError, match="rrule"):  # the model refuses it where a task enters (a 422)
+        rec(rendered, rrule=text)
+    # ...and the recurrence module on its own, for a rule that reached it unchecked (a task stored before)
+    unchecked = rendered.models.Recurrence.model_construct(frequency="monthly", interval=1, rrule=text)
     with pytest.raises(ValueError, match=message):
-        rendered.recurrence.next_occurrence(at(2027, 1, 1), rec(rendered, rrule=text), after=at(2027, 1, 1))
+        rendered.recurrence.next_occurrence(at(2027, 1, 1), unchecked, after=at(2027, 1, 1))
 
 
 # --- properties ------------------------------------------------------------------------------------------------

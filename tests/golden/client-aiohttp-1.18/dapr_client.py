@@ -1408,15 +1408,16 @@ class Sidecar:
         ttl_in_seconds: int | None = None,
     ) -> bool:
         """Save `value` only if `key` does not exist: True when it was inserted, False
-        when the key exists. Any other failure raises, so it is never taken for "exists".
+        when the key exists. Any other failure raises, so it is never taken for
+        "exists".
 
         It is a first-write save without an ETag. Stores refuse it on an existing key
         differently (components-contrib 1.18): state.in-memory with an ETag error (409);
         state.postgresql v1 and v2 with "no item was updated" and state.redis with
         "failed to set key", both 500 ERR_STATE_SAVE. So a refused save is taken for
-        "exists" only when reading the key back finds it. On Redis it holds only for keys
-        that were always written with first-write concurrency (the `first-write` field
-        its setDefaultQuery script checks): update such keys with update_state().
+        "exists" only when reading the key back finds it. On Redis it holds only for
+        keys that were always written with first-write concurrency (the `first-write`
+        field its setDefaultQuery script checks): update such keys with update_state().
         """
         if ttl_in_seconds is not None:
             metadata = {**(metadata or {}), "ttlInSeconds": ttl_in_seconds}

@@ -121,7 +121,9 @@ async def create_reminder(
     key = _body_key(item.task_id, "task_id")
     if not await dapr.insert_state(_REMINDERS_STORE, key, item):
         existing = await dapr.get_state(_REMINDERS_STORE, key)
-        if existing != item.model_dump(mode="json"):
+        if existing != item.model_dump(
+            mode="json", by_alias=True
+        ):  # as the client stored it
             raise HTTPException(status.HTTP_409_CONFLICT, f"{key!r} exists")
     await _update_index(dapr, _REMINDERS_STORE, _REMINDERS_INDEX, key, add=True)
     stored = await dapr.get_state_item(_REMINDERS_STORE, key)

@@ -127,7 +127,9 @@ async def create_task(item: Task, response: Response, dapr: Dapr) -> Task:
     key = _body_key(item.id, "id")
     if not await dapr.insert_state(_TASKS_STORE, key, item):
         existing = await dapr.get_state(_TASKS_STORE, key)
-        if existing != item.model_dump(mode="json"):
+        if existing != item.model_dump(
+            mode="json", by_alias=True
+        ):  # as the client stored it
             raise HTTPException(status.HTTP_409_CONFLICT, f"{key!r} exists")
     await _update_index(dapr, _TASKS_STORE, _TASKS_INDEX, key, add=True)
     stored = await dapr.get_state_item(_TASKS_STORE, key)

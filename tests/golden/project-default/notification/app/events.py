@@ -102,16 +102,19 @@ class Recurrence(BaseModel):
             min_length=1,
             max_length=500,
             pattern=(
-                "^FREQ=(?:DAILY|WEEKLY|MONTHLY|"
-                "YEARLY)(?:;(?:INTERVAL=[1-9][0-9]{0,2}|"
-                "COUNT=[1-9][0-9]{0,3}|BYDAY=(?:MO|TU|WE|TH|FR|SA|"
-                "SU)(?:,(?:MO|TU|WE|TH|FR|SA|SU)){0,6}|"
+                "^(?:RRULE:)?FREQ=(?:DAILY|WEEKLY|MONTHLY|"
+                "YEARLY)(?:;(?:INTERVAL=[1-9][0-9]{0,2}|BYDAY=(?:MO|TU|"
+                "WE|TH|FR|SA|SU)(?:,(?:MO|TU|WE|TH|FR|SA|SU)){0,6}|"
                 "BYMONTHDAY=-?(?:3[01]|[12][0-9]|[1-9])|"
-                "BYMONTH=(?:1[0-2]|[1-9])))*$"
+                "BYMONTH=(?:1[0-2]|[1-9])))*(?:;(?:COUNT=[1-9][0-9]{0,3}|"
+                "UNTIL=(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|"
+                "1[0-9]|2[0-8])T(?:[01][0-9]|"
+                "2[0-3])[0-5][0-9][0-5][0-9]Z))?$"
             ),
             description=(
-                "An RFC 5545 RRULE (FREQ first; INTERVAL, COUNT, BYDAY, "
-                "BYMONTHDAY, BYMONTH); overrides frequency and interval."
+                "An RFC 5545 RRULE: FREQ first, then INTERVAL, BYDAY, "
+                "BYMONTHDAY, BYMONTH, and COUNT or UNTIL (in UTC) last; "
+                "overrides frequency and interval."
             ),
         ),
     ] = None
