@@ -46,7 +46,7 @@ from skill import (
     parse_python,
     record,
 )
-from tools._files import FilesInTheWay, check_no_escape, commit, same, target
+from tools._files import FilesInTheWay, NotRegularFileError, check_no_escape, commit, read_regular, same, target
 
 __all__ = [
     "Action",
@@ -113,14 +113,20 @@ def read_record(folder: Path) -> tuple[Manifest, dict[str, str]] | None:
     """The folder's manifest and pristine base; None when it has no manifest; ManifestError (naming the file) when
     either is unreadable, broken or they disagree."""
     manifest_file, base_file = target(folder, MANIFEST_PATH), target(folder, BASE_PATH)
-    if not manifest_file.exists():
-        return None
+    # The record is read before anything is planned: a link out of the folder is refused here, not followed.
+    check_no_escape(folder, [manifest_file, base_file])
     try:
-        manifest = parse_manifest(manifest_file.read_bytes(), str(manifest_file))
+        manifest = parse_manifest(read_regular(manifest_file), str(manifest_file))
+    except FileNotFoundError:
+        return None
+    except NotRegularFileError as exc:
+        raise ManifestError(f"{exc}: the record holds regular files only; remove it") from None
     except OSError as exc:
         raise ManifestError(f"{manifest_file}: cannot be read ({exc.strerror or exc})") from None
     try:
-        base = parse_base(base_file.read_bytes(), str(base_file), manifest)
+        base = parse_base(read_regular(base_file), str(base_file), manifest)
+    except NotRegularFileError as exc:
+        raise ManifestError(f"{exc}: the record holds regular files only; remove it") from None
     except FileNotFoundError:
         raise ManifestError(
             f"{base_file}: is missing, so edits cannot be merged; remove {folder.joinpath(MANIFEST_PATH)} to write "
@@ -336,11 +342,13 @@ def check(
     registry: Mapping[str, Generator] | None = None,
 ) -> DriftReport:
     """The drift of `folder`; `spec` replaces the recorded one. ManifestError (no record, a broken one, an unknown
-    generator) or SpecError (the spec breaks a rule of the current generator) are the caller's to fix."""
+    generator) or SpecError (the spec breaks a rule of the current generator) are the caller's to fix, and so is
+    OutsideRootsError (a symlink in the folder leads out of it)."""
     found = read_record(folder)
     if found is None:
         raise ManifestError(f"{folder.joinpath(MANIFEST_PATH)}: not found; the folder is not a tracked generator's")
     manifest, base = found
+    check_no_escape(folder, [target(folder, path) for path in manifest.files])  # as regeneration would refuse it
     try:
         generator = get_generator(manifest.generator, registry)
     except SpecError as exc:
