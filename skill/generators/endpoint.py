@@ -19,10 +19,21 @@ from skill.plan import FilePlan, Plan
 from skill.specs.client import Block, ClientSpec
 from skill.specs.endpoint import BulkSettings, EndpointSpec, SubscriptionSpec, snake
 from skill.specs.models import REQUIREMENTS as MODELS_REQUIREMENTS
+from skill.specs.names import module_name_problem
 
-__all__ = ["CLIENT_CLASS", "CLIENT_MODULE", "GENERATOR", "client_blocks", "handlers_context", "plan"]
+__all__ = [
+    "CLIENT_CLASS",
+    "CLIENT_MODULE",
+    "GENERATOR",
+    "client_blocks",
+    "handlers_context",
+    "package_problem",
+    "plan",
+    "requirements_for",
+]
 
 REQUIREMENTS = ("fastapi>=0.115,<1",)
+SERVER_REQUIREMENTS = ("uvicorn[standard]>=0.32",)  # runs the app (the notes say how); nothing imports it
 # The client module and class the package holds; the service and todo starters import them by these names.
 CLIENT_MODULE = "dapr_client"
 CLIENT_CLASS = "DaprClient"
@@ -444,6 +455,16 @@ def _main(spec: EndpointSpec, settings: bool) -> MainContext:
     )
 
 
+def requirements_for(spec: EndpointSpec) -> list[str]:
+    """What the package's modules import: the client's, the models' and FastAPI."""
+    return sorted({*client.requirements_for(_client_spec(spec)), *MODELS_REQUIREMENTS, *REQUIREMENTS})
+
+
+def package_problem(spec: EndpointSpec) -> str | None:
+    """Why the package may not take its name: it would shadow a module that its code imports or its server is."""
+    return module_name_problem(spec.package, (*requirements_for(spec), *SERVER_REQUIREMENTS))
+
+
 def plan(spec: EndpointSpec, *, settings: bool = False) -> Plan:
     """The package's files. `settings`: the service generator adds a `settings` module that `main` loads."""
     pkg = spec.package
@@ -470,7 +491,7 @@ def plan(spec: EndpointSpec, *, settings: bool = False) -> Plan:
         FilePlan(f"{pkg}/handlers.py", "endpoint/handlers", handlers_context(spec)),
         FilePlan(f"{pkg}/main.py", "endpoint/main", _main(spec, settings)),
     ]
-    requirements = sorted({*client.requirements_for(client_spec), *MODELS_REQUIREMENTS, *REQUIREMENTS})
+    requirements = requirements_for(spec)
     notes = [
         f"`{pkg}/handlers.py` is yours: the routers call its functions with typed inputs and the shared client. "
         "Raise DropEvent (from .contract) to drop an event; any other exception answers RETRY.",

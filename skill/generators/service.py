@@ -21,14 +21,25 @@ from skill.imports import Import, Imports, sections
 from skill.plan import FilePlan, Plan
 from skill.quality import LAYOUT_IGNORES, RUFF_RULES, RUFF_TEST_IGNORES
 from skill.specs.endpoint import snake
-from skill.specs.service import ServiceSpec
+from skill.specs.service import ServiceCore, ServiceSpec
 
-__all__ = ["GENERATOR", "files_for", "imported_requirements", "merged_requirements", "plan"]
+__all__ = [
+    "GENERATOR",
+    "SIBLING_FOLDERS",
+    "files_for",
+    "imported_requirements",
+    "merged_requirements",
+    "plan",
+    "requirements_for",
+]
 
 # The generated project's own tools, lower bounds only (uv resolves them when the service is first run).
-RUNTIME_REQUIREMENTS = ("uvicorn[standard]>=0.32",)  # runs the app; nothing imports it
+RUNTIME_REQUIREMENTS = endpoint.SERVER_REQUIREMENTS
 TEST_REQUIREMENTS = ("pytest>=8.3", "anyio>=4.6", "httpx>=0.28,<1")  # what tests/ imports
 DEV_REQUIREMENTS = (*TEST_REQUIREMENTS, "mypy>=1.15", "ruff>=0.15")
+# The folders a service writes beside its package (tests/ here, resources/ and deploy/ through the components
+# generator): the package may take none of their names. tests/service checks this list against a real plan.
+SIBLING_FOLDERS = ("tests", "resources", "deploy")
 TEST_TOKEN = "app-token-for-tests"  # noqa: S105 - a value the generated tests send, not a secret
 
 
@@ -416,6 +427,18 @@ def plan(spec: ServiceSpec) -> Plan:
         requirements=imported_requirements(spec, app_plan),
         notes=notes,
         known_first_party=(spec.package, "tests"),
+    )
+
+
+def requirements_for(spec: ServiceCore) -> tuple[str, ...]:
+    """Everything the service's folder installs: what its app and tests import, what runs it and what checks it
+    (its pyproject.toml lists the same, merged)."""
+    return (
+        *endpoint.requirements_for(spec),
+        *RUNTIME_REQUIREMENTS,
+        *DEV_REQUIREMENTS,
+        *todo.requirements(spec),
+        *todo.dev_requirements(spec),
     )
 
 

@@ -402,6 +402,12 @@ class EndpointSpec(SpecModel):
             )
         return spec
 
+    def _package_problem(self) -> str | None:
+        """Why the package may not take its name (it would shadow a module the output imports), or None."""
+        from skill.generators.endpoint import package_problem  # the generator states what its output imports
+
+        return package_problem(self)
+
     def _problems(self) -> Iterator[tuple[str, object, str]]:
         """(where, value, rule) of each cross-field rule this spec breaks."""
         if self.models.json_schema is not None:
@@ -409,6 +415,9 @@ class EndpointSpec(SpecModel):
             return
         if self.models.module in PACKAGE_MODULES:
             yield "models.module", self.models.module, "is a module of the endpoint package; pick another name"
+        problem = self._package_problem()
+        if problem is not None:
+            yield "package", self.package, problem
         known = model_fields(self.models)
         for name, where in self._models_used():
             if name is not None and name not in known:

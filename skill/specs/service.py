@@ -42,6 +42,7 @@ from skill.specs.endpoint import (
     JobSpec,
     SubscriptionSpec,
 )
+from skill.specs.names import module_name_problem
 
 __all__ = ["STARTERS", "Resources", "ServiceCore", "ServicePubSub", "ServiceSpec", "Starter"]
 
@@ -142,6 +143,15 @@ class ServiceCore(EndpointSpec):
         description="What handlers.py (yours after the first write) starts as: 'stubs' log and acknowledge; "
         "'todo-recurring-task' and 'todo-notification' are the todo system's services.",
     )
+
+    def _package_problem(self) -> str | None:
+        """The endpoint's rule over everything the service's folder installs (its server, tests and checks too),
+        and the folders written beside the package."""
+        from skill.generators.service import SIBLING_FOLDERS, requirements_for
+
+        if self.package in SIBLING_FOLDERS:
+            return f"must not be {self.package!r}: the service writes a {self.package}/ folder beside its package"
+        return module_name_problem(self.package, requirements_for(self))
 
     def _problems(self) -> Iterator[tuple[str, object, str]]:
         yield from super()._problems()

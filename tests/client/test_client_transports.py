@@ -296,8 +296,9 @@ async def test_a_burst_past_the_pool_that_times_out_leaves_the_client_working(
     burst, slow, deadline = 200, 0.5, 0.25
     async with (
         raw_server() as server,
-        burst_client(module, server.url, pool, max_connections=20, api_timeout_seconds=deadline, api_max_retries=0)
-        as client,
+        burst_client(
+            module, server.url, pool, max_connections=20, api_timeout_seconds=deadline, api_max_retries=0
+        ) as client,
     ):
         server.actions = [slow] * burst
         outcomes = await asyncio.gather(
