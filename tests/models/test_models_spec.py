@@ -80,7 +80,7 @@ def _one(fields: list[dict[str, Any]], enums: list[dict[str, Any]] | None = None
         ),
         (_one([{"name": "date", "type": "date"}]), "models.0.fields.0.name", "name of a type"),
         ({"module": "json"}, "module", "standard-library"),
-        ({"module": "pydantic"}, "module", "imports it"),
+        ({"module": "pydantic"}, "module", "import it"),
         ({"json_schema": {"$ref": "file:///etc/passwd"}}, "json_schema.'$ref'", "local reference"),
         (
             {"json_schema": {"type": "object"}, "models": [{"name": "A", "fields": [{"name": "a", "type": "str"}]}]},
