@@ -21,9 +21,9 @@ from skill.manifest import (
     parse_manifest,
     record,
 )
-from skill.merge3 import Merge, merge3
+from skill.merge3 import Merge, merge3, unresolved_conflicts
 from skill.outline import FileOutline, Symbol, outline
-from skill.parsing import parse_python
+from skill.parsing import parse_python, top_level_names
 from skill.pipeline import generate, parse_spec
 from skill.registry import REGISTRY, get_generator, registry_of
 from skill.result import GeneratedFile, LintStatus, Result
@@ -74,4 +74,6 @@ __all__ = [
     "record",
     "registry_of",
     "show_snippet",
+    "top_level_names",
+    "unresolved_conflicts",
 ]

@@ -18,8 +18,7 @@ from tools.cli import main
 
 # Line/paragraph separators, C0/C1 controls, bidi embeddings, overrides, isolates and marks, a confusable.
 HOSTILE = (
-    "\u2028\u2029\x85\x0b\x0c\x1c\x07\x1b"
-    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c\u00e9"
+    "\u2028\u2029\x85\x0b\x0c\x1c\x07\x1b\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c\u00e9"
 )
 TEXT = f"one{HOSTILE}two \"'\\ end"
 
