@@ -117,6 +117,9 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
 
 
+# Pure functions of a signature's text, and the same methods recur in every answer about a client or a service:
+# parsing each again was most of what building an answer cost.
+@functools.lru_cache(maxsize=4096)
 def _compact_signature(signature: str, *, typed: bool) -> str:
     """`signature` with each parameter that has a default reduced to its name (`etag=...`, or `etag=` untyped),
     and, unless `typed`, the other parameters' types left out; the return type stays."""
@@ -160,6 +163,7 @@ def _names_signature(signature: str) -> str:
     return _compact_signature(signature, typed=False)
 
 
+@functools.lru_cache(maxsize=4096)
 def _field_type(signature: str) -> str:
     """`: Annotated[T, Field(...)]` as `: T`: the type is what a caller needs; the constraints are in the code."""
     try:
