@@ -293,14 +293,10 @@ async def test_a_burst_past_the_pool_that_times_out_leaves_the_client_working(
     freed (httpcore#1093), after which every call fails: the client keeps no more requests in flight than the
     pool holds, so none ever queues there."""
     module = dapr_by_transport[transport]
-    burst, slow, deadline = 200, 0.5, 0.25
-    async with (
-        raw_server() as server,
-        burst_client(
-            module, server.url, pool, max_connections=20, api_timeout_seconds=deadline, api_max_retries=0
-        ) as client,
-    ):
-        server.actions = [slow] * burst
+    burst, slow, deadline, retries = 200, 1.0, 0.5, 2  # retries: a later call survives a stall of a busy machine
+    settings = {**FAST, "max_connections": 20, "api_timeout_seconds": deadline, "api_max_retries": retries}
+    async with raw_server() as server, burst_client(module, server.url, pool, **settings) as client:
+        server.actions = [slow] * burst * (1 + retries)
         outcomes = await asyncio.gather(
             *(client.get_state("statestore", f"k{i}") for i in range(burst)), return_exceptions=True
         )
