@@ -94,11 +94,20 @@ class ImportLine:
 
 
 def _docstring(text: str) -> str:
-    """A docstring literal: triple-quoted when the text reads the same inside one, else `_text_literal`."""
+    """A docstring literal: triple-quoted when the text reads the same inside one, else `_text_literal` with its
+    leading and trailing spaces escaped (ruff format strips them from a docstring's source, changing the text)."""
     plain = text.isascii() and text.isprintable() and "\\" not in text and '"""' not in text
     if plain and not text.endswith('"') and text.strip() == text:
         return f'"""{text}"""'
-    return _text_literal(text)
+    literal = _text_literal(text)
+    quote, body = literal[0], literal[1:-1]
+    inner = body.strip(" ")
+    lead = len(body) - len(body.lstrip(" "))
+    trail = len(body) - len(inner) - lead
+    return quote + _SPACE * lead + inner + _SPACE * trail + quote
+
+
+_SPACE = "\\x20"  # a space as an escape: ruff format strips no escape from a docstring
 
 
 def _text_literal(text: str) -> str:
@@ -388,7 +397,8 @@ def _escaped_literals(source: str) -> str:
             if not isinstance(value, str):
                 raise _schema_error("datamodel-code-generator wrote a bytes literal")
             # A triple-quoted literal is a docstring here: as `__doc__` readers see it (indentation cleaned).
-            edits.append((begin, end, _text_literal(inspect.cleandoc(value) if token.string[:3] in _TRIPLE else value)))
+            literal = _docstring(inspect.cleandoc(value)) if token.string[:3] in _TRIPLE else _text_literal(value)
+            edits.append((begin, end, literal))
     except (tokenize.TokenError, SyntaxError, ValueError) as exc:
         raise _schema_error(f"datamodel-code-generator's output does not tokenize ({exc})") from None
     for begin, end, text in reversed(edits):
