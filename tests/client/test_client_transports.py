@@ -296,7 +296,7 @@ async def test_a_burst_past_the_pool_that_times_out_leaves_the_client_working(
     burst, slow, deadline, retries = 200, 1.0, 0.5, 2  # retries: a later call survives a stall of a busy machine
     settings = {**FAST, "max_connections": 20, "api_timeout_seconds": deadline, "api_max_retries": retries}
     async with raw_server() as server, burst_client(module, server.url, pool, **settings) as client:
-        slow_answers: list[str | float] = [slow] * burst * (1 + retries)
+        slow_answers: list[str | float] = [slow for _ in range(burst * (1 + retries))]
         server.actions = slow_answers
         outcomes = await asyncio.gather(
             *(client.get_state("statestore", f"k{i}") for i in range(burst)), return_exceptions=True
