@@ -352,7 +352,7 @@ def written_answer(result: Result, written: dict[str, tuple[str, bool | str]]) -
             f"{result.kind}: {conflicts} file(s) (status conflict) need you: conflict markers where your edits and "
             "the new render overlap (<<<<<<< yours, ||||||| generated before, =======, >>>>>>> generated now; edit "
             "each to one version and delete the markers), or, in a file of yours, definitions the new code calls "
-            f"(the file's note lists them). {heading}"
+            f"or names it imports that the new code no longer defines (the notes list them). {heading}"
         )
     first, last = _listings(result, files)
     return _fit_outlined(result, first, last, heading, written_budget(result.kind))

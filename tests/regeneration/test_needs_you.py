@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.doors._support import text_of
+from tests.doors._support import structured, text_of
 from tests.regeneration.conftest import Widget
 from tests.regeneration.test_mcp_regenerate import rooted
 from tests.regeneration.test_regenerate import HANDLERS, SETTINGS, _edit, _run, _status, _text, _write
+from tools._answer import Answer
 from tools._update import _module_file
 
 pytestmark = pytest.mark.usefixtures("widget")
@@ -66,6 +67,8 @@ async def test_the_mcp_door_keeps_reporting_unresolved_markers(
         again = await client.call_tool("dapr_generate_widget", {"output_dir": "out", "greeting": "Hi"})
     assert not again.is_error
     assert text_of(again).startswith("widget: 1 file(s) (status conflict) need you")
+    notes = Answer.model_validate(structured(again)).notes
+    assert f"conflict {SETTINGS}: 1 conflict block(s) still unresolved: resolve them" in notes
 
 
 @pytest.mark.parametrize("spelling", ["from widget.settings import name", "from .settings import name"])
