@@ -8,7 +8,9 @@ and the structured-result validation on both ends.
 
 Prints median and p90 in ms for generator calls (a repeated spec, which the server answers from its cache of recent
 results, and a new spec on every call, which runs the engine) and, for comparison, for a trivial tool
-(`dapr_list_snippets`: no rendering, no ruff). Target: generator median under 30 ms.
+(`dapr_list_snippets`: no rendering, no ruff). Target: the uncached generator call under 30 ms at the median as the
+TypeScript client (an external client) sees it. Then the server's own part of that call measured in this process,
+wall and CPU time (its own and its ruff processes'), and the machine's load: on a busy machine wall times are noisy.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -29,7 +32,7 @@ from typing import Any
 import anyio
 from mcp import Client, StdioServerParameters
 
-__all__ = ["Timing", "main", "measure"]
+__all__ = ["InProcess", "Timing", "main", "measure", "measure_in_process"]
 
 # (label, tool, arguments for call number i). The server keeps recent results (output is deterministic), so a
 # repeated spec measures the server and the protocol; a new class name on every call makes the engine run each time.
@@ -118,6 +121,46 @@ def measure_typescript(calls: int = 50, warmup: int = 5) -> list[Timing] | str:
     return [_summary(label, values) for label, values in samples.items()]
 
 
+@dataclass(frozen=True)
+class InProcess:
+    """The server's own work for an uncached `dapr_generate_client` (the engine and the answer), in this process:
+    wall time and CPU time, this process's (every thread) and its ruff processes'. Medians per call, in ms."""
+
+    calls: int
+    wall_ms: float
+    cpu_ms: float
+    ruff_cpu_ms: float
+
+
+def measure_in_process(calls: int = 50, warmup: int = 5) -> InProcess:
+    """What a new spec costs the server before the protocol: on a busy machine wall time grows, CPU time does not."""
+    import resource
+
+    from skill import generate
+    from tools._answer import ResultStore, inline_answer
+
+    store = ResultStore()
+    walls, cpus, ruffs = [], [], []
+    for i in range(warmup + calls):
+        wall, cpu = time.perf_counter(), time.process_time()
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        inline_answer(generate("client", {"class_name": f"InProcess{i}"}), store)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if i >= warmup:
+            walls.append((time.perf_counter() - wall) * 1000)
+            cpus.append((time.process_time() - cpu) * 1000)
+            ruffs.append((after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime) * 1000)
+    return InProcess(calls, statistics.median(walls), statistics.median(cpus), statistics.median(ruffs))
+
+
+def _load_note() -> str:
+    """The machine's load against its cores: timings taken on a busy machine are noisy and high."""
+    one_minute = os.getloadavg()[0]
+    cores = os.cpu_count() or 1
+    busy = " (busy: the wall times below are noisy and high; the CPU times hold)" if one_minute > cores else ""
+    return f"load average {one_minute:.1f} on {cores} cores{busy}"
+
+
 def _print(title: str, timings: list[Timing]) -> None:
     print(title)
     for t in timings:
@@ -134,18 +177,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=5, help="untimed calls per case first (default 5)")
     parser.add_argument("--json", action="store_true", help="print the timings as JSON")
     args = parser.parse_args(argv)
+    load = _load_note()
     timings = anyio.run(measure, args.calls, args.warmup)
     typescript = measure_typescript(args.calls, args.warmup)
+    local = measure_in_process(args.calls, args.warmup)
     if args.json:
         ts = typescript if isinstance(typescript, str) else [asdict(t) for t in typescript]
-        print(json.dumps({"python_sdk": [asdict(t) for t in timings], "typescript_sdk": ts}, indent=2))
+        report = {"load": load, "python_sdk": [asdict(t) for t in timings], "typescript_sdk": ts}
+        print(json.dumps({**report, "in_process": asdict(local)}, indent=2))
         return 0
+    print(load)
     each = f"{args.calls} calls each after {args.warmup} warm-up"
     _print(f"warm MCP tool calls over stdio (Python SDK client), {each}", timings)
     if isinstance(typescript, str):
         print(typescript)
     else:
         _print(f"warm MCP tool calls over stdio (TypeScript SDK client), {each}", typescript)
+    print(
+        f"in process, uncached dapr_generate_client (engine and answer, no protocol), median of {local.calls}: "
+        f"wall {local.wall_ms:.1f} ms, CPU {local.cpu_ms:.1f} ms here + {local.ruff_cpu_ms:.1f} ms in ruff"
+    )
     return 0
 
 

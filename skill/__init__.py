@@ -25,9 +25,9 @@ from skill.manifest import (
     record,
     skill_version,
 )
-from skill.merge3 import Merge, merge3
+from skill.merge3 import Merge, merge3, unresolved_conflicts
 from skill.outline import FileOutline, Symbol, outline
-from skill.parsing import parse_python
+from skill.parsing import parse_python, top_level_names
 from skill.pipeline import generate, parse_spec
 from skill.registry import REGISTRY, get_generator, registry_of
 from skill.result import GeneratedFile, LintStatus, Result
@@ -81,4 +81,6 @@ __all__ = [
     "registry_of",
     "show_snippet",
     "skill_version",
+    "top_level_names",
+    "unresolved_conflicts",
 ]

@@ -14,10 +14,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import IO, Literal
 
 from skill.errors import ToolchainError
 from skill.quality import RUFF_IGNORES, RUFF_RULES, RUFF_TEST_IGNORES
@@ -119,20 +120,24 @@ class Running:
             self._kill()  # those already started would wait for input for ever
             raise ToolchainError(f"could not start ruff: {exc}") from exc
         # Hand each process all of its input now (ruff reads stdin to the end before it writes anything), so
-        # they work while this thread does something else; the exit code tells if one died early.
+        # they work while this thread does something else; the exit code tells if one died early. A file larger
+        # than a pipe holds (64 KiB: the whole client) would make this thread wait for each ruff to start and
+        # read, one after the other, before it could parse: each input is written from a thread of its own.
+        self._feeders: list[threading.Thread] = []
         for job, proc in zip(self._jobs, self._procs, strict=True):
             stdin, proc.stdin = proc.stdin, None  # communicate() must not touch the closed pipe later
             assert stdin is not None
-            with contextlib.suppress(BrokenPipeError):
-                stdin.write(job.text)
-            with contextlib.suppress(BrokenPipeError):
-                stdin.close()
+            feeder = threading.Thread(target=_feed, args=(stdin, job.text), daemon=True)
+            feeder.start()
+            self._feeders.append(feeder)
 
     def result(self) -> list[str]:
         """stdout of each job, in order. A format job must exit 0; a check job 0 or 1 (findings: the caller
         judges them); anything else is a toolchain failure."""
         # Collect every process before judging any, so none is left running when one has failed.
         try:
+            for feeder in self._feeders:
+                feeder.join(_TIMEOUT_SECONDS)
             finished = [
                 (job, proc, *proc.communicate(timeout=_TIMEOUT_SECONDS))
                 for job, proc in zip(self._jobs, self._procs, strict=True)
@@ -152,6 +157,14 @@ class Running:
         for proc in self._procs:
             proc.kill()
             proc.communicate()  # reap it and close its pipes
+
+
+def _feed(stdin: IO[str], text: str) -> None:
+    """Write all of `text` and close the pipe; a process that died early (a broken pipe) is judged by its exit."""
+    with contextlib.suppress(BrokenPipeError):
+        stdin.write(text)
+    with contextlib.suppress(BrokenPipeError):
+        stdin.close()
 
 
 def run_parallel(jobs: Sequence[RuffJob]) -> list[str]:

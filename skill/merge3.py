@@ -23,7 +23,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-__all__ = ["Merge", "merge3", "split_lines"]
+__all__ = ["Merge", "merge3", "split_lines", "unresolved_conflicts"]
 
 
 @dataclass(frozen=True)
@@ -142,3 +142,18 @@ def merge3(
         block("=======", last)
         out.append(f">>>>>>> {theirs_label}{newline}")
     return Merge("".join(out), conflicts)
+
+
+def unresolved_conflicts(text: str, *, ours_label: str = "yours", theirs_label: str = "generated now") -> int:
+    """How many conflict blocks `merge3` wrote are still in `text`: a start marker line with its end marker line
+    after it. Resolving a block means removing its markers, so a block still there is still the user's to do."""
+    start, end = f"<<<<<<< {ours_label}", f">>>>>>> {theirs_label}"
+    blocks, open_block = 0, False
+    for line in text.split("\n"):
+        marker = line.removesuffix("\r")
+        if marker == start:
+            open_block = True
+        elif marker == end and open_block:
+            blocks += 1
+            open_block = False
+    return blocks

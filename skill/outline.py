@@ -40,7 +40,8 @@ def _first_line(node: ast.AST) -> str:
         if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
         else None
     )
-    return doc.strip().splitlines()[0] if doc else ""
+    lines = doc.strip().splitlines() if doc else []
+    return lines[0] if lines else ""  # a docstring of whitespace (a user's description) has no first line
 
 
 def _signature(fn: ast.FunctionDef | ast.AsyncFunctionDef, *, method: bool) -> str:

@@ -52,3 +52,14 @@ def test_growth_flags_superlinear_ratios() -> None:
         return Timing("x", size, 1, seconds, seconds, seconds, 1, seconds)
 
     assert [ok for *_, ok in growth([at(1, 1.0), at(10, 5.0), at(100, 60.0)])] == [True, False]
+
+
+def test_the_mcp_latency_bench_measures_the_server_part_in_process() -> None:
+    """One call of bench/mcp_latency.py's in-process part (no timing asserted): it runs and reports CPU time."""
+    from bench.mcp_latency import measure_in_process
+
+    measured = measure_in_process(calls=1, warmup=0)
+    assert measured.calls == 1
+    assert measured.wall_ms > 0
+    assert measured.cpu_ms >= 0
+    assert measured.ruff_cpu_ms >= 0

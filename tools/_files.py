@@ -20,11 +20,13 @@ from skill import Result
 
 __all__ = [
     "FilesInTheWay",
+    "NotRegularFileError",
     "OutsideRootsError",
     "absolute",
     "check_no_escape",
     "commit",
     "inside_roots",
+    "read_regular",
     "same",
     "target",
     "write_result",
@@ -73,11 +75,53 @@ def inside_roots(output_dir: str, roots: list[Path]) -> Path:
 
 
 def check_no_escape(out_dir: Path, targets: list[Path]) -> None:
-    """Refuse a target that a symlink (a linked subfolder or file) would send outside `out_dir`."""
+    """Refuse a target that a symlink (a linked subfolder or file, dangling or not) would send outside `out_dir`;
+    the message names the link itself."""
     real_out = Path(os.path.realpath(out_dir))
     for path in targets:
         if not _within(Path(os.path.realpath(path)), real_out):
-            raise OutsideRootsError(f"refusing to write {path}: a symlink leads outside {out_dir}")
+            link = _first_link_out(out_dir, path, real_out)
+            raise OutsideRootsError(
+                f"{link} is a symlink to {os.path.realpath(link)}, outside {out_dir}; nothing was written: replace "
+                "the link with the file or folder itself"
+            )
+
+
+def _first_link_out(out_dir: Path, path: Path, real_out: Path) -> Path:
+    """The outermost component of `path` below `out_dir` that resolves outside it (a symlink: its parent is
+    inside)."""
+    step = out_dir
+    for part in path.relative_to(out_dir).parts:
+        step = step / part
+        if not _within(Path(os.path.realpath(step)), real_out):
+            return step
+    return path
+
+
+class NotRegularFileError(ValueError):
+    """A path the tools would read holds a named pipe, a device, a socket or a folder, never read since reading a
+    pipe or a device can block for ever."""
+
+    def __init__(self, path: Path, mode: int) -> None:
+        kind = "a named pipe" if stat.S_ISFIFO(mode) else "a folder" if stat.S_ISDIR(mode) else "a special file"
+        super().__init__(f"{path} is {kind}, not a regular file")
+        self.path = path
+
+
+def read_regular(path: Path) -> bytes:
+    """The bytes of the regular file at `path` (a symlink to one followed); FileNotFoundError when there is none,
+    NotRegularFileError for anything else. Opened without blocking and checked on the open descriptor, so a named pipe
+    put in the file's place (even between a check and the read) never hangs the caller."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotRegularFileError(path, mode)
+    except BaseException:
+        os.close(fd)
+        raise
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read()
 
 
 def same(path: Path, text: str) -> bool:

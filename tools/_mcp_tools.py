@@ -566,9 +566,11 @@ def _generator_door(g: Generator, registry: Mapping[str, Generator], store: Resu
         }
         if update is not None:
             done.update({u.path: (str(folder.joinpath(u.path)), u.action) for u in update.files if u.path in done})
-            # Files it no longer makes are not in the result: their fate goes with the notes.
+            # Files it no longer makes are not in the result: their fate goes with the notes, and so does what a
+            # conflicted file needs (markers left unresolved, a definition to add, an import that is gone).
+            needs = [f"conflict {u.path}: {u.note}" for u in update.files if u.path in done and u.action == "conflict"]
             gone = [f"{u.action} {u.path}: {u.note}" for u in update.files if u.path not in done]
-            result = result.model_copy(update={"notes": [*result.notes, *gone]})
+            result = result.model_copy(update={"notes": [*needs, *result.notes, *gone]})
         checked = None
         if request.verify:
             report = verify_written(folder, [f.path for f in result.files])

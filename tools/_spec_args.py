@@ -9,6 +9,7 @@ comes only through `--spec`, except a document field marked `json_schema_extra={
 from __future__ import annotations
 
 import argparse
+import json
 import types
 import typing
 from collections.abc import Collection, Mapping
@@ -57,11 +58,16 @@ def _is_file_field(info: FieldInfo) -> bool:
 
 
 def _read_document(name: str, path: str) -> object:
-    """A JSON or YAML file (YAML 1.2 reads JSON too) for a document field, or a SpecError naming the field."""
+    """A JSON or YAML file for a document field, or a SpecError naming the field. JSON is read as JSON first:
+    PyYAML refuses some JSON (a key over 1,024 characters), and its error would hide the rule that matters."""
     import yaml
 
     try:
-        return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        text = Path(path).read_text(encoding="utf-8")
+        try:
+            return json.loads(text)
+        except ValueError:
+            return yaml.safe_load(text)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         rule = f"could not be read as a JSON or YAML file ({type(exc).__name__}: {exc})"
         raise SpecError("generate", [FieldProblem.of([name], path, rule)], what="command line") from None

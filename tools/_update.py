@@ -45,8 +45,10 @@ from skill import (
     parse_manifest,
     parse_python,
     record,
+    top_level_names,
+    unresolved_conflicts,
 )
-from tools._files import FilesInTheWay, check_no_escape, commit, same, target
+from tools._files import FilesInTheWay, NotRegularFileError, check_no_escape, commit, read_regular, same, target
 
 __all__ = [
     "Action",
@@ -113,14 +115,20 @@ def read_record(folder: Path) -> tuple[Manifest, dict[str, str]] | None:
     """The folder's manifest and pristine base; None when it has no manifest; ManifestError (naming the file) when
     either is unreadable, broken or they disagree."""
     manifest_file, base_file = target(folder, MANIFEST_PATH), target(folder, BASE_PATH)
-    if not manifest_file.exists():
-        return None
+    # The record is read before anything is planned: a link out of the folder is refused here, not followed.
+    check_no_escape(folder, [manifest_file, base_file])
     try:
-        manifest = parse_manifest(manifest_file.read_bytes(), str(manifest_file))
+        manifest = parse_manifest(read_regular(manifest_file), str(manifest_file))
+    except FileNotFoundError:
+        return None
+    except NotRegularFileError as exc:
+        raise ManifestError(f"{exc}: the record holds regular files only; remove it") from None
     except OSError as exc:
         raise ManifestError(f"{manifest_file}: cannot be read ({exc.strerror or exc})") from None
     try:
-        base = parse_base(base_file.read_bytes(), str(base_file), manifest)
+        base = parse_base(read_regular(base_file), str(base_file), manifest)
+    except NotRegularFileError as exc:
+        raise ManifestError(f"{exc}: the record holds regular files only; remove it") from None
     except FileNotFoundError:
         raise ManifestError(
             f"{base_file}: is missing, so edits cannot be merged; remove {folder.joinpath(MANIFEST_PATH)} to write "
@@ -162,6 +170,45 @@ def _missing_definitions(disk: str | bytes, render: str) -> list[str]:
     return found
 
 
+def _module_file(importer: str, node: ast.ImportFrom, renders: Mapping[str, str]) -> str | None:
+    """The generated module (not package) an import in `importer` (a folder-relative path) names, or None:
+    `from .events import X` beside it, or `from app.events import X` from the folder holding `app/`."""
+    parts = importer.split("/")[:-1]
+    dotted = (node.module or "").split(".") if node.module else []
+    if node.level:
+        if node.level - 1 > len(parts):
+            return None
+        roots = [parts[: len(parts) - (node.level - 1)]]
+    else:
+        roots = [parts[:i] for i in range(len(parts), -1, -1)]  # the package may sit in a service's subfolder
+    for root in roots:
+        candidate = "/".join([*root, *dotted]) + ".py"
+        if dotted and candidate in renders:  # a package's __init__ is skipped: its names include submodules
+            return candidate
+    return None
+
+
+def _broken_imports(path: str, disk: str | bytes, renders: Mapping[str, str]) -> list[str]:
+    """Names the user's module imports from a generated module whose new render no longer defines them (a model
+    renamed in the spec): the app would fail on import. Unparsable text is the user's business: nothing."""
+    if isinstance(disk, bytes):
+        return []
+    try:
+        tree = parse_python(disk)
+    except SyntaxError:
+        return []
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        module = _module_file(path, node, renders)
+        if module is None:
+            continue
+        defined = set(top_level_names(parse_python(renders[module]).body))
+        found += [f"`{a.name}` from {module}" for a in node.names if a.name != "*" and a.name not in defined]
+    return found
+
+
 def _first_write(folder: Path, result: Result, *, force: bool) -> list[FileUpdate]:
     """No record yet: the plain write's rules (files in the way refused unless forced)."""
     updates, clashes = [], []
@@ -173,7 +220,12 @@ def _first_write(folder: Path, result: Result, *, force: bool) -> list[FileUpdat
             updates.append(FileUpdate(f.path, "unchanged"))
         else:
             clashes.append(path)
-            updates.append(FileUpdate(f.path, "updated", "replaced (forced)", f.content))
+            updates.append(
+                FileUpdate(f.path, "updated", f"replaced (forced); the old one is in {f.path}.orig", f.content)
+            )
+            disk = _read(path)
+            if isinstance(disk, str):
+                updates.append(_backup(f.path, disk))
     if clashes and not force:
         raise FilesInTheWay(clashes)
     return updates
@@ -187,33 +239,52 @@ def _like(disk: str | bytes | None, text: str) -> str:
     return text
 
 
+_STAYS_DELETED = (
+    "you deleted it; generate with force to bring it back (force also replaces your edits in other generated "
+    "files, keeping each edited version beside it as <file>.orig)"
+)
+
+
+def _backup(path: str, text: str) -> FileUpdate:
+    """The user's version of a file `force` replaces, kept as `<path>.orig` (replacing an older backup)."""
+    return FileUpdate(f"{path}.orig", "created", "your version before force", text)
+
+
 def _regenerated(
     folder: Path, result: Result, manifest: Manifest, base: Mapping[str, str], *, force: bool
 ) -> Iterator[FileUpdate]:
+    renders = {f.path: f.content for f in result.files if f.language == "python"}
     for f in result.files:
         disk, known = _read(target(folder, f.path)), manifest.files.get(f.path)
         now = _like(disk, f.content)
         before = None if f.path not in base else _like(disk, base[f.path])
+        blocks = unresolved_conflicts(disk) if isinstance(disk, str) else 0
         if disk is None:
             if known is not None and not known.user_owned and not f.user_owned and not force:
-                yield FileUpdate(f.path, "stays deleted", "you deleted it; generate with force to bring it back")
+                yield FileUpdate(f.path, "stays deleted", _STAYS_DELETED)
             else:
                 yield FileUpdate(f.path, "created", "recreated" if known is not None else "", f.content)
         elif disk == now:
             yield FileUpdate(f.path, "unchanged")
+        elif blocks and not force:  # markers from an earlier run: the file does not even parse until resolved
+            yield FileUpdate(f.path, "conflict", f"{blocks} conflict block(s) still unresolved: resolve them")
         elif f.user_owned:
             missing = _missing_definitions(disk, f.content) if f.language == "python" else []
+            broken = _broken_imports(f.path, disk, renders) if f.language == "python" else []
+            notes = []
             if missing:  # the regenerated routes call what the user's module lacks: it would fail on import
-                note = "yours, kept; add what the new render defines and the generated code calls: " + "; ".join(
-                    missing
-                )
-                yield FileUpdate(f.path, "conflict", note)
+                notes.append("add what the new render defines and the generated code calls: " + "; ".join(missing))
+            if broken:  # a model renamed in the spec: the user's module imports a name that is gone
+                notes.append("it imports what the generated code no longer defines: " + "; ".join(broken))
+            if notes:
+                yield FileUpdate(f.path, "conflict", "yours, kept; " + "; ".join(notes))
             else:
                 yield FileUpdate(f.path, "kept", "yours: never rewritten")
         elif isinstance(disk, bytes):
             yield FileUpdate(f.path, "kept", "not a UTF-8 text file: left alone, not merged")
         elif force:
-            yield FileUpdate(f.path, "updated", "your edits replaced (forced)", now)
+            yield FileUpdate(f.path, "updated", f"your edits replaced (forced); your version is in {f.path}.orig", now)
+            yield _backup(f.path, disk)
         elif disk == before:
             yield FileUpdate(f.path, "updated", text=now)
         else:  # edited, or a new file whose path the user's own file holds: that one merges against nothing
@@ -260,6 +331,7 @@ def plan_update(
         files = _first_write(folder, result, force=force)
     else:
         files = list(_regenerated(folder, result, *old, force=force))
+    check_no_escape(folder, [target(folder, f.path) for f in files if f.path not in paths])  # backups
     # Recorded as the options given, typed: "--retries 5" on a command line is stored as 5, not "5".
     parsed = spec if isinstance(spec, SpecModel) else generator.spec.model_validate(dict(spec or {}))
     new_manifest, new_base = record(result, parsed)
@@ -300,7 +372,7 @@ class Drift(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     path: str
-    state: Literal["changed", "deleted", "added", "removed"]
+    state: Literal["changed", "conflict", "deleted", "added", "removed"]
 
 
 class DriftReport(BaseModel):
@@ -312,7 +384,10 @@ class DriftReport(BaseModel):
     generator: str
     skill_version: str = Field(description="The version that wrote the record.")
     spec_from: Literal["manifest", "given"]
-    edited: list[Drift] = Field(description="Generated files the user changed or deleted (never user-owned ones).")
+    edited: list[Drift] = Field(
+        description="Generated files the user changed or deleted (never user-owned ones); 'conflict': changed and "
+        "still holding conflict markers from a merge."
+    )
     regenerate: list[Drift] = Field(description="What the current generator would change against the record.")
 
     @property
@@ -355,11 +430,13 @@ def check(
     registry: Mapping[str, Generator] | None = None,
 ) -> DriftReport:
     """The drift of `folder`; `spec` replaces the recorded one. ManifestError (no record, a broken one, an unknown
-    generator) or SpecError (the spec breaks a rule of the current generator) are the caller's to fix."""
+    generator) or SpecError (the spec breaks a rule of the current generator) are the caller's to fix, and so is
+    OutsideRootsError (a symlink in the folder leads out of it)."""
     found = read_record(folder) if folder.is_dir() else None
     if found is None:
         raise ManifestError(untracked_reason(folder))
     manifest, base = found
+    check_no_escape(folder, [target(folder, path) for path in manifest.files])  # as regeneration would refuse it
     try:
         generator = get_generator(manifest.generator, registry)
     except SpecError as exc:
@@ -372,6 +449,8 @@ def check(
             continue
         if not file.is_file():
             edited.append(Drift(path=path, state="deleted"))
+        elif unresolved_conflicts(file.read_bytes().decode("utf-8", "replace")):
+            edited.append(Drift(path=path, state="conflict"))  # markers from a merge: it fails until resolved
         elif not _as_generated(file, known.sha256):
             edited.append(Drift(path=path, state="changed"))
     result = generate(
@@ -401,7 +480,8 @@ def drift_text(report: DriftReport) -> str:
     lines = [f"{report.folder}: generated by {report.generator} (async-dapr-coder {report.skill_version})"]
     if report.edited:
         lines.append("edited since generated:")
-        lines += [f"  {d.state:8} {d.path}" for d in report.edited]
+        unresolved = " (unresolved conflict markers: resolve them)"
+        lines += [f"  {d.state:8} {d.path}" + (unresolved if d.state == "conflict" else "") for d in report.edited]
     if report.regenerate:
         lines.append(f"regenerating from the {'recorded' if report.spec_from == 'manifest' else 'given'} spec would:")
         verbs = {"changed": "change", "added": "add", "removed": "remove", "deleted": "delete"}

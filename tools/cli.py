@@ -31,7 +31,7 @@ from skill import (
 )
 from tools import _json as strict_json
 from tools._answer import outline_lines
-from tools._files import FilesInTheWay, absolute, write_result
+from tools._files import FilesInTheWay, OutsideRootsError, absolute, write_result
 from tools._present import Exit, detail_text, exit_code, result_text, spec_error_text
 from tools._spec_args import add_spec_options, collect_spec_options
 from tools._update import UpdatePlan, check, drift_text, update_folder
@@ -413,7 +413,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         getattr(args, "subparser", parser).error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         return int(_COMMANDS[args.command](args))
-    except (_BadInputError, FilesInTheWay, ManifestError) as exc:  # a broken .dapr-coder record is bad input too
+    # A broken .dapr-coder record, or a symlink out of the folder, is bad input too.
+    except (_BadInputError, FilesInTheWay, ManifestError, OutsideRootsError) as exc:
         print(f"dapr-coder: {exc}", file=sys.stderr)
         return int(Exit.BAD_INPUT)
     except SpecError as exc:

@@ -17,11 +17,23 @@ from skill.generators import client, models, samples
 from skill.imports import Import, Imports, sections
 from skill.plan import FilePlan, Plan
 from skill.specs.client import Block, ClientSpec
-from skill.specs.endpoint import BulkSettings, EndpointSpec, SubscriptionSpec, snake
+from skill.specs.endpoint import BulkSettings, EndpointSpec, SubscriptionSpec, snake, use_package_rule
+from skill.specs.names import module_name_problem
 
-__all__ = ["CLIENT_CLASS", "CLIENT_MODULE", "GENERATOR", "client_blocks", "handlers_context", "handlers_note", "plan"]
+__all__ = [
+    "CLIENT_CLASS",
+    "CLIENT_MODULE",
+    "GENERATOR",
+    "client_blocks",
+    "handlers_context",
+    "handlers_note",
+    "package_problem",
+    "plan",
+    "requirements_for",
+]
 
 REQUIREMENTS = ("fastapi>=0.115,<1",)
+SERVER_REQUIREMENTS = ("uvicorn[standard]>=0.32",)  # runs the app (the notes say how); nothing imports it
 # The client module and class the package holds; the service and todo starters import them by these names.
 CLIENT_MODULE = "dapr_client"
 CLIENT_CLASS = "DaprClient"
@@ -465,6 +477,19 @@ def handlers_note(package: str) -> str:
     )
 
 
+def requirements_for(spec: EndpointSpec) -> list[str]:
+    """What the package's modules import: the client's, the models' and FastAPI."""
+    return sorted({*client.requirements_for(_client_spec(spec)), *models.requirements_for(spec.models), *REQUIREMENTS})
+
+
+def package_problem(spec: EndpointSpec) -> str | None:
+    """Why the package may not take its name: it would shadow a module that its code imports or its server is."""
+    return module_name_problem(spec.package, (*requirements_for(spec), *SERVER_REQUIREMENTS))
+
+
+use_package_rule("endpoint", package_problem)
+
+
 def plan(spec: EndpointSpec, *, settings: bool = False) -> Plan:
     """The package's files. `settings`: the service generator adds a `settings` module that `main` loads."""
     pkg = spec.package
@@ -491,7 +516,7 @@ def plan(spec: EndpointSpec, *, settings: bool = False) -> Plan:
         FilePlan(f"{pkg}/handlers.py", "endpoint/handlers", handlers_context(spec)),
         FilePlan(f"{pkg}/main.py", "endpoint/main", _main(spec, settings)),
     ]
-    requirements = sorted({*client.requirements_for(client_spec), *models.requirements_for(spec.models), *REQUIREMENTS})
+    requirements = requirements_for(spec)
     notes = [
         handlers_note(pkg),
         f"Run it with `uvicorn {pkg}.main:app`; `create_app(dapr=..., app_api_token=...)` builds one for tests.",

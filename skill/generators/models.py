@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import ast
 import functools
+import inspect
+import io
 import json
 import threading
+import tokenize
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -91,11 +94,20 @@ class ImportLine:
 
 
 def _docstring(text: str) -> str:
-    """A docstring literal: triple-quoted when the text reads the same inside one, else `_text_literal`."""
+    """A docstring literal: triple-quoted when the text reads the same inside one, else `_text_literal` with its
+    leading and trailing spaces escaped (ruff format strips them from a docstring's source, changing the text)."""
     plain = text.isascii() and text.isprintable() and "\\" not in text and '"""' not in text
     if plain and not text.endswith('"') and text.strip() == text:
         return f'"""{text}"""'
-    return _text_literal(text)
+    literal = _text_literal(text)
+    quote, body = literal[0], literal[1:-1]
+    inner = body.strip(" ")
+    lead = len(body) - len(body.lstrip(" "))
+    trail = len(body) - len(inner) - lead
+    return quote + _SPACE * lead + inner + _SPACE * trail + quote
+
+
+_SPACE = "\\x20"  # a space as an escape: ruff format strips no escape from a docstring
 
 
 def _text_literal(text: str) -> str:
@@ -371,6 +383,47 @@ def _schema_warnings(spec: ModelsSpec) -> tuple[str, ...]:
     return _run_datamodel_codegen(json.dumps(spec.json_schema), spec.extra, spec.frozen)[1]
 
 
+_TRIPLE = ('"""', "'''")
+
+
+def _plain_source(text: str) -> bool:
+    """Whether literal source text can stand as written: ASCII, and no control character but a newline."""
+    return text.isascii() and all(c.isprintable() or c == "\n" for c in text)
+
+
+def _escaped_literals(source: str) -> str:
+    """datamodel-code-generator's output with every string literal (docstrings, enum values, defaults) that holds
+    anything but plain ASCII re-written through `_text_literal`, and every comment dropped: schema text (a line
+    separator, a bidi or control character) reaches the module only as escapes, never raw (SECURITY.md)."""
+    lines = io.StringIO(source).readlines()  # as the tokenizer reads them: str.splitlines also splits at U+2028
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+    edits: list[tuple[int, int, str]] = []
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type not in (tokenize.STRING, tokenize.COMMENT) or (
+                token.type == tokenize.STRING and _plain_source(token.string)
+            ):
+                continue
+            begin = starts[token.start[0] - 1] + token.start[1]
+            end = starts[token.end[0] - 1] + token.end[1]
+            if token.type == tokenize.COMMENT:
+                edits.append((begin, end, ""))
+                continue
+            value = ast.literal_eval(token.string)
+            if not isinstance(value, str):
+                raise _schema_error("datamodel-code-generator wrote a bytes literal")
+            # A triple-quoted literal is a docstring here: as `__doc__` readers see it (indentation cleaned).
+            literal = _docstring(inspect.cleandoc(value)) if token.string[:3] in _TRIPLE else _text_literal(value)
+            edits.append((begin, end, literal))
+    except (tokenize.TokenError, SyntaxError, ValueError) as exc:
+        raise _schema_error(f"datamodel-code-generator's output does not tokenize ({exc})") from None
+    for begin, end, text in reversed(edits):
+        source = source[:begin] + text + source[end:]
+    return source
+
+
 def _checked_schema_output(source: str) -> tuple[dict[str, set[str]], str, list[str]]:
     """(imports by module, the class bodies' source, the top-level names it defines) of datamodel-code-generator's
     output, after the allow-list."""
@@ -420,7 +473,7 @@ def _checked_schema_output(source: str) -> tuple[dict[str, set[str]], str, list[
 def _schema_result(spec: ModelsSpec) -> tuple[SchemaModelsContext, list[str]]:
     assert spec.json_schema is not None
     source, _ = _run_datamodel_codegen(json.dumps(spec.json_schema), spec.extra, spec.frozen)
-    found, body, defined = _checked_schema_output(source)
+    found, body, defined = _checked_schema_output(_escaped_literals(source))
     imports = _Imports()
     for module, names in found.items():
         for name in names:

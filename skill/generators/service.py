@@ -19,16 +19,29 @@ from skill.imports import Import, Imports, sections
 from skill.plan import FilePlan, Plan
 from skill.quality import RUFF_IGNORES, RUFF_RULES, RUFF_TEST_IGNORES
 from skill.requirements import lower_bounds
-from skill.specs.endpoint import snake
-from skill.specs.service import ServiceSpec
+from skill.specs.endpoint import snake, use_package_rule
+from skill.specs.names import module_name_problem
+from skill.specs.service import ServiceCore, ServiceSpec
 from skill.style import DEFAULT_STYLE, Style
 
-__all__ = ["GENERATOR", "files_for", "imported_requirements", "own_style", "plan"]
+__all__ = [
+    "GENERATOR",
+    "SIBLING_FOLDERS",
+    "files_for",
+    "imported_requirements",
+    "own_style",
+    "package_problem",
+    "plan",
+    "requirements_for",
+]
 
 # The generated project's own tools, lower bounds only (uv resolves them when the service is first run).
-RUNTIME_REQUIREMENTS = ("uvicorn[standard]>=0.32",)  # runs the app; nothing imports it
+RUNTIME_REQUIREMENTS = endpoint.SERVER_REQUIREMENTS
 TEST_REQUIREMENTS = ("pytest>=8.3", "anyio>=4.6", "httpx>=0.28,<1")  # what tests/ imports
 DEV_REQUIREMENTS = (*TEST_REQUIREMENTS, "mypy>=1.15", "ruff>=0.15")
+# The folders a service writes beside its package (tests/ here, resources/ and deploy/ through the components
+# generator): the package may take none of their names. tests/service checks this list against a real plan.
+SIBLING_FOLDERS = ("tests", "resources", "deploy")
 TEST_TOKEN = "app-token-for-tests"  # noqa: S105 - a value the generated tests send, not a secret
 
 
@@ -465,6 +478,29 @@ def plan(spec: ServiceSpec) -> Plan:
         known_first_party=(spec.package, "tests"),
         style=own_style(spec),
     )
+
+
+def requirements_for(spec: ServiceCore) -> tuple[str, ...]:
+    """Everything the service's folder installs: what its app and tests import, what runs it and what checks it
+    (its pyproject.toml lists the same, merged)."""
+    return (
+        *endpoint.requirements_for(spec),
+        *RUNTIME_REQUIREMENTS,
+        *DEV_REQUIREMENTS,
+        *todo.requirements(spec),
+        *todo.dev_requirements(spec),
+    )
+
+
+def package_problem(spec: ServiceCore) -> str | None:
+    """Why a service's package may not take its name: the endpoint's rule over everything the service's folder
+    installs (its server, tests and checks too), and the folders written beside the package."""
+    if spec.package in SIBLING_FOLDERS:
+        return f"must not be {spec.package!r}: the service writes a {spec.package}/ folder beside its package"
+    return module_name_problem(spec.package, requirements_for(spec))
+
+
+use_package_rule("service", package_problem)
 
 
 def imported_requirements(spec: ServiceSpec, app_plan: Plan) -> list[str]:

@@ -19,7 +19,7 @@ from skill.imports import Import, Imports, sections
 from skill.plan import FilePlan
 from skill.specs.endpoint import EndpointSpec, JobSpec, SubscriptionSpec
 from skill.specs.models import ModelDef
-from skill.specs.service import ServiceSpec, Starter
+from skill.specs.service import ServiceCore, ServiceSpec, Starter
 
 __all__ = [
     "SUMMARIES",
@@ -343,9 +343,9 @@ def extra_files(
     return []
 
 
-def requirements(spec: ServiceSpec) -> tuple[str, ...]:
+def requirements(spec: ServiceCore) -> tuple[str, ...]:
     return recurrence.REQUIREMENTS if spec.starter == "todo-recurring-task" else ()
 
 
-def dev_requirements(spec: ServiceSpec) -> tuple[str, ...]:
+def dev_requirements(spec: ServiceCore) -> tuple[str, ...]:
     return recurrence.DEV_REQUIREMENTS if spec.starter == "todo-recurring-task" else ()

@@ -48,7 +48,9 @@ __all__ = [
     "RoutingRule",
     "SubscriptionSpec",
     "Verb",
+    "package_rule",
     "snake",
+    "use_package_rule",
     "use_schema_model_fields",
 ]
 
@@ -405,6 +407,10 @@ class EndpointSpec(SpecModel):
             )
         return spec
 
+    def _package_problem(self) -> str | None:
+        """Why the package may not take its name (it would shadow a module the output imports), or None."""
+        return package_rule("endpoint")(self)
+
     def _problems(self) -> Iterator[tuple[str, object, str]]:
         """(where, value, rule) of each cross-field rule this spec breaks."""
         if self.models.module in PACKAGE_MODULES:
@@ -415,6 +421,10 @@ class EndpointSpec(SpecModel):
             for p in exc.problems:
                 yield f"models.{p.field}", p.value, p.rule
             return
+        # After the models: what the package may not shadow includes what the models need (their JSON Schema's).
+        problem = self._package_problem()
+        if problem is not None:
+            yield "package", self.package, problem
         for name, where in self._models_used():
             if name is not None and name not in known:
                 yield where, name, f"is not a model of `models` (known: {', '.join(sorted(known))})"
@@ -468,6 +478,22 @@ def _action_problems(models: ModelsSpec, crud: CrudSpec, i: int) -> Iterator[tup
 # layer hands its reader down when `skill` is imported (skill.generators.schema_models), as skill.reserved does for
 # the client spec, so the specs import nothing above them (tests/engine/test_public_api.py).
 _schema_model_fields: list[Callable[[ModelsSpec], dict[str, set[str]]]] = []
+
+
+# Which names a package may not take is the generators' to say (they know what their output imports and installs);
+# each hands its rule down when `skill` is imported, as for the JSON Schema reader above.
+_package_rules: dict[str, Callable[[Any], str | None]] = {}
+
+
+def use_package_rule(kind: str, rule: Callable[[Any], str | None]) -> None:
+    """Install why a `kind` ('endpoint', 'service') spec's package may not take its name (None: it may)."""
+    _package_rules[kind] = rule
+
+
+def package_rule(kind: str) -> Callable[[Any], str | None]:
+    if kind not in _package_rules:  # `import skill` installs them: only a broken import order gets here
+        raise RuntimeError(f"the {kind} generator is not imported: import skill (it installs its package rule)")
+    return _package_rules[kind]
 
 
 def use_schema_model_fields(reader: Callable[[ModelsSpec], dict[str, set[str]]]) -> None:

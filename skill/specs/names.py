@@ -88,7 +88,7 @@ def module_name_problem(name: str, requirements: Iterable[str]) -> str | None:
         )
     if name in import_names_of(tuple(sorted(requirements))):
         return (
-            f"must not be {name!r}: the generated code imports it, directly or through its dependencies, "
-            "and the file would shadow it"
+            f"must not be {name!r}: the generated code or the tools it installs import it, directly or through "
+            "their dependencies, and the module would shadow it"
         )
     return None

@@ -41,6 +41,7 @@ from skill.specs.endpoint import (
     InvocationSpec,
     JobSpec,
     SubscriptionSpec,
+    package_rule,
 )
 from skill.specs.starters import STARTER_CONTRACTS, brought_models, starter_model_problems
 
@@ -148,6 +149,11 @@ class ServiceCore(EndpointSpec):
         "'todo-recurring-task' and 'todo-notification' are the todo system's services.",
     )
     line_length: OwnLineLengthOption = None  # narrowed: a service formats to what its own pyproject.toml states
+
+    def _package_problem(self) -> str | None:
+        """The endpoint's rule over everything the service's folder installs (its server, tests and checks too),
+        and the folders written beside the package."""
+        return package_rule("service")(self)
 
     def _problems(self) -> Iterator[tuple[str, object, str]]:
         yield from super()._problems()

@@ -268,3 +268,41 @@ async def test_cookies_set_by_one_app_are_never_sent_on_later_calls(
             await client.invoke_method("app-b", "orders", http_verb="GET")
     assert [r.target.rsplit("/", 1)[1] for r in server.requests] == ["login", "orders"]
     assert "cookie" not in server.requests[1].headers
+
+
+@contextlib.asynccontextmanager
+async def burst_client(module: ModuleType, url: str, pool: str, **settings: Any) -> AsyncIterator[Any]:
+    """The generated client with its own pool, or over a caller's httpx client whose pool is as large."""
+    config = module.DaprSettings(http_endpoint=url, **settings)
+    if pool == "own":
+        async with module.DaprClient(config) as client:
+            yield client
+        return
+    limits = httpx.Limits(max_connections=config.max_connections)
+    async with httpx.AsyncClient(limits=limits) as http, module.DaprClient(config, http_client=http) as client:
+        yield client
+
+
+@pytest.mark.parametrize(
+    ("transport", "pool"), [*((t, "own") for t in TRANSPORTS), ("httpx", "caller httpx.AsyncClient")]
+)
+async def test_a_burst_past_the_pool_that_times_out_leaves_the_client_working(
+    dapr_by_transport: dict[str, ModuleType], transport: str, pool: str
+) -> None:
+    """Requests cancelled by the deadline while queued inside httpx's pool leave connection slots that are never
+    freed (httpcore#1093), after which every call fails: the client keeps no more requests in flight than the
+    pool holds, so none ever queues there."""
+    module = dapr_by_transport[transport]
+    burst, slow, deadline, retries = 200, 1.0, 0.5, 2  # retries: a later call survives a stall of a busy machine
+    settings = {**FAST, "max_connections": 20, "api_timeout_seconds": deadline, "api_max_retries": retries}
+    async with raw_server() as server, burst_client(module, server.url, pool, **settings) as client:
+        slow_answers: list[str | float] = [slow for _ in range(burst * (1 + retries))]
+        server.actions = slow_answers
+        outcomes = await asyncio.gather(
+            *(client.get_state("statestore", f"k{i}") for i in range(burst)), return_exceptions=True
+        )
+        assert {type(outcome).__name__ for outcome in outcomes} == {"DaprTimeoutError"}
+        server.actions = []
+        await asyncio.sleep(slow)  # the server finishes the answers nobody waits for
+        later = await asyncio.gather(*(client.get_state("statestore", f"later{i}") for i in range(50)))
+    assert later == [{"target": f"/v1.0/state/statestore/later{i}"} for i in range(50)]

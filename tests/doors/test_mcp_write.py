@@ -216,7 +216,7 @@ def _check_every_file_is_accounted_for(answer: Answer, base: str, paths: list[st
 def test_written_budgets_per_generator() -> None:
     """The client and the todo system as issue 9 sets them; a service, which embeds the client and adds ~25 files,
     in between; the other single-purpose generators as the client."""
-    assert written_budget("client") == WRITTEN_BUDGET == 6_000
+    assert written_budget("client") == WRITTEN_BUDGET == 6_500
     assert written_budget("project") == 12_000
     assert WRITTEN_BUDGET < written_budget("service") < written_budget("project")
     for name in ("models", "endpoint", "components"):

@@ -188,10 +188,17 @@ def test_a_deleted_generated_file_stays_deleted_unless_forced(out: Path, capsys:
 def test_force_replaces_edits_of_generated_files_never_handlers(out: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _edit(out, SETTINGS, 'GREETING = "Hello"', 'GREETING = "Howdy"')
     _edit(out, HANDLERS, "return payload", "return payload.upper()")
+    mine = _text(out, SETTINGS)
     code, stdout, _ = _write(capsys, out, "--greeting", "Hi", "--force")
     assert code == 0
-    assert _status(stdout, out) == {HANDLERS: "kept", SETTINGS: "updated", "widget/app.py": "unchanged"}
+    assert _status(stdout, out) == {
+        HANDLERS: "kept",
+        SETTINGS: "updated",
+        f"{SETTINGS}.orig": "created",
+        "widget/app.py": "unchanged",
+    }
     assert "<<<<<<<" not in _text(out, SETTINGS)
+    assert _text(out, f"{SETTINGS}.orig") == mine  # the replaced edit is kept beside it
     assert "payload.upper()" in _text(out, HANDLERS)
 
 

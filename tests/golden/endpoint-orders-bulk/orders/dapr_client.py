@@ -432,10 +432,10 @@ def _may_have_been_sent(exc: httpx.TransportError) -> bool:
 class _HttpxBackend:
     """httpx: our own pooled client (we close it) or the caller's (never closed)."""
 
-    __slots__ = ("_client", "_deadline", "_extensions", "_owned")
+    __slots__ = ("_client", "_deadline", "_extensions", "_owned", "_slots")
 
     def __init__(
-        self, client: httpx.AsyncClient, *, owned: bool, deadline: float
+        self, client: httpx.AsyncClient, *, owned: bool, deadline: float, slots: int
     ) -> None:
         self._client = client
         self._owned = owned
@@ -443,6 +443,11 @@ class _HttpxBackend:
         # httpx's timeouts bound each read, so a slow drip of bytes could go on for
         # ever: this bounds the whole exchange.
         self._deadline = deadline
+        # No more requests in flight than the pool has connections, so none waits
+        # inside httpx's pool: a request cancelled there (by the deadline) can leave a
+        # connection slot that is never freed, until every later request times out
+        # (https://github.com/encode/httpcore/issues/1093). Waiting here is safe.
+        self._slots = asyncio.Semaphore(slots)
 
     async def send(
         self,
@@ -468,7 +473,7 @@ class _HttpxBackend:
                 method, url, params=params, headers=headers, content=content
             )
         try:
-            async with asyncio.timeout(self._deadline):
+            async with asyncio.timeout(self._deadline), self._slots:
                 response = await self._client.send(request, stream=True)
                 try:
                     body = await response.aread()
@@ -851,7 +856,8 @@ class DaprClient:
     to `DaprSettings()` (the environment). Pass `http_client` to bring your own
     `httpx.AsyncClient` (tests use `httpx.MockTransport` or `httpx.ASGITransport`): it
     is never closed by this client, and its timeout and limits apply; URLs always come
-    from `settings`.
+    from `settings`. At most `settings.max_connections` requests are in flight at once,
+    so give that client at least as many connections (httpx's default is 100).
 
     Its own pool is an aiohttp session used directly when aiohttp is installed,
     several times faster under concurrency than httpx's own pool, the fallback.
@@ -891,7 +897,10 @@ class DaprClient:
 
         if http_client is not None:
             self._backend = _HttpxBackend(
-                http_client, owned=False, deadline=config.api_timeout_seconds
+                http_client,
+                owned=False,
+                deadline=config.api_timeout_seconds,
+                slots=config.max_connections,
             )
         elif _HAVE_AIOHTTP:
             self._backend = _AiohttpBackend(
@@ -912,7 +921,10 @@ class DaprClient:
                 trust_env=False,
             )
             self._backend = _HttpxBackend(
-                client, owned=True, deadline=config.api_timeout_seconds
+                client,
+                owned=True,
+                deadline=config.api_timeout_seconds,
+                slots=config.max_connections,
             )
 
     async def __aenter__(self) -> Self:
