@@ -19,6 +19,8 @@ import asyncio
 import contextlib
 import copy
 import json
+import secrets
+import subprocess
 import sys
 import time
 import uuid
@@ -53,11 +55,12 @@ class Profile:
     pubsub: str  # "redis" or "kafka"
 
 
+# Each state store and each broker the generators offer, in as few runs as cover them (a run takes minutes):
+# PostgreSQL v1 is the Kubernetes profile's default and runs with Kafka there.
 PROFILES = {
     p.name: p
     for p in (
         Profile("redis", "redis", "redis"),  # the local profile as generated
-        Profile("postgresql-v1", "postgresql-v1", "redis"),
         Profile("postgresql-v2", "postgresql-v2", "redis"),
         Profile("kafka", "postgresql-v1", "kafka"),  # the Kubernetes profile's components
     )
@@ -98,6 +101,9 @@ class RealTodoSystem:
         self.root = workdir / "system"
         self.control = workdir / "control"
         self.record = workdir / "observed.jsonl"
+        # Redis keeps streams, consumer groups and keys between runs: each run takes a database of its own,
+        # emptied first, so that no earlier run's pending message or job data reaches this one.
+        self.redis_db = str(secrets.randbelow(15) + 1)
         self.ports = {app: processes.free_port() for app in (*APPS, OBSERVER)}
         self.dapr_ports = {app: processes.free_port() for app in (*APPS, OBSERVER)}
         self._relay: TcpCut | None = None
@@ -119,6 +125,8 @@ class RealTodoSystem:
         self._write_runtime_folder()
 
     def _write_resources(self) -> None:
+        host, _, port = self.runtime.redis_host.rpartition(":")
+        subprocess.run(["redis-cli", "-h", host, "-p", port, "-n", self.redis_db, "FLUSHDB"], check=True, timeout=30)
         local = _load_documents(self.root / "resources" / "local")
         kubernetes = _load_documents(self.root / "resources" / "kubernetes")
         documents = {"resiliency": local["resiliency"], "secretstore": local["secretstore"]}
@@ -128,6 +136,7 @@ class RealTodoSystem:
             # Through a relay the test can cut (broker_outage); the state store keeps its direct connection.
             self._relay = TcpCut(self.runtime.redis_host)
             _set_metadata(pubsub, "redisHost", self._relay.address)
+            _set_metadata(pubsub, "redisDB", self.redis_db)
         else:
             pubsub = kubernetes[PUBSUB]
             pubsub.pop("auth", None)
@@ -136,6 +145,7 @@ class RealTodoSystem:
         if profile.state == "redis":
             state = local[STATE]
             _set_metadata(state, "redisHost", self.runtime.redis_host)
+            _set_metadata(state, "redisDB", self.redis_db)
         else:
             state = kubernetes[STATE]
             state.pop("auth", None)
@@ -302,6 +312,16 @@ class RealTodoSystem:
             text = log.read_text(encoding="utf-8", errors="replace")
             lines += [line for line in text.splitlines() if "reminder for " in line and " is due at " in line]
         return lines
+
+    async def job_scheduled(self, app_id: str, name: str) -> bool:
+        url = f"http://127.0.0.1:{self.dapr_ports[app_id]}/v1.0-alpha1/jobs/{name}"
+        async with httpx.AsyncClient(timeout=30) as client:
+            answer = await client.get(url)
+        if answer.status_code == 200:
+            return True
+        if answer.status_code == 404 or "not found" in answer.text.lower():
+            return False
+        raise RuntimeError(f"GET job {name}: {answer.status_code} {answer.text}")
 
     def requests(self, app_id: str, method: str, path: str) -> list[int]:
         """uvicorn's access log lines: `... - "POST /api/tasks HTTP/1.1" 409 Conflict`."""

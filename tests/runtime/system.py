@@ -11,6 +11,8 @@ the hooks below. A fake implementation needs exactly these hooks:
 - `events(topic)`: every event delivered on a topic, to a subscriber that only records (the observer), and
   `dead_letters(topic)` for `<topic>-dlq`;
 - `notifications()`: every reminder the notification service's notifier sent;
+- `job_scheduled(app_id, name)`: whether the app's job is still scheduled (the Jobs API's GET; a one-shot job
+  is gone once a trigger succeeded, and stays while its failure policy will trigger it again);
 - `requests(app_id, method, path)`: the status codes an app answered on one route (a fake counts the calls its
   sidecar made; real daprd's are read from the app's access log);
 - `fail_next_notifications(task_id, n)`: the notifier raises on its next n sends of that task's reminder, and
@@ -52,6 +54,8 @@ class TodoSystem(Protocol):
     def dead_letters(self, topic: str) -> list[dict[str, Any]]: ...
 
     def notifications(self) -> list[str]: ...
+
+    async def job_scheduled(self, app_id: str, name: str) -> bool: ...
 
     def requests(self, app_id: str, method: str, path: str) -> list[int]: ...
 

@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tests.runtime import environment, processes, real_system, scenarios
+from tests.runtime import environment, real_system, scenarios
 from tests.runtime.test_scenarios import NOT_ON, run_profile
 
 
@@ -33,16 +33,15 @@ def main(argv: list[str]) -> int:
         return 2
     results: dict[str, dict[str, str | None]] = {}
     work = Path(tempfile.mkdtemp(prefix="dapr-scenarios-"))
-    with processes.scheduler(runtime, work / "scheduler") as scheduler:
-        for profile in profiles:
-            if profile == "kafka" and (why := environment.kafka_unavailable(runtime)):
-                results[profile] = {s.name: f"not run: {why}" for s in scenarios.SCENARIOS}
-                continue
-            names = tuple(
-                s.name for s in scenarios.SCENARIOS if (profile, s.name) not in NOT_ON and (not only or s.name in only)
-            )
-            print(f"running {len(names)} scenarios on {profile} ...", file=sys.stderr, flush=True)
-            results[profile] = asyncio.run(run_profile(runtime, profile, work / profile, scheduler.address, names))
+    for profile in profiles:
+        if profile == "kafka" and (why := environment.kafka_unavailable(runtime)):
+            results[profile] = {s.name: f"not run: {why}" for s in scenarios.SCENARIOS}
+            continue
+        names = tuple(
+            s.name for s in scenarios.SCENARIOS if (profile, s.name) not in NOT_ON and (not only or s.name in only)
+        )
+        print(f"running {len(names)} scenarios on {profile} ...", file=sys.stderr, flush=True)
+        results[profile] = asyncio.run(run_profile(runtime, profile, work / profile, names))
     width = max(len(s.name) for s in scenarios.SCENARIOS)
     header = f"{'scenario':<{width}} | " + " | ".join(f"{p + ' runtime':>22} {'fake':>5}" for p in profiles)
     print(header)

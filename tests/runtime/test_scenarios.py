@@ -7,7 +7,7 @@ profile asks; each test then reports its own scenario's outcome.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -30,36 +30,27 @@ Outcomes = dict[str, str | None]
 
 
 @pytest.fixture(scope="session")
-def scheduler(runtime: RuntimeEnv, tmp_path_factory: pytest.TempPathFactory) -> Iterator[processes.Scheduler]:
-    with processes.scheduler(runtime, tmp_path_factory.mktemp("scheduler")) as started:
-        yield started
-
-
-@pytest.fixture(scope="session")
-def outcomes(
-    runtime: RuntimeEnv, scheduler: processes.Scheduler, tmp_path_factory: pytest.TempPathFactory
-) -> Callable[[str], Outcomes]:
+def outcomes(runtime: RuntimeEnv, tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Outcomes]:
     ran: dict[str, Outcomes] = {}
 
     def of(profile: str) -> Outcomes:
         if profile not in ran:
             names = tuple(s.name for s in scenarios.SCENARIOS if (profile, s.name) not in NOT_ON)
-            ran[profile] = asyncio.run(
-                run_profile(runtime, profile, tmp_path_factory.mktemp(profile), scheduler.address, names)
-            )
+            ran[profile] = asyncio.run(run_profile(runtime, profile, tmp_path_factory.mktemp(profile), names))
         return ran[profile]
 
     return of
 
 
-async def run_profile(
-    runtime: RuntimeEnv, profile: str, workdir: Path, scheduler_address: str, names: tuple[str, ...]
-) -> Outcomes:
-    async with real_system.running(runtime, real_system.PROFILES[profile], workdir, scheduler_address) as system:
-        results = await scenarios.run_all(system, names)
-        if any(results.values()):
-            (workdir / "logs.txt").write_text(system.logs(), encoding="utf-8")
-        return results
+async def run_profile(runtime: RuntimeEnv, profile: str, workdir: Path, names: tuple[str, ...]) -> Outcomes:
+    """One system on `profile`, with a scheduler of its own (a job left by an earlier system must not fire
+    into this one, whose apps have the same ids)."""
+    with processes.scheduler(runtime, workdir / "scheduler") as scheduler:
+        async with real_system.running(runtime, real_system.PROFILES[profile], workdir, scheduler.address) as system:
+            results = await scenarios.run_all(system, names)
+            if any(results.values()):
+                (workdir / "logs.txt").write_text(system.logs(), encoding="utf-8")
+            return results
 
 
 @pytest.mark.parametrize(("profile", "scenario"), CASES)
