@@ -75,6 +75,10 @@ def main(argv: list[str] | None = None) -> int:
             if args.only is None:
                 print(file=say)
             code = run_generation(say, runs=3 if args.quick else 7) or code
+            from bench.verify import run_verify  # the README's main command with --verify (issue 17)
+
+            print(file=say)
+            code = run_verify(say, runs=2 if args.quick else 3) or code
         if args.only in (None, "answers"):
             from bench.answer_sizes import run_answer_sizes  # calls every generator tool: only when asked
 

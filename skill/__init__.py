@@ -3,6 +3,7 @@
 Front doors (the MCP server, the CLI) use only what this module exports.
 """
 
+from skill import reserved  # noqa: F401 - on import, it installs the client spec's reader of the names it binds
 from skill.browse import SnippetCatalog, SnippetDetail, SnippetInfo, list_snippets, show_snippet
 from skill.errors import FieldProblem, InvalidOutputError, SkillError, SnippetError, SpecError, ToolchainError
 from skill.generator import Generator
@@ -20,6 +21,7 @@ from skill.manifest import (
     parse_base,
     parse_manifest,
     record,
+    skill_version,
 )
 from skill.merge3 import Merge, merge3
 from skill.outline import FileOutline, Symbol, outline
@@ -74,4 +76,5 @@ __all__ = [
     "record",
     "registry_of",
     "show_snippet",
+    "skill_version",
 ]

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Literal
 
 from skill.errors import ToolchainError
-from skill.quality import LAYOUT_IGNORES, RUFF_RULES, RUFF_TEST_IGNORES
+from skill.quality import RUFF_IGNORES, RUFF_RULES, RUFF_TEST_IGNORES
 from skill.style import DEFAULT_STYLE, Style
 
 __all__ = ["Batch", "RuffJob", "Running", "find_ruff", "ruff_argv", "ruff_version", "run_parallel", "settings_args"]
@@ -64,7 +64,7 @@ def settings_args(style: Style = DEFAULT_STYLE, known_first_party: Sequence[str]
         f'format.quote-style="{style.quote_style}"',
         f'target-version="{style.target_version}"',
         # `ignore` before `select`: ruff 0.15 drops an ignore that follows a select among --config overrides.
-        f"lint.ignore={json.dumps(list(LAYOUT_IGNORES))}",
+        f"lint.ignore={json.dumps(list(RUFF_IGNORES))}",
         f"lint.select={json.dumps(list(RUFF_RULES))}",
         f"lint.per-file-ignores={per_file}",
         f"lint.isort.known-first-party={json.dumps(list(known_first_party))}",

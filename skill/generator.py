@@ -32,5 +32,10 @@ class Generator:
     tracked: bool = False
 
     @property
+    def writes_python(self) -> bool:
+        """Its output has Python (CONTRIBUTING.md: a generator that writes Python takes `line_length`)."""
+        return "line_length" in self.spec.model_fields
+
+    @property
     def tool_name(self) -> str:
         return f"dapr_generate_{self.name}"

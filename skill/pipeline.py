@@ -16,6 +16,7 @@ from skill.plan import template_variables
 from skill.quality import RUFF_RULES
 from skill.registry import get_generator
 from skill.render import render_template
+from skill.requirements import tightest
 from skill.result import GeneratedFile, LintStatus, Result
 from skill.specs.common import SpecModel
 from skill.style import DEFAULT_STYLE, Style
@@ -55,10 +56,11 @@ def generate(
     snippets: Path | None = None,
 ) -> Result:
     """Render and check everything `generator` makes for `spec` (defaults when None), formatted with `style` (the
-    destination project's settings; ruff's defaults when None). `registry` and `snippets` are for tests."""
+    destination project's settings; ruff's defaults when None) unless the plan states its own (a service's
+    pyproject.toml). `registry` and `snippets` are for tests."""
     parsed = parse_spec(generator, spec, registry)
     plan = get_generator(generator, registry).plan(parsed)
-    used_style = _style_for(parsed, style)
+    used_style = plan.style or _style_for(parsed, style)
     drafts = []
     for f in plan.files:
         template = get_snippet(f.snippet, snippets).template
@@ -82,7 +84,7 @@ def generate(
     return Result(
         kind=generator,
         files=files,
-        requirements=list(plan.requirements),
+        requirements=list(tightest(plan.requirements)),
         notes=list(plan.notes),
         style=used_style,
         lint=LintStatus(ruff_version=ruff_version(), rules=list(RUFF_RULES), files_checked=len(files)),

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
 from skill.result import Language
+from skill.style import Style
 
 __all__ = ["Context", "FilePlan", "Plan", "template_variables"]
 
@@ -45,3 +46,7 @@ class Plan:
     requirements: Sequence[str] = ()
     notes: Sequence[str] = ()
     known_first_party: Sequence[str] = ()
+    # The formatter settings the plan's own configuration states (a generated pyproject.toml's [tool.ruff]). Ruff
+    # reads the nearest configuration only, so these govern the files wherever they are written: set, they are
+    # used instead of the destination's (skill.style.find_style).
+    style: Style | None = None

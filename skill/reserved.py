@@ -1,8 +1,8 @@
 """Names the generated client module binds at top level, read from what its snippet really renders.
 
 This renders (so it lives outside skill/generators/, which only plan): every transport with every block, parsed,
-no ruff, once per process. `skill.specs.client` asks for it lazily to refuse a client class name that would
-replace one of these names.
+no ruff, once per process. It installs its reader in `skill.specs.client` when imported (by `skill`), which
+refuses a client class name that would replace one of these names without importing anything above the specs.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from skill.generators.client import SNIPPET, TRANSPORTS, context_for
 from skill.parsing import parse_python
 from skill.plan import template_variables
 from skill.render import render_template
-from skill.specs.client import ClientSpec
+from skill.specs.client import ClientSpec, use_bound_names
 
 __all__ = ["bound_names"]
 
@@ -49,3 +49,6 @@ def bound_names() -> frozenset[str]:
         text = render_template(template, template_variables(context_for(spec)))
         found.update(_top_level_names(parse_python(text).body))
     return frozenset(found - {ClientSpec.model_fields["class_name"].default})
+
+
+use_bound_names(bound_names)

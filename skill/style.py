@@ -42,8 +42,8 @@ def _ruff_table(path: Path) -> dict[str, object] | None:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        problem = FieldProblem.of([str(path)], str(exc), "must be readable TOML (ruff reads its settings from it)")
-        raise SpecError("output", [problem], what="formatter settings") from None
+        problem = FieldProblem.of([path.name], str(exc), "must be readable TOML (ruff reads its settings from it)")
+        raise SpecError("output", [problem], what=_settings_in(path)) from None
     if path.name != "pyproject.toml":
         return data
     tool = data.get("tool")
@@ -69,10 +69,16 @@ def _from_table(table: dict[str, object], source: Path) -> Style:
         return Style.model_validate({k: v for k, v in values.items() if v is not None})
     except ValidationError as exc:
         problems = [
-            FieldProblem.of([str(source), *(str(p) for p in err["loc"])], err.get("input"), err["msg"])
+            FieldProblem.of([source.name, *(str(p) for p in err["loc"])], err.get("input"), err["msg"])
             for err in exc.errors(include_url=False)
         ]
-        raise SpecError("output", problems, what="formatter settings") from None
+        raise SpecError("output", problems, what=_settings_in(source)) from None
+
+
+def _settings_in(path: Path) -> str:
+    """The whole path in the message's first line (a problem's location is cut at 80 characters, which hid the
+    file's name under a long folder); repr keeps a newline in it inert."""
+    return f"formatter settings in {str(path)!r}"
 
 
 def find_style(folder: Path) -> Style:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -94,9 +94,14 @@ def spec_flags(spec: type[SpecModel]) -> dict[str, str]:
     return {name: _flag(name) for name, info in spec.model_fields.items() if _argparse_keywords(info) is not None}
 
 
-def add_spec_options(parser: argparse.ArgumentParser, spec: type[SpecModel]) -> None:
+def add_spec_options(
+    parser: argparse.ArgumentParser, spec: type[SpecModel], only: Collection[str] | None = None
+) -> None:
+    """A flag for each of `spec`'s fields that has one (`only` these, when given)."""
     group = parser.add_argument_group("spec options (override --spec)")
     for name, info in spec.model_fields.items():
+        if only is not None and name not in only:
+            continue
         keywords = _argparse_keywords(info)
         if keywords is not None:
             group.add_argument(_flag(name), dest=f"spec__{name}", **keywords)

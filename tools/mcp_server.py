@@ -21,7 +21,6 @@ import json
 import logging
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -32,7 +31,16 @@ from mcp.server.mcpserver.resources import FunctionResource, TextResource
 from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS, GetPromptResult, InputRequiredResult
 
-from skill import REGISTRY, Generator, SkillError, SnippetDetail, SpecError, list_snippets, show_snippet
+from skill import (
+    REGISTRY,
+    Generator,
+    SkillError,
+    SnippetDetail,
+    SpecError,
+    list_snippets,
+    show_snippet,
+    skill_version,
+)
 from tools._answer import RESULT_URI_PREFIX, ResultStore
 from tools._mcp_prompts import build_prompts
 from tools._mcp_tools import LIST_TOOL, SHOW_TOOL, argument_schema, build_tools, specs_uri
@@ -48,13 +56,6 @@ SERVER_NAME = "async-dapr-coder"
 CATALOG_URI = "dapr-snippets://catalog"
 _SNIPPET_URI = "dapr-snippets://{kind}/{name}"
 _RENDERED_URI = "dapr-snippets://{kind}/{name}/rendered"
-
-
-def _version() -> str:
-    try:
-        return version(SERVER_NAME)
-    except PackageNotFoundError:  # running from a source tree that was never installed
-        return "0"
 
 
 def _instructions(registry: Mapping[str, Generator]) -> str:
@@ -192,7 +193,7 @@ def build_server(registry: Mapping[str, Generator] | None = None) -> MCPServer[A
         SERVER_NAME,
         title="async-dapr-coder",
         instructions=_instructions(generators),
-        version=_version(),
+        version=skill_version(),
         tools=build_tools(generators, results),
         log_level="WARNING",
     )
@@ -220,9 +221,11 @@ def serve(
     anything is served or logged; see `tools._http` for the HTTP options.
     """
     if not http:
-        _logging()
+        log = _logging()
         server = build_server()
         tune_gc()
+        # stdout carries JSON-RPC only; one line on stderr says the server is up (it is silent until a client speaks).
+        log.info("serving MCP on stdio: JSON-RPC on stdin/stdout, waiting for a client (close stdin or Ctrl-C stops)")
         anyio.run(run_stdio, server)
         return
     from tools._http import build_app, exposure, is_loopback, listen, run_http  # only the HTTP transport needs these

@@ -19,7 +19,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 __all__ = ["COMPONENT_METADATA", "REQUIRED_METADATA", "dapr_problems"]
 
@@ -215,9 +215,34 @@ class _Subscription(_Strict):
 _DURATION = r"^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$"  # Go's time.ParseDuration
 
 
+def _code_ranges(value: str | None, low: int, high: int) -> str | None:
+    """`matching` codes as dapr/dapr pkg/resiliency/retry.go parsePatterns reads them: comma-separated codes or
+    `start-end` ranges within [low, high]; daprd refuses the whole resiliency resource otherwise."""
+    for part in (value or "").split(","):
+        if not part:
+            continue
+        bounds = part.split("-")
+        if len(bounds) > 2 or not all(b.isascii() and b.isdigit() for b in bounds):
+            raise ValueError(f"{part!r} must be a status code or a range such as '500-599'")
+        start, end = int(bounds[0]), int(bounds[-1])
+        if not low <= start <= end <= high:
+            raise ValueError(f"{part!r} must lie within {low}-{high}, its start not above its end")
+    return value
+
+
 class _Matching(_Strict):
     httpStatusCodes: str | None = None  # noqa: N815
     gRPCStatusCodes: str | None = None  # noqa: N815
+
+    @field_validator("httpStatusCodes")
+    @classmethod
+    def _http(cls, value: str | None) -> str | None:
+        return _code_ranges(value, 100, 599)
+
+    @field_validator("gRPCStatusCodes")
+    @classmethod
+    def _grpc(cls, value: str | None) -> str | None:
+        return _code_ranges(value, 0, 16)
 
 
 class _Retry(_Strict):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from skill.generator import Generator
 from skill.imports import Import, import_lines
 from skill.plan import FilePlan, Plan
-from skill.specs.client import BLOCKS, Block, ClientSpec, DaprVersion, Transport
+from skill.specs.client import BLOCKS, Block, ClientSpec, DaprVersion, Transport, requirements_for
 
 __all__ = [
     "GENERATOR",
@@ -21,8 +21,6 @@ __all__ = [
 ]
 
 SNIPPET = "client/dapr_client"
-_BASE_REQUIREMENTS = ("httpx>=0.28,<1", "pydantic>=2.7,<3", "pydantic-settings>=2.4,<3")
-_TRANSPORT_REQUIREMENTS = {"auto": ("aiohttp>=3.10,<4",), "httpx": (), "aiohttp": ("aiohttp>=3.10,<4",)}
 
 
 def _std(module: str, *names: str) -> tuple[Import, ...]:
@@ -93,7 +91,7 @@ _SEQUENCE = _std("collections.abc", "Sequence")
 
 PARTS: Mapping[Block, BlockParts] = {
     "state": BlockParts(
-        (*_DATACLASS, *_FIELD, *_SEQUENCE, *_std("typing", "Literal")),
+        (*_DATACLASS, *_FIELD, *_SEQUENCE, *_std("collections.abc", "Callable"), *_std("typing", "Final", "Literal")),
         ("json_headers", "json_bytes", "post_json", "string_map", "metadata_params"),
         usage='await dapr.save_state("statestore", "order-1", order)  # a Pydantic model',
     ),
@@ -257,10 +255,6 @@ def context_for(spec: ClientSpec) -> ClientContext:
             max_connections=spec.max_connections,
         ),
     )
-
-
-def requirements_for(spec: ClientSpec) -> tuple[str, ...]:
-    return (*_BASE_REQUIREMENTS, *_TRANSPORT_REQUIREMENTS[spec.transport])
 
 
 def plan(spec: ClientSpec) -> Plan:

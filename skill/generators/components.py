@@ -77,6 +77,7 @@ class Policy:
 
     name: str
     fields: tuple[tuple[str, str | int], ...]
+    matching: tuple[tuple[str, str], ...] = ()  # a retry's status codes (httpStatusCodes, gRPCStatusCodes)
 
 
 @dataclass(frozen=True)
@@ -200,6 +201,8 @@ def _components(spec: ComponentsSpec, env: Environment, standalone: bool = False
             items = [
                 MetadataItem("brokers", ",".join(kafka.brokers)),
                 MetadataItem("authType", kafka.auth),
+                # Stated, never left to the default: authType password means TLS unless disableTls.
+                MetadataItem("disableTls", "false" if kafka.uses_tls else "true"),
                 MetadataItem("initialOffset", kafka.initial_offset),
             ]
             if kafka.auth == "password":
@@ -211,7 +214,9 @@ def _components(spec: ComponentsSpec, env: Environment, standalone: bool = False
             found.append(
                 ComponentContext(
                     ("Kafka pub/sub (components-contrib pubsub/kafka/metadata.yaml). consumerGroup is",
-                     "left to Dapr: it defaults to the app id, so each app consumes every topic once."),
+                     "left to Dapr: it defaults to the app id, so each app consumes every topic once.",
+                     "TLS is stated: with authType password Dapr uses TLS unless disableTls is true",
+                     "(common/component/kafka/auth.go); with authType none it never does."),
                     spec.pubsub.name, "pubsub.kafka", "v1", tuple(items),
                     K8S_BUILTIN_SECRET_STORE if kafka.auth == "password" else "", scopes,
                 )
@@ -233,7 +238,7 @@ def _components(spec: ComponentsSpec, env: Environment, standalone: bool = False
             version = spec.state.postgresql_version
             why = (
                 ("PostgreSQL state store v1 (components-contrib state/postgresql/v1/metadata.yaml):",
-                 "v1 serves the state query API; v2 does not.")
+                 "it also serves the state query API, which v2 does not (the generated routes use none).")
                 if version == "v1"
                 else ("PostgreSQL state store v2 (components-contrib state/postgresql/v2/metadata.yaml):",
                       "no state query API; its tables are incompatible with v1.")
@@ -271,9 +276,19 @@ def _app_targets(spec: ComponentsSpec) -> list[str]:
     return found
 
 
+# What an outbound retry retries (dapr/dapr pkg/resiliency/retry.go mustRetryStatusCode: a policy without
+# `matching` retries every status, 4xx included): server errors, and their gRPC kin (UNKNOWN, DEADLINE_EXCEEDED,
+# RESOURCE_EXHAUSTED, ABORTED, INTERNAL, UNAVAILABLE). A 409 or 422 comes back at once. Errors without a status
+# (a refused connection) are always retried.
+RETRY_MATCHING = (("httpStatusCodes", "500-599"), ("gRPCStatusCodes", "2,4,8,10,13,14"))
+
+
 def _resiliency(spec: ComponentsSpec) -> ResiliencyContext:
     r = spec.resiliency
-    retries = [Policy("outbound", (("policy", "exponential"), ("maxInterval", "15s"), ("maxRetries", r.max_retries)))]
+    retries = [
+        Policy("outbound", (("policy", "exponential"), ("maxInterval", "15s"), ("maxRetries", r.max_retries)),
+               RETRY_MATCHING)
+    ]  # fmt: skip
     breakers = [
         Policy(
             "consecutive-failures",
@@ -281,10 +296,16 @@ def _resiliency(spec: ComponentsSpec) -> ResiliencyContext:
              ("trip", f"consecutiveFailures >= {r.breaker_failures}")),
         )
     ]  # fmt: skip
-    outbound = (("timeout", "general"), ("retry", "outbound"), ("circuitBreaker", "consecutive-failures"))
+    # A circuit breaker counts every error of the call it wraps, whatever its status (pkg/resiliency/policy.go runs
+    # the call inside the breaker before `matching` is read): an invoked app's 4xx (pkg/api/http/directmessaging.go
+    # makes any answer outside 200-399 an error) and a state store's ETag or first-write conflict would trip it and
+    # block every call for the breaker's timeout. So apps and state stores get a timeout and retries only; the
+    # breaker guards pub/sub and secret stores, whose errors mean the backend is failing.
+    outbound = (("timeout", "general"), ("retry", "outbound"))
+    guarded = (*outbound, ("circuitBreaker", "consecutive-failures"))
     components: list[tuple[str, tuple[Target, ...]]] = []
     if spec.pubsub is not None and _users(spec, "pubsub"):
-        targets = [Target(spec.pubsub.name, "outbound", outbound)]
+        targets = [Target(spec.pubsub.name, "outbound", guarded)]
         if any(a.subscribes for a in spec.apps):
             # Bounded, so a message that keeps failing stops being redelivered and goes to its dead-letter topic.
             retries.append(
@@ -299,7 +320,8 @@ def _resiliency(spec: ComponentsSpec) -> ResiliencyContext:
     )
     for chosen, role in others:
         if chosen is not None and _users(spec, role):
-            components.append((chosen.name, (Target(chosen.name, "outbound", outbound),)))
+            policies = guarded if role == "secrets" else outbound
+            components.append((chosen.name, (Target(chosen.name, "outbound", policies),)))
     return ResiliencyContext(
         timeouts=(("general", _seconds(r.timeout_seconds)),),
         retries=tuple(retries),
@@ -512,9 +534,10 @@ def notes_for(spec: ComponentsSpec, *, with_apps: bool = False) -> list[str]:
         )
         if spec.state is not None and _users(spec, "state"):
             notes.append(
-                f"state.postgresql {spec.state.postgresql_version}: v1 is the default because it serves the "
-                "state query API (listing tasks); v2 stores BYTEA with random-UUID ETags, has no query API, and "
-                "its tables are incompatible with v1."
+                f"state.postgresql {spec.state.postgresql_version}: the generated routes need no query API (a "
+                "CRUD list reads one index key), so either version serves them; v1, the default, also serves the "
+                "state query API to handlers of your own; v2 stores BYTEA with random-UUID ETags, has no query "
+                "API, and its tables are incompatible with v1."
             )
         if spec.secret_store is not None and _users(spec, "secrets"):
             notes.append(

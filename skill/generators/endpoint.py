@@ -43,6 +43,7 @@ class ContractContext:
     jobs: bool
     bindings: bool
     callbacks: bool
+    limited_routes: bool  # CRUD or invocation routes: FastAPI parses their bodies, so a route class limits them
 
 
 @dataclass(frozen=True)
@@ -218,12 +219,16 @@ def _contract(spec: EndpointSpec) -> ContractContext:
     subs, jobs, bindings = bool(spec.subscriptions), bool(spec.jobs), bool(spec.bindings)
     idem = any(s.idempotent for s in spec.subscriptions)
     bulk = any(s.bulk is not None for s in spec.subscriptions)
-    std = [*_i("logging"), *_i("typing", "Annotated")]
-    lib = [*_i("fastapi", "Depends", "Request")]
+    limited = bool(spec.crud or spec.invocations)
+    std = [*_i("dataclasses"), *_i("logging"), *_i("typing", "Annotated")]
+    lib = [*_i("fastapi", "Depends", "Request", "Response")]
+    lib += [*_i("fastapi.exceptions", "RequestValidationError"), *_i("fastapi.responses", "JSONResponse")]
     local = [Import(f".{CLIENT_MODULE}", CLIENT_CLASS)]
     if subs or jobs or bindings:
         std += [*_i("collections.abc", "Awaitable", "Callable"), *_i("typing", "TypeVar")]
-        lib += _i("fastapi", "Response")
+    if limited:
+        std += [*_i("collections.abc", "Callable", "Coroutine"), *_i("typing", "Any")]
+        lib += [*_i("fastapi.routing", "APIRoute"), *_i("starlette.types", "Message", "Receive")]
     if subs:
         std += [*_i("hashlib"), *_i("typing", "Any", "Literal", "Protocol")]
         lib += [Import("pydantic", "TypeAdapter", True)]
@@ -241,9 +246,17 @@ def _contract(spec: EndpointSpec) -> ContractContext:
         lib += _i("fastapi", "HTTPException", "status")
     if idem:
         std += [*_i("itertools"), *_i("time")]
-        local += [Import(f".{CLIENT_MODULE}", "DaprConflictError")]
     return ContractContext(
-        sections(std, lib, local), CLIENT_CLASS, spec.app_token, subs, idem, bulk, jobs, bindings, jobs or bindings
+        sections(std, lib, local),
+        CLIENT_CLASS,
+        spec.app_token,
+        subs,
+        idem,
+        bulk,
+        jobs,
+        bindings,
+        jobs or bindings,
+        limited,
     )
 
 
@@ -333,7 +346,7 @@ def _invocation(spec: EndpointSpec) -> InvocationContext:
         for v in spec.invocations
     )
     lib = [*_i("fastapi", "APIRouter")] + (_i("fastapi", "Depends") if spec.app_token else [])
-    contract = ["Dapr"] + (["require_dapr_token"] if spec.app_token else [])
+    contract = ["Dapr", "DaprRoute"] + (["require_dapr_token"] if spec.app_token else [])
     models = [m for r in routes for m in (r.request_model, r.response_model)]
     local = [*_local(spec, models, client_=False, contract=contract), Import(".", "handlers")]
     return InvocationContext(sections([], lib, local), routes, spec.app_token)
@@ -357,12 +370,12 @@ def _resources(spec: EndpointSpec) -> ResourcesContext:
     )
     publishes = any(r.topic for r in resources)
     std = [*_i("logging"), *_i("typing", "Annotated")]
-    lib = [*_i("fastapi", "APIRouter", "Header", "HTTPException", "Response", "status")]
-    lib += _i("fastapi", "Depends") if spec.app_token else []
-    lib += [Import("pydantic", "ValidationError", True)]
-    contract = ["Dapr"] + (["require_dapr_token"] if spec.app_token else [])
+    lib = [*_i("fastapi", "APIRouter", "Header", "HTTPException", "Path", "Response", "status")]
+    lib += [*_i("fastapi.exceptions", "RequestValidationError")]
+    lib += [Import("pydantic", "AfterValidator", True), Import("pydantic", "ValidationError", True)]
+    contract = ["Dapr", "PublicRoute"]  # public routes: no app token (see the module's docstring)
     local = _local(spec, [r.model for r in resources], client_=True, contract=contract)
-    local += [Import(f".{CLIENT_MODULE}", "DaprConflictError")]
+    local += [Import(f".{CLIENT_MODULE}", n) for n in ("UNCHANGED", "DaprConflictError", "StateItem")]
     return ResourcesContext(sections(std, lib, local), resources, CLIENT_CLASS, publishes, spec.app_token)
 
 
@@ -400,7 +413,7 @@ def handlers_context(spec: EndpointSpec) -> HandlersContext:
 
 def _health(spec: EndpointSpec) -> HealthContext:
     assert spec.health is not None
-    lib = _i("fastapi", "APIRouter", "Request", "Response")
+    lib = [*_i("fastapi", "APIRouter", "Request", "Response"), *_i("fastapi.responses", "JSONResponse")]
     local = [Import(f".{CLIENT_MODULE}", CLIENT_CLASS)]
     return HealthContext(sections([], lib, local), spec.health.liveness, spec.health.readiness, CLIENT_CLASS)
 
@@ -419,11 +432,12 @@ def _routers(spec: EndpointSpec) -> tuple[str, ...]:
 
 def _main(spec: EndpointSpec, settings: bool) -> MainContext:
     idem = any(s.idempotent for s in spec.subscriptions)
-    std = [*_i("contextlib"), *_i("collections.abc", "AsyncIterator")]
-    if settings:
-        std += _i("logging")
-    lib = [*_i("fastapi", "FastAPI")]
-    local = [Import(".", r) for r in _routers(spec)] + [Import(f".{CLIENT_MODULE}", CLIENT_CLASS)]
+    std = [*_i("asyncio"), *_i("contextlib"), *_i("logging"), *_i("collections.abc", "AsyncIterator")]
+    lib = [*_i("fastapi", "FastAPI", "Request"), *_i("fastapi.responses", "JSONResponse")]
+    lib += _i("fastapi.exceptions", "RequestValidationError")
+    local = [Import(".", r) for r in _routers(spec)]
+    local += [Import(f".{CLIENT_MODULE}", CLIENT_CLASS), Import(f".{CLIENT_MODULE}", "DaprUnavailableError")]
+    local += [Import(".contract", "BodyLimits"), Import(".contract", "validation_failed")]
     if idem:
         local += [Import(".contract", "ProcessedEvents"), Import(".contract", "StateProcessedEvents")]
     if spec.app_token:
@@ -477,7 +491,15 @@ def plan(spec: EndpointSpec, *, settings: bool = False) -> Plan:
         f"Run it with `uvicorn {pkg}.main:app`; `create_app(dapr=..., app_api_token=...)` builds one for tests.",
     ]
     if spec.app_token:
-        notes.append("When APP_API_TOKEN is set, every route answers 401 unless `dapr-api-token` carries it.")
+        notes.append(
+            "When APP_API_TOKEN is set, the routes the sidecar calls (subscriptions, jobs, bindings, invocation "
+            "targets) answer 401 unless `dapr-api-token` carries it; the CRUD routes are public and check no token "
+            "(put your own authentication in front of them if they need one)."
+        )
+    notes.append(
+        "Request bodies are limited before parsing (BodyLimits: 1 MiB on public routes, answered 413; 4 MiB on "
+        "the routes Dapr calls); /docs and /openapi.json are off unless create_app(api_docs=True)."
+    )
     if any(s.idempotent for s in spec.subscriptions):
         notes.append(
             "Idempotent subscriptions claim each CloudEvent id in the state store before the handler runs and mark "

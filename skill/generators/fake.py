@@ -7,13 +7,14 @@ exactly the API the service's client can call; every other Dapr API answers 501 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from skill.imports import Import, import_lines
 from skill.specs.client import BLOCKS, Block
+from skill.specs.components import Environment, StateSpec
 
-__all__ = ["ANSWERED", "SNIPPET", "FakeContext", "context_for"]
+__all__ = ["ANSWERED", "SNIPPET", "STATE_STORE_TYPES", "FakeContext", "context_for", "store_types"]
 
 SNIPPET = "service/fake_dapr"
 
@@ -42,6 +43,7 @@ def _std(module: str, *names: str) -> tuple[Import, ...]:
 
 # What every render uses: the transport, routing, errors, health, the app channel.
 _BASE_IMPORTS = (
+    *_std("asyncio"),
     *_std("json"),
     *_std("collections.abc", "Awaitable", "Callable", "MutableMapping"),
     *_std("dataclasses", "dataclass"),
@@ -53,7 +55,7 @@ _ITERABLE = _std("collections.abc", "Iterable")
 _FIELD = _std("dataclasses", "field")
 _CLOUD_EVENTS = (*_std("base64"), *_std("uuid"), *_std("datetime", "UTC", "datetime", "timedelta"))
 _PART_IMPORTS: Mapping[str, tuple[Import, ...]] = {
-    "state": (*_ITERABLE, *_std("time")),
+    "state": (*_ITERABLE, *_std("time"), *_std("uuid"), *_std("typing", "Literal")),
     "pubsub": (*_ITERABLE, *_CLOUD_EVENTS),
     "invoke": (),
     "bindings": (*_ITERABLE, *_FIELD),
@@ -61,6 +63,20 @@ _PART_IMPORTS: Mapping[str, tuple[Import, ...]] = {
     "jobs": (*_FIELD,),
     "delivery": (*_FIELD, *_CLOUD_EVENTS, *_std("re"), *_std("typing", "Literal")),
 }
+
+# The state store components whose answers the fake's stores reproduce (FakeDapr's `state_store_type`), as
+# "<type>" or "<type>-<version>" of state.<type> (references/dapr-pitfalls.md, "State stores differ").
+STATE_STORE_TYPES = ("redis", "postgresql-v1", "postgresql-v2", "in-memory")
+
+
+def store_types(state: StateSpec | None, environments: Iterable[Environment]) -> tuple[str, ...]:
+    """The state store type each environment runs a service with, in order and once each: the components generator's
+    choice (Redis locally, PostgreSQL `postgresql_version` on Kubernetes); () without a state store."""
+    if state is None:
+        return ()
+    by_environment = {"local": "redis", "kubernetes": f"postgresql-{state.postgresql_version}"}
+    return tuple(dict.fromkeys(by_environment[e] for e in environments))
+
 
 # One line per part for the module docstring's list of what is answered.
 _SUMMARY: Mapping[str, str] = {
@@ -91,6 +107,8 @@ class FakeContext:
     stdlib_imports: tuple[str, ...]
     third_party_imports: tuple[str, ...]
     client_import: str  # the docstring example's import of the service's client
+    state_store_type: str  # FakeDapr's default state_store_type: the store the service runs on locally
+    state_store_types: tuple[str, ...] = STATE_STORE_TYPES
 
 
 def context_for(
@@ -99,14 +117,18 @@ def context_for(
     client_module: str = "dapr_client",
     package: str = "app",
     subscriptions: bool = False,
+    state_store_type: str = "redis",
 ) -> FakeContext:
     """The fake for a client using `blocks` (the client generator's block names).
 
     `subscriptions`: render the delivery helpers even without the pubsub block (an app that subscribes but never
-    publishes); with the pubsub block they are always there. Unknown block names raise ValueError."""
+    publishes); with the pubsub block they are always there. `state_store_type`: the store FakeDapr behaves like
+    by default (one of STATE_STORE_TYPES). Unknown block names or store types raise ValueError."""
     unknown = sorted(set(blocks) - set(BLOCKS))
     if unknown:
         raise ValueError(f"unknown client blocks {unknown}; known: {list(BLOCKS)}")
+    if state_store_type not in STATE_STORE_TYPES:
+        raise ValueError(f"unknown state store type {state_store_type!r}; known: {list(STATE_STORE_TYPES)}")
     used = tuple(b for b in BLOCKS if b in blocks)
     answered = tuple(b for b in used if b in ANSWERED)
     delivery = "pubsub" in answered or subscriptions
@@ -127,4 +149,5 @@ def context_for(
         stdlib_imports=import_lines(i for i in imports if not i.third_party),
         third_party_imports=import_lines(i for i in imports if i.third_party),
         client_import=f"from {package}.{client_module} import DaprClient, DaprSettings",
+        state_store_type=state_store_type,
     )

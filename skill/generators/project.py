@@ -117,7 +117,13 @@ def plan(spec: ProjectSpec) -> Plan:
         "Each service's handlers.py is yours: regeneration never rewrites it.",
         *notes,
     ]
-    return Plan(files=files, requirements=sorted(requirements), notes=project_notes, known_first_party=first_party)
+    return Plan(
+        files=files,
+        requirements=sorted(requirements),
+        notes=project_notes,
+        known_first_party=first_party,
+        style=service.own_style(services[0]),  # the spec holds every service to the project's line_length
+    )
 
 
 GENERATOR = Generator(

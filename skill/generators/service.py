@@ -8,8 +8,6 @@ pyproject.toml, README.md and ignore files. `handlers` is the user's: written on
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pydantic import JsonValue
@@ -19,11 +17,13 @@ from skill.generators import components, endpoint, fake, samples, todo
 from skill.generators.components import ENV_NAMES
 from skill.imports import Import, Imports, sections
 from skill.plan import FilePlan, Plan
-from skill.quality import LAYOUT_IGNORES, RUFF_RULES, RUFF_TEST_IGNORES
+from skill.quality import RUFF_IGNORES, RUFF_RULES, RUFF_TEST_IGNORES
+from skill.requirements import lower_bounds
 from skill.specs.endpoint import snake
 from skill.specs.service import ServiceSpec
+from skill.style import DEFAULT_STYLE, Style
 
-__all__ = ["GENERATOR", "files_for", "imported_requirements", "merged_requirements", "plan"]
+__all__ = ["GENERATOR", "files_for", "imported_requirements", "own_style", "plan"]
 
 # The generated project's own tools, lower bounds only (uv resolves them when the service is first run).
 RUNTIME_REQUIREMENTS = ("uvicorn[standard]>=0.32",)  # runs the app; nothing imports it
@@ -52,9 +52,10 @@ class PyprojectContext:
     requirements: tuple[str, ...]
     dev_requirements: tuple[str, ...]
     line_length: int
+    target_version: str
     package: str
     ruff_rules: tuple[str, ...]
-    layout_ignores: tuple[str, ...]
+    ruff_ignores: tuple[str, ...]
     test_ignores: tuple[str, ...]
 
 
@@ -79,6 +80,8 @@ class ReadmeContext:
     secrets: bool
     notes: tuple[str, ...]
     standalone: bool  # the service carries its own resources (else a project does)
+    liveness: str
+    readiness: str
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,7 @@ class ConftestContext:
     package: str
     client_class: str
     token: str | None
+    store_types: tuple[str, ...]  # the fake's state stores the tests run on: each environment's store
 
 
 @dataclass(frozen=True)
@@ -146,27 +150,6 @@ class TestsContext:
 @dataclass(frozen=True)
 class _Empty:
     """A context without variables."""
-
-
-_REQUIREMENT = re.compile(r"(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(?P<extras>\[[^\]]*\])?(?P<rest>.*)")
-_LOWER_BOUND = re.compile(r">=\s*([0-9][0-9.]*)")
-
-
-def merged_requirements(requirements: Iterable[str]) -> tuple[str, ...]:
-    """One requirement per distribution, lower bound only: the parts of a service each state theirs, the highest
-    lower bound is the one all of them can live with, and an application pins the rest in its uv.lock."""
-    best: dict[str, tuple[tuple[int, ...], str]] = {}
-    for text in requirements:
-        m = _REQUIREMENT.fullmatch(text.strip())
-        if m is None:
-            raise ValueError(f"not a requirement: {text!r}")
-        key = m["name"].lower().replace("_", "-")
-        bound = _LOWER_BOUND.search(m["rest"])
-        version = tuple(int(p) for p in bound[1].split(".") if p) if bound else ()
-        lower = f"{key}{m['extras'] or ''}" + (f">={bound[1]}" if bound else "")
-        if key not in best or version > best[key][0] or (version == best[key][0] and m["extras"]):
-            best[key] = (version, lower)
-    return tuple(best[k][1] for k in sorted(best))
 
 
 def _settings(spec: ServiceSpec) -> SettingsContext:
@@ -276,15 +259,25 @@ def _conftest(spec: ServiceSpec) -> ConftestContext:
         Import("tests.fake_dapr", "FakeDapr"),
     ]
     return ConftestContext(
-        sections(std, lib, local), pkg, endpoint.CLIENT_CLASS, TEST_TOKEN if spec.app_token else None
+        sections(std, lib, local),
+        pkg,
+        endpoint.CLIENT_CLASS,
+        TEST_TOKEN if spec.app_token else None,
+        _store_types(spec),
     )
+
+
+def _store_types(spec: ServiceSpec) -> tuple[str, ...]:
+    """The state store types the service runs on, if its client keeps state (the fake has no stores otherwise)."""
+    state = spec.state if "state" in endpoint.client_blocks(spec.endpoint_spec()) else None
+    return fake.store_types(state, spec.environments)
 
 
 def _routes(spec: ServiceSpec) -> tuple[RouteLine, ...]:
     e = spec.endpoint_spec()
     found = [
         RouteLine("GET", spec.health.liveness, "liveness (Dapr's app health check, Kubernetes)"),
-        RouteLine("GET", spec.health.readiness, "readiness: 503 until the sidecar is up"),
+        RouteLine("GET", spec.health.readiness, "readiness: 503 and what it waits for, until the sidecar is up"),
         RouteLine("GET", "/dapr/subscribe", "the subscriptions Dapr reads at start"),
     ]
     for s in e.subscriptions:
@@ -343,13 +336,19 @@ def files_for(
         FilePlan(
             at("tests/fake_dapr.py"),
             fake.SNIPPET,
-            fake.context_for(blocks, package=pkg, subscriptions=bool(espec.subscriptions)),
+            fake.context_for(
+                blocks,
+                package=pkg,
+                subscriptions=bool(espec.subscriptions),
+                state_store_type=next(iter(_store_types(spec)), "redis"),
+            ),
         ),
         FilePlan(at("tests/conftest.py"), "service/conftest", _conftest(spec)),
         FilePlan(at("tests/test_app.py"), "service/test_app", _tests(spec)),
     ]
-    requirements = merged_requirements([*app_plan.requirements, *RUNTIME_REQUIREMENTS, *todo.requirements(spec)])
-    dev_requirements = merged_requirements([*DEV_REQUIREMENTS, *todo.dev_requirements(spec)])
+    requirements = lower_bounds([*app_plan.requirements, *RUNTIME_REQUIREMENTS, *todo.requirements(spec)])
+    dev_requirements = lower_bounds([*DEV_REQUIREMENTS, *todo.dev_requirements(spec)])
+    style = own_style(spec)
     files.append(
         FilePlan(
             at("pyproject.toml"),
@@ -359,10 +358,11 @@ def files_for(
                 f"The {spec.app_id} Dapr service.",
                 requirements,
                 dev_requirements,
-                spec.line_length or 88,
+                style.line_length,
+                style.target_version,
                 pkg,
                 RUFF_RULES,
-                LAYOUT_IGNORES,
+                RUFF_IGNORES,
                 RUFF_TEST_IGNORES,
             ),
             "toml",
@@ -386,6 +386,8 @@ def files_for(
                 spec.secret_store is not None,
                 (*app_plan.notes, *(components.notes_for(cspec, with_apps=True) if standalone else [])),
                 standalone,
+                spec.health.liveness,
+                spec.health.readiness,
             ),
             "markdown",
         )
@@ -399,6 +401,14 @@ def files_for(
         if "kubernetes" not in spec.environments:  # files_for writes it with the Kubernetes files only
             files.append(components.dockerfile_for(cspec, cspec.apps[0], at("Dockerfile")))
     return files, app_plan
+
+
+def own_style(spec: ServiceSpec) -> Style:
+    """What the service's pyproject.toml states for ruff (its layout settings are ruff's defaults otherwise): ruff
+    reads that file for every file in the folder, never a configuration above it, so the code is formatted with
+    these settings wherever the folder is written."""
+    line_length = spec.line_length or DEFAULT_STYLE.line_length
+    return DEFAULT_STYLE.model_copy(update={"line_length": line_length, "source": "its own pyproject.toml"})
 
 
 def plan(spec: ServiceSpec) -> Plan:
@@ -416,6 +426,7 @@ def plan(spec: ServiceSpec) -> Plan:
         requirements=imported_requirements(spec, app_plan),
         notes=notes,
         known_first_party=(spec.package, "tests"),
+        style=own_style(spec),
     )
 
 

@@ -227,7 +227,8 @@ def _notification(spec: ServiceSpec, e: EndpointSpec) -> NotificationContext:
     local = [
         Import(f".{endpoint.CLIENT_MODULE}", endpoint.CLIENT_CLASS),
         Import(f".{endpoint.CLIENT_MODULE}", "ConstantFailurePolicy"),
-        Import(f".{endpoint.CLIENT_MODULE}", "DaprConflictError"),
+        Import(f".{endpoint.CLIENT_MODULE}", "StateItem"),
+        Import(f".{endpoint.CLIENT_MODULE}", "UNCHANGED"),
         Import(module, "CloudEvent"),
         Import(module, _REMINDER),
         Import(module, _SENT),

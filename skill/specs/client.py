@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import functools
 import re
+from collections.abc import Callable
 from typing import Literal, Self, get_args
 
 from pydantic import Field, field_validator, model_validator
@@ -12,7 +13,16 @@ from pydantic import Field, field_validator, model_validator
 from skill.specs.common import ClassName, LineLengthOption, ModuleName, SpecModel
 from skill.specs.names import module_name_problem
 
-__all__ = ["BLOCKS", "Block", "ClientSpec", "DaprVersion", "Transport", "reserved_class_names"]
+__all__ = [
+    "BLOCKS",
+    "Block",
+    "ClientSpec",
+    "DaprVersion",
+    "Transport",
+    "requirements_for",
+    "reserved_class_names",
+    "use_bound_names",
+]
 
 Block = Literal[
     "state", "pubsub", "invoke", "bindings", "secrets", "configuration", "lock", "jobs", "workflow", "metadata"
@@ -24,6 +34,26 @@ Transport = Literal["auto", "httpx", "aiohttp"]
 _CLASS_LIKE = re.compile(r"[A-Z][A-Za-z0-9_]*")
 
 
+# What the generated module imports besides the standard library, by transport (a module name must not shadow them).
+_BASE_REQUIREMENTS = ("httpx>=0.28,<1", "pydantic>=2.7,<3", "pydantic-settings>=2.4,<3")
+_TRANSPORT_REQUIREMENTS = {"auto": ("aiohttp>=3.10,<4",), "httpx": (), "aiohttp": ("aiohttp>=3.10,<4",)}
+
+# The names the generated module binds are read from what its snippet renders, which takes the generator layer
+# (skill.reserved). That layer hands its reader down when `skill` is imported, so the specs import nothing above
+# them (tests/engine/test_public_api.py).
+_bound_names: list[Callable[[], frozenset[str]]] = []
+
+
+def use_bound_names(reader: Callable[[], frozenset[str]]) -> None:
+    """Install what tells the names the generated module binds at top level (skill.reserved, on import)."""
+    _bound_names[:] = [reader]
+
+
+def requirements_for(spec: ClientSpec) -> tuple[str, ...]:
+    """The distributions the generated module imports with `spec`'s transport."""
+    return (*_BASE_REQUIREMENTS, *_TRANSPORT_REQUIREMENTS[spec.transport])
+
+
 @functools.cache
 def reserved_class_names() -> frozenset[str]:
     """Class-like names the generated module binds at top level (for any choice of blocks and transport) or
@@ -32,11 +62,10 @@ def reserved_class_names() -> frozenset[str]:
 
     Read from what the snippet really binds: every transport rendered with every block, parsed (no ruff, so
     this costs milliseconds, once per process)."""
-    # Imported here: the generator imports this module.
-    from skill.reserved import bound_names
-
+    if not _bound_names:  # `import skill` installs it: only a broken import order gets here
+        raise RuntimeError("skill.reserved is not imported: import skill (it installs the client's bound names)")
     return frozenset(
-        {name for name in bound_names() if _CLASS_LIKE.fullmatch(name)}
+        {name for name in _bound_names[0]() if _CLASS_LIKE.fullmatch(name)}
         | {name for name in dir(builtins) if _CLASS_LIKE.fullmatch(name)}
     )
 
@@ -98,8 +127,6 @@ class ClientSpec(SpecModel):
     @model_validator(mode="after")
     def _coherent(self) -> Self:
         # The module's rule depends on the transport (aiohttp and its dependencies are required or not).
-        from skill.generators.client import requirements_for
-
         problem = module_name_problem(self.module, requirements_for(self))
         if problem is not None:
             raise ValueError(f"module: {problem}")

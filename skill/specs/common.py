@@ -24,6 +24,7 @@ __all__ = [
     "JobName",
     "LineLengthOption",
     "ModuleName",
+    "OwnLineLengthOption",
     "RoutePath",
     "SpecModel",
     "TopicName",
@@ -70,6 +71,18 @@ LineLengthOption = Annotated[
         le=320,
         description="Line length the Python output is formatted to. Unset: the destination project's ruff "
         "setting when writing into a folder, else ruff's default (88).",
+    ),
+]
+# A service or project states its own ruff settings in the pyproject.toml it writes, and ruff reads the nearest
+# configuration only (settings above it are not merged), so its code is formatted with what that file says,
+# wherever the folder is written.
+OwnLineLengthOption = Annotated[
+    int | None,
+    Field(
+        ge=40,
+        le=320,
+        description="Line length the Python output is formatted to and each generated pyproject.toml states "
+        "(ruff reads it there, not from a project above the folder). Unset: ruff's default (88).",
     ),
 ]
 

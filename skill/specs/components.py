@@ -187,12 +187,20 @@ class KafkaSpec(SpecModel):
     """The production pub/sub: `pubsub.kafka`."""
 
     brokers: list[HostPort] = Field(
-        default_factory=lambda: ["kafka:9092"], min_length=1, description="Kafka bootstrap brokers."
+        default_factory=lambda: ["kafka:9093"],
+        min_length=1,
+        description="Kafka bootstrap brokers: their TLS listener when `tls` is true.",
     )
     auth: Literal["password", "none"] = Field(
         default="password",
-        description="'password': SASL over TLS, username and password from a Kubernetes Secret. 'none': no "
+        description="'password': SASL, username and password from a Kubernetes Secret. 'none': no "
         "authentication and no TLS (Dapr turns TLS off with authType none), for a private in-cluster Kafka.",
+    )
+    tls: bool | None = Field(
+        default=None,
+        description="TLS to the brokers, always written out as `disableTls`: Dapr turns TLS on with authType "
+        "password unless disableTls (components-contrib common/component/kafka/auth.go) and off with 'none'. "
+        "Unset: on with auth 'password', off with 'none'. false with 'password': SASL over a plaintext listener.",
     )
     sasl_mechanism: Literal["SHA-512", "SHA-256", "PLAINTEXT"] = Field(
         default="SHA-512", description="SASL mechanism when auth is 'password'."
@@ -207,11 +215,25 @@ class KafkaSpec(SpecModel):
         "subscriber's first start are not lost.",
     )
 
+    @model_validator(mode="after")
+    def _tls_needs_auth(self) -> KafkaSpec:
+        if self.auth == "none" and self.tls is True:
+            raise ValueError("tls: Dapr turns TLS off with auth 'none'; set tls to false, or auth to 'password'")
+        return self
+
+    @property
+    def uses_tls(self) -> bool:
+        return self.auth == "password" if self.tls is None else self.tls
+
 
 class PubSubSpec(SpecModel):
     """The pub/sub component: Redis Streams locally, Kafka on Kubernetes, under one name."""
 
-    name: ComponentName = Field(default="pubsub-kafka", description="Component name the apps publish to.")
+    name: ComponentName = Field(
+        default="pubsub",
+        description="Component name the apps publish to, by its role: the same name locally (Redis) and on "
+        "Kubernetes (Kafka).",
+    )
     topics: list[TopicName] = Field(
         default_factory=lambda: ["task-events", "reminders", "task-updates"],
         min_length=1,
@@ -223,11 +245,16 @@ class PubSubSpec(SpecModel):
 class StateSpec(SpecModel):
     """The state store: Redis locally, PostgreSQL on Kubernetes, under one name."""
 
-    name: ComponentName = Field(default="state-postgresql", description="Component name of the state store.")
+    name: ComponentName = Field(
+        default="statestore",
+        description="Component name of the state store, by its role: the same name locally (Redis) and on "
+        "Kubernetes (PostgreSQL).",
+    )
     postgresql_version: Literal["v1", "v2"] = Field(
         default="v1",
-        description="state.postgresql component version. 'v1' (default) supports the state query API the "
-        "apps may use; 'v2' has no query API (random-UUID ETags, BYTEA values; tables incompatible with v1).",
+        description="state.postgresql component version. The generated routes use no query API (a CRUD list "
+        "reads one index key), so both serve them. 'v1' (default) also serves the state query API to handlers of "
+        "your own; 'v2' has none (random-UUID ETags, BYTEA values; tables incompatible with v1).",
     )
     credentials_secret: SecretName = Field(
         default="postgres-credentials",
@@ -255,7 +282,11 @@ class ResiliencySpec(SpecModel):
 
     timeout_seconds: int = Field(default=10, ge=1, le=300, description="Timeout of one outbound call.")
     max_retries: int = Field(
-        default=3, ge=0, le=10, description="Retries of a failed outbound call (exponential backoff)."
+        default=3,
+        ge=0,
+        le=10,
+        description="Retries of an outbound call that failed with a server error (5xx) or no answer, with "
+        "exponential backoff; a 4xx comes back at once.",
     )
     inbound_max_retries: int = Field(
         default=5,
@@ -265,7 +296,11 @@ class ResiliencySpec(SpecModel):
         "and sends it to its dead-letter topic.",
     )
     breaker_failures: int = Field(
-        default=5, ge=1, le=100, description="Consecutive failures that open a circuit breaker."
+        default=5,
+        ge=1,
+        le=100,
+        description="Consecutive failures that open the circuit breaker of the pub/sub and secret store (not of "
+        "apps or state stores: Dapr counts their 4xx answers and ETag conflicts as failures).",
     )
     breaker_timeout_seconds: int = Field(
         default=30, ge=1, le=600, description="How long an open circuit breaker stays open."

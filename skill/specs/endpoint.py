@@ -324,8 +324,9 @@ class EndpointSpec(SpecModel):
     )
     app_token: bool = Field(
         default=True,
-        description="Check `dapr-api-token` against APP_API_TOKEN (when it is set) on every route, "
-        "`/dapr/subscribe` included, with a constant-time compare.",
+        description="Check `dapr-api-token` against APP_API_TOKEN (when it is set), with a constant-time "
+        "compare, on every route the sidecar calls: `/dapr/subscribe`, deliveries, jobs, bindings and invocation "
+        "targets. CRUD routes are public (callers that are not sidecars have no token) and never check it.",
     )
     health: HealthRoutes | None = Field(
         default=None,

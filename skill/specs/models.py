@@ -680,3 +680,24 @@ def _schema_problems(schema: Mapping[str, JsonValue]) -> Iterator[_Problem]:
                 yield from walk(value, (*loc, i))
 
     yield from walk(dict(schema), ("json_schema",))
+    if not any(isinstance(schema.get(key), kind) and schema.get(key) for key, kind in _DESCRIBES_MODELS):
+        # A data file (or a schema of nothing) would come out as `class Model(RootModel[Any])`.
+        yield _Problem(
+            ("json_schema",),
+            sorted(schema)[:8],
+            "must be a JSON Schema that describes models: an object schema with 'properties', schemas under "
+            "'$defs' or 'definitions', an 'enum', or 'allOf'/'anyOf'/'oneOf' (the document's top-level keys are "
+            "shown)",
+        )
+
+
+# The top-level keywords that make a JSON Schema describe at least one model (or enum), and their JSON types.
+_DESCRIBES_MODELS: tuple[tuple[str, type], ...] = (
+    ("properties", dict),
+    ("$defs", dict),
+    ("definitions", dict),
+    ("enum", list),
+    ("allOf", list),
+    ("anyOf", list),
+    ("oneOf", list),
+)

@@ -2,7 +2,7 @@
 
 Each entry of `services` is a service spec without resources; the project's `pubsub`, `state`, `secret_store`,
 environments and image settings apply to all of them. With no options it is the todo system: a task API, a
-recurring-task service and a notification service over `pubsub-kafka` and `state-postgresql`.
+recurring-task service and a notification service over `pubsub` and `statestore`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field, ModelWrapValidatorHandler, ValidationError, model_validator
 
-from skill.specs.common import AppId, LineLengthOption, rule_error
+from skill.specs.common import AppId, OwnLineLengthOption, rule_error
 from skill.specs.components import AppSpec, ComponentsSpec, SecretStoreSpec
 from skill.specs.models import PRESET_ENUMS, PRESET_MODELS
 from skill.specs.service import Resources, ServiceCore, ServiceSpec
@@ -33,12 +33,20 @@ _NOTIFICATION_SENT: dict[str, Any] = {
 }
 
 
+# The preset models without TaskEvent and its enum: the todo system publishes the Task itself as each change
+# event's data (CloudEvent type `tasks.created|updated|completed|deleted`), so no service would use them.
+_TODO_MODELS = [m for m in PRESET_MODELS if m["name"] != "TaskEvent"]
+_TODO_ENUMS = [e for e in PRESET_ENUMS if e["name"] != "TaskEventType"]
+
+
 def todo_services() -> list[dict[str, Any]]:
     """The todo system's services, with the seed's names (task-events, reminders, task-updates)."""
+    models = {"models": _TODO_MODELS, "enums": _TODO_ENUMS}
     return [
         {
             "app_id": "task-api",
             "port": 8000,
+            "models": {"models": [m for m in _TODO_MODELS if m["name"] != "ReminderEvent"], "enums": _TODO_ENUMS},
             "crud": [
                 {
                     "name": "tasks",
@@ -51,6 +59,7 @@ def todo_services() -> list[dict[str, Any]]:
         {
             "app_id": "recurring-task",
             "port": 8001,
+            "models": models,
             "subscriptions": [
                 {"topic": "task-events", "model": "Task", "handler": "on_task_event", "idempotent": True}
             ],
@@ -61,13 +70,13 @@ def todo_services() -> list[dict[str, Any]]:
         {
             "app_id": "notification",
             "port": 8002,
-            "models": {"models": [*PRESET_MODELS, _NOTIFICATION_SENT], "enums": PRESET_ENUMS},
+            "models": {"models": [*_TODO_MODELS, _NOTIFICATION_SENT], "enums": _TODO_ENUMS},
             "subscriptions": [
                 {"topic": "reminders", "model": "ReminderEvent", "handler": "on_reminder", "idempotent": True}
             ],
             "jobs": [{"name": "reminder", "model": "ReminderEvent", "prefix": True, "handler": "on_reminder_due"}],
             "publishes": ["task-updates"],
-            "client_blocks": ["jobs", "state", "secrets"],
+            "client_blocks": ["jobs", "state"],
             "starter": "todo-notification",
         },
     ]
@@ -76,7 +85,11 @@ def todo_services() -> list[dict[str, Any]]:
 class ProjectSpec(Resources):
     """A multi-service Dapr project: each service's folder, shared resources, one dapr.yaml, manifests."""
 
-    name: AppId = Field(default="todo-system", description="The project's name (its README title).")
+    name: AppId = Field(
+        default="todo-system",
+        description="The project's name, written like an app id (lowercase letters, digits and '-'): the title "
+        "of its README.",
+    )
     secret_store: SecretStoreSpec | None = Field(
         default_factory=SecretStoreSpec,
         description="Secret store, loaded by the services whose `client_blocks` include 'secrets'; null: none.",
@@ -88,7 +101,7 @@ class ProjectSpec(Resources):
         description="The services: a service spec each (app_id, port, models, subscriptions, jobs, crud, calls, "
         "publishes, starter, ...), without resources. Default: the todo system.",
     )
-    line_length: LineLengthOption = None
+    line_length: OwnLineLengthOption = None
 
     _derived: ClassVar[tuple[str, ...]] = ("_services",)
 
@@ -124,6 +137,9 @@ class ProjectSpec(Resources):
                 if c not in seen_ids:
                     known = ", ".join(seen_ids)
                     yield f"services.{i}.calls", c, f"is not a service of the project (its services: {known})"
+            if s.line_length is not None and s.line_length != self.line_length:
+                # One formatting pass writes every service; each service's pyproject.toml states the same value.
+                yield f"services.{i}.line_length", s.line_length, "must be unset or equal the project's line_length"
             if s.health != self.services[0].health:
                 yield f"services.{i}.health", "...", "must match services.0.health (one probe path for all)"
 
@@ -159,8 +175,10 @@ class ProjectSpec(Resources):
         return self.components_for(apps, list(topics), services[0].health)
 
 
+# No secret store: no service of the todo system reads a secret (a component, its service account and Role that
+# nothing uses would only widen what the pods may read).
 TODO_SYSTEM: dict[str, Any] = {
     "name": "todo-system",
-    "secret_store": {"name": "secretstore"},
+    "secret_store": None,
     "services": todo_services(),
 }

@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Literal, Self, get_args
 
 from pydantic import Field
 
-from skill.specs.common import AppId, ComponentName, SpecModel, TopicName
+from skill.specs.common import AppId, ComponentName, OwnLineLengthOption, SpecModel, TopicName
 from skill.specs.components import (
     ENVIRONMENTS,
     ROLES,
@@ -52,7 +52,11 @@ STARTERS: tuple[Starter, ...] = get_args(Starter)
 class ServicePubSub(SpecModel):
     """The service's pub/sub component: Redis Streams locally, Kafka on Kubernetes, under one name."""
 
-    name: ComponentName = Field(default="pubsub-kafka", description="Component name the routes and handlers use.")
+    name: ComponentName = Field(
+        default="pubsub",
+        description="Component name the routes and handlers use, by its role: the same name locally (Redis) "
+        "and on Kubernetes (Kafka).",
+    )
     kafka: KafkaSpec = Field(default_factory=KafkaSpec, description="Kafka settings (Kubernetes).")
 
 
@@ -142,6 +146,7 @@ class ServiceCore(EndpointSpec):
         description="What handlers.py (yours after the first write) starts as: 'stubs' log and acknowledge; "
         "'todo-recurring-task' and 'todo-notification' are the todo system's services.",
     )
+    line_length: OwnLineLengthOption = None  # narrowed: a service formats to what its own pyproject.toml states
 
     def _problems(self) -> Iterator[tuple[str, object, str]]:
         yield from super()._problems()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -33,7 +34,7 @@ def test_default_is_the_todo_system(renders: dict[str, Result]) -> None:
     result = renders["default"]
     paths = {f.path for f in result.files}
     for env in ("local", "kubernetes"):
-        assert {f"resources/{env}/{n}.yaml" for n in ("pubsub-kafka", "state-postgresql", "secretstore")} <= paths
+        assert {f"resources/{env}/{n}.yaml" for n in ("pubsub", "statestore", "secretstore")} <= paths
         assert f"resources/{env}/resiliency.yaml" in paths
     assert {"dapr.yaml", "secrets.json"} <= paths
     for app in TODO_PORTS:
@@ -41,13 +42,13 @@ def test_default_is_the_todo_system(renders: dict[str, Result]) -> None:
     assert not any("subscriptions" in p for p in paths)  # programmatic by default
     local, k8s = _components(result, "local"), _components(result, "kubernetes")
     assert {n: c["spec"]["type"] for n, c in local.items()} == {
-        "pubsub-kafka": "pubsub.redis",
-        "state-postgresql": "state.redis",
+        "pubsub": "pubsub.redis",
+        "statestore": "state.redis",
         "secretstore": "secretstores.local.file",
     }
     assert {n: (c["spec"]["type"], c["spec"]["version"]) for n, c in k8s.items()} == {
-        "pubsub-kafka": ("pubsub.kafka", "v1"),
-        "state-postgresql": ("state.postgresql", "v1"),
+        "pubsub": ("pubsub.kafka", "v1"),
+        "statestore": ("state.postgresql", "v1"),
         "secretstore": ("secretstores.kubernetes", "v1"),
     }
 
@@ -72,13 +73,13 @@ def test_component_metadata_is_what_components_contrib_defines(renders: dict[str
 
 def test_production_secrets_are_secret_key_refs_resolved_by_kubernetes(renders: dict[str, Result]) -> None:
     k8s = _components(renders["default"], "kubernetes")
-    kafka = {m["name"]: m for m in k8s["pubsub-kafka"]["spec"]["metadata"]}
+    kafka = {m["name"]: m for m in k8s["pubsub"]["spec"]["metadata"]}
     assert kafka["authType"]["value"] == "password"
     assert kafka["saslPassword"]["secretKeyRef"] == {"name": "kafka-credentials", "key": "password"}
     assert kafka["saslUsername"]["secretKeyRef"] == {"name": "kafka-credentials", "key": "username"}
-    postgres = {m["name"]: m for m in k8s["state-postgresql"]["spec"]["metadata"]}
+    postgres = {m["name"]: m for m in k8s["statestore"]["spec"]["metadata"]}
     assert postgres["connectionString"]["secretKeyRef"] == {"name": "postgres-credentials", "key": "connectionString"}
-    for name in ("pubsub-kafka", "state-postgresql"):
+    for name in ("pubsub", "statestore"):
         assert k8s[name]["auth"] == {"secretStore": "kubernetes"}
     # No value anywhere looks like a credential: secrets only arrive by reference.
     for component in k8s.values():
@@ -89,8 +90,8 @@ def test_production_secrets_are_secret_key_refs_resolved_by_kubernetes(renders: 
 def test_each_app_sees_only_its_components(renders: dict[str, Result]) -> None:
     for env in ("local", "kubernetes"):
         components = _components(renders["default"], env)
-        assert components["pubsub-kafka"]["scopes"] == list(TODO_PORTS)
-        assert components["state-postgresql"]["scopes"] == list(TODO_PORTS)
+        assert components["pubsub"]["scopes"] == list(TODO_PORTS)
+        assert components["statestore"]["scopes"] == list(TODO_PORTS)
         assert components["secretstore"]["scopes"] == ["notification"]  # the one app that reads secrets
 
 
@@ -102,7 +103,12 @@ def test_custom_names_reach_every_file(renders: dict[str, Result]) -> None:
     tasks_meta = {m["name"]: m for m in k8s["tasks"]["spec"]["metadata"]}
     assert tasks_meta["actorStateStore"] == {"name": "actorStateStore", "value": "true"}
     kafka = {m["name"]: m.get("value") for m in k8s["events"]["spec"]["metadata"]}
-    assert kafka == {"brokers": "kafka-0.kafka:9093,kafka-1.kafka:9093", "authType": "none", "initialOffset": "oldest"}
+    assert kafka == {
+        "brokers": "kafka-0.kafka:9093,kafka-1.kafka:9093",
+        "authType": "none",
+        "disableTls": "true",
+        "initialOffset": "oldest",
+    }
     assert "auth" not in k8s["events"]  # nothing to resolve without credentials
     deployment, _service, *_rbac = documents(result, "deploy/kubernetes/notification.yaml")
     assert deployment["spec"]["replicas"] == 2
@@ -130,6 +136,40 @@ def test_resiliency_is_bounded_and_covers_what_is_in_use(renders: dict[str, Resu
     inbound = targets["components"][pubsub]["inbound"]
     assert policies["retries"][inbound["retry"]]["maxRetries"] == (8 if name == "custom-names" else 5)
     assert policies["retries"]["outbound"]["maxRetries"] == (5 if name == "custom-names" else 3)
+
+
+def _retried(policy: dict[str, Any], status: int) -> bool:
+    """Whether daprd retries an invocation answered `status` (dapr/dapr pkg/resiliency/retry.go
+    mustRetryStatusCode: no `matching`, or an empty list, retries every status)."""
+    codes = (policy.get("matching") or {}).get("httpStatusCodes") or ""
+    if not codes:
+        return True
+    for part in codes.split(","):
+        start, _, end = part.partition("-")
+        if int(start) <= status <= int(end or start):
+            return True
+    return False
+
+
+@pytest.mark.parametrize("name", ["default", "custom-names"])
+def test_invocations_retry_server_errors_only_and_no_breaker_counts_an_apps_4xx(
+    renders: dict[str, Result], name: str
+) -> None:
+    (doc,) = documents(renders[name], "resources/kubernetes/resiliency.yaml")
+    policies, targets = doc["spec"]["policies"], doc["spec"]["targets"]
+    for app, names in targets["apps"].items():
+        retry = policies["retries"][names["retry"]]
+        assert [s for s in (400, 404, 409, 412, 422, 429) if _retried(retry, s)] == [], app
+        assert all(_retried(retry, s) for s in (500, 502, 503, 504)), app
+        # A breaker counts every error of the call (pkg/resiliency/policy.go), a 409 or 422 included.
+        assert "circuitBreaker" not in names, app
+    state = next(
+        n for n, c in _components(renders[name], "kubernetes").items() if c["spec"]["type"].startswith("state.")
+    )
+    assert "circuitBreaker" not in targets["components"][state]["outbound"]  # ETag conflicts are errors too
+    for breaker in policies["circuitBreakers"].values():
+        assert breaker["maxRequests"] >= 1
+        assert re.fullmatch(r"[0-9]+s", breaker["timeout"])
 
 
 def test_dapr_yaml_matches_the_apps(renders: dict[str, Result]) -> None:
@@ -225,7 +265,39 @@ def test_files_compose_under_a_folder() -> None:
 
 def test_a_metadata_typo_fails_the_check() -> None:
     result = generate("components", {"environments": ["kubernetes"]})
-    text = next(f.content for f in result.files if f.path == "resources/kubernetes/pubsub-kafka.yaml")
+    text = next(f.content for f in result.files if f.path == "resources/kubernetes/pubsub.yaml")
     typo = text.replace('"initialOffset"', '"initialOfset"')
     with pytest.raises(InvalidOutputError, match=r"no metadata field 'initialOfset'; did you mean 'initialOffset'"):
         check_files([Draft("c.yaml", typo, "yaml", "components/component")], DEFAULT_STYLE)
+
+
+@pytest.mark.parametrize(
+    ("kafka", "disable_tls"),
+    [
+        ({}, "false"),  # SASL over TLS: what Dapr does with authType password unless told otherwise
+        ({"auth": "password", "tls": False}, "true"),  # SASL over a plaintext listener
+        ({"auth": "none"}, "true"),  # Dapr never uses TLS with authType none: say so
+    ],
+)
+def test_kafka_tls_is_stated_in_the_kubernetes_component(kafka: dict[str, Any], disable_tls: str) -> None:
+    # components-contrib common/component/kafka/auth.go updateTLSConfig: TLS is on unless disableTls is
+    # true or authType is none; a component that leaves it out talks TLS to a plaintext listener.
+    result = generate("components", {"pubsub": {"kafka": kafka}})
+    pubsub = next(c for c in _components(result, "kubernetes").values() if c["spec"]["type"] == "pubsub.kafka")
+    meta = {m["name"]: m.get("value") for m in pubsub["spec"]["metadata"]}
+    assert meta["disableTls"] == disable_tls
+    assert (meta["authType"] == "password") == ("saslPassword" in meta)
+    assert not any(c["spec"]["type"] == "pubsub.kafka" for c in _components(result, "local").values())
+
+
+_BACKENDS = ("kafka", "redis", "postgres", "mongo", "rabbitmq", "memory")
+
+
+@pytest.mark.parametrize("env", ["local", "kubernetes"])
+def test_default_components_are_named_by_role_not_by_a_backend(renders: dict[str, Result], env: str) -> None:
+    # One name serves both profiles (Redis locally, Kafka and PostgreSQL on Kubernetes): a name that says
+    # "kafka" on a Redis component misleads whoever reads the local resources.
+    for name, component in _components(renders["default"], env).items():
+        named = [b for b in _BACKENDS if b in name]
+        assert all(b in component["spec"]["type"] for b in named), (name, component["spec"]["type"])
+    assert set(_components(renders["default"], env)) == {"pubsub", "statestore", "secretstore"}

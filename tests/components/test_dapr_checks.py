@@ -87,6 +87,10 @@ RESILIENCY: dict[str, Any] = {
 
 def test_resiliency_passes_and_undefined_policies_fail() -> None:
     assert dapr_problems(RESILIENCY, "doc") == []
+    matching = {"httpStatusCodes": "408,429,500-599", "gRPCStatusCodes": "2,4,8,10,13-14"}
+    retried = {"r": {"policy": "constant", "duration": "1s", "maxRetries": 3, "matching": matching}}
+    policies = {**RESILIENCY["spec"]["policies"], "retries": retried}
+    assert dapr_problems({**RESILIENCY, "spec": {**RESILIENCY["spec"], "policies": policies}}, "doc") == []
     bad = {**RESILIENCY, "spec": {**RESILIENCY["spec"], "targets": {"apps": {"a": {"retry": "missing"}}}}}
     assert any("names 'missing', which is not defined" in p for p in dapr_problems(bad, "doc"))
 
@@ -99,6 +103,13 @@ def test_resiliency_passes_and_undefined_policies_fail() -> None:
         {"policies": {"retries": {"r": {"maxRetries": 3, "maxRetry": 1}}}},
         {"policies": {"timeouts": {"general": "5 seconds"}}},
         {"policies": {"circuitBreakers": {"cb": {"timeout": "soon"}}}},
+        # matching codes as pkg/resiliency/retry.go parsePatterns reads them
+        {"policies": {"retries": {"r": {"matching": {"httpStatusCodes": "5xx"}}}}},
+        {"policies": {"retries": {"r": {"matching": {"httpStatusCodes": "599-500"}}}}},
+        {"policies": {"retries": {"r": {"matching": {"httpStatusCodes": "500-600"}}}}},
+        {"policies": {"retries": {"r": {"matching": {"httpStatusCodes": "500-550-599"}}}}},
+        {"policies": {"retries": {"r": {"matching": {"gRPCStatusCodes": "14,17"}}}}},
+        {"policies": {"retries": {"r": {"matching": {"httpCodes": "500"}}}}},
     ],
 )
 def test_resiliency_fields_are_dapr_spelling(change: dict[str, object]) -> None:

@@ -263,7 +263,8 @@ def test_the_outline_keeps_signatures_of_the_app_longest() -> None:
     assert all(not lines for path, lines in symbols.items() if "/tests/" in path), "tests: names only"
     assert not symbols["task-api/app/dapr_client.py"], "the client: names only"
     assert any("(" in line for line in symbols["task-api/app/main.py"]), "the app: signatures"
-    assert any(line.startswith("recurring-task/app/events.py: same as") for line in answer.outline)
+    # each service's events.py holds only the models it uses, so they differ; health.py is one file thrice
+    assert any(line.startswith("recurring-task/app/health.py: same as") for line in answer.outline)
 
 
 def test_long_notes_are_cut_last() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import itertools
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import httpx
 import pytest
 from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
@@ -85,10 +87,26 @@ class Wired:
     dapr: Any
 
 
+class _RoundTrips(httpx.AsyncBaseTransport):
+    """Yields to the event loop before each call to the double, as a network round trip does: in-process ASGI calls
+    never suspend, and concurrent requests would then run one after the other instead of interleaving."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self._inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0)
+        return await self._inner.handle_async_request(request)
+
+
 async def _wired(package: Package, token: str | None, **double: Any) -> AsyncIterator[Wired]:
     sidecar = SidecarDouble(app_api_token=token, **double)
     settings = package.dapr_client.DaprSettings(http_endpoint=DEFAULT_BASE_URL)
-    async with sidecar.client() as http, package.dapr_client.DaprClient(settings, http_client=http) as dapr:
+    transport = _RoundTrips(httpx.ASGITransport(app=sidecar))
+    async with (
+        httpx.AsyncClient(transport=transport, base_url=DEFAULT_BASE_URL) as http,
+        package.dapr_client.DaprClient(settings, http_client=http) as dapr,
+    ):
         kwargs: dict[str, Any] = {"dapr": dapr}
         if hasattr(package.main.create_app, "__kwdefaults__") and "app_api_token" in (
             package.main.create_app.__kwdefaults__ or {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -57,9 +58,10 @@ async def test_complete_sets_the_flag_once_and_publishes_completed(wired: Wired)
         assert done.status_code == 200, done.text
         assert done.json()["completed"] is True
         again = await app.post("/api/tasks/t-1/complete")
+        # Nothing changes (same ETag); the event goes out again, for a first call whose publish failed.
         assert (again.status_code, again.headers["etag"]) == (200, done.headers["etag"])
         assert (await app.post("/api/tasks/nope/complete")).status_code == 404
-    assert _types(wired) == ["tasks.created", "tasks.completed"]
+    assert _types(wired) == ["tasks.created", "tasks.completed", "tasks.completed"]
     completed = [m for m in wired.double.published if m.envelope and m.envelope["type"] == "tasks.completed"]
     assert completed[0].envelope is not None
     assert completed[0].envelope["data"]["completed"] is True
@@ -115,3 +117,41 @@ def test_bad_actions_name_the_field(action: dict[str, str], field: str, rule: st
     with pytest.raises(SpecError) as caught:
         generate("endpoint", spec)
     assert any(p.field == field and rule in p.rule for p in caught.value.problems), caught.value.problems
+
+
+async def test_a_failed_publish_is_not_lost_when_the_request_is_made_again(wired: Wired) -> None:
+    """Saved, then the publish failed: the request fails, and the same request again publishes the change (a
+    create answers 201 again rather than 409; a complete publishes rather than returning early; a delete finds the
+    deleted item kept for it rather than answering 404)."""
+    async with _app(wired) as app:
+        wired.double.faults.add(method="POST", path="/v1.0/publish/", status=500)
+        with pytest.raises(wired.package.dapr_client.DaprError):
+            await app.post("/api/tasks", json=task("t-9"))
+        assert _types(wired) == []
+        again = await app.post("/api/tasks", json=task("t-9"))
+        assert again.status_code == 201, again.text
+        assert [t["id"] for t in (await app.get("/api/tasks")).json()] == ["t-9"]  # indexed once
+        other = await app.post("/api/tasks", json=task("t-9", title="another"))
+        assert other.status_code == 409  # another item under the key is still a conflict
+        wired.double.faults.add(method="POST", path="/v1.0/publish/", status=500)
+        with pytest.raises(wired.package.dapr_client.DaprError):
+            await app.post("/api/tasks/t-9/complete")
+        assert (await app.post("/api/tasks/t-9/complete")).status_code == 200
+        wired.double.faults.add(method="POST", path="/v1.0/publish/", status=500)
+        with pytest.raises(wired.package.dapr_client.DaprError):
+            await app.delete("/api/tasks/t-9")
+        assert (await app.get("/api/tasks/t-9")).status_code == 404  # deleted, not announced
+        assert (await app.delete("/api/tasks/t-9")).status_code == 204  # the retry announces it
+        assert (await app.get("/api/tasks")).json() == []
+    assert _types(wired) == ["tasks.created", "tasks.completed", "tasks.deleted"]
+    partitions = {m.metadata.get("partitionKey") for m in wired.double.published if m.topic == "task-events"}
+    assert partitions == {"t-9"}
+
+
+async def test_concurrent_creates_all_reach_the_index(wired: Wired) -> None:
+    """The index is changed by ETag (update_state): saved last-write, concurrent creates would drop entries."""
+    ids = [f"c-{n:02}" for n in range(16)]
+    async with _app(wired) as app:
+        created = await asyncio.gather(*(app.post("/api/tasks", json=task(i)) for i in ids))
+        assert [r.status_code for r in created] == [201] * len(ids)
+        assert [t["id"] for t in (await app.get("/api/tasks")).json()] == ids

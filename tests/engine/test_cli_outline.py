@@ -39,10 +39,14 @@ def test_outline_after_writing(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert "fields: id: str, source: str" in out  # Annotated[...] shown as its type
 
 
-def test_outline_of_yaml_only_output_says_so(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = _run(capsys, "generate", "components", "--outline")
-    assert code == 0, err
-    assert out == "API outline: no Python files\n"
+def test_a_generator_without_python_offers_no_outline(capsys: pytest.CaptureFixture[str]) -> None:
+    # components writes YAML, JSON and Dockerfiles only: --outline (and --verify) would do nothing, so it has none.
+    with pytest.raises(SystemExit) as exited:
+        main(["generate", "components", "--outline"])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: dapr-coder generate components")
+    assert "unrecognized arguments: --outline" in err
 
 
 def test_outline_and_json_do_not_mix(capsys: pytest.CaptureFixture[str]) -> None:

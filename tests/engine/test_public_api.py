@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 import skill
 import tools
 
@@ -39,8 +41,12 @@ def test_front_doors_use_only_the_engine_root() -> None:
 
 
 # Generators plan: they may use the engine's pure parts (records, names, literals, import ordering, errors), never
-# the renderer, the checks or the file system.
-_PLANNING_MODULES = {"errors", "filters", "generator", "generators", "imports", "parsing", "plan", "quality", "specs"}
+# the renderer, the checks or the file system. `style` for its Style record: a service states its own (it never
+# looks for the destination's settings).
+_PLANNING_MODULES = {
+    "errors", "filters", "generator", "generators", "imports", "parsing", "plan", "quality", "requirements",
+    "specs", "style",
+}  # fmt: skip
 
 
 def test_generators_do_not_render_or_do_io() -> None:
@@ -63,3 +69,31 @@ def test_packages_resolve_inside_this_distribution() -> None:
     # `skill` and `tools` are generic names: make sure we import ours, not another distribution's.
     assert Path(skill.__file__).resolve().is_relative_to(ROOT)
     assert Path(tools.__file__).resolve().is_relative_to(ROOT)
+
+
+# Specs are the bottom layer: what they may import from skill (issue 17: specs.client <-> generators.client <->
+# reserved was a circle; the client spec now gets the names its module binds through a reader skill.reserved
+# installs).
+_SPEC_LAYER = ("skill.specs", "skill.errors", "skill.style")
+
+
+def _every_import(path: Path) -> list[str]:
+    """Every module `path` imports, at top level or inside a function (`from skill import x` as skill.x)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module is not None and node.level == 0:
+            found += [node.module] if node.module != "skill" else [f"skill.{a.name}" for a in node.names]
+        elif isinstance(node, ast.Import):
+            found += [a.name for a in node.names]
+    return found
+
+
+def test_the_spec_layer_imports_nothing_above_it() -> None:
+    for path in sorted((ROOT / "skill" / "specs").glob("*.py")):
+        above = [m for m in _every_import(path) if m.startswith("skill") and not m.startswith(_SPEC_LAYER)]
+        assert above == [], (path.name, above)
+
+
+def test_the_client_spec_still_refuses_a_name_its_module_binds() -> None:
+    with pytest.raises(skill.SpecError, match="class_name"):
+        skill.parse_spec("client", {"class_name": "DaprError"})

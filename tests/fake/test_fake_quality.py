@@ -80,7 +80,7 @@ def test_pubsub_only_render_has_no_state_code() -> None:
 
 def test_state_only_render_has_no_pubsub_code() -> None:
     source = render_fake(["state"])
-    for absent in ("PublishedEvent", "def deliver", "_cloud_event", "import base64", "uuid", "trigger_job"):
+    for absent in ("PublishedEvent", "def deliver", "_cloud_event", "import base64", "timedelta", "trigger_job"):
         assert absent not in source, absent
     assert "StoredState" in source
     assert "def _query_state(" in source  # the client's state block has query_state

@@ -40,8 +40,8 @@ async def running(modules: dict[str, ModuleType], monkeypatch: pytest.MonkeyPatc
     double = SidecarDouble(
         app_id="task-api",
         app_api_token=TOKEN,
-        state_stores=("state-postgresql",),
-        pubsubs=("pubsub-kafka",),
+        state_stores=("statestore",),
+        pubsubs=("pubsub",),
         dead_letter_on_retry_exhausted=True,
     )
     async with serve_double(double) as sidecar:
@@ -76,10 +76,16 @@ async def test_crud_through_service_invocation_publishes_and_is_delivered(
     results = await running.double.deliver_pending()
     assert [r.outcome for r in results] == ["delivered", "delivered"]
     assert seen == [("tasks.created", "t-1"), ("tasks.completed", "t-1")]
-    stored = running.double.get_state("state-postgresql", "t-1")
+    stored = running.double.get_state("statestore", "t-1")
     assert stored is not None
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 15: the generated claim catches DaprConflictError, but a first-write save of an existing key without "
+    "an ETag is a 500 on redis (state/redis/redis.go; the double now answers so); passes once the generators claim by "
+    "ETag",
+)
 async def test_a_redelivered_event_runs_its_handler_once(running: Running, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
 
@@ -99,7 +105,7 @@ async def test_a_redelivered_event_runs_its_handler_once(running: Running, monke
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=running.app), base_url="http://app") as app:
         event = running.double.published[-1].envelope  # the same CloudEvent (source and id) once more
         again = await app.post(
-            "/events/pubsub-kafka/task-events",
+            "/events/pubsub/task-events",
             json=event,
             headers={"dapr-api-token": TOKEN, "content-type": "application/cloudevents+json"},
         )
@@ -129,3 +135,26 @@ async def test_readiness_and_liveness(running: Running) -> None:
         assert (await app.get("/readyz")).status_code == 204
         running.double.faults.add(method="GET", path="/v1.0/healthz/outbound", status=500)
         assert (await app.get("/readyz")).status_code == 503
+
+
+async def test_the_environment_sets_the_docs_switch_and_the_body_limits(
+    modules: dict[str, ModuleType], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def client(app: Any) -> httpx.AsyncClient:
+        return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://app")
+
+    async with client(modules["main"].create_app(settings=modules["settings"].Settings())) as default:
+        assert (await default.get("/openapi.json")).status_code == 404  # off unless asked for
+        assert (await default.post("/api/tasks", content=b"x" * 2_000_000)).status_code == 413  # 1 MiB
+    monkeypatch.setenv("API_DOCS", "true")
+    monkeypatch.setenv("MAX_PUBLIC_BODY_BYTES", "500")
+    monkeypatch.setenv("MAX_DAPR_BODY_BYTES", "700")
+    settings = modules["settings"].Settings()
+    app = modules["main"].create_app(settings=settings)
+    assert (app.state.body_limits.public, app.state.body_limits.dapr) == (500, 700)
+    async with client(app) as c:
+        assert "/api/tasks" in (await c.get("/openapi.json")).json()["paths"]
+        assert (await c.post("/api/tasks", json=_task("t-" + "1" * 600))).status_code == 413
+    monkeypatch.setenv("MAX_PUBLIC_BODY_BYTES", "0")
+    with pytest.raises(ValueError, match=r"MAX_PUBLIC_BODY_BYTES"):
+        modules["settings"].Settings()

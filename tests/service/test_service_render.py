@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from skill.generators.service import merged_requirements
 from skill.pipeline import generate
+from skill.requirements import lower_bounds
 from skill.result import Result
 from tests.service.conftest import write_service
 
@@ -26,7 +26,7 @@ def test_the_folder_is_a_whole_project(default: Result) -> None:
         "app/main.py", "app/handlers.py", "app/settings.py", "app/health.py", "app/dapr_client.py", "app/events.py",
         "app/resources.py", "tests/conftest.py", "tests/fake_dapr.py", "tests/test_app.py", "pyproject.toml",
         "README.md", ".gitignore", ".dockerignore", "Dockerfile", "dapr.yaml", "deploy/kubernetes/task-api.yaml",
-        "resources/local/pubsub-kafka.yaml", "resources/kubernetes/state-postgresql.yaml",
+        "resources/local/pubsub.yaml", "resources/kubernetes/statestore.yaml",
     }  # fmt: skip
     assert wanted <= paths, wanted - paths
 
@@ -51,11 +51,11 @@ def test_pyproject_names_each_requirement_once(default: Result) -> None:
     assert project["tool"]["mypy"]["strict"] is True
 
 
-def test_merged_requirements_keeps_the_highest_lower_bound() -> None:
+def test_lower_bounds_keeps_the_highest_lower_bound() -> None:
     given = ["pydantic_settings>=2.4,<3", "pydantic-settings>=2.6,<3", "uvicorn>=0.30", "uvicorn[standard]>=0.30"]
-    assert merged_requirements(given) == ("pydantic-settings>=2.6", "uvicorn[standard]>=0.30")
+    assert lower_bounds(given) == ("pydantic-settings>=2.6", "uvicorn[standard]>=0.30")
     with pytest.raises(ValueError, match="not a requirement"):
-        merged_requirements(["=bad"])
+        lower_bounds(["=bad"])
 
 
 def test_readme_lists_every_route(default: Result) -> None:
@@ -79,9 +79,9 @@ def test_settings_stop_the_app_on_a_component_mismatch(tmp_path: Path, monkeypat
         settings = importlib.import_module("svc_settings.settings")
     finally:
         sys.path.remove(str(tmp_path))
-    assert settings.Settings().pubsub_name == "pubsub-kafka"
-    monkeypatch.setenv("PUBSUB_NAME", "pubsub")
-    with pytest.raises(ValueError, match=r"PUBSUB_NAME is 'pubsub'.*'pubsub-kafka'"):
+    assert settings.Settings().pubsub_name == "pubsub"
+    monkeypatch.setenv("PUBSUB_NAME", "pubsub-kafka")
+    with pytest.raises(ValueError, match=r"PUBSUB_NAME is 'pubsub-kafka'.*'pubsub'"):
         settings.Settings()
 
 

@@ -15,9 +15,7 @@ def test_the_default_is_the_task_api() -> None:
     spec = ServiceSpec()
     assert (spec.app_id, spec.port) == ("task-api", 8000)
     e = spec.endpoint_spec()
-    assert [(c.name, c.store, c.pubsub, c.topic) for c in e.crud] == [
-        ("tasks", "state-postgresql", "pubsub-kafka", "task-events")
-    ]
+    assert [(c.name, c.store, c.pubsub, c.topic) for c in e.crud] == [("tasks", "statestore", "pubsub", "task-events")]
     assert spec.roles() == ["pubsub", "state"]
 
 
@@ -50,7 +48,7 @@ def test_left_out_component_names_come_from_the_components() -> None:
         ({"calls": ["a", "a"]}, "calls", "repeat"),
         ({"port": 80}, "port", "greater than or equal to 1024"),
         ({"app_id": "Task_API"}, "app_id", ""),
-        ({"state": {"name": "pubsub-kafka"}}, "pubsub", "distinct names"),
+        ({"state": {"name": "pubsub"}}, "pubsub", "distinct names"),
         ({"health": {"liveness": "/a", "readiness": "/a"}}, "health", "must differ"),
         (
             {"subscriptions": [{"topic": "t", "model": "Task", "pubsub": "elsewhere"}]},

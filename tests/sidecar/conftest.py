@@ -1,4 +1,4 @@
-"""Fixtures for the sidecar double's own tests (other folders import ``tests.sidecar`` directly)."""
+"""Fixtures for the sidecar double's own tests (other folders import ``tools.standin`` directly)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from tests.sidecar import SidecarDouble
+from tools.standin import SidecarDouble
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.sidecar import BindingInvocation, BindingResult, SidecarDouble
 from tests.sidecar.scripted_app import ScriptedApp, answer
+from tools.standin import BindingInvocation, BindingResult, SidecarDouble
 
 pytestmark = pytest.mark.anyio
 

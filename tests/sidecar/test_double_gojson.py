@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.sidecar import gojson
-from tests.sidecar.wire import go_path_clean, query_unescape
+from tools.standin import gojson
+from tools.standin.wire import go_path_clean, query_unescape
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,8 @@ import base64
 
 import pytest
 
-from tests.sidecar import SidecarDouble
 from tests.sidecar.scripted_app import ScriptedApp, answer
+from tools.standin import SidecarDouble
 
 pytestmark = pytest.mark.anyio
 

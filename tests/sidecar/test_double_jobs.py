@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.sidecar import SidecarDouble, UndeliverableJobError
 from tests.sidecar.scripted_app import ScriptedApp, answer
+from tools.standin import SidecarDouble, UndeliverableJobError
 
 pytestmark = pytest.mark.anyio
 

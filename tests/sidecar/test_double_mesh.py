@@ -1,4 +1,4 @@
-"""A mesh of sidecar doubles: shared broker and state, invocation by app id, per-app jobs (tests/sidecar/mesh.py;
+"""A mesh of sidecar doubles: shared broker and state, invocation by app id, per-app jobs (tools/standin/mesh.py;
 references/dapr-contract.md §2, §4, §9, §12)."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from tests.sidecar import DeliveryLoopError, SchedulerLoopError, SidecarMesh, StateStoreOptions
-from tests.sidecar.scheduler import Cron, ScheduleError
+from tools.standin import DeliveryLoopError, SchedulerLoopError, SidecarMesh, StateStoreOptions
+from tools.standin.scheduler import Cron, ScheduleError
 
 pytestmark = pytest.mark.anyio
 

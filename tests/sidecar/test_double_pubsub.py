@@ -10,7 +10,7 @@ import uuid
 import httpx
 import pytest
 
-from tests.sidecar import SidecarDouble
+from tools.standin import SidecarDouble
 
 pytestmark = pytest.mark.anyio
 

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.sidecar import SidecarDouble
+from tools.standin import SidecarDouble
 
 pytestmark = pytest.mark.anyio
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.sidecar import SidecarDouble, serve_double
+from tools.standin import SidecarDouble, serve_double
 
 pytestmark = pytest.mark.anyio
 

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.sidecar import SidecarDouble, StateStoreOptions
+from tools.standin import SidecarDouble, StateStoreOptions
 
 pytestmark = pytest.mark.anyio
 
@@ -211,3 +211,63 @@ async def test_key_prefix_none_shares_keys() -> None:
     async with double.client() as c:
         await c.post(BASE, json=[{"key": "k", "value": 1}])
     assert list(double.state.stores["statestore"].items) == ["k"]
+
+
+def _saver(profile: str) -> tuple[SidecarDouble, httpx.AsyncClient]:
+    double = SidecarDouble(state_stores={"statestore": StateStoreOptions(profile=profile)})  # type: ignore[arg-type]
+    return double, double.client()
+
+
+def _item(concurrency: str, etag: str | None = None, value: int = 1) -> list[dict[str, Any]]:
+    item: dict[str, Any] = {"key": "k", "value": value, "options": {"concurrency": concurrency}}
+    if etag is not None:
+        item["etag"] = etag
+    return [item]
+
+
+@pytest.mark.parametrize(
+    ("profile", "status", "message"),
+    [
+        ("redis", 500, "failed to set key myapp||k"),  # state/redis/redis.go setDefaultQuery, no ETag sent
+        ("postgresql", 500, "no item was updated"),  # common/component/postgresql/v1 doSet
+        ("in-memory", 409, "item already exists and no etag was passed"),  # state/in-memory doValidateEtag
+    ],
+)
+async def test_a_first_write_claim_of_an_existing_key_without_an_etag(profile: str, status: int, message: str) -> None:
+    """daprd answers 409 only for a state.ETagError; redis and postgresql v1 raise a plain error here (a 500)."""
+    _, client = _saver(profile)
+    async with client:
+        assert (await save(client, _item("first-write"))).status_code == 204
+        r = await save(client, _item("first-write", value=2))
+    assert (r.status_code, r.json()["errorCode"]) == (status, "ERR_STATE_SAVE")
+    assert message in r.json()["message"]
+
+
+@pytest.mark.parametrize(("profile", "status"), [("redis", 500), ("postgresql", 204), ("in-memory", 204)])
+async def test_last_write_after_a_first_write_without_an_etag(profile: str, status: int) -> None:
+    """On redis the hash keeps its `first-write` field: no save without the ETag ever succeeds again."""
+    _, client = _saver(profile)
+    async with client:
+        assert (await save(client, _item("first-write"))).status_code == 204
+        assert (await save(client, _item("last-write", value=2))).status_code == status
+        with_etag = await save(client, _item("first-write", etag=(await client.get(f"{BASE}/k")).headers["etag"]))
+    assert with_etag.status_code == 204
+
+
+@pytest.mark.parametrize(("profile", "status"), [("redis", 204), ("postgresql", 409), ("in-memory", 409)])
+async def test_an_etag_on_a_missing_key(profile: str, status: int) -> None:
+    """redis sets a missing key whatever numeric ETag was sent; postgresql's UPDATE ... WHERE xmin finds no row."""
+    _, client = _saver(profile)
+    async with client:
+        assert (await save(client, _item("first-write", etag="7"))).status_code == status
+
+
+@pytest.mark.parametrize(("profile", "status"), [("redis", 204), ("postgresql", 500), ("in-memory", 409)])
+async def test_a_first_write_over_a_last_write_key_without_an_etag(profile: str, status: int) -> None:
+    """redis: the key has no `first-write` field yet, so version "0" passes; postgresql: the first-write insert meets
+    a live row whoever wrote it (500); in-memory: the key exists (409)."""
+    _, client = _saver(profile)
+    async with client:
+        assert (await save(client, _item("last-write"))).status_code == 204
+        r = await save(client, _item("first-write", value=2))
+    assert r.status_code == status

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.sidecar import SidecarDouble
+from tools.standin import SidecarDouble
 
 pytestmark = pytest.mark.anyio
 

@@ -34,7 +34,8 @@ SUBSCRIPTIONS: list[dict[str, object]] = [
 _SUBSCRIBE_BODY = json.dumps(SUBSCRIPTIONS).encode()
 _TASK_EVENT = TypeAdapter(CloudEvent[Task])
 
-router = APIRouter(dependencies=[Depends(require_dapr_token)])
+# Only the sidecar calls these routes (with the token): not part of the public API docs.
+router = APIRouter(include_in_schema=False, dependencies=[Depends(require_dapr_token)])
 
 
 @router.get("/dapr/subscribe")

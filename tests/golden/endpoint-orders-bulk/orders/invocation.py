@@ -4,10 +4,11 @@
 from fastapi import APIRouter
 
 from . import handlers
-from .contract import Dapr
+from .contract import Dapr, DaprRoute
 from .events import Order
 
-router = APIRouter()
+# Only the sidecar calls these routes (with the token): not part of the public API docs.
+router = APIRouter(route_class=DaprRoute, include_in_schema=False)
 
 
 @router.post("/order-total")

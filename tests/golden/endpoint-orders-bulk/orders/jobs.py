@@ -7,7 +7,8 @@ from fastapi.responses import Response
 from . import handlers
 from .contract import Dapr, read_json, run_job
 
-router = APIRouter()
+# Only the sidecar calls these routes (with the token): not part of the public API docs.
+router = APIRouter(include_in_schema=False)
 
 
 @router.post("/job/nightly-report")

@@ -28,7 +28,8 @@ SUBSCRIPTIONS: list[dict[str, object]] = [
 _SUBSCRIBE_BODY = json.dumps(SUBSCRIPTIONS).encode()
 _ORDER_EVENT = TypeAdapter(CloudEvent[Order])
 
-router = APIRouter()
+# Only the sidecar calls these routes (with the token): not part of the public API docs.
+router = APIRouter(include_in_schema=False)
 
 
 @router.get("/dapr/subscribe")

@@ -7,7 +7,8 @@ from fastapi.responses import Response
 from . import handlers
 from .contract import Dapr, read_bytes, require_dapr_token, run_binding
 
-router = APIRouter(dependencies=[Depends(require_dapr_token)])
+# Only the sidecar calls these routes (with the token): not part of the public API docs.
+router = APIRouter(include_in_schema=False, dependencies=[Depends(require_dapr_token)])
 
 
 @router.options("/uploads/incoming")

@@ -24,9 +24,11 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-@pytest.fixture
-def fake() -> FakeDapr:
-    return FakeDapr(app_api_token=APP_TOKEN)
+# Every test runs on each state store the service is deployed with: they differ in
+# what they refuse (see tests/fake_dapr.py).
+@pytest.fixture(params=["redis", "postgresql-v1"])
+def fake(request: pytest.FixtureRequest) -> FakeDapr:
+    return FakeDapr(app_api_token=APP_TOKEN, state_store_type=request.param)
 
 
 @pytest.fixture

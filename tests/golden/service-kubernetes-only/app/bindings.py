@@ -8,7 +8,8 @@ from . import handlers
 from .contract import Dapr, run_binding
 from .events import Task
 
-router = APIRouter()
+# Only the sidecar calls these routes (with the token): not part of the public API docs.
+router = APIRouter(include_in_schema=False)
 
 
 @router.options("/stock-feed")

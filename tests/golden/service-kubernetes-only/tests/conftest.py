@@ -22,9 +22,11 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-@pytest.fixture
-def fake() -> FakeDapr:
-    return FakeDapr()
+# Every test runs on each state store the service is deployed with: they differ in
+# what they refuse (see tests/fake_dapr.py).
+@pytest.fixture(params=["postgresql-v2"])
+def fake(request: pytest.FixtureRequest) -> FakeDapr:
+    return FakeDapr(state_store_type=request.param)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ on each other), so Kubernetes sends no traffic before Dapr can serve the app's c
 """
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
 
 from .dapr_client import DaprClient
 
@@ -21,7 +22,16 @@ async def liveness() -> Response:
 
 @router.get("/readyz", status_code=204, responses={503: {}})
 async def readiness(request: Request) -> Response:
-    """Ready when the shared client is open and the sidecar answers."""
+    """Ready when the shared client is open and the sidecar answers; otherwise 503 with
+    `{"waiting_for": ...}` saying what is missing."""
     dapr: DaprClient | None = request.app.state.dapr
-    ready = dapr is not None and await dapr.check_health()
-    return Response(status_code=204 if ready else 503)
+    if dapr is None:
+        return _waiting("the app's lifespan to open its Dapr client")
+    if not await dapr.check_health():
+        where = dapr.settings.base_url
+        return _waiting(f"the Dapr sidecar at {where} (GET /v1.0/healthz/outbound)")
+    return Response(status_code=204)
+
+
+def _waiting(what: str) -> JSONResponse:
+    return JSONResponse(status_code=503, content={"waiting_for": what})

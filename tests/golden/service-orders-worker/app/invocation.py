@@ -4,10 +4,15 @@
 from fastapi import APIRouter, Depends
 
 from . import handlers
-from .contract import Dapr, require_dapr_token
+from .contract import Dapr, DaprRoute, require_dapr_token
 from .events import Order, Shipment
 
-router = APIRouter(dependencies=[Depends(require_dapr_token)])
+# Only the sidecar calls these routes (with the token): not part of the public API docs.
+router = APIRouter(
+    route_class=DaprRoute,
+    include_in_schema=False,
+    dependencies=[Depends(require_dapr_token)],
+)
 
 
 @router.post("/ship")

@@ -14,16 +14,17 @@ from .events import CloudEvent, Order
 # metadata values must be strings, or Dapr ignores every subscription of the app.
 SUBSCRIPTIONS: list[dict[str, object]] = [
     {
-        "pubsubname": "pubsub-kafka",
+        "pubsubname": "pubsub",
         "topic": "orders",
-        "route": "/events/pubsub-kafka/orders",
+        "route": "/events/pubsub/orders",
         "deadLetterTopic": "orders-dlq",
     },
 ]
 _SUBSCRIBE_BODY = json.dumps(SUBSCRIPTIONS).encode()
 _ORDER_EVENT = TypeAdapter(CloudEvent[Order])
 
-router = APIRouter(dependencies=[Depends(require_dapr_token)])
+# Only the sidecar calls these routes (with the token): not part of the public API docs.
+router = APIRouter(include_in_schema=False, dependencies=[Depends(require_dapr_token)])
 
 
 @router.get("/dapr/subscribe")
@@ -32,13 +33,13 @@ async def subscribe() -> Response:
     return Response(_SUBSCRIBE_BODY, media_type="application/json")
 
 
-async def deliver_events_pubsub_kafka_orders(request: Request) -> Response:
-    """Events of pubsub-kafka/orders for handlers.on_orders."""
+async def deliver_events_pubsub_orders(request: Request) -> Response:
+    """Events of pubsub/orders for handlers.on_orders."""
     return await deliver(
         request,
         _ORDER_EVENT,
         handlers.on_orders,
-        "pubsub-kafka/orders",
+        "pubsub/orders",
         idempotent=True,
     )
 
@@ -47,8 +48,8 @@ async def deliver_events_pubsub_kafka_orders(request: Request) -> Response:
 # most of a delivery's cost, and they take the request as it is (the token is checked
 # in `deliver`). They are left out of the OpenAPI schema: only the sidecar calls them.
 router.add_route(
-    "/events/pubsub-kafka/orders",
-    deliver_events_pubsub_kafka_orders,
+    "/events/pubsub/orders",
+    deliver_events_pubsub_orders,
     methods=["POST"],
     include_in_schema=False,
 )

@@ -27,7 +27,9 @@ async def test_readiness_follows_the_sidecar(
 ) -> None:
     assert (await client.get("/readyz")).status_code == 204
     fake.healthy = False
-    assert (await client.get("/readyz")).status_code == 503
+    waiting = await client.get("/readyz")
+    assert waiting.status_code == 503
+    assert "Dapr sidecar" in waiting.json()["waiting_for"]
 
 
 async def test_subscriptions_are_listed(client: httpx.AsyncClient) -> None:
@@ -35,17 +37,17 @@ async def test_subscriptions_are_listed(client: httpx.AsyncClient) -> None:
     assert response.status_code == 200
     listed = {(s["pubsubname"], s["topic"]) for s in response.json()}
     assert listed == {
-        ("pubsub-kafka", "orders"),
+        ("pubsub", "orders"),
     }
 
 
-async def test_events_pubsub_kafka_orders_acks_a_valid_event(
+async def test_events_pubsub_orders_acks_a_valid_event(
     client: httpx.AsyncClient,
 ) -> None:
     data: Any = {"id": "id", "total": 1.5}
     event = cloud_event(data, type_="orders.sample")
     response = await client.post(
-        "/events/pubsub-kafka/orders",
+        "/events/pubsub/orders",
         content=json.dumps(event),
         headers={"content-type": "application/cloudevents+json"},
     )
@@ -53,12 +55,12 @@ async def test_events_pubsub_kafka_orders_acks_a_valid_event(
     assert response.json() == {"status": "SUCCESS"}
 
 
-async def test_events_pubsub_kafka_orders_drops_an_event_that_does_not_fit(
+async def test_events_pubsub_orders_drops_an_event_that_does_not_fit(
     client: httpx.AsyncClient,
 ) -> None:
     event = cloud_event("not an object", type_="orders.sample", id_="event-2")
     response = await client.post(
-        "/events/pubsub-kafka/orders",
+        "/events/pubsub/orders",
         content=json.dumps(event),
         headers={"content-type": "application/cloudevents+json"},
     )

@@ -64,15 +64,6 @@ class CloudEvent(BaseModel, Generic[DataT]):
         return self.data
 
 
-class TaskEventType(StrEnum):
-    """What happened to a task."""
-
-    CREATED = "task_created"
-    UPDATED = "task_updated"
-    COMPLETED = "task_completed"
-    DELETED = "task_deleted"
-
-
 class Priority(StrEnum):
     """How urgent a task is."""
 
@@ -148,23 +139,6 @@ class Task(BaseModel):
     completed: bool = False
     created_at: AwareDatetime
     updated_at: AwareDatetime | None = None
-
-
-class TaskEvent(BaseModel):
-    """Published to the task-events topic whenever a task changes."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-    event_type: TaskEventType
-    task_id: Annotated[
-        str, Field(min_length=1, max_length=128, pattern="^[A-Za-z0-9_-]+$")
-    ]
-    user_id: Annotated[str, Field(min_length=1, max_length=128)]
-    timestamp: Annotated[AwareDatetime, Field(description="When the change happened.")]
-    task_data: Annotated[
-        Task | None,
-        Field(description="The task after the change; None for task_deleted."),
-    ] = None
 
 
 class ReminderEvent(BaseModel):

@@ -31,7 +31,7 @@ from typing import Protocol
 
 from pydantic import BaseModel
 
-from .dapr_client import ConstantFailurePolicy, DaprClient, DaprConflictError
+from .dapr_client import UNCHANGED, ConstantFailurePolicy, DaprClient, StateItem
 from .events import CloudEvent, NotificationSent, ReminderEvent
 from .settings import get_settings
 
@@ -42,8 +42,9 @@ JOB_PREFIX = "reminder"
 UPDATES_TOPIC = "task-updates"  # where NOTIFICATION_SENT events go
 NOTIFICATION_SENT = "notification_sent"  # their CloudEvent type
 REMINDER_CANCELLED = "reminders.cancelled"  # a reminder event that cancels the job
-# A failed send is tried again this often (Dapr 1.16+; older runtimes retry 3 times,
-# about a second apart). The record keeps a retry from sending twice.
+# A failed send is tried again this often (Dapr 1.16+; 1.15 retries 3 times, about a
+# second apart; 1.14 never retries a failed job: its pkg/runtime/scheduler/streamer.go
+# reports every trigger done). The record keeps a retry from sending twice.
 RETRY = ConstantFailurePolicy(interval=timedelta(minutes=1), max_retries=10)
 # How long a sent reminder's record is kept (the state store's ttlInSeconds): long
 # past the retries and redeliveries it guards against.
@@ -140,30 +141,29 @@ async def on_reminder_due(data: ReminderEvent, dapr: DaprClient) -> None:
             sent_at=datetime.now(UTC),
         )
         record = SentRecord(sent=sent)
-        try:
-            # First-write without an ETag: only the first writer of the key succeeds.
-            await dapr.save_state(
-                store,
-                key,
-                record,
-                concurrency="first-write",
-                ttl_in_seconds=RECORD_SECONDS,
-            )
-        except DaprConflictError:
-            # Another trigger of this job sent it at the same time, and announces it.
+        # Insert-only: False when another trigger of this job recorded it first (and
+        # announces it). A store failure raises, and the job is triggered again.
+        if not await dapr.insert_state(
+            store, key, record, ttl_in_seconds=RECORD_SECONDS
+        ):
             _logger.warning("reminder for task %s was sent twice", data.task_id)
             return
     # Sent and recorded: announce it. If this fails, the retry finds the record and
-    # only announces.
+    # only announces. The task's id is the partition key: its events stay in order.
     await dapr.publish_event(
         get_settings().pubsub_name,
         UPDATES_TOPIC,
         record.sent,
-        metadata={"cloudevent.type": NOTIFICATION_SENT},
+        metadata={"cloudevent.type": NOTIFICATION_SENT, "partitionKey": data.task_id},
     )
-    announced = record.model_copy(update={"announced": True})
-    # Explicitly last-write: the Redis store keeps a key first written with
-    # first-write concurrency under it unless told otherwise.
-    await dapr.save_state(
-        store, key, announced, concurrency="last-write", ttl_in_seconds=RECORD_SECONDS
-    )
+    # By ETag (update_state): the record was inserted first-write, and on Redis such a
+    # key takes no write without its ETag, last-write included.
+    await dapr.update_state(store, key, _announced, ttl_in_seconds=RECORD_SECONDS)
+
+
+def _announced(item: StateItem | None) -> object:
+    """The stored record marked announced (nothing, if it is gone)."""
+    if item is None:
+        return UNCHANGED
+    record = SentRecord.model_validate(item.value)
+    return record.model_copy(update={"announced": True})

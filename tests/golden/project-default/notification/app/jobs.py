@@ -8,7 +8,8 @@ from . import handlers
 from .contract import Dapr, require_dapr_token, run_job
 from .events import ReminderEvent
 
-router = APIRouter(dependencies=[Depends(require_dapr_token)])
+# Only the sidecar calls these routes (with the token): not part of the public API docs.
+router = APIRouter(include_in_schema=False, dependencies=[Depends(require_dapr_token)])
 
 
 @router.post("/job/reminder-{suffix}")

@@ -13,11 +13,11 @@ from typing import Literal, Self
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PUBSUB_NAME = "pubsub-kafka"
+from .contract import BodyLimits
 
-STATESTORE_NAME = "state-postgresql"
+PUBSUB_NAME = "pubsub"
 
-SECRETSTORE_NAME = "secretstore"
+STATESTORE_NAME = "statestore"
 
 
 class Settings(BaseSettings):
@@ -29,11 +29,18 @@ class Settings(BaseSettings):
     statestore_name: str = Field(
         default=STATESTORE_NAME, validation_alias="STATESTORE_NAME"
     )
-    secretstore_name: str = Field(
-        default=SECRETSTORE_NAME, validation_alias="SECRETSTORE_NAME"
-    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", validation_alias="LOG_LEVEL"
+    )
+    # /docs, /redoc and /openapi.json answer any caller: off unless asked for.
+    api_docs: bool = Field(default=False, validation_alias="API_DOCS")
+    # The largest request body read by the public routes (413 past it) and by the
+    # routes Dapr calls.
+    max_public_body_bytes: int = Field(
+        default=BodyLimits.public, ge=1, validation_alias="MAX_PUBLIC_BODY_BYTES"
+    )
+    max_dapr_body_bytes: int = Field(
+        default=BodyLimits.dapr, ge=1, validation_alias="MAX_DAPR_BODY_BYTES"
     )
 
     @model_validator(mode="after")
@@ -41,7 +48,6 @@ class Settings(BaseSettings):
         generated: dict[str, tuple[str, str]] = {
             "PUBSUB_NAME": (self.pubsub_name, PUBSUB_NAME),
             "STATESTORE_NAME": (self.statestore_name, STATESTORE_NAME),
-            "SECRETSTORE_NAME": (self.secretstore_name, SECRETSTORE_NAME),
         }
         for env, (given, wanted) in generated.items():
             if given != wanted:

@@ -14,16 +14,17 @@ from .events import CloudEvent, ReminderEvent
 # metadata values must be strings, or Dapr ignores every subscription of the app.
 SUBSCRIPTIONS: list[dict[str, object]] = [
     {
-        "pubsubname": "pubsub-kafka",
+        "pubsubname": "pubsub",
         "topic": "reminders",
-        "route": "/events/pubsub-kafka/reminders",
+        "route": "/events/pubsub/reminders",
         "deadLetterTopic": "reminders-dlq",
     },
 ]
 _SUBSCRIBE_BODY = json.dumps(SUBSCRIPTIONS).encode()
 _REMINDEREVENT_EVENT = TypeAdapter(CloudEvent[ReminderEvent])
 
-router = APIRouter(dependencies=[Depends(require_dapr_token)])
+# Only the sidecar calls these routes (with the token): not part of the public API docs.
+router = APIRouter(include_in_schema=False, dependencies=[Depends(require_dapr_token)])
 
 
 @router.get("/dapr/subscribe")
@@ -32,13 +33,13 @@ async def subscribe() -> Response:
     return Response(_SUBSCRIBE_BODY, media_type="application/json")
 
 
-async def deliver_events_pubsub_kafka_reminders(request: Request) -> Response:
-    """Events of pubsub-kafka/reminders for handlers.on_reminder."""
+async def deliver_events_pubsub_reminders(request: Request) -> Response:
+    """Events of pubsub/reminders for handlers.on_reminder."""
     return await deliver(
         request,
         _REMINDEREVENT_EVENT,
         handlers.on_reminder,
-        "pubsub-kafka/reminders",
+        "pubsub/reminders",
         idempotent=True,
     )
 
@@ -47,8 +48,8 @@ async def deliver_events_pubsub_kafka_reminders(request: Request) -> Response:
 # most of a delivery's cost, and they take the request as it is (the token is checked
 # in `deliver`). They are left out of the OpenAPI schema: only the sidecar calls them.
 router.add_route(
-    "/events/pubsub-kafka/reminders",
-    deliver_events_pubsub_kafka_reminders,
+    "/events/pubsub/reminders",
+    deliver_events_pubsub_reminders,
     methods=["POST"],
     include_in_schema=False,
 )

@@ -26,7 +26,9 @@ async def test_readiness_follows_the_sidecar(
 ) -> None:
     assert (await client.get("/readyz")).status_code == 204
     fake.healthy = False
-    assert (await client.get("/readyz")).status_code == 503
+    waiting = await client.get("/readyz")
+    assert waiting.status_code == 503
+    assert "Dapr sidecar" in waiting.json()["waiting_for"]
 
 
 async def test_subscriptions_are_listed(client: httpx.AsyncClient) -> None:
@@ -34,11 +36,11 @@ async def test_subscriptions_are_listed(client: httpx.AsyncClient) -> None:
     assert response.status_code == 200
     listed = {(s["pubsubname"], s["topic"]) for s in response.json()}
     assert listed == {
-        ("pubsub-kafka", "reminders"),
+        ("pubsub", "reminders"),
     }
 
 
-async def test_events_pubsub_kafka_reminders_acks_a_valid_event(
+async def test_events_pubsub_reminders_acks_a_valid_event(
     client: httpx.AsyncClient,
 ) -> None:
     data: Any = {
@@ -52,7 +54,7 @@ async def test_events_pubsub_kafka_reminders_acks_a_valid_event(
     }
     event = cloud_event(data, type_="reminders.sample")
     response = await client.post(
-        "/events/pubsub-kafka/reminders",
+        "/events/pubsub/reminders",
         content=json.dumps(event),
         headers={"content-type": "application/cloudevents+json"},
     )
@@ -60,12 +62,12 @@ async def test_events_pubsub_kafka_reminders_acks_a_valid_event(
     assert response.json() == {"status": "SUCCESS"}
 
 
-async def test_events_pubsub_kafka_reminders_drops_an_event_that_does_not_fit(
+async def test_events_pubsub_reminders_drops_an_event_that_does_not_fit(
     client: httpx.AsyncClient,
 ) -> None:
     event = cloud_event("not an object", type_="reminders.sample", id_="event-2")
     response = await client.post(
-        "/events/pubsub-kafka/reminders",
+        "/events/pubsub/reminders",
         content=json.dumps(event),
         headers={"content-type": "application/cloudevents+json"},
     )

@@ -18,7 +18,7 @@ from tests.fake_dapr import FakeDapr
 # The client fixture builds the app and hands it to the fake, which calls it.
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("client")]
 
-PUBSUB = "pubsub-kafka"
+PUBSUB = "pubsub"
 TOPIC = "reminders"
 UPDATES_TOPIC = "task-updates"
 NOTIFICATION_SENT = "notification_sent"

@@ -155,7 +155,9 @@ async def publish_reminder(dapr: DaprClient, task: Task, event_type: str) -> Non
 
     The `cloudevent.type` metadata sets the type of the CloudEvent Dapr wraps it in
     (Dapr docs, pub/sub, "Publishing & subscribing messages with Cloudevents",
-    "Override CloudEvent values").
+    "Override CloudEvent values"). `partitionKey` is the task's id: Kafka keeps the
+    events of one key in order (components-contrib common/component/kafka
+    producer.go), so a task's cancellation never overtakes its schedule.
     """
     if task.due_at is None or task.remind_at is None:
         return
@@ -172,5 +174,5 @@ async def publish_reminder(dapr: DaprClient, task: Task, event_type: str) -> Non
         get_settings().pubsub_name,
         REMINDERS_TOPIC,
         reminder,
-        metadata={"cloudevent.type": event_type},
+        metadata={"cloudevent.type": event_type, "partitionKey": task.id},
     )

@@ -14,16 +14,17 @@ from .events import CloudEvent, Task
 # metadata values must be strings, or Dapr ignores every subscription of the app.
 SUBSCRIPTIONS: list[dict[str, object]] = [
     {
-        "pubsubname": "pubsub-kafka",
+        "pubsubname": "pubsub",
         "topic": "task-events",
-        "route": "/events/pubsub-kafka/task-events",
+        "route": "/events/pubsub/task-events",
         "deadLetterTopic": "task-events-dlq",
     },
 ]
 _SUBSCRIBE_BODY = json.dumps(SUBSCRIPTIONS).encode()
 _TASK_EVENT = TypeAdapter(CloudEvent[Task])
 
-router = APIRouter(dependencies=[Depends(require_dapr_token)])
+# Only the sidecar calls these routes (with the token): not part of the public API docs.
+router = APIRouter(include_in_schema=False, dependencies=[Depends(require_dapr_token)])
 
 
 @router.get("/dapr/subscribe")
@@ -32,13 +33,13 @@ async def subscribe() -> Response:
     return Response(_SUBSCRIBE_BODY, media_type="application/json")
 
 
-async def deliver_events_pubsub_kafka_task_events(request: Request) -> Response:
-    """Events of pubsub-kafka/task-events for handlers.on_task_event."""
+async def deliver_events_pubsub_task_events(request: Request) -> Response:
+    """Events of pubsub/task-events for handlers.on_task_event."""
     return await deliver(
         request,
         _TASK_EVENT,
         handlers.on_task_event,
-        "pubsub-kafka/task-events",
+        "pubsub/task-events",
         idempotent=True,
     )
 
@@ -47,8 +48,8 @@ async def deliver_events_pubsub_kafka_task_events(request: Request) -> Response:
 # most of a delivery's cost, and they take the request as it is (the token is checked
 # in `deliver`). They are left out of the OpenAPI schema: only the sidecar calls them.
 router.add_route(
-    "/events/pubsub-kafka/task-events",
-    deliver_events_pubsub_kafka_task_events,
+    "/events/pubsub/task-events",
+    deliver_events_pubsub_task_events,
     methods=["POST"],
     include_in_schema=False,
 )

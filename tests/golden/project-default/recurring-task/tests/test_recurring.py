@@ -17,7 +17,7 @@ from tests.fake_dapr import FakeDapr
 # The client fixture builds the app and hands it to the fake, which delivers to it.
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("client")]
 
-PUBSUB = "pubsub-kafka"
+PUBSUB = "pubsub"
 TOPIC = "task-events"
 DEAD_LETTER_TOPIC = "task-events-dlq"
 REMINDERS_TOPIC = "reminders"

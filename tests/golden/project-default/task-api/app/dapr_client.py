@@ -25,12 +25,12 @@ import logging
 import random
 import sys
 from base64 import b64encode
-from collections.abc import Coroutine, Iterator, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, Literal, Self
+from typing import Any, Final, Literal, Self
 from urllib.parse import quote
 
 import httpx
@@ -144,7 +144,11 @@ class DaprNotFoundError(DaprError):
 
 
 class DaprConflictError(DaprError):
-    """409: an ETag mismatch on save or delete, or an existing job (Dapr 1.16+)."""
+    """409: an ETag mismatch on save or delete, or an existing job (Dapr 1.16+).
+
+    A first-write save without an ETag on an existing key is a 409 only on the
+    in-memory store; Redis and PostgreSQL answer 500 (see insert_state()).
+    """
 
 
 class DaprInvalidResponseError(DaprError):
@@ -587,6 +591,8 @@ class _AiohttpBackend:
 Concurrency = Literal["first-write", "last-write"]
 """first-write: writes and deletes must carry the current ETag; last-write: need not."""
 Consistency = Literal["eventual", "strong"]
+UNCHANGED: Final = object()
+"""What an update_state() change returns to leave the key as it is (no write)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -1177,6 +1183,92 @@ class DaprClient:
             f"/v1.0/state/{_seg(store_name)}/{_seg(_checked_key(key))}",
             params=params,
             headers={"if-match": etag} if etag is not None else None,
+        )
+
+    async def insert_state(
+        self,
+        store_name: str,
+        key: str,
+        value: object,
+        *,
+        metadata: Metadata | None = None,
+        ttl_in_seconds: int | None = None,
+    ) -> bool:
+        """Save `value` only if `key` does not exist: True when it was inserted, False
+        when the key exists. Any other failure raises, so it is never taken for "exists".
+
+        It is a first-write save without an ETag. Stores refuse it on an existing key
+        differently (components-contrib 1.18): state.in-memory with an ETag error (409);
+        state.postgresql v1 and v2 with "no item was updated" and state.redis with
+        "failed to set key", both 500 ERR_STATE_SAVE. So a refused save is taken for
+        "exists" only when reading the key back finds it. On Redis it holds only for keys
+        that were always written with first-write concurrency (the `first-write` field
+        its setDefaultQuery script checks): update such keys with update_state().
+        """
+        if ttl_in_seconds is not None:
+            metadata = {**(metadata or {}), "ttlInSeconds": ttl_in_seconds}
+        request = _save_request(key, value, None, metadata, "first-write", None)
+        try:
+            await self._post_json(f"/v1.0/state/{_seg(store_name)}", [request])
+        except DaprConflictError:
+            return False
+        except DaprError:
+            if await self.get_state_item(store_name, key) is None:
+                raise  # the key is missing: a real failure, not a conflict
+            return False
+        return True
+
+    async def update_state(
+        self,
+        store_name: str,
+        key: str,
+        change: Callable[[StateItem | None], object],
+        *,
+        metadata: Metadata | None = None,
+        ttl_in_seconds: int | None = None,
+        attempts: int = 10,
+    ) -> bool:
+        """Read-modify-write `key` under its ETag, again while another writer wins.
+
+        `change` gets the stored item (None when the key is missing) and returns the
+        value to store, or UNCHANGED to leave it; it may raise to stop. A missing key is
+        inserted (insert_state), an existing one saved with its ETag and first-write
+        concurrency, so that it stays insert-only on every store, Redis included. True
+        when it wrote. After `attempts` lost races: DaprConflictError.
+        """
+        for attempt in range(attempts):
+            current = await self.get_state_item(store_name, key)
+            value = change(current)
+            if value is UNCHANGED:
+                return False
+            if current is None:
+                if await self.insert_state(
+                    store_name,
+                    key,
+                    value,
+                    metadata=metadata,
+                    ttl_in_seconds=ttl_in_seconds,
+                ):
+                    return True
+            else:
+                try:
+                    await self.save_state(
+                        store_name,
+                        key,
+                        value,
+                        etag=current.etag,
+                        concurrency="first-write",
+                        metadata=metadata,
+                        ttl_in_seconds=ttl_in_seconds,
+                    )
+                except DaprConflictError:
+                    pass
+                else:
+                    return True
+            # Another writer won: back off a little, with jitter, before reading again.
+            await asyncio.sleep(_JITTER.uniform(0, 0.005 * (attempt + 1)))
+        raise DaprConflictError(
+            409, f"state key {key!r}: still changing after {attempts} attempts"
         )
 
     async def get_bulk_state(

@@ -64,15 +64,6 @@ class CloudEvent(BaseModel, Generic[DataT]):
         return self.data
 
 
-class TaskEventType(StrEnum):
-    """What happened to a task."""
-
-    CREATED = "task_created"
-    UPDATED = "task_updated"
-    COMPLETED = "task_completed"
-    DELETED = "task_deleted"
-
-
 class Priority(StrEnum):
     """How urgent a task is."""
 
@@ -148,36 +139,3 @@ class Task(BaseModel):
     completed: bool = False
     created_at: AwareDatetime
     updated_at: AwareDatetime | None = None
-
-
-class TaskEvent(BaseModel):
-    """Published to the task-events topic whenever a task changes."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-    event_type: TaskEventType
-    task_id: Annotated[
-        str, Field(min_length=1, max_length=128, pattern="^[A-Za-z0-9_-]+$")
-    ]
-    user_id: Annotated[str, Field(min_length=1, max_length=128)]
-    timestamp: Annotated[AwareDatetime, Field(description="When the change happened.")]
-    task_data: Annotated[
-        Task | None,
-        Field(description="The task after the change; None for task_deleted."),
-    ] = None
-
-
-class ReminderEvent(BaseModel):
-    """Sent when a task's reminder is due (a Dapr job's data)."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-    task_id: Annotated[
-        str, Field(min_length=1, max_length=128, pattern="^[A-Za-z0-9_-]+$")
-    ]
-    title: Annotated[str, Field(min_length=1, max_length=200)]
-    due_at: AwareDatetime
-    remind_at: AwareDatetime
-    user_id: Annotated[str, Field(min_length=1, max_length=128)]
-    priority: Priority = Priority.MEDIUM
-    tags: Annotated[list[str], Field(max_length=20)] = []

@@ -141,7 +141,11 @@ class DaprNotFoundError(DaprError):
 
 
 class DaprConflictError(DaprError):
-    """409: an ETag mismatch on save or delete, or an existing job (Dapr 1.16+)."""
+    """409: an ETag mismatch on save or delete, or an existing job (Dapr 1.16+).
+
+    A first-write save without an ETag on an existing key is a 409 only on the
+    in-memory store; Redis and PostgreSQL answer 500 (see insert_state()).
+    """
 
 
 class DaprInvalidResponseError(DaprError):

@@ -10,7 +10,8 @@ from fastapi import APIRouter, Response
 SUBSCRIPTIONS: list[dict[str, object]] = []
 _SUBSCRIBE_BODY = json.dumps(SUBSCRIPTIONS).encode()
 
-router = APIRouter()
+# Only the sidecar calls these routes (with the token): not part of the public API docs.
+router = APIRouter(include_in_schema=False)
 
 
 @router.get("/dapr/subscribe")

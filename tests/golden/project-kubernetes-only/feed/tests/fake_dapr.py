@@ -27,12 +27,14 @@ Answered (daprd 1.16 and newer; the alpha and the stable routes both work):
 - service invocation: routed to the ASGI apps in `apps`
 
 Where daprd's behaviour depends on the component, the fake behaves like the components
-`dapr init` sets up (Redis). Any component name works unless the constructor lists
-the names, and then others fail as daprd fails them.
+`dapr init` sets up (Redis).
+Any component name works unless the constructor lists the names, and then others fail
+as daprd fails them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
@@ -206,6 +208,9 @@ class FakeDapr:
     # -- routing ----------------------------------------------------------------------
 
     async def _handle(self, request: httpx.Request) -> httpx.Response:
+        # A call to daprd is a round trip: let other tasks run meanwhile, as they do
+        # over the network, so that concurrent callers interleave as they would.
+        await asyncio.sleep(0)
         self.requests.append(request)
         body = await request.aread()
         path, _, query = request.url.raw_path.decode("ascii").partition("?")

@@ -24,20 +24,42 @@ Answered (daprd 1.16 and newer; the alpha and the stable routes both work):
 - secrets: read from `secrets`
 
 Where daprd's behaviour depends on the component, the fake behaves like the components
-`dapr init` sets up (Redis). Any component name works unless the constructor lists
-the names, and then others fail as daprd fails them.
-State: ETags are numbers counting writes from "1"; an ETag given for a missing key is
-accepted; first-write concurrency makes later ETag-less writes of that key fail with
-409; every store is transactional and queryable.
+`dapr init` sets up (Redis), and its state stores like `state_store_type`.
+Any component name works unless the constructor lists the names, and then others fail
+as daprd fails them.
+
+State, as daprd 1.18 answers it with each store (components-contrib 1.18):
+
+- "redis" (state.redis): ETags count a key's writes from "1"; an ETag for a missing
+  key is accepted; a key once saved with first-write concurrency takes only writes
+  with its current ETag from then on: any other is 409 with an ETag, 500
+  ERR_STATE_SAVE without one (last-write included). A transaction is not rolled back:
+  a refused operation makes it 500 while the others stay applied.
+- "postgresql-v1", "postgresql-v2" (state.postgresql): ETags are transaction ids (v1)
+  or UUIDs (v2); an ETag for a missing or changed key is 409; a first-write save of a
+  live key without an ETag is 500 "no item was updated"; transactions are atomic.
+- "in-memory" (state.in-memory): UUID ETags; a first-write save or delete of an
+  existing key without an ETag is 409, an ETag for a missing key 409.
+
+A failure inside a transaction is 500 ERR_STATE_TRANSACTION on every store.
+`advance(seconds)` moves the clock that ttlInSeconds are read against.
+
+What it does not model: PostgreSQL's expired rows that are not yet deleted, Redis
+with RedisJSON (`contentType: application/json`), the component-wide ttlInSeconds,
+state encryption, actor state, the transactional outbox, and stores whose reads can
+lag their writes. Every store answers the query API here, though only PostgreSQL v1
+and Redis with RedisJSON do in daprd.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qsl, quote, unquote_plus
 
 import httpx
@@ -148,9 +170,9 @@ class StoredState:
 
     data: bytes
     etag: str
-    # Saved with first-write concurrency: an ETag-less write of it then fails (Redis).
+    # Saved with first-write concurrency on Redis: then only its ETag may change it.
     first_write: bool = False
-    expires_at: float | None = None  # time.monotonic() deadline from ttlInSeconds
+    expires_at: float | None = None  # deadline on the fake's clock, from ttlInSeconds
 
     @property
     def value(self) -> JSONValue:
@@ -158,8 +180,25 @@ class StoredState:
         return json.loads(self.data)
 
 
+StateStoreType = Literal[
+    "redis",
+    "postgresql-v1",
+    "postgresql-v2",
+    "in-memory",
+]
+"""The state store component a FakeDapr's stores behave like (components-contrib 1.18):
+state.redis, state.postgresql v1 or v2, state.in-memory."""
+STATE_STORE_TYPES: tuple[StateStoreType, ...] = (
+    "redis",
+    "postgresql-v1",
+    "postgresql-v2",
+    "in-memory",
+)
+
+
 class _StateError(Exception):
-    """A refused write: `status` 409 for an ETag mismatch, 400 for a malformed ETag."""
+    """A refused write: `status` 409 for an ETag error (state.ETagError ETagMismatch),
+    400 for a malformed ETag (ETagInvalid), 500 for any other store error."""
 
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
@@ -195,6 +234,89 @@ def _decode_write(raw: object, *, delete: bool = False) -> _Write:
         raise ValueError("options.concurrency must be a string")
     data = None if delete else _json_bytes(raw.get("value"))
     return _Write(key, data, etag, metadata, concurrency)
+
+
+def _invalid_etag(parser: str, etag: str) -> _StateError:
+    """state.ETagError ETagInvalid: 400."""
+    return _StateError(400, f'{parser}: parsing "{etag}": invalid syntax')
+
+
+def _etag_mismatch(detail: str) -> _StateError:
+    return _StateError(409, f"possible etag mismatch. error from state store: {detail}")
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _check_set(
+    kind: StateStoreType, current: StoredState | None, write: _Write, etag: str | None
+) -> None:
+    """Refuse a save as the component refuses it (`etag`: the write's non-empty one)."""
+    key = write.key
+    if kind == "redis":
+        # state/redis/redis.go parseETag and the setDefaultQuery script: the version
+        # compared is 0 for last-write or no ETag; a key once saved with first-write
+        # (its `first-write` field) takes only its current version, other keys take 0.
+        version = "0"
+        if etag and write.concurrency != "last-write":
+            if not etag.lstrip("-").isdigit():
+                raise _invalid_etag("strconv.Atoi", etag)
+            version = str(int(etag))
+        if current is None or current.etag == version:
+            return
+        if not current.first_write and version == "0":
+            return
+        if etag:
+            raise _etag_mismatch(f"failed to set key {key}")
+        raise _StateError(500, f"failed to set key {key}: failed to set key {key}")
+    if kind == "in-memory":
+        # state/in-memory/in_memory.go doValidateEtag
+        if write.concurrency == "first-write" and not etag:
+            if current is not None:
+                raise _etag_mismatch("item already exists and no etag was passed")
+        elif etag and current is None:
+            raise _etag_mismatch(f"state not exist or expired for key={key}")
+        elif etag and current is not None and current.etag != etag:
+            raise _etag_mismatch(f"state etag not match for key={key}")
+        return
+    # state/postgresql v1 and v2 doSet: an ETag makes it an UPDATE of that row version;
+    # first-write without one an INSERT that leaves a live row alone ("no item was
+    # updated"); last-write an upsert.
+    if etag:
+        if kind == "postgresql-v1" and not (etag.isdigit() and int(etag) < 2**32):
+            raise _invalid_etag("strconv.ParseUint", etag)
+        if kind == "postgresql-v2" and not _is_uuid(etag):
+            raise _etag_mismatch(f"invalid UUID length: {len(etag)}")
+        if current is None or current.etag != etag:
+            raise _etag_mismatch("<nil>")
+    elif write.concurrency == "first-write" and current is not None:
+        raise _StateError(500, "no item was updated")
+
+
+def _check_delete(
+    kind: StateStoreType, current: StoredState | None, write: _Write, etag: str | None
+) -> None:
+    """Refuse a delete as the component refuses it (each one's Delete/doDelete)."""
+    key = write.key
+    if kind == "redis":
+        # delDefaultQuery: missing key or no ETag: deleted; else the version must match.
+        if etag and current is not None and current.etag != etag:
+            raise _etag_mismatch(f"failed to delete {key}")
+    elif kind == "in-memory":
+        if write.concurrency == "first-write" and not etag and current is not None:
+            raise _etag_mismatch("item already exists and no etag was passed")
+        if etag and (current is None or current.etag != etag):
+            raise _etag_mismatch(f"state etag not match for key={key}")
+    elif etag:
+        if kind == "postgresql-v1" and not (etag.isdigit() and int(etag) < 2**32):
+            raise _invalid_etag("strconv.ParseUint", etag)
+        if current is None or current.etag != etag:
+            raise _etag_mismatch("<nil>")
 
 
 def _check_key(key: str) -> None:
@@ -295,6 +417,7 @@ class FakeDapr:
         app_api_token: str | None = None,
         api_token: str | None = None,
         state_stores: Iterable[str] | None = None,
+        state_store_type: StateStoreType = "postgresql-v1",
         secret_stores: Mapping[str, Mapping[str, SecretValue]] | None = None,
         raise_app_exceptions: bool = True,
     ) -> None:
@@ -319,6 +442,13 @@ class FakeDapr:
             name: {} for name in state_stores or ()
         }
         self._any_state_store = state_stores is None
+        if state_store_type not in STATE_STORE_TYPES:
+            known = ", ".join(STATE_STORE_TYPES)
+            message = f"state_store_type {state_store_type!r} is not one of {known}"
+            raise ValueError(message)
+        self.state_store_type: StateStoreType = state_store_type
+        self._clock_offset = 0.0  # advance() moves the clock TTLs are read against
+        self._xid = 0  # PostgreSQL v1's last transaction id (its ETags)
         self.secrets: dict[str, dict[str, SecretValue]] = {
             name: dict(values) for name, values in (secret_stores or {}).items()
         }
@@ -331,6 +461,9 @@ class FakeDapr:
     # -- routing ----------------------------------------------------------------------
 
     async def _handle(self, request: httpx.Request) -> httpx.Response:
+        # A call to daprd is a round trip: let other tasks run meanwhile, as they do
+        # over the network, so that concurrent callers interleave as they would.
+        await asyncio.sleep(0)
         self.requests.append(request)
         body = await request.aread()
         path, _, query = request.url.raw_path.decode("ascii").partition("?")
@@ -430,42 +563,61 @@ class FakeDapr:
             )
         return store
 
-    @staticmethod
-    def _live(store: dict[str, StoredState], key: str) -> StoredState | None:
+    def _now(self) -> float:
+        return time.monotonic() + self._clock_offset
+
+    def advance(self, seconds: float) -> None:
+        """Move the fake's clock on, so that ttlInSeconds run out without waiting."""
+        self._clock_offset += seconds
+
+    def _live(self, store: dict[str, StoredState], key: str) -> StoredState | None:
         """The key's item, unless its ttlInSeconds ran out (then it is gone)."""
         item = store.get(key)
-        now = time.monotonic()
-        if item is None or item.expires_at is None or item.expires_at > now:
+        if item is None or item.expires_at is None or item.expires_at > self._now():
             return item
         del store[key]
         return None
 
-    def _apply(self, store: dict[str, StoredState], write: _Write) -> None:
-        """One write or delete, checked as state.redis checks it; _StateError if
-        refused."""
+    def _next_etag(self, current: StoredState | None) -> str:
+        """Redis counts a key's versions from 1, PostgreSQL v1 uses the row's xmin (a
+        transaction id), v2 and the in-memory store a random UUID."""
+        if self.state_store_type == "redis":
+            return str(int(current.etag) + 1) if current is not None else "1"
+        if self.state_store_type == "postgresql-v1":
+            self._xid += 1
+            return str(self._xid)
+        return str(uuid.uuid4())
+
+    def _apply(
+        self, store: dict[str, StoredState], write: _Write, *, transaction: bool = False
+    ) -> None:
+        """One write or delete, checked as the store's component checks it; _StateError
+        if refused."""
+        kind = self.state_store_type
         current = self._live(store, write.key)
-        etag = write.etag if write.concurrency != "last-write" else None
-        if etag and not etag.lstrip("-").isdigit():
-            raise _StateError(400, f'strconv.Atoi: parsing "{etag}": invalid syntax')
+        etag = write.etag or None
         if write.data is None:
-            if etag and current is not None and current.etag != etag:
-                raise _StateError(409, f"failed to delete {write.key}")
+            _check_delete(kind, current, write, etag)
             store.pop(write.key, None)
             return
-        stale = etag and current is not None and current.etag != etag
-        first_write = not etag and current is not None and current.first_write
-        if stale or (first_write and write.concurrency != "last-write"):
-            raise _StateError(409, f"failed to set key {write.key}")
         ttl = write.metadata.get("ttlInSeconds")
         if ttl is not None and not ttl.lstrip("-").isdigit():
             message = f"incorrect value for metadata 'ttlInSeconds': {ttl}"
             raise _StateError(500, message)
-        version = int(current.etag) + 1 if current is not None else 1
+        _check_set(kind, current, write, etag)
         expires = None
-        if ttl is not None and int(ttl) >= 0:
-            expires = time.monotonic() + int(ttl)
-        first = write.concurrency == "first-write"
-        store[write.key] = StoredState(write.data, str(version), first, expires)
+        if ttl is not None and int(ttl) > 0:
+            expires = self._now() + int(ttl)
+        elif ttl is None and kind == "redis" and current is not None:
+            expires = current.expires_at  # HSET keeps a key's TTL; the others reset it
+        # Redis marks a key saved with first-write for good (until it is deleted or
+        # expires); its transactions never set the mark (no third script argument).
+        first = kind == "redis" and (
+            (current is not None and current.first_write)
+            or (write.concurrency == "first-write" and not transaction)
+        )
+        version = self._next_etag(current)
+        store[write.key] = StoredState(write.data, version, first, expires)
 
     def _save_state(self, call: _Call, store_name: str) -> httpx.Response:
         store = self._store(store_name)
@@ -563,18 +715,26 @@ class FakeDapr:
             return _malformed(f"failed deserializing HTTP body: {exc}")
         query_metadata = call.metadata()
         snapshot = dict(store)  # items are immutable: a shallow copy restores it
-        try:
-            for write in writes:
-                write.metadata.update(query_metadata)
-                self._apply(store, write)
-        except _StateError as exc:
-            store.clear()
-            store.update(snapshot)
+        failure: _StateError | None = None
+        for write in writes:
+            write.metadata.update(query_metadata)
+            try:
+                self._apply(store, write, transaction=True)
+            except _StateError as exc:
+                if exc.status == 400 or self.state_store_type != "redis":
+                    store.clear()
+                    store.update(snapshot)
+                    failure = exc
+                    break
+                # state/redis Multi is one MULTI/EXEC: Redis does not roll back, so a
+                # refused operation fails the call while the others stay applied.
+                failure = failure or exc
+        if failure is not None:
             # Inside a transaction every failure, an ETag mismatch too, is a 500.
             return _error(
                 500,
                 "ERR_STATE_TRANSACTION",
-                f"error while executing state transaction: {exc}",
+                f"error while executing state transaction: {failure}",
             )
         return _empty()
 
@@ -617,10 +777,14 @@ class FakeDapr:
             answer["token"] = str(end)
         return httpx.Response(200, json=answer)
 
-    def put_state(self, store_name: str, key: str, value: JSONValue) -> str:
-        """Seed a value as a last-write save would, without a client; its ETag."""
+    def put_state(
+        self, store_name: str, key: str, value: JSONValue, *, first_write: bool = False
+    ) -> str:
+        """Seed a value as a last-write save (or a first-write insert) would, without a
+        client; its ETag."""
         store = self.state.setdefault(store_name, {})
-        self._apply(store, _Write(key, _json_bytes(value), None, {}, "last-write"))
+        concurrency = "first-write" if first_write else "last-write"
+        self._apply(store, _Write(key, _json_bytes(value), None, {}, concurrency))
         return store[key].etag
 
     # -- secrets (https://docs.dapr.io/reference/api/secrets_api/) -------------------

@@ -8,6 +8,7 @@ does any non-2xx answer but 404: a FastAPI 422 for a bad payload would come back
 ever, so payloads are validated here and a bad one is dropped with a log line.
 """
 
+import dataclasses
 import hashlib
 import hmac
 import itertools
@@ -18,12 +19,16 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal, Protocol, TypeVar
 
 from fastapi import Depends, HTTPException, Request, Response, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter
 
-from .dapr_client import DaprClient, DaprConflictError
+from .dapr_client import DaprClient
 from .events import CloudEvent
 
 _logger = logging.getLogger(__name__)
+_MAX_ERRORS = 20  # a 422 lists at most this many problems,
+_MAX_MESSAGE = 300  # each message cut to this many characters
 
 DeliveryStatus = Literal["SUCCESS", "RETRY", "DROP"]
 _ANSWERS: dict[DeliveryStatus, bytes] = {
@@ -52,7 +57,9 @@ async def require_dapr_token(request: Request) -> None:
     """401 unless `dapr-api-token` carries the app's APP_API_TOKEN (when it has one).
 
     The sidecar sends this header on every call it makes to the app, `/dapr/subscribe`
-    included (dapr/dapr pkg/channel/http/http_channel.go).
+    included (dapr/dapr pkg/channel/http/http_channel.go), so the routes only it calls
+    check it; public routes do not, since their callers have no token. The constant-time
+    compare alone decides: an early `!=` would leak how much of a guess was right.
     """
     expected: str | None = request.app.state.app_api_token
     if not expected:
@@ -64,7 +71,54 @@ async def require_dapr_token(request: Request) -> None:
         )
 
 
-class DropEvent(Exception):  # noqa: N818 - named after the answer it gives
+@dataclasses.dataclass(frozen=True)
+class BodyLimits:
+    """The largest request body, in bytes, a route reads; a larger one is refused before
+    it is parsed (its Content-Length, else as soon as the stream passes the limit).
+
+    `public`: routes any caller reaches, answered 413. `dapr`: what the sidecar sends
+    (deliveries, jobs, bindings, invocations); 4 MiB is daprd's own default
+    `--max-body-size`. An event, job or binding event over it is dropped rather than
+    answered with an error, since a redelivery would be just as large; an invocation
+    and a bulk delivery are answered 413.
+    """
+
+    public: int = 1_048_576
+    dapr: int = 4_194_304
+
+
+class BodyTooLargeError(Exception):
+    """A request body over its route's limit."""
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, or BodyTooLargeError as soon as it is known to exceed `limit` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLargeError(
+            f"the body is {declared} bytes; at most {limit} are read"
+        )
+    size, chunks = 0, []
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLargeError(f"the body is over {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def validation_failed(request: Request, exc: Exception) -> Response:
+    """422 naming each field and the rule it breaks, without echoing the input
+    (FastAPI's default answer repeats it, megabytes included)."""
+    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    detail = [
+        {"loc": list(e["loc"]), "msg": str(e["msg"])[:_MAX_MESSAGE], "type": e["type"]}
+        for e in errors[:_MAX_ERRORS]
+    ]
+    return JSONResponse({"detail": detail}, status_code=422)
+
+
+class DropEvent(Exception):
     """Raise it in a handler to drop the event (to the dead-letter topic when one is
     set)."""
 
@@ -102,13 +156,15 @@ def processed_key(scope: str, event: CloudEvent[Any]) -> str:
 
 
 class StateProcessedEvents:
-    """Processed-event records in a Dapr state store.
+    """Processed-event records in a Dapr state store: two keys per event.
 
-    A claim is an insert-only write (first-write concurrency, no ETag) that expires
-    after `claim_seconds`, so two deliveries of one event never run at the same time.
-    It becomes "done" when the handler returns and is kept `retain_seconds`. After a
-    crash between the two, the claim expires and the event runs again: at least once,
-    never lost.
+    `<key>` records a handled event ("done"), saved last-write and kept
+    `retain_seconds`; `claim-<key>` is taken by one delivery at a time with an
+    insert-only write (insert_state) that expires after `claim_seconds`, so that a
+    crash mid-handler blocks the event only that long: at least once, never lost.
+    A handled event's redelivery costs one read; a new event one read and two writes.
+    The done record is never saved first-write, so its last-write save works on every
+    store (on Redis a first-write key takes ETag writes only).
     """
 
     def __init__(
@@ -120,34 +176,25 @@ class StateProcessedEvents:
         self._retain_seconds = retain_seconds
 
     async def claim(self, key: str) -> Claim:
-        try:
-            await self._dapr.save_state(
-                self._store,
-                key,
-                "claimed",
-                concurrency="first-write",
-                ttl_in_seconds=self._claim_seconds,
-            )
-        except DaprConflictError:
-            state = await self._dapr.get_state(self._store, key)
-            return "done" if state == "done" else "busy"
-        return "new"
+        if await self._dapr.get_state(self._store, key) == "done":
+            return "done"
+        # Raises on a store failure (the delivery answers RETRY); False: it is held.
+        taken = await self._dapr.insert_state(
+            self._store, f"claim-{key}", "claimed", ttl_in_seconds=self._claim_seconds
+        )
+        return "new" if taken else "busy"
 
     async def done(self, key: str) -> None:
-        # Still first-write (with the claim's ETag), so that a later claim stays
-        # insert-only.
-        claim = await self._dapr.get_state_item(self._store, key)
         await self._dapr.save_state(
             self._store,
             key,
             "done",
-            etag=claim.etag if claim is not None else None,
-            concurrency="first-write",
+            concurrency="last-write",
             ttl_in_seconds=self._retain_seconds,
         )
 
     async def release(self, key: str) -> None:
-        await self._dapr.delete_state(self._store, key)
+        await self._dapr.delete_state(self._store, f"claim-{key}")
 
 
 class MemoryProcessedEvents:
@@ -266,7 +313,11 @@ async def deliver(
 ) -> Response:
     """One delivery: a bad payload is DROP (with a log line), never a 422 that loops."""
     await require_dapr_token(request)  # delivery routes are plain Starlette routes
-    body = await request.body()
+    try:
+        body = await read_body(request, request.app.state.body_limits.dapr)
+    except BodyTooLargeError as exc:
+        _logger.warning("dropping an event on %s: %s", request.url.path, exc)
+        return answer("DROP")
     try:
         event = adapter.validate_json(body)
         # the data must fit as well (a raw payload's data_base64 included)

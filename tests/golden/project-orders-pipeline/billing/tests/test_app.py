@@ -26,7 +26,9 @@ async def test_readiness_follows_the_sidecar(
 ) -> None:
     assert (await client.get("/readyz")).status_code == 204
     fake.healthy = False
-    assert (await client.get("/readyz")).status_code == 503
+    waiting = await client.get("/readyz")
+    assert waiting.status_code == 503
+    assert "Dapr sidecar" in waiting.json()["waiting_for"]
 
 
 async def test_subscriptions_are_listed(client: httpx.AsyncClient) -> None:

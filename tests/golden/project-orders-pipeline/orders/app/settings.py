@@ -13,6 +13,8 @@ from typing import Literal, Self
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .contract import BodyLimits
+
 PUBSUB_NAME = "pubsub"
 
 STATESTORE_NAME = "statestore"
@@ -29,6 +31,16 @@ class Settings(BaseSettings):
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", validation_alias="LOG_LEVEL"
+    )
+    # /docs, /redoc and /openapi.json answer any caller: off unless asked for.
+    api_docs: bool = Field(default=False, validation_alias="API_DOCS")
+    # The largest request body read by the public routes (413 past it) and by the
+    # routes Dapr calls.
+    max_public_body_bytes: int = Field(
+        default=BodyLimits.public, ge=1, validation_alias="MAX_PUBLIC_BODY_BYTES"
+    )
+    max_dapr_body_bytes: int = Field(
+        default=BodyLimits.dapr, ge=1, validation_alias="MAX_DAPR_BODY_BYTES"
     )
 
     @model_validator(mode="after")

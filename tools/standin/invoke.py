@@ -1,0 +1,94 @@
+"""Service invocation (references/dapr-contract.md §4, §12.11, pitfall 24).
+
+The invoke handler is also the router's NotFound/MethodNotAllowed fallback, so a typo or a wrong verb ends here
+and, lacking an app id, answers 404 ``ERR_DIRECT_INVOKE``.
+"""
+
+from __future__ import annotations
+
+import base64
+
+from tools.standin import timeutil, wire
+from tools.standin.core import AppChannel, NoAppError, SidecarConfig
+from tools.standin.wire import Headers, Request, Response, go_path_clean
+
+NO_APP_ID = "failed getting app id either from the URL path or the header dapr-app-id"
+_HOP = {"host", "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade"}
+
+
+def _clean_keep_slash(path: str) -> str:
+    cleaned = go_path_clean(path)
+    if len(path) > 1 and path.endswith("/") and cleaned != "/":
+        cleaned += "/"
+    return cleaned
+
+
+def find_target(raw_path: str, headers: Headers) -> tuple[str, str, bool]:
+    """``findTargetIDAndMethod``: (app id, escaped method, whether the dapr-app-id header was used)."""
+    header_id = headers.get("dapr-app-id")
+    if header_id:
+        return header_id, _clean_keep_slash(raw_path).removeprefix("/"), True
+    auth = headers.get("authorization") or ""
+    if auth.startswith("Basic "):
+        try:
+            pair = base64.b64decode(auth[len("Basic ") :], validate=True).decode().split(":")
+        except ValueError:
+            pair = []
+        if len(pair) == 2 and pair[0].lower() == "dapr-app-id":
+            return pair[1], _clean_keep_slash(raw_path).removeprefix("/"), False
+    rest = raw_path.lstrip("/")
+    for prefix in ("v1.0", "invoke"):
+        head, sep, tail = rest.partition("/")
+        if head != prefix or not sep:
+            return "", "", False
+        rest = tail.lstrip("/")
+    idx = rest.find("/method/")
+    if idx > 0:
+        target = rest[:idx]
+        try:
+            unescaped = wire.query_unescape(target)
+        except wire.UnescapeError:
+            unescaped = ""
+        return unescaped or target, rest[idx + len("/method/") :], False
+    return "", "", False
+
+
+class InvokeBlock:
+    """Forwards invocations to in-process ASGI apps and relays their answers verbatim."""
+
+    def __init__(self, config: SidecarConfig, channel: AppChannel) -> None:
+        self.config = config
+        self.channel = channel
+
+    async def handle(self, req: Request, _params: dict[str, str] | None = None) -> Response:
+        target, method, via_header = find_target(req.raw_path, req.headers)
+        if not target:
+            return wire.error(404, "ERR_DIRECT_INVOKE", NO_APP_ID)
+        try:
+            self.channel.resolve(target)
+        except NoAppError:
+            return wire.error(
+                500, "ERR_DIRECT_INVOKE",
+                f"failed to invoke, id: {target}, err: couldn't find service: {target}",
+            )  # fmt: skip
+        drop = set(_HOP) | {"dapr-api-token"}
+        if via_header:
+            drop.add("dapr-app-id")
+        headers = [(k, v) for k, v in req.headers.items if k.lower() not in drop]
+        host = req.headers.get("host") or "127.0.0.1:3500"
+        headers += [
+            ("dapr-caller-app-id", self.config.app_id),
+            ("dapr-callee-app-id", target.split(".", 1)[0]),
+            ("x-forwarded-for", "127.0.0.1"),
+            ("x-forwarded-host", host),
+            ("forwarded", f"for=127.0.0.1;by=127.0.0.1;host={host}"),
+        ]
+        if self.config.namespace:
+            headers.append(("dapr-caller-namespace", self.config.namespace))
+        if self.config.tracing:
+            headers = [(k, v) for k, v in headers if k.lower() != "traceparent"]
+            headers.append(("traceparent", timeutil.child_traceparent(req.headers.get("traceparent"))))
+        path = "/" + method + (f"?{req.query_string}" if req.query_string else "")
+        answer = await self.channel.call(req.method, path, headers, req.body, app_id=target)
+        out = [(k, v) for k, v in answer.headers.items if k.lower() not in _HOP]
+        return Response(answer.status, out, answer.body)
