@@ -42,8 +42,6 @@ from tests.runtime.tcp_cut import TcpCut
 HERE = Path(__file__).parent
 APPS = ("task-api", "recurring-task", "notification")
 OBSERVER = "observer"
-PUBSUB = "pubsub-kafka"  # the preset's component names
-STATE = "state-postgresql"
 
 
 @dataclass(frozen=True)
@@ -81,6 +79,13 @@ def _project_spec(profile: Profile, ports: dict[str, int], kafka: str) -> dict[s
 
 def _load_documents(folder: Path) -> dict[str, dict[str, Any]]:
     return {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.yaml"))}
+
+
+def _of_kind(documents: dict[str, dict[str, Any]], prefix: str) -> tuple[str, dict[str, Any]]:
+    """The one component whose type starts with `prefix` ("pubsub.", "state."): its file stem and document."""
+    found = [(k, d) for k, d in documents.items() if str(d.get("spec", {}).get("type", "")).startswith(prefix)]
+    assert len(found) == 1, f"want one {prefix}* component, found {[k for k, _ in found]}"
+    return found[0]
 
 
 def _set_metadata(document: dict[str, Any], name: str, value: str) -> None:
@@ -129,30 +134,32 @@ class RealTodoSystem:
         subprocess.run(["redis-cli", "-h", host, "-p", port, "-n", self.redis_db, "FLUSHDB"], check=True, timeout=30)
         local = _load_documents(self.root / "resources" / "local")
         kubernetes = _load_documents(self.root / "resources" / "kubernetes")
-        documents = {"resiliency": local["resiliency"], "secretstore": local["secretstore"]}
+        pubsub_file, pubsub = _of_kind(local, "pubsub.")
+        state_file, state = _of_kind(local, "state.")
+        self.pubsub_name = pubsub["metadata"]["name"]
+        documents = {k: d for k, d in local.items() if k not in (pubsub_file, state_file)}
         profile = self.profile_spec
         if profile.pubsub == "redis":
-            pubsub = local[PUBSUB]
             # Through a relay the test can cut (broker_outage); the state store keeps its direct connection.
             self._relay = TcpCut(self.runtime.redis_host)
             _set_metadata(pubsub, "redisHost", self._relay.address)
             _set_metadata(pubsub, "redisDB", self.redis_db)
         else:
-            pubsub = kubernetes[PUBSUB]
+            _, pubsub = _of_kind(kubernetes, "pubsub.")
             pubsub.pop("auth", None)
-        pubsub["scopes"] = [*pubsub.get("scopes", []), OBSERVER]
-        documents[PUBSUB] = pubsub
+        if "scopes" in pubsub:
+            pubsub["scopes"] = [*pubsub["scopes"], OBSERVER]
+        documents[pubsub_file] = pubsub
         if profile.state == "redis":
-            state = local[STATE]
             _set_metadata(state, "redisHost", self.runtime.redis_host)
             _set_metadata(state, "redisDB", self.redis_db)
         else:
-            state = kubernetes[STATE]
+            _, state = _of_kind(kubernetes, "state.")
             state.pop("auth", None)
             database = resources.unique("todo")
             resources.create_database(self.runtime, database)
             _set_metadata(state, "connectionString", self.runtime.postgres_url(database))
-        documents[STATE] = state
+        documents[state_file] = state
         self.resources = resources.write(self.workdir / "resources", documents)
 
     def _write_run_file(self) -> None:
@@ -178,7 +185,7 @@ class RealTodoSystem:
                     str(HERE / "observer.py"),
                     str(self.ports[OBSERVER]),
                     str(self.record),
-                    PUBSUB,
+                    self.pubsub_name,
                     *TOPICS,
                 ],
                 "enableAppHealthCheck": True,
@@ -275,7 +282,7 @@ class RealTodoSystem:
         event_type: str | None = None,
         raw: bool = False,
     ) -> None:
-        url = f"http://127.0.0.1:{self.dapr_ports[OBSERVER]}/v1.0/publish/{PUBSUB}/{topic}"
+        url = f"http://127.0.0.1:{self.dapr_ports[OBSERVER]}/v1.0/publish/{self.pubsub_name}/{topic}"
         headers = {"Content-Type": "application/json"}
         body: Any = data
         params: dict[str, str] = {}
@@ -322,6 +329,12 @@ class RealTodoSystem:
         if answer.status_code == 404 or "not found" in answer.text.lower():
             return False
         raise RuntimeError(f"GET job {name}: {answer.status_code} {answer.text}")
+
+    async def delivery_route(self, app_id: str, topic: str) -> str:
+        answer = await self.api(app_id).get("/dapr/subscribe")
+        routes = [s["route"] for s in answer.json() if s["topic"] == topic]
+        assert len(routes) == 1, f"{app_id} subscribes to {topic} {len(routes)} times: {answer.text}"
+        return str(routes[0])
 
     def requests(self, app_id: str, method: str, path: str) -> list[int]:
         """uvicorn's access log lines: `... - "POST /api/tasks HTTP/1.1" 409 Conflict`."""

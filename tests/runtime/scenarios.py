@@ -236,14 +236,15 @@ async def bad_input_refused(system: TodoSystem) -> None:
 async def garbage_event_dropped(system: TodoSystem) -> None:
     """A raw payload that is no task event: dropped to the dead-letter topic at the first delivery, not retried."""
     marker = f"garbage-{uuid.uuid4().hex[:8]}"
-    before = len(system.requests("recurring-task", "POST", "/events/pubsub-kafka/task-events"))
+    route = await system.delivery_route("recurring-task", "task-events")
+    before = len(system.requests("recurring-task", "POST", route))
     await system.publish("task-events", {"not": "a task", "marker": marker}, raw=True)
 
     def in_dead_letters() -> bool:
         return any(marker in str(e) for e in system.dead_letters("task-events"))
 
     await eventually("the garbage event in task-events-dlq", in_dead_letters)
-    codes = system.requests("recurring-task", "POST", "/events/pubsub-kafka/task-events")[before:]
+    codes = system.requests("recurring-task", "POST", route)[before:]
     assert len(codes) == 1, f"the garbage event was delivered {len(codes)} times ({codes}): retried, not dropped"
 
 
@@ -324,7 +325,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
     Scenario("deleted task never reminded", deleted_task_reminder_never_fires, ("notifications",)),
     Scenario("bad input refused", bad_input_refused, ()),
-    Scenario("garbage event dropped", garbage_event_dropped, ("publish", "dead_letters", "requests")),
+    Scenario("garbage event dropped", garbage_event_dropped, ("publish", "dead_letters", "delivery_route", "requests")),
     Scenario("invocation 4xx at once", invocation_4xx_at_once, ("invoke", "requests")),
     Scenario("broker down at publish", broker_down_at_publish, ("broker_outage", "notifications", "job_scheduled")),
     Scenario("restart mid-flow", restart_mid_flow, ("restart", "notifications", "job_scheduled")),

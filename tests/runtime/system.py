@@ -13,6 +13,7 @@ the hooks below. A fake implementation needs exactly these hooks:
 - `notifications()`: every reminder the notification service's notifier sent;
 - `job_scheduled(app_id, name)`: whether the app's job is still scheduled (the Jobs API's GET; a one-shot job
   is gone once a trigger succeeded, and stays while its failure policy will trigger it again);
+- `delivery_route(app_id, topic)`: the route the app takes a topic's events on (its `/dapr/subscribe`);
 - `requests(app_id, method, path)`: the status codes an app answered on one route (a fake counts the calls its
   sidecar made; real daprd's are read from the app's access log);
 - `fail_next_notifications(task_id, n)`: the notifier raises on its next n sends of that task's reminder, and
@@ -56,6 +57,8 @@ class TodoSystem(Protocol):
     def notifications(self) -> list[str]: ...
 
     async def job_scheduled(self, app_id: str, name: str) -> bool: ...
+
+    async def delivery_route(self, app_id: str, topic: str) -> str: ...
 
     def requests(self, app_id: str, method: str, path: str) -> list[int]: ...
 
