@@ -4,10 +4,10 @@ One todo system per profile runs all its scenarios (the calm ones side by side),
 profile asks; each test then reports its own scenario's outcome.
 
 Two systems must never run at once on one machine: their apps have the same ids, and service invocation finds
-apps by mDNS. pytest-xdist's `xdist_group` is not relied on for that (pytest-xdist 3.8.0 here spreads a group
-over workers): a file lock in the cache folder lets one system run at a time, and a profile's outcomes are
-written beside it for this pytest run (PYTEST_XDIST_TESTRUNUID), so that a second worker reads them instead of
-running the profile again.
+apps by mDNS. pytest-xdist's `xdist_group` is not relied on for that (with pytest 9.2, pytest-xdist 3.8.0 spreads
+a group over workers: its issue 1386): a file lock in the cache folder lets one system run at a time, and a
+profile's outcomes are written beside it for this pytest run (PYTEST_XDIST_TESTRUNUID), so that a second worker
+reads them instead of running the profile again.
 """
 
 from __future__ import annotations
