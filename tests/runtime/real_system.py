@@ -131,7 +131,12 @@ class RealTodoSystem:
 
     def _write_resources(self) -> None:
         host, _, port = self.runtime.redis_host.rpartition(":")
-        subprocess.run(["redis-cli", "-h", host, "-p", port, "-n", self.redis_db, "FLUSHDB"], check=True, timeout=30)
+        subprocess.run(
+            ["redis-cli", "-h", host, "-p", port, "-n", self.redis_db, "FLUSHDB"],
+            check=True,
+            timeout=30,
+            capture_output=True,
+        )
         local = _load_documents(self.root / "resources" / "local")
         kubernetes = _load_documents(self.root / "resources" / "kubernetes")
         pubsub_file, pubsub = _of_kind(local, "pubsub.")

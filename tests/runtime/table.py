@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 from tests.runtime import environment, real_system, scenarios
-from tests.runtime.test_scenarios import NOT_ON, run_profile
+from tests.runtime.test_scenarios import NOT_ON, one_system_at_a_time, run_profile
 
 
 def main(argv: list[str]) -> int:
@@ -41,7 +41,8 @@ def main(argv: list[str]) -> int:
             s.name for s in scenarios.SCENARIOS if (profile, s.name) not in NOT_ON and (not only or s.name in only)
         )
         print(f"running {len(names)} scenarios on {profile} ...", file=sys.stderr, flush=True)
-        results[profile] = asyncio.run(run_profile(runtime, profile, work / profile, names))
+        with one_system_at_a_time():  # not beside a pytest run's system: the same app ids
+            results[profile] = asyncio.run(run_profile(runtime, profile, work / profile, names))
     width = max(len(s.name) for s in scenarios.SCENARIOS)
     header = f"{'scenario':<{width}} | " + " | ".join(f"{p + ' runtime':>22} {'fake':>5}" for p in profiles)
     print(header)
