@@ -1,0 +1,110 @@
+"""Where the real Dapr runtime and its servers are, as tests/runtime/setup.sh left them (its runtime.env).
+
+The runtime tests need daprd, the scheduler and the Dapr CLI built from Go modules, and Redis, PostgreSQL and
+(for the Kafka profile) a Kafka broker on loopback. `unavailable()` says in one sentence what is missing; the
+tests skip with it, unless DAPR_CODER_REQUIRE_RUNTIME=1 (CI sets it) turns it into a failure.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+REQUIRE_ENV = "DAPR_CODER_REQUIRE_RUNTIME"
+SETUP = "tests/runtime/setup.sh"
+
+
+def cache_dir() -> Path:
+    """setup.sh's cache folder (DAPR_CODER_CACHE, else the user cache dir)."""
+    if explicit := os.environ.get("DAPR_CODER_CACHE"):
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "async-dapr-coder"
+
+
+@dataclass(frozen=True)
+class RuntimeEnv:
+    """The built binaries and the servers' addresses."""
+
+    dapr_version: str
+    bin_dir: Path
+    redis_host: str  # host:port
+    postgres_host: str
+    postgres_port: int
+    kafka_brokers: str  # host:port, or "" when Kafka was not set up
+
+    @property
+    def daprd(self) -> Path:
+        return self.bin_dir / "daprd"
+
+    @property
+    def scheduler(self) -> Path:
+        return self.bin_dir / "scheduler"
+
+    @property
+    def cli(self) -> Path:
+        return self.bin_dir / "dapr"
+
+    def postgres_url(self, database: str) -> str:
+        return f"host={self.postgres_host} port={self.postgres_port} user=postgres dbname={database} sslmode=disable"
+
+
+def _parse(text: str) -> dict[str, str]:
+    pairs = (line.split("=", 1) for line in text.splitlines() if "=" in line and not line.startswith("#"))
+    return {k.strip(): v.strip() for k, v in pairs}
+
+
+def _answers(host_port: str) -> bool:
+    host, _, port = host_port.rpartition(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+@functools.cache
+def load() -> RuntimeEnv | str:
+    """The runtime, or why it cannot be used (one sentence)."""
+    env_file = cache_dir() / "runtime.env"
+    if not env_file.is_file():
+        why = "Go is not installed" if shutil.which("go") is None else f"{env_file} does not exist"
+        return f"the real Dapr runtime is not set up ({why}): run {SETUP}"
+    values = _parse(env_file.read_text(encoding="utf-8"))
+    try:
+        runtime = RuntimeEnv(
+            dapr_version=values["DAPR_VERSION"],
+            bin_dir=Path(values["DAPR_RUNTIME_BIN"]),
+            redis_host=values["REDIS_HOST"],
+            postgres_host=values["POSTGRES_HOST"],
+            postgres_port=int(values["POSTGRES_PORT"]),
+            kafka_brokers=values.get("KAFKA_BROKERS", ""),
+        )
+    except (KeyError, ValueError) as exc:
+        return f"{env_file} is incomplete ({exc}): run {SETUP} again"
+    for binary in (runtime.daprd, runtime.scheduler, runtime.cli):
+        if not os.access(binary, os.X_OK):
+            return f"{binary} is missing: run {SETUP} again"
+    servers = {"Redis": runtime.redis_host, "PostgreSQL": f"{runtime.postgres_host}:{runtime.postgres_port}"}
+    for name, address in servers.items():
+        if not _answers(address):
+            return f"{name} does not answer on {address}: run {SETUP} to start it"
+    return runtime
+
+
+def kafka_unavailable(runtime: RuntimeEnv) -> str | None:
+    """Why the Kafka profile cannot run, or None."""
+    if not runtime.kafka_brokers:
+        return f"Kafka was not set up (DAPR_CODER_NO_KAFKA): run {SETUP} without it"
+    if not _answers(runtime.kafka_brokers):
+        return f"Kafka does not answer on {runtime.kafka_brokers}: run {SETUP} to start it"
+    return None
+
+
+def required() -> bool:
+    """CI: a missing runtime fails the runtime tests instead of skipping them."""
+    return os.environ.get(REQUIRE_ENV, "") not in ("", "0")
