@@ -30,6 +30,7 @@ def test_the_tour_names_only_files_that_exist() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("app_ports")  # the tour's `run --smoke` serves the todo system on its ports
 def test_every_tour_command_runs_as_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -84,4 +84,4 @@ def test_the_page_shows_an_event_and_its_delivery_answer_within_a_second(
 
 
 # The apps listen on their specs' ports (8000-8002): two runs at once on two xdist workers would collide.
-pytestmark = pytest.mark.xdist_group("app-ports")
+pytestmark = pytest.mark.usefixtures("app_ports")

@@ -60,4 +60,4 @@ def test_a_folder_without_a_record_is_bad_input(tmp_path: Path, capsys: pytest.C
 
 
 # The apps listen on their specs' ports (8000-8002): two runs at once on two xdist workers would collide.
-pytestmark = pytest.mark.xdist_group("app-ports")
+pytestmark = pytest.mark.usefixtures("app_ports")

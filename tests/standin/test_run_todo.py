@@ -99,4 +99,4 @@ def test_the_todo_system_runs_with_nothing_installed(todo: Run) -> None:
 
 
 # The apps listen on their specs' ports (8000-8002): two runs at once on two xdist workers would collide.
-pytestmark = pytest.mark.xdist_group("app-ports")
+pytestmark = pytest.mark.usefixtures("app_ports")
