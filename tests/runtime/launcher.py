@@ -5,7 +5,8 @@
 It uses this project's interpreter (it has every dependency the services declare), so that starting a system
 costs no `uv` resolution per service and no network. In the notification service it wraps the notifier so that
 a test can make its next sends fail: each file `CONTROL_DIR/fail-notifier-<task id>-<n>` makes one send of
-that task's reminder raise, and is renamed `failed-notifier-...` by it. It is run as a script, not as
+that task's reminder raise, and is renamed `failed-notifier-...` by it; each send that goes through adds a line to
+`CONTROL_DIR/sent.log`. It is run as a script, not as
 `-m tests.runtime.launcher`: each service has a `tests` package of its own.
 """
 
@@ -31,6 +32,9 @@ class _FailingOnDemand:
             flag.rename(flag.with_name("failed" + flag.name.removeprefix("fail")))
             raise RuntimeError(f"notifier failure asked for by the test ({flag.name})")
         result: str = await self.inner.send(reminder)
+        # Each send that went through, one line per send: what the scenarios count (not the notifier's log wording).
+        with (self.control / "sent.log").open("a", encoding="utf-8") as sent:
+            sent.write(f"sent reminder of task {reminder.task_id}\n")
         return result
 
 
