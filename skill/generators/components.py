@@ -612,22 +612,17 @@ def notes_for(spec: ComponentsSpec, *, with_apps: bool = False) -> list[str]:
                 "'kubernetes' store and need none."
             )
     guarded = [a.app_id for a in spec.apps if a.callers is not None]
-    if guarded:
+    if guarded and "kubernetes" in spec.environments:
         local = (
-            "Locally (no Sentry, no mTLS) such a Configuration would deny every call, so dapr.yaml names none; "
+            "Locally (no Sentry, no mTLS) such a Configuration would deny every call, so dapr.yaml names none. "
             if "local" in spec.environments
             else ""
         )
-        where = (
-            "on Kubernetes each has a Configuration (resources/kubernetes/<app-id>-config.yaml, the dapr.io/config "
-            "annotation) denying every invocation but its callers' operations; the sidecar knows callers by their "
-            f"mTLS identity, so keep Dapr's mTLS on. {local}the"
-            if "kubernetes" in spec.environments
-            else "the"
-        )
         notes.append(
-            f"Access control ({', '.join(guarded)}): {where} apps check the dapr-caller-app-id header the sidecar "
-            "stamps on invoked requests."
+            f"Access control ({', '.join(guarded)}): on Kubernetes each has a Configuration (resources/kubernetes/"
+            "<app-id>-config.yaml, the dapr.io/config annotation) denying every invocation but its callers' "
+            f"operations; the sidecar knows callers by their mTLS identity, so keep Dapr's mTLS on. {local}"
+            "Invocation targets that name their callers check the dapr-caller-app-id header the sidecar stamps."
         )
     if any(a.subscribes for a in spec.apps):
         notes.append(
