@@ -12,6 +12,7 @@ import yaml
 from pydantic import ValidationError
 
 from skill.checks.dapr import dapr_problems
+from skill.generators.components import LOCAL_SECRETS_FILE, LOCAL_SECRETS_IGNORE
 from skill.generators.service import GENERATOR
 from skill.pipeline import generate
 from skill.specs.project import ProjectSpec
@@ -78,9 +79,10 @@ def test_a_local_connection_string_comes_from_secrets_json_through_a_store_of_it
     store = _yaml(files, f"resources/local/{store_name}.yaml")
     assert store["spec"]["type"] == "secretstores.local.file"
     # multiValued: a top-level key of the file is a secret, its members its keys (a ref as on Kubernetes).
-    assert _metadata(store) == {"secretsFile": "secrets.json", "multiValued": "true"}
+    assert _metadata(store) == {"secretsFile": LOCAL_SECRETS_FILE, "multiValued": "true"}
     assert store["scopes"] == ["everything"]
-    assert yaml.safe_load(files["secrets.json"]) == {"ledger-credentials": {"connectionString": ""}}
+    assert yaml.safe_load(files[LOCAL_SECRETS_FILE]) == {"ledger-credentials": {"connectionString": ""}}
+    assert LOCAL_SECRETS_IGNORE in files  # the folder keeps the secrets out of git
 
 
 def test_a_secret_given_as_a_value_is_refused_by_the_check() -> None:
