@@ -85,6 +85,32 @@ COMPONENT_METADATA: Mapping[tuple[str, str], frozenset[str]] = {
     ("secretstores.local.file", "v1"): _names("secretsFile nestedSeparator multiValued"),
     # secretstores/kubernetes/metadata.yaml (`metadata: []`: the pod's in-cluster credentials are used)
     ("secretstores.kubernetes", "v1"): frozenset(),
+    # Bindings: bindings/smtp, bindings/twilio/sendgrid, bindings/http, bindings/postgres, bindings/kafka
+    # (each metadata.yaml; `direction` and `route` are read by daprd for every binding).
+    ("bindings.smtp", "v1"): _names(
+        "host port emailFrom emailTo emailCC emailBCC priority subject skipTLSVerify user password direction"
+    ),
+    ("bindings.twilio.sendgrid", "v1"): _names(
+        "emailFrom emailFromName emailTo emailToName subject emailCc emailBcc dynamicTemplateData dynamicTemplateId "
+        "apiKey direction"
+    ),
+    ("bindings.http", "v1"): _names(
+        "url responseTimeout maxResponseBodySize MTLSRootCA MTLSClientCert MTLSClientKey MTLSRenegotiation "
+        "securityToken securityTokenHeader errorIfNot2XX direction"
+    ),
+    ("bindings.postgresql", "v1"): _POSTGRESQL | _names("direction"),
+    ("bindings.kafka", "v1"): _KAFKA | _names("topics publishTopic consumerGroup direction route"),
+    ("bindings.cron", "v1"): _names("schedule direction route"),  # bindings/cron/metadata.yaml
+}
+# Fields marked `sensitive: true` in the component's metadata.yaml: a plain `value` there is a secret in YAML.
+SENSITIVE_METADATA: Mapping[str, frozenset[str]] = {
+    "bindings.smtp": frozenset({"password"}),
+    "bindings.twilio.sendgrid": frozenset({"apiKey"}),
+    "bindings.http": frozenset({"securityToken", "MTLSClientKey"}),
+    "bindings.postgresql": frozenset({"connectionString", "password"}),
+    "bindings.kafka": frozenset({"saslPassword", "oidcClientSecret", "clientKey"}),
+    "pubsub.kafka": frozenset({"saslPassword", "oidcClientSecret", "clientKey"}),
+    "state.postgresql": frozenset({"connectionString", "password"}),
 }
 # Fields without which the component fails to initialise (`required: true` in metadata.yaml, or a check in its
 # code: Kafka's "'authType' attribute was missing or empty" in common/component/kafka/auth.go).
@@ -94,6 +120,11 @@ REQUIRED_METADATA: Mapping[str, frozenset[str]] = {
     "state.redis": frozenset({"redisHost"}),
     "state.postgresql": frozenset({"connectionString"}),
     "secretstores.local.file": frozenset({"secretsFile"}),
+    "bindings.smtp": frozenset({"host", "port"}),  # bindings/smtp/smtp.go parseMetadata
+    "bindings.http": frozenset({"url"}),
+    "bindings.kafka": frozenset({"brokers", "authType"}),
+    "bindings.postgresql": frozenset({"connectionString"}),
+    "bindings.cron": frozenset({"schedule"}),  # bindings/cron/cron.go Init: "schedule not set"
 }
 
 
@@ -146,6 +177,12 @@ def _metadata_problems(spec: _ComponentSpec) -> list[str]:
                 problems.append(f"{spec.type} {spec.version} has no metadata field {n!r}{hint}")
     missing = sorted(REQUIRED_METADATA.get(spec.type, frozenset()) - set(names))
     problems += [f"{spec.type} requires the metadata field {n!r}" for n in missing]
+    sensitive = SENSITIVE_METADATA.get(spec.type, frozenset())
+    problems += [
+        f"{spec.type} metadata field {m.name!r} is a secret: give it as a secretKeyRef, never a value"
+        for m in spec.metadata
+        if m.name in sensitive and m.value not in (None, "")
+    ]
     values = {m.name: m.value for m in spec.metadata}
     if spec.type == "pubsub.kafka" and values.get("authType") == "password":
         problems += [
@@ -332,11 +369,38 @@ class _Resiliency(_Strict):
     scopes: list[str] = []
 
 
+class _AppOperation(_Strict):
+    name: str = Field(min_length=1)
+    httpVerb: list[str] = []  # noqa: N815
+    action: Literal["allow", "deny"]
+
+
+class _AppPolicy(_Strict):
+    # dapr/dapr pkg/acl/acl.go ParseAccessControlSpec: a policy without trustDomain or namespace is an error.
+    appId: str = Field(min_length=1)  # noqa: N815
+    defaultAction: Literal["allow", "deny"] | None = None  # noqa: N815
+    trustDomain: str = Field(min_length=1)  # noqa: N815
+    namespace: str = Field(min_length=1)
+    operations: list[_AppOperation] = []
+
+
+class _AccessControl(_Strict):
+    defaultAction: Literal["allow", "deny"] | None = None  # noqa: N815
+    trustDomain: str | None = None  # noqa: N815
+    policies: list[_AppPolicy] = []
+
+
+class _ConfigurationSpec(BaseModel):
+    model_config = ConfigDict(extra="allow")  # tracing, features, ...: not checked here
+
+    accessControl: _AccessControl | None = None  # noqa: N815
+
+
 class _Configuration(_Strict):
     apiVersion: Literal["dapr.io/v1alpha1"]  # noqa: N815
     kind: Literal["Configuration"]
     metadata: _ObjectMeta
-    spec: dict[str, Any]
+    spec: _ConfigurationSpec
 
 
 _RUN_APP_KEYS = frozenset(

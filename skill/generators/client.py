@@ -185,6 +185,7 @@ class ClientContext:
     routes: Routes
     dapr_target: str
     defaults: Defaults
+    binding_calls: tuple[str, ...] = ()  # typed output-binding calls (the bindings part renders them)
 
 
 def _helpers_for(blocks: Iterable[Block]) -> list[str]:
@@ -229,6 +230,8 @@ def context_for(spec: ClientSpec) -> ClientContext:
         *transport.imports,
         *(i for b in blocks for i in PARTS[b].imports),
         *(i for h in helpers for i in HELPERS[h].imports),
+        # sql_exec/sql_query: params as a JSON array.
+        *((*_SEQUENCE, *_std("json")) if "postgresql" in spec.binding_calls else ()),
     ]
     return ClientContext(
         class_name=spec.class_name,
@@ -246,6 +249,7 @@ def context_for(spec: ClientSpec) -> ClientContext:
         transport_note=transport.note,
         routes=routes_for(spec.dapr_version),
         dapr_target=_target(spec),
+        binding_calls=tuple(k for k in ("email", "http", "kafka", "postgresql") if k in spec.binding_calls),
         defaults=Defaults(
             timeout_seconds=spec.timeout_seconds,
             max_retries=spec.max_retries,

@@ -11,6 +11,15 @@ import re
 from dataclasses import dataclass
 
 from skill.generator import Generator
+from skill.generators.binding_components import (
+    LOCAL_BINDING_SECRETS,
+    MetadataItem,
+    binding_components,
+    binding_secrets,
+    input_binding_components,
+    local_secret_entries,
+    local_secrets_json,
+)
 from skill.plan import FilePlan, Plan
 from skill.specs.components import AppSpec, ComponentsSpec, Environment, Role, SecretStoreSpec, StateSpec
 
@@ -51,16 +60,6 @@ ENV_NAMES: dict[Role, str] = {"pubsub": "PUBSUB_NAME", "state": "STATESTORE_NAME
 UV_IMAGE = "ghcr.io/astral-sh/uv:0.8"
 PYTHON_IMAGE = "python:3.11-slim"
 APP_UID = 10001
-
-
-@dataclass(frozen=True)
-class MetadataItem:
-    """One `spec.metadata` entry: a plain value, or a secretKeyRef (ref_name and ref_key)."""
-
-    name: str
-    value: str = ""
-    ref_name: str = ""
-    ref_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -269,6 +268,37 @@ def _components(spec: ComponentsSpec, env: Environment, standalone: bool = False
                     spec.secret_store.name, "secretstores.kubernetes", "v1", (), "", scopes,
                 )
             )  # fmt: skip
+    return found + _binding_components(spec, env, standalone)
+
+
+def _binding_users(spec: ComponentsSpec, name: str) -> tuple[str, ...]:
+    return tuple(a.app_id for a in spec.apps if name in a.output_bindings)
+
+
+def _binding_components(spec: ComponentsSpec, env: Environment, standalone: bool) -> list[ComponentContext]:
+    found = [
+        ComponentContext(b.comment, b.name, b.type, "v1", b.metadata, b.secret_store, _binding_users(spec, b.name))
+        for b in binding_components(spec, env)
+    ]
+    found += [
+        ComponentContext(b.comment, b.name, b.type, "v1", b.metadata, b.secret_store, (app_id,))
+        for b, app_id in input_binding_components(spec, env)
+    ]
+    if env == "local" and (entries := local_secret_entries(spec)):
+        readers = tuple(
+            a.app_id for a in spec.apps if any(c.secret_store == LOCAL_BINDING_SECRETS and a.app_id in c.scopes
+                                               for c in found)
+        )  # fmt: skip
+        found.append(
+            ComponentContext(
+                ("Credentials of the binding components, from secrets.json beside dapr.yaml (keys:",
+                 f"{', '.join(sorted(entries))}). multiValued: a ref names a secret and a key, as on",
+                 "Kubernetes (components-contrib secretstores/local/file/metadata.yaml). Keep it out of git."),
+                LOCAL_BINDING_SECRETS, "secretstores.local.file", "v1",
+                (MetadataItem("secretsFile", _secrets_file(standalone)), MetadataItem("multiValued", "true")),
+                "", readers,
+            )
+        )  # fmt: skip
     return found
 
 
@@ -400,6 +430,7 @@ def _deployment(spec: ComponentsSpec, app: AppSpec) -> DeploymentContext:
         ("dapr.io/app-token-secret", APP_TOKEN_SECRET),
         ("dapr.io/enable-app-health-check", "true"),
         ("dapr.io/app-health-check-path", spec.liveness_path),
+        *((("dapr.io/config", config_name(app)),) if app.callers is not None else ()),
     )
     env = (
         *(EnvVar(k, v) for k, v in app_env(spec, app)),
@@ -419,6 +450,32 @@ def _deployment(spec: ComponentsSpec, app: AppSpec) -> DeploymentContext:
         readiness_path=spec.readiness_path,
         reads_secrets=spec.secret_store.name if spec.secret_store is not None and "secrets" in app.uses else None,
     )
+
+
+@dataclass(frozen=True)
+class CallerPolicy:
+    app_id: str
+    operations: tuple[tuple[str, tuple[str, ...]], ...]  # (method path, HTTP verbs)
+
+
+@dataclass(frozen=True)
+class ConfigurationContext:
+    name: str
+    app_id: str
+    trust_domain: str
+    namespace: str
+    policies: tuple[CallerPolicy, ...]
+
+
+def config_name(app: AppSpec) -> str:
+    """The app's Configuration (dapr.io/config), when it has access control."""
+    return f"{app.app_id}-config"
+
+
+def _configuration(spec: ComponentsSpec, app: AppSpec) -> ConfigurationContext:
+    assert app.callers is not None
+    policies = tuple(CallerPolicy(c.app_id, tuple((o.path, tuple(o.verbs)) for o in c.operations)) for c in app.callers)
+    return ConfigurationContext(config_name(app), app.app_id, spec.trust_domain, spec.namespace, policies)
 
 
 def _secrets_file(standalone: bool) -> str:
@@ -447,8 +504,11 @@ def files_for(spec: ComponentsSpec, folder: str = "", *, standalone: bool = Fals
             )
     if "local" in spec.environments:
         files.append(FilePlan(_join(folder, "dapr.yaml"), "components/dapr", _run_file(spec, standalone), "yaml"))
-        if spec.secret_store is not None and _users(spec, "secrets"):
-            files.append(FilePlan(_join(folder, LOCAL_SECRETS_FILE), "components/secrets", _Empty(), "json"))
+        if (spec.secret_store is not None and _users(spec, "secrets")) or local_secret_entries(spec):
+            files.append(
+                FilePlan(_join(folder, LOCAL_SECRETS_FILE), "components/secrets",
+                         SecretsFileContext(local_secrets_json(spec)), "json")
+            )  # fmt: skip
             files.append(
                 FilePlan(_join(folder, LOCAL_SECRETS_IGNORE), "components/secrets_gitignore", _Empty(), "text")
             )
@@ -458,6 +518,9 @@ def files_for(spec: ComponentsSpec, folder: str = "", *, standalone: bool = Fals
             files.append(dockerfile_for(spec, app, _join(where, "Dockerfile")))
             files.append(FilePlan(_join(folder, f"deploy/kubernetes/{app.app_id}.yaml"), "components/deployment",
                                   _deployment(spec, app), "yaml"))  # fmt: skip
+            if app.callers is not None:
+                where = _join(folder, f"resources/kubernetes/{config_name(app)}.yaml")
+                files.append(FilePlan(where, "components/configuration", _configuration(spec, app), "yaml"))
         files.append(
             FilePlan(_join(folder, SECRETS_SCRIPT), "components/create-secrets",
                      SecretsScriptContext(_secrets_to_create(spec)), "text")
@@ -468,6 +531,11 @@ def files_for(spec: ComponentsSpec, folder: str = "", *, standalone: bool = Fals
 @dataclass(frozen=True)
 class _Empty:
     """A context without variables."""
+
+
+@dataclass(frozen=True)
+class SecretsFileContext:
+    content: str  # the JSON document: entries the binding components read, values empty
 
 
 @dataclass(frozen=True)
@@ -513,6 +581,8 @@ def _secrets_to_create(spec: ComponentsSpec) -> tuple[SecretToCreate, ...]:
                 "the PostgreSQL connection string (the state store's secretKeyRef)",
             )
         )
+    known = {s.name for s in found}
+    found += [SecretToCreate(k.name, k.keys, k.why) for k in binding_secrets(spec) if k.name not in known]
     return tuple(found)
 
 
@@ -555,6 +625,19 @@ def notes_for(spec: ComponentsSpec, *, with_apps: bool = False) -> list[str]:
                 "manifest); component credentials are resolved by the Dapr operator through the built-in "
                 "'kubernetes' store and need none."
             )
+    guarded = [a.app_id for a in spec.apps if a.callers is not None]
+    if guarded and "kubernetes" in spec.environments:
+        local = (
+            "Locally (no Sentry, no mTLS) such a Configuration would deny every call, so dapr.yaml names none. "
+            if "local" in spec.environments
+            else ""
+        )
+        notes.append(
+            f"Access control ({', '.join(guarded)}): on Kubernetes each has a Configuration (resources/kubernetes/"
+            "<app-id>-config.yaml, the dapr.io/config annotation) denying every invocation but its callers' "
+            f"operations; the sidecar knows callers by their mTLS identity, so keep Dapr's mTLS on. {local}"
+            "Invocation targets that name their callers check the dapr-caller-app-id header the sidecar stamps."
+        )
     if any(a.subscribes for a in spec.apps):
         notes.append(
             "Pub/sub deliveries are retried at most "
@@ -593,6 +676,18 @@ GENERATOR = Generator(
             ],
             "pubsub": {"name": "pubsub", "topics": ["orders", "orders-dlq"]},
             "state": {"name": "statestore"},
+        },
+        "bindings": {
+            "apps": [{"app_id": "shop", "port": 8100, "uses": ["pubsub"], "output_bindings": ["mail", "ledger"],
+                      "input_bindings": ["nightly"],
+                      "callers": [{"app_id": "checkout", "operations": [{"path": "/orders", "verbs": ["POST"]}]}]}],
+            "pubsub": {"topics": ["orders"]},
+            "state": None,
+            "secret_store": None,
+            "output_bindings": [{"kind": "email", "name": "mail", "sender": "shop@example.com"},
+                                {"kind": "postgresql", "name": "ledger"}],
+            "input_bindings": [{"name": "nightly", "route": "/nightly",
+                                "source": {"kind": "cron", "schedule": "@daily"}}],
         },
         "custom-names": {
             "pubsub": {"name": "events", "topics": ["task-events", "reminders", "task-updates"],

@@ -7,7 +7,7 @@ router module per feature, `handlers` (the user's business logic) and `main` (`c
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from pydantic import JsonValue
@@ -16,7 +16,7 @@ from skill.generator import Generator
 from skill.generators import client, models, samples
 from skill.imports import Import, Imports, sections
 from skill.plan import FilePlan, Plan
-from skill.specs.client import Block, ClientSpec
+from skill.specs.client import BindingCall, Block, ClientSpec
 from skill.specs.endpoint import BulkSettings, EndpointSpec, SubscriptionSpec, snake, use_package_rule
 from skill.specs.names import module_name_problem
 
@@ -117,6 +117,11 @@ class InvocationRoute:
     function: str
     request_model: str | None
     response_model: str
+    callers: tuple[str, ...] | None = None  # None: any app
+
+    @property
+    def const(self) -> str:
+        return self.function.upper()
 
 
 @dataclass(frozen=True)
@@ -124,6 +129,7 @@ class InvocationContext:
     imports: Imports
     routes: tuple[InvocationRoute, ...]
     token: bool
+    guarded: bool = False  # some route names its callers
 
 
 @dataclass(frozen=True)
@@ -145,6 +151,13 @@ class Resource:
     pubsub: str
     topic: str | None
     actions: tuple[Action, ...] = ()
+    operations: tuple[str, ...] = ("create", "read", "list", "update", "delete")
+    put_creates: bool = False
+
+    @property
+    def listed(self) -> bool:
+        """Whether an index key is kept (only a list route reads it)."""
+        return "list" in self.operations
 
 
 @dataclass(frozen=True)
@@ -154,6 +167,8 @@ class ResourcesContext:
     client_class: str
     publishes: bool
     token: bool
+    indexed: bool = True  # some resource has a list route (the index helper)
+    upserts: bool = False  # some resource's PUT creates (If-None-Match)
 
 
 @dataclass(frozen=True)
@@ -199,8 +214,10 @@ class PackageContext:
     package: str
 
 
-def _client_spec(spec: EndpointSpec) -> ClientSpec:
-    return ClientSpec(blocks=client_blocks(spec), module=CLIENT_MODULE, class_name=CLIENT_CLASS)
+def _client_spec(spec: EndpointSpec, binding_calls: Sequence[BindingCall] = ()) -> ClientSpec:
+    return ClientSpec(
+        blocks=client_blocks(spec), module=CLIENT_MODULE, class_name=CLIENT_CLASS, binding_calls=list(binding_calls)
+    )
 
 
 def client_blocks(spec: EndpointSpec) -> list[Block]:
@@ -353,14 +370,26 @@ def _callbacks(spec: EndpointSpec, kind: str) -> CallbacksContext:
 
 def _invocation(spec: EndpointSpec) -> InvocationContext:
     routes = tuple(
-        InvocationRoute(v.method, v.verb.lower(), v.function, v.request_model, v.response_model)
+        InvocationRoute(
+            v.method,
+            v.verb.lower(),
+            v.function,
+            v.request_model,
+            v.response_model,
+            tuple(v.callers) if v.callers is not None else None,
+        )
         for v in spec.invocations
     )
     lib = [*_i("fastapi", "APIRouter")] + (_i("fastapi", "Depends") if spec.app_token else [])
+    std: list[Import] = []
+    if any(r.callers is not None for r in routes):
+        std = [*_i("typing", "Annotated")]
+        lib += [*_i("fastapi", "Header", "HTTPException", "status")]
     contract = ["Dapr", "DaprRoute"] + (["require_dapr_token"] if spec.app_token else [])
     models = [m for r in routes for m in (r.request_model, r.response_model)]
     local = [*_local(spec, models, client_=False, contract=contract), Import(".", "handlers")]
-    return InvocationContext(sections([], lib, local), routes, spec.app_token)
+    guarded = any(r.callers is not None for r in routes)
+    return InvocationContext(sections(std, lib, local), routes, spec.app_token, guarded)
 
 
 def _resources(spec: EndpointSpec) -> ResourcesContext:
@@ -376,6 +405,8 @@ def _resources(spec: EndpointSpec) -> ResourcesContext:
             c.pubsub,
             c.topic,
             tuple(Action(a.name, a.field, f"{c.name}.{a.event_suffix}") for a in c.actions),
+            tuple(c.operations),
+            c.put_creates,
         )
         for c in spec.crud
     )
@@ -385,9 +416,20 @@ def _resources(spec: EndpointSpec) -> ResourcesContext:
     lib += [*_i("fastapi.exceptions", "RequestValidationError")]
     lib += [Import("pydantic", "AfterValidator", True), Import("pydantic", "ValidationError", True)]
     contract = ["Dapr", "PublicRoute"]  # public routes: no app token (see the module's docstring)
-    local = _local(spec, [r.model for r in resources], client_=True, contract=contract)
-    local += [Import(f".{CLIENT_MODULE}", n) for n in ("UNCHANGED", "DaprConflictError", "StateItem")]
-    return ResourcesContext(sections(std, lib, local), resources, CLIENT_CLASS, publishes, spec.app_token)
+    indexed = any(r.listed for r in resources)
+    # The client class types the index and publish helpers' parameters.
+    local = _local(spec, [r.model for r in resources], client_=indexed or publishes, contract=contract)
+    changes = any({"update", "delete"} & set(r.operations) or r.actions for r in resources)
+    used = {
+        "UNCHANGED": indexed or any(r.actions for r in resources),
+        "DaprConflictError": indexed or changes,
+        "StateItem": indexed or changes,
+    }
+    local += [Import(f".{CLIENT_MODULE}", n) for n, wanted in used.items() if wanted]
+    upserts = any(r.put_creates for r in resources)
+    return ResourcesContext(
+        sections(std, lib, local), resources, CLIENT_CLASS, publishes, spec.app_token, indexed, upserts
+    )
 
 
 def handlers_context(spec: EndpointSpec) -> HandlersContext:
@@ -490,10 +532,11 @@ def package_problem(spec: EndpointSpec) -> str | None:
 use_package_rule("endpoint", package_problem)
 
 
-def plan(spec: EndpointSpec, *, settings: bool = False) -> Plan:
-    """The package's files. `settings`: the service generator adds a `settings` module that `main` loads."""
+def plan(spec: EndpointSpec, *, settings: bool = False, binding_calls: Sequence[BindingCall] = ()) -> Plan:
+    """The package's files. `settings`: the service generator adds a `settings` module that `main` loads.
+    `binding_calls`: the typed output-binding calls the client carries (a service's output bindings)."""
     pkg = spec.package
-    client_spec = _client_spec(spec)
+    client_spec = _client_spec(spec, binding_calls)
     models_files = models.models_files(spec.models, pkg)
     files = [
         FilePlan(f"{pkg}/__init__.py", "endpoint/package", PackageContext(pkg)),

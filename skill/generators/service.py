@@ -19,7 +19,7 @@ from skill.imports import Import, Imports, sections
 from skill.plan import FilePlan, Plan
 from skill.quality import RUFF_IGNORES, RUFF_RULES, RUFF_TEST_IGNORES
 from skill.requirements import lower_bounds
-from skill.specs.endpoint import snake, use_package_rule
+from skill.specs.endpoint import CRUD_OPERATIONS, snake, use_package_rule
 from skill.specs.names import module_name_problem
 from skill.specs.service import ServiceCore, ServiceSpec
 from skill.style import DEFAULT_STYLE, Style
@@ -140,6 +140,9 @@ class InvocationCase:
     request_model: str | None
     response_model: str
     response_sample: JsonValue
+    callers: tuple[str, ...] | None = None  # None: any app may call it
+    caller: str | None = None  # the dapr-caller-app-id the tests send: an allowed caller
+    callable: bool = True  # False: `callers` is empty, no app may call it
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,26 @@ class CrudCase:
     topic: str | None
     pubsub: str
     actions: tuple[tuple[str, str, str, str], ...]  # (route segment, flag field, its JSON key, event type)
+    operations: tuple[str, ...] = ("create", "read", "list", "update", "delete")
+    put_creates: bool = False
+    store: str = "statestore"
+
+    @property
+    def full(self) -> bool:
+        """All five operations, PUT replace-only: the shape test_app.py's round trip covers."""
+        return len(self.operations) == 5 and not self.put_creates
+
+
+@dataclass(frozen=True)
+class AccessTestsContext:
+    imports: Imports
+    routes: tuple[InvocationCase, ...]  # the invocation targets that name their callers
+
+
+@dataclass(frozen=True)
+class CrudShapesContext:
+    imports: Imports
+    resources: tuple[CrudCase, ...]
 
 
 @dataclass(frozen=True)
@@ -172,8 +195,36 @@ class TestsContext:
 
 
 @dataclass(frozen=True)
+class OutputBindingCase:
+    name: str
+    kind: str
+    function: str  # test name part
+
+
+@dataclass(frozen=True)
+class OutputBindingTestsContext:
+    imports: Imports
+    client_class: str
+    bindings: tuple[OutputBindingCase, ...]
+
+
+@dataclass(frozen=True)
 class _Empty:
     """A context without variables."""
+
+
+def _output_binding_tests(spec: ServiceSpec) -> OutputBindingTestsContext:
+    local = [
+        Import(f"{spec.package}.{endpoint.CLIENT_MODULE}", endpoint.CLIENT_CLASS),
+        Import("tests.fake_dapr", "FakeDapr"),
+    ]
+    if any(b.kind in ("http", "postgresql") for b in spec.output_bindings):
+        local.append(Import("tests.fake_dapr", "BindingReply"))
+    return OutputBindingTestsContext(
+        sections([], [Import("pytest")], local),
+        endpoint.CLIENT_CLASS,
+        tuple(OutputBindingCase(b.name, b.kind, snake(b.name)) for b in spec.output_bindings),
+    )
 
 
 def _settings(spec: ServiceSpec) -> SettingsContext:
@@ -234,7 +285,7 @@ def _tests(spec: ServiceSpec) -> TestsContext:
     )
     invocations = tuple(
         InvocationCase(
-            f"test_invoke_{snake(v.method)}_answers",
+            f"test_invoke_{v.function}_answers",  # handlers are unique; a method may have two verbs
             v.verb.lower(),
             v.method,
             v.function,
@@ -242,6 +293,9 @@ def _tests(spec: ServiceSpec) -> TestsContext:
             v.request_model,
             v.response_model,
             samples.sample(models, v.response_model, variant=1),
+            tuple(v.callers) if v.callers is not None else None,
+            v.callers[0] if v.callers else None,
+            v.callers != [],
         )
         for v in e.invocations
     )
@@ -259,13 +313,16 @@ def _tests(spec: ServiceSpec) -> TestsContext:
                 (a.name, a.field, samples.json_key(models, c.model, a.field), f"{c.name}.{a.event_suffix}")
                 for a in c.actions
             ),
+            tuple(c.operations),
+            c.put_creates,
+            c.store,
         )
         for c in e.crud
     )
     plain = any(not d.bulk for d in deliveries)
     stand_ins = bool(deliveries or jobs or bindings or invocations)
     std = [Import("json")] if plain else []
-    if stand_ins or e.crud:
+    if stand_ins or any(c.operations == list(CRUD_OPERATIONS) and not c.put_creates for c in e.crud):
         std.append(Import("typing", "Any"))
     lib = [Import("httpx"), Import("pytest")]
     local = [Import("tests.fake_dapr", "FakeDapr")]
@@ -292,6 +349,14 @@ def _tests(spec: ServiceSpec) -> TestsContext:
         invocations,
         crud,
     )
+
+
+def _crud_shapes(spec: ServiceSpec) -> CrudShapesContext:
+    """The CRUD resources with a shape of their own (test_app.py's round trip covers the full one)."""
+    shaped = tuple(c for c in _tests(spec).crud if not c.full)
+    std = [Import("typing", "Any")]
+    lib = [Import("httpx"), Import("pytest")]
+    return CrudShapesContext(sections(std, lib, [Import("tests.fake_dapr", "FakeDapr")]), shaped)
 
 
 def _conftest(spec: ServiceSpec) -> ConftestContext:
@@ -336,10 +401,12 @@ def _routes(spec: ServiceSpec) -> tuple[RouteLine, ...]:
     found += [RouteLine("POST", b.path, f"input binding `{b.name}`") for b in e.bindings]
     found += [RouteLine(v.verb, v.method, f"invocation target (`{v.function}`)") for v in e.invocations]
     for c in e.crud:
+        one = "/".join(v for op, v in (("read", "GET"), ("update", "PUT"), ("delete", "DELETE")) if op in c.operations)
+        what = f"one {c.model}, with ETags" + ("; PUT creates (201) or replaces (200)" if c.put_creates else "")
         found += [
-            RouteLine("POST", c.collection, f"create a {c.model}"),
-            RouteLine("GET", c.collection, f"list {c.name}"),
-            RouteLine("GET/PUT/DELETE", f"{c.collection}/{{key}}", f"one {c.model}, with ETags"),
+            *([RouteLine("POST", c.collection, f"create a {c.model}")] if c.has("create") else []),
+            *([RouteLine("GET", c.collection, f"list {c.name}")] if c.has("list") else []),
+            *([RouteLine(one, f"{c.collection}/{{key}}", what)] if one else []),
             *(
                 RouteLine(
                     "POST", f"{c.collection}/{{key}}/{a.name}", f"set `{a.field}`, publish {c.name}.{a.event_suffix}"
@@ -363,7 +430,8 @@ def files_for(
         return f"{folder.rstrip('/')}/{path}" if folder else path
 
     espec = spec.endpoint_spec()
-    app_plan = endpoint.plan(espec, settings=True)
+    kinds = list(dict.fromkeys(b.kind for b in spec.output_bindings))
+    app_plan = endpoint.plan(espec, settings=True, binding_calls=kinds)
     pkg = spec.package
     handlers = f"{pkg}/handlers.py"
     files = [
@@ -393,6 +461,17 @@ def files_for(
         FilePlan(at("tests/conftest.py"), "service/conftest", _conftest(spec)),
         FilePlan(at("tests/test_app.py"), "service/test_app", _tests(spec)),
     ]
+    guarded = tuple(v for v in _tests(spec).invocations if v.callers is not None)
+    if guarded:
+        imports = sections([], [Import("httpx"), Import("pytest")], [])
+        files.append(FilePlan(at("tests/test_access.py"), "service/test_access", AccessTestsContext(imports, guarded)))
+    shaped = _crud_shapes(spec)
+    if shaped.resources:
+        files.append(FilePlan(at("tests/test_crud_shapes.py"), "service/test_crud_shapes", shaped))
+    if spec.output_bindings:
+        files.append(
+            FilePlan(at("tests/test_output_bindings.py"), "service/test_output_bindings", _output_binding_tests(spec))
+        )
     requirements = lower_bounds([*app_plan.requirements, *RUNTIME_REQUIREMENTS, *todo.requirements(spec)])
     dev_requirements = lower_bounds([*DEV_REQUIREMENTS, *todo.dev_requirements(spec)])
     style = own_style(spec)
@@ -431,7 +510,11 @@ def files_for(
                 standalone and "local" in spec.environments,
                 standalone and "kubernetes" in spec.environments,
                 spec.secret_store is not None,
-                (*app_plan.notes, *(components.notes_for(cspec, with_apps=True) if standalone else [])),
+                (
+                    *app_plan.notes,
+                    *_binding_notes(spec),
+                    *(components.notes_for(cspec, with_apps=True) if standalone else []),
+                ),
                 standalone,
                 spec.health.liveness,
                 spec.health.readiness,
@@ -448,6 +531,25 @@ def files_for(
         if "kubernetes" not in spec.environments:  # files_for writes it with the Kubernetes files only
             files.append(components.dockerfile_for(cspec, cspec.apps[0], at("Dockerfile")))
     return files, app_plan
+
+
+_BINDING_CALLS = {
+    "email": "await dapr.send_email({name!r}, to=..., subject=..., body=...)",
+    "http": "await dapr.http_request({name!r}, 'post', '/path', data)",
+    "kafka": "await dapr.send_kafka_message({name!r}, data, key=...)",
+    "postgresql": "await dapr.sql_query({name!r}, 'SELECT ... WHERE id = $1', key) (or sql_exec)",
+}
+
+
+def _binding_notes(spec: ServiceSpec) -> list[str]:
+    """How handlers call each output binding, and how their tests see the calls."""
+    if not spec.output_bindings:
+        return []
+    calls = "; ".join(_BINDING_CALLS[b.kind].format(name=b.name) for b in spec.output_bindings)
+    return [
+        f"Output bindings: {calls}. In tests, `fake.binding_calls_to(name, operation)` lists the calls and "
+        "`fake.binding_replies[name]` sets what the binding answers."
+    ]
 
 
 def own_style(spec: ServiceSpec) -> Style:
@@ -469,6 +571,7 @@ def plan(spec: ServiceSpec) -> Plan:
         "exception answers RETRY. Other files are regenerated; your edits in them are merged, and a conflict is "
         "written with markers and reported.",
         *(n for n in app_plan.notes if n != endpoint.handlers_note(spec.package)),
+        *_binding_notes(spec),
         *components.notes_for(spec.components_spec(), with_apps=True),
     ]
     return Plan(
@@ -536,6 +639,28 @@ GENERATOR = Generator(
             "publishes": ["shipments"],
             "calls": ["billing"],
             "environments": ["local"],
+        },
+        "mailer": {
+            "app_id": "mailer",
+            "port": 8400,
+            "models": {"models": [{"name": "Signup", "fields": [{"name": "email", "type": "str"},
+                                                                {"name": "name", "type": "str"}]}]},
+            "subscriptions": [{"topic": "signups", "model": "Signup"}],
+            "crud": [],
+            "state": None,
+            "output_bindings": [{"kind": "email", "name": "welcome-mail", "sender": "hello@example.com"}],
+        },
+        "reservations": {
+            "app_id": "reservations",
+            "port": 8500,
+            "models": {"models": [{"name": "Reservation", "fields": [
+                {"name": "id", "type": "str"}, {"name": "seat", "type": "str"},
+                {"name": "confirmed", "type": "bool", "default": False}]}]},
+            "crud": [{"name": "reservations", "model": "Reservation", "operations": ["read", "update", "delete"],
+                      "put_creates": True, "actions": [{"name": "confirm", "field": "confirmed"}],
+                      "topic": "reservation-events"}],
+            "invocations": [{"method": "/reserve", "request_model": "Reservation", "response_model": "Reservation",
+                             "callers": ["checkout"]}],
         },
         "kubernetes-only": {
             "app_id": "inventory",

@@ -70,6 +70,9 @@ def reserved_class_names() -> frozenset[str]:
     )
 
 
+BindingCall = Literal["email", "http", "kafka", "postgresql"]
+
+
 class ClientSpec(SpecModel):
     """What the generated async Dapr sidecar client should contain and how it should behave."""
 
@@ -90,6 +93,12 @@ class ClientSpec(SpecModel):
         description="What carries the bytes. 'auto': an aiohttp session when aiohttp is installed, httpx's own "
         "pool otherwise. 'httpx': httpx only. 'aiohttp': an aiohttp session, always. The API is the same "
         "whatever is chosen, and a caller-supplied httpx.AsyncClient (MockTransport in tests) takes precedence.",
+    )
+    binding_calls: list[BindingCall] = Field(
+        default_factory=list,
+        description="Typed output-binding calls beside invoke_binding (needs the 'bindings' block): 'email' "
+        "send_email (bindings.smtp, bindings.twilio.sendgrid), 'http' http_request, 'kafka' send_kafka_message, "
+        "'postgresql' sql_exec and sql_query.",
     )
     class_name: ClassName = Field(default="DaprClient", description="Name of the generated client class.")
     module: ModuleName = Field(default="dapr_client", description="Module (file) name, without '.py'.")
@@ -132,6 +141,10 @@ class ClientSpec(SpecModel):
             raise ValueError(f"module: {problem}")
         if len(set(self.blocks)) != len(self.blocks):
             raise ValueError("blocks: each building block may be listed once")
+        if self.binding_calls and "bindings" not in self.blocks:
+            raise ValueError("binding_calls: needs 'bindings' in blocks")
+        if len(set(self.binding_calls)) != len(self.binding_calls):
+            raise ValueError("binding_calls: each kind may be listed once")
         if self.backoff_max_seconds < self.backoff_initial_seconds:
             raise ValueError("backoff_max_seconds: must be at least backoff_initial_seconds")
         return self

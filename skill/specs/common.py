@@ -20,12 +20,14 @@ __all__ = [
     "AppId",
     "ClassName",
     "ComponentName",
+    "HostPort",
     "Identifier",
     "JobName",
     "LineLengthOption",
     "ModuleName",
     "OwnLineLengthOption",
     "RoutePath",
+    "SecretName",
     "SpecModel",
     "TopicName",
     "pattern_rule",
@@ -197,6 +199,21 @@ JobName = Annotated[
 ]
 
 _ROUTE = re.compile(r"(/[A-Za-z0-9._~-]+)+")
+
+
+# A Kubernetes Secret name is a DNS subdomain; the same rule as a component name.
+SecretName = ComponentName
+HostPort = Annotated[
+    str,
+    AfterValidator(
+        pattern_rule(
+            r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?:[0-9]{1,5}",
+            "must be 'host:port' (a DNS name or IPv4 address, then ':' and a port number)",
+            max_len=253,
+        )
+    ),
+    Field(examples=["kafka:9092"]),
+]
 
 
 def _route_path(value: str) -> str:

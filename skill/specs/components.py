@@ -11,12 +11,16 @@ from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, Field, WithJsonSchema, model_validator
 
-from skill.specs.common import AppId, ComponentName, RoutePath, SpecModel, TopicName, pattern_rule
+from skill.specs.bindings import InputBindingComponent, OutputBinding
+from skill.specs.common import AppId, ComponentName, HostPort, RoutePath, SecretName, SpecModel, TopicName, pattern_rule
 
 __all__ = [
     "DEFAULT_APPS",
     "ENVIRONMENTS",
     "ROLES",
+    "AccessVerb",
+    "AllowedCaller",
+    "AllowedOperation",
     "AppSpec",
     "ComponentsSpec",
     "Environment",
@@ -34,19 +38,6 @@ ROLES: tuple[Role, ...] = ("pubsub", "state", "secrets")
 Environment = Literal["local", "kubernetes"]
 ENVIRONMENTS: tuple[Environment, ...] = ("local", "kubernetes")
 
-# A Kubernetes Secret name is a DNS subdomain; the same rule as a component name.
-SecretName = ComponentName
-HostPort = Annotated[
-    str,
-    AfterValidator(
-        pattern_rule(
-            r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?:[0-9]{1,5}",
-            "must be 'host:port' (a DNS name or IPv4 address, then ':' and a port number)",
-            max_len=253,
-        )
-    ),
-    Field(examples=["kafka:9092"]),
-]
 AsgiTarget = Annotated[
     str,
     AfterValidator(
@@ -137,6 +128,40 @@ _TOPIC_OR_OBJECT = {
 }
 
 
+OperationPath = Annotated[
+    str,
+    AfterValidator(
+        pattern_rule(
+            r"(/([A-Za-z0-9._~-]+|\*|\*\*))+",
+            "must be a method path as Dapr's access control matches it: '/' then segments of ASCII letters, "
+            "digits, '.', '_', '~' and '-', where a segment '*' matches one segment and '**' any below",
+            max_len=200,
+        )
+    ),
+    Field(examples=["/reserve", "/api/tasks/**"]),
+]
+AccessVerb = Literal["GET", "POST", "PUT", "PATCH", "DELETE", "*"]
+_ANY_VERB: list[AccessVerb] = ["*"]
+
+
+class AllowedOperation(SpecModel):
+    """An operation of the app another app may invoke: a method path (`**` for any path below) and its verbs."""
+
+    path: OperationPath = Field(description="The method path, e.g. '/reserve' or '/api/tasks/**'.")
+    verbs: list[AccessVerb] = Field(
+        default_factory=lambda: list(_ANY_VERB), min_length=1, description="HTTP verbs allowed ('*': any)."
+    )
+
+
+class AllowedCaller(SpecModel):
+    """An app allowed to invoke this one, and what it may invoke."""
+
+    app_id: AppId = Field(description="The calling app's id.")
+    operations: list[AllowedOperation] = Field(
+        min_length=1, description="The operations it may invoke; anything else is denied."
+    )
+
+
 class AppSpec(SpecModel):
     """One app (one Dapr app id, one process, one container)."""
 
@@ -162,6 +187,18 @@ class AppSpec(SpecModel):
     calls: list[AppId] = Field(
         default_factory=list,
         description="App ids this app invokes: each gets the outbound resiliency policies, apps of this spec or not.",
+    )
+    output_bindings: list[ComponentName] = Field(
+        default_factory=list, description="Names of the `output_bindings` this app calls (their component scopes)."
+    )
+    input_bindings: list[ComponentName] = Field(
+        default_factory=list, description="Names of the `input_bindings` that post to this app (component scopes)."
+    )
+    callers: list[AllowedCaller] | None = Field(
+        default=None,
+        description="Access control (Kubernetes): the apps allowed to invoke this one, each with its operations; "
+        "every other invocation is denied (a Configuration with accessControl defaultAction deny, named by the "
+        "dapr.io/config annotation). Unset: no access control. []: no app may invoke it.",
     )
 
     @property
@@ -332,6 +369,16 @@ class ComponentsSpec(SpecModel):
         description="'programmatic': the apps answer GET /dapr/subscribe (the endpoint generator's job); "
         "'declarative': Subscription resources are generated here.",
     )
+    output_bindings: list[OutputBinding] = Field(
+        default_factory=list,
+        description="Output bindings (email, http, kafka, postgresql): a component per profile, secrets by "
+        "reference; each app names those it calls in its `output_bindings`.",
+    )
+    input_bindings: list[InputBindingComponent] = Field(
+        default_factory=list,
+        description="Input bindings (cron, kafka) with the app route they post to; each app names those it "
+        "serves in its `input_bindings`.",
+    )
     resiliency: ResiliencySpec = Field(default_factory=ResiliencySpec, description="Resiliency policies.")
     image_repository: ImageRepository = Field(
         default="registry.example.com/todo",
@@ -339,6 +386,15 @@ class ComponentsSpec(SpecModel):
     )
     image_tag: ImageTag = Field(default="0.1.0", description="Image tag used in the Deployments.")
     replicas: int = Field(default=1, ge=1, le=100, description="Replicas of each Deployment.")
+    namespace: ComponentName = Field(
+        default="default",
+        description="The Kubernetes namespace the apps run in: access control policies name their callers by "
+        "app id and namespace (dapr/dapr pkg/acl requires it).",
+    )
+    trust_domain: ComponentName = Field(
+        default="public",
+        description="The Sentry trust domain of the callers' SPIFFE ids (Dapr's default 'public').",
+    )
     liveness_path: RoutePath = Field(default="/healthz", description="The apps' liveness route.")
     readiness_path: RoutePath = Field(default="/readyz", description="The apps' readiness route.")
 
@@ -367,6 +423,19 @@ class ComponentsSpec(SpecModel):
                         "pubsub.topics; add it there"
                     )
         _unique(self.environments, "environments", "environments")
+        bindings = [b.name for b in self.output_bindings]
+        inputs = [b.name for b in self.input_bindings]
+        _unique([*bindings, *inputs], "output_bindings", "binding names (output and input)")
+        for b in [*bindings, *inputs]:
+            if b in names:
+                raise ValueError(f"output_bindings: {b!r} is already the name of the pub/sub, state or secret store")
+        for i, app in enumerate(self.apps):
+            for b in app.output_bindings:
+                if b not in bindings:
+                    raise ValueError(f"apps: apps.{i} ({app.app_id!r}) calls binding {b!r}, not in output_bindings")
+            for b in app.input_bindings:
+                if b not in inputs:
+                    raise ValueError(f"apps: apps.{i} ({app.app_id!r}) serves binding {b!r}, not in input_bindings")
         if self.liveness_path == self.readiness_path:
             raise ValueError("readiness_path: must differ from liveness_path (readiness may fail while alive)")
         return self

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from typing import Any, Literal
+from typing import Any, Literal, Self, get_args
 
 from pydantic import (
     Field,
@@ -21,6 +21,7 @@ from pydantic import (
 from skill.errors import SpecError
 from skill.specs.client import Block
 from skill.specs.common import (
+    AppId,
     ClassName,
     ComponentName,
     Identifier,
@@ -207,6 +208,12 @@ class InvocationSpec(SpecModel):
     request_model: ClassName | None = Field(default=None, description="Model of the JSON request body.")
     response_model: ClassName = Field(description="Model of the JSON response body.")
     handler: Identifier | None = Field(default=None, description="Function in handlers.py. Unset: from `method`.")
+    callers: list[AppId] | None = Field(
+        default=None,
+        description="App ids allowed to call it: the route answers 403 to another `dapr-caller-app-id`, and a "
+        "service's Kubernetes Configuration denies the rest (accessControl). Unset: any app (in a project: the "
+        "services whose `calls` name this one).",
+    )
 
     @property
     def function(self) -> str:
@@ -229,6 +236,10 @@ class CrudAction(SpecModel):
         return self.event or self.field
 
 
+CrudOperation = Literal["create", "read", "list", "update", "delete"]
+CRUD_OPERATIONS: tuple[CrudOperation, ...] = get_args(CrudOperation)
+
+
 class CrudSpec(SpecModel):
     """State-backed CRUD: create, read, list, update and delete with ETags, publishing a change event."""
 
@@ -248,10 +259,33 @@ class CrudSpec(SpecModel):
         description="Flag-setting actions, e.g. {'name': 'complete', 'field': 'completed'}: `POST "
         "<path>/{key}/complete` sets the flag (once) and publishes `<name>.completed`.",
     )
+    operations: list[CrudOperation] = Field(
+        default_factory=lambda: list(CRUD_OPERATIONS),
+        description="The routes, any subset: 'create' POST <path>, 'read' GET <path>/{key}, 'list' GET <path> "
+        "(only then is an index key kept), 'update' PUT <path>/{key}, 'delete' DELETE <path>/{key}.",
+    )
+    put_creates: bool = Field(
+        default=False,
+        description="PUT <path>/{key} also creates (upsert): 201 on create, 200 on replace; `If-None-Match: *` "
+        "makes it create-only (412 when the item exists), `If-Match` update-only (RFC 9110 13.1). Needs 'update'.",
+    )
+
+    @model_validator(mode="after")
+    def _shape(self) -> Self:
+        if len(set(self.operations)) != len(self.operations):
+            raise ValueError("operations: must not repeat an operation")
+        if self.put_creates and "update" not in self.operations:
+            raise ValueError("put_creates: needs 'update' in operations (PUT is the update route)")
+        if not self.operations and not self.actions:
+            raise ValueError("operations: give at least one operation or action, or leave the resource out")
+        return self
 
     @property
     def collection(self) -> str:
         return self.path or f"/api/{self.name}"
+
+    def has(self, operation: CrudOperation) -> bool:
+        return operation in self.operations
 
 
 class IdempotencySettings(SpecModel):
@@ -361,10 +395,11 @@ class EndpointSpec(SpecModel):
             yield "GET", self.health.liveness, "health.liveness"
             yield "GET", self.health.readiness, "health.readiness"
         for i, c in enumerate(self.crud):
-            yield "POST", c.collection, f"crud.{i}.path"
-            yield "GET", c.collection, f"crud.{i}.path"
-            for verb in ("GET", "PUT", "DELETE"):
-                yield verb, f"{c.collection}/{{key}}", f"crud.{i}.path"
+            routes = (("create", "POST", ""), ("list", "GET", ""), ("read", "GET", "/{key}"),
+                      ("update", "PUT", "/{key}"), ("delete", "DELETE", "/{key}"))  # fmt: skip
+            for operation, verb, tail in routes:
+                if operation in c.operations:
+                    yield verb, f"{c.collection}{tail}", f"crud.{i}.path"
             for j, a in enumerate(c.actions):
                 yield "POST", f"{c.collection}/{{key}}/{a.name}", f"crud.{i}.actions.{j}.name"
 

@@ -128,6 +128,10 @@ class ProjectSpec(Resources):
             if s.line_length is not None and s.line_length != self.line_length:
                 # One formatting pass writes every service; each service's pyproject.toml states the same value.
                 yield f"services.{i}.line_length", s.line_length, "must be unset or equal the project's line_length"
+            for j, b in enumerate(s.output_bindings):
+                first = next(o for t in self.services for o in t.output_bindings if o.name == b.name)
+                if b != first:
+                    yield f"services.{i}.output_bindings.{j}", b.name, "is defined differently by another service"
             if s.health != self.services[0].health:
                 yield f"services.{i}.health", "...", "must match services.0.health (one probe path for all)"
 
@@ -143,7 +147,16 @@ class ProjectSpec(Resources):
             fields["crud"] = []  # a project's service has no CRUD unless it says so
         if self.line_length is not None and "line_length" not in fields:
             fields["line_length"] = self.line_length
+        # Access control: an invocation target without callers is open to the services that call this one.
+        callers = self.calling_apps(core.app_id)
+        fields["invocations"] = [
+            v if v.callers is not None else v.model_copy(update={"callers": callers}) for v in core.invocations
+        ]
         return ServiceSpec.model_validate({**resources, **fields})
+
+    def calling_apps(self, app_id: str) -> list[str]:
+        """The services whose `calls` name `app_id`: the only apps allowed to invoke it."""
+        return [s.app_id for s in self.services if app_id in s.calls]
 
     def service_specs(self) -> list[ServiceSpec]:
         """Every service as a standalone spec (built once per project spec)."""
@@ -156,11 +169,17 @@ class ProjectSpec(Resources):
     def components_spec(self) -> ComponentsSpec:
         """Every service as an app in its own folder, and the components they share."""
         services = self.service_specs()
-        apps: list[AppSpec] = [s.components_spec().apps[0] for s in services]
+        apps: list[AppSpec] = [
+            s.components_spec().apps[0].model_copy(update={"callers": s.allowed_callers(self.calling_apps(s.app_id))})
+            for s in services
+        ]
         topics: dict[str, None] = {}
         for s in services:
             topics.update(dict.fromkeys(s.topics()))
-        return self.components_for(apps, list(topics), services[0].health)
+        # One component per binding name; services naming the same binding must define it alike (a rule).
+        bindings = {b.name: b for s in services for b in s.output_bindings}
+        inputs = [c for s in services for c in s.input_binding_components()]
+        return self.components_for(apps, list(topics), services[0].health, list(bindings.values()), inputs)
 
 
 # No secret store: no service of the todo system reads a secret (a component, its service account and Role that

@@ -10,15 +10,19 @@ API: task CRUD with ETags in the state store, publishing `task-events`.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, ClassVar, Literal, Self, get_args
 
 from pydantic import Field, model_validator
 
+from skill.specs.bindings import InputBindingComponent, OutputBinding, ServiceBinding
 from skill.specs.common import AppId, ComponentName, OwnLineLengthOption, SpecModel, TopicName
 from skill.specs.components import (
     ENVIRONMENTS,
     ROLES,
+    AccessVerb,
+    AllowedCaller,
+    AllowedOperation,
     AppSpec,
     ComponentsSpec,
     Environment,
@@ -93,7 +97,14 @@ class Resources(SpecModel):
             copy.__dict__.pop(cached, None)
         return copy
 
-    def components_for(self, apps: list[AppSpec], topics: list[str], health: HealthRoutes) -> ComponentsSpec:
+    def components_for(
+        self,
+        apps: list[AppSpec],
+        topics: list[str],
+        health: HealthRoutes,
+        output_bindings: Sequence[OutputBinding] = (),
+        input_bindings: Sequence[InputBindingComponent] = (),
+    ) -> ComponentsSpec:
         """The components generator's spec for `apps` running with these resources: a component only when some
         app uses its role, the pub/sub with every topic of the apps."""
         uses = {r for a in apps for r in a.uses}
@@ -111,6 +122,8 @@ class Resources(SpecModel):
             image_repository=self.image_repository,
             image_tag=self.image_tag,
             replicas=self.replicas,
+            output_bindings=list(output_bindings),
+            input_bindings=list(input_bindings),
             liveness_path=health.liveness,
             readiness_path=health.readiness,
         )
@@ -127,7 +140,16 @@ class ServiceCore(EndpointSpec):
         "`dead_letter_topic` unset: '<topic>-dlq'.",
     )
     jobs: list[JobSpec] = Field(default_factory=list, description="Jobs callbacks.")
-    bindings: list[BindingSpec] = Field(default_factory=list, description="Input bindings.")
+    bindings: list[ServiceBinding] = Field(  # type: ignore[assignment]  # narrowed: a binding may bring its component
+        default_factory=list,
+        description="Input bindings: the route Dapr posts to and, with `source` (cron or kafka), the component.",
+    )
+    output_bindings: list[OutputBinding] = Field(
+        default_factory=list,
+        description="Output bindings the handlers call, by `kind`: 'email' (SMTP locally, SendGrid or SMTP on "
+        "Kubernetes), 'http', 'kafka', 'postgresql'. Each is a component per profile, secrets by reference, and "
+        "the client's typed call (send_email, http_request, send_kafka_message, sql_exec / sql_query).",
+    )
     invocations: list[InvocationSpec] = Field(default_factory=list, description="Service-invocation targets.")
     crud: list[CrudSpec] = Field(
         default_factory=list,
@@ -243,13 +265,15 @@ class ServiceSpec(ServiceCore, Resources):
         pubsub = self.pubsub.name if self.pubsub is not None else "pubsub"
         store = self.state.name if self.state is not None else "statestore"
         blocks = list(self.client_blocks)
-        extra: list[Literal["invoke", "secrets", "pubsub"]] = []
+        extra: list[Literal["invoke", "secrets", "pubsub", "bindings"]] = []
         if self.calls:
             extra.append("invoke")
         if self.secret_store is not None:
             extra.append("secrets")
         if self.publishes:
             extra.append("pubsub")
+        if self.output_bindings:
+            extra.append("bindings")
         blocks += [b for b in extra if b not in blocks]
         fields = {name: getattr(self, name) for name in EndpointSpec.model_fields}
         fields["subscriptions"] = [
@@ -257,6 +281,7 @@ class ServiceSpec(ServiceCore, Resources):
             for s in self.subscriptions
         ]
         fields["crud"] = [c.model_copy(update={"store": store, "pubsub": pubsub}) for c in self.crud]
+        fields["bindings"] = [BindingSpec.model_validate(b.model_dump(exclude={"source"})) for b in self.bindings]
         fields["idempotency"] = self.idempotency.model_copy(update={"store": store})
         fields["client_blocks"] = blocks
         return EndpointSpec.model_validate(fields)
@@ -277,8 +302,57 @@ class ServiceSpec(ServiceCore, Resources):
                 for s in self.endpoint_spec().subscriptions
             ],
             calls=self.calls,
+            output_bindings=[b.name for b in self.output_bindings],
+            input_bindings=[c.name for c in self.input_binding_components()],
+            callers=self.allowed_callers(),
         )
-        return self.components_for([app], self.topics(), self.health)
+        return self.components_for(
+            [app], self.topics(), self.health, self.output_bindings, self.input_binding_components()
+        )
+
+    def allowed_callers(self, calling_apps: Sequence[str] | None = None) -> list[AllowedCaller] | None:
+        """Access control: each allowed app with the operations it may invoke. The invocation targets that name
+        their callers; with `calling_apps` (a project's services that call this one), those apps may also reach the
+        CRUD routes (or any route, when there is neither). None: no access control.
+
+        One operation per path, its verbs merged: daprd keeps the first policy of a path and drops the others, and
+        a path's policy also covers every path below it (dapr/dapr pkg/config/acl_trie.go PutOperationAction,
+        Search)."""
+        guarded = [v for v in self.invocations if v.callers is not None]
+        if not guarded and calling_apps is None:
+            return None
+        allowed: dict[str, dict[str, list[AccessVerb]]] = {}
+        for v in guarded:
+            for app in v.callers or []:
+                _add_verbs(allowed.setdefault(app, {}), v.method, [v.verb])
+        for app in calling_apps or []:
+            paths = allowed.setdefault(app, {})
+            for path, verbs in self._crud_paths().items():
+                _add_verbs(paths, path, verbs)
+            if not paths:
+                paths["/**"] = ["*"]  # nothing named: any route
+        return [
+            AllowedCaller(app_id=app, operations=[AllowedOperation(path=p, verbs=v) for p, v in paths.items()])
+            for app, paths in allowed.items()
+            if paths
+        ]
+
+    def _crud_paths(self) -> dict[str, list[AccessVerb]]:
+        """Each CRUD collection path with the verbs of its routes (items and actions are paths below it)."""
+        routes: tuple[tuple[str, AccessVerb], ...] = (
+            ("create", "POST"), ("list", "GET"), ("read", "GET"), ("update", "PUT"), ("delete", "DELETE"),
+        )  # fmt: skip
+        found: dict[str, list[AccessVerb]] = {}
+        for c in self.crud:
+            verbs: list[AccessVerb] = [v for op, v in routes if op in c.operations]
+            if c.actions:
+                verbs.append("POST")
+            _add_verbs(found, c.collection, verbs)
+        return found
+
+    def input_binding_components(self) -> list[InputBindingComponent]:
+        """The components of the input bindings that bring one (a `source`)."""
+        return [c for b in self.bindings if (c := b.component()) is not None]
 
     # -- rules -------------------------------------------------------------------------------------------------
     def _problems(self) -> Iterator[tuple[str, object, str]]:
@@ -298,6 +372,24 @@ class ServiceSpec(ServiceCore, Resources):
         names = [c.name for c in (self.pubsub, self.state, self.secret_store) if c is not None]
         if len(set(names)) != len(names):
             yield "pubsub", names, "the pub/sub, state and secret store components need distinct names"
+        for i, b in enumerate(self.output_bindings):
+            if b.name in names or b.name in [o.name for o in self.output_bindings[:i]]:
+                yield f"output_bindings.{i}.name", b.name, "must differ from every other component's name"
+        if any(v.callers is not None for v in self.invocations):
+            for i, v in enumerate(self.invocations):
+                if v.callers is None:
+                    yield (
+                        f"invocations.{i}.callers",
+                        None,
+                        (
+                            "must be given when another invocation target names its callers (Dapr's access control "
+                            "then denies every app it does not name)"
+                        ),
+                    )
+        outputs = {b.name for b in self.output_bindings}
+        for i, c in enumerate(self.bindings):
+            if c.source is not None and (c.name in names or c.name in outputs):
+                yield f"bindings.{i}.name", c.name, "must differ from every other component's name"
         if len(set(self.environments)) != len(self.environments):
             yield "environments", self.environments, "must not repeat an environment"
 
@@ -313,6 +405,13 @@ class ServiceSpec(ServiceCore, Resources):
                 yield f"crud.{i}.pubsub", _given(c, "pubsub"), pubsub, "pubsub"
         if any(s.idempotent for s in self.subscriptions):
             yield "idempotency.store", _given(self.idempotency, "store"), store, "state"
+
+
+def _add_verbs(paths: dict[str, list[AccessVerb]], path: str, verbs: Sequence[AccessVerb]) -> None:
+    known = paths.setdefault(path, [])
+    for verb in verbs:
+        if verb not in known:
+            known.append(verb)
 
 
 # What each starter's handlers need from the spec besides its models (skill/specs/starters.py has those).

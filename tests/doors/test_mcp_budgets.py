@@ -19,7 +19,9 @@ from tools.mcp_server import _instructions
 
 pytestmark = pytest.mark.anyio
 
-CONNECT_BUDGET = 17_600  # measured 17,500 (issue 16: 12,000 wanted; about 50,000 when it was filed)
+# A ratchet, not the goal: measured 17,500, then 17,994 once output bindings, CRUD operations and invocation callers
+# joined the service's options (issue 16 wants 12,000; about 50,000 when it was filed).
+CONNECT_BUDGET = 18_000
 ANSWER_BUDGET = 10_000  # a service answer, text and structured content each (issue 16)
 
 

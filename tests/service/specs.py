@@ -20,7 +20,10 @@ KITCHEN_SINK: dict[str, Any] = {
         {"topic": "imports", "model": "Task", "metadata": {"rawPayload": "true"}},
     ],
     "jobs": [{"name": "nightly"}, {"name": "reminder", "model": "ReminderEvent", "prefix": True}],
-    "bindings": [{"name": "uploads"}, {"name": "task-feed", "model": "Task"}],
+    "bindings": [
+        {"name": "uploads", "source": {"kind": "cron", "schedule": "0 */5 * * * *"}},
+        {"name": "task-feed", "model": "Task", "source": {"kind": "kafka", "topics": ["task-feed"]}},
+    ],
     "invocations": [
         {"method": "/normalize", "request_model": "Task", "response_model": "Task"},
         {"method": "/stats", "verb": "GET", "response_model": "Recurrence"},
@@ -33,12 +36,24 @@ KITCHEN_SINK: dict[str, Any] = {
             "topic": "task-events",
             "actions": [{"name": "complete", "field": "completed"}],
         },
-        {"name": "reminders", "model": "ReminderEvent", "key_field": "task_id"},
+        {
+            "name": "reminders",
+            "model": "ReminderEvent",
+            "key_field": "task_id",
+            "operations": ["list", "read", "update", "delete"],
+            "put_creates": True,
+        },
     ],
     "publishes": ["task-updates"],
     "calls": ["notification"],
     "secret_store": {"name": "vault"},
     "client_blocks": ["jobs"],
+    "output_bindings": [
+        {"kind": "email", "name": "mail", "sender": "tasks@example.com", "kubernetes": "smtp"},
+        {"kind": "http", "name": "crm", "url": "https://crm.example.com/api", "local_url": "http://localhost:9000"},
+        {"kind": "kafka", "name": "audit", "topic": "audit-log"},
+        {"kind": "postgresql", "name": "ledger"},
+    ],
 }
 
 SPECS: dict[str, dict[str, Any]] = {

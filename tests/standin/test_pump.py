@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 
 import pytest
 
@@ -58,3 +59,20 @@ async def test_one_failing_step_does_not_stop_the_flow(monkeypatch: pytest.Monke
     await asyncio.wait_for(pump.run(stop), 5)
     assert steps == 3
     assert "stand-in error (the flow goes on): ValueError: a bad answer" in out.getvalue()
+
+
+async def test_an_output_binding_call_is_recorded_and_shown() -> None:
+    pump, out = _pump()
+    double = pump.mesh.add("orders", ScriptedApp(), bindings=("mail",))
+    request = {"operation": "create", "data": "<p>Hi</p>", "metadata": {"emailTo": "a@example.com"}}
+    async with double.client() as sidecar:
+        assert (await sidecar.post("/v1.0/bindings/mail", json=request)).status_code == 204
+        assert (await sidecar.post("/v1.0/bindings/other", json=request)).status_code == 500
+    (recorded,) = double.bindings.invocations
+    # Re-serialized as Go does (HTML escaped): the component gets a JSON string.
+    assert (recorded.name, recorded.operation, json.loads(recorded.data)) == ("mail", "create", "<p>Hi</p>")
+    await pump.step()
+    events = [e for e in pump.flow.since(0) if e["kind"] == "binding"]
+    assert [(e["name"], e["status"]) for e in events] == [("mail", 204), ("other", 500)]
+    assert events[0]["metadata"] == {"emailTo": "a@example.com"}
+    assert 'orders called binding mail create (emailTo=a@example.com): HTTP 204 "<p>Hi</p>"' in out.getvalue()

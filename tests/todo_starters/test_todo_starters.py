@@ -211,7 +211,10 @@ def _with_sent(*fields: dict[str, Any]) -> dict[str, Any]:
         ({**_SERVICES["notification"], "jobs": [{"name": "reminder", "model": "ReminderEvent"}]}, "jobs", "prefix"),
         ({**_SERVICES["notification"], "client_blocks": ["state"]}, "client_blocks", "'jobs'"),
         (
-            {**_SERVICES["notification"], "models": {"json_schema": {"title": "X", "type": "object"}}},
+            {
+                **_SERVICES["notification"],
+                "models": {"json_schema": {"title": "X", "type": "object", "properties": {"a": {"type": "string"}}}},
+            },
             "models.json_schema",
             "not a JSON",
         ),

@@ -1,6 +1,6 @@
 """What happened in a `dapr-coder run`, as numbered events: publishes, deliveries with their answer (SUCCESS,
-RETRY, DROP, dead letter), jobs scheduled and fired, invocations. The live page polls them; the console prints them;
-the smoke report reads them.
+RETRY, DROP, dead letter), jobs scheduled and fired, invocations, output-binding calls. The live page polls them;
+the console prints them; the smoke report reads them.
 
 The double keeps records for tests (requests, app calls, published messages); a run lasts for hours, so the log
 takes what is new from them and trims them.
@@ -129,8 +129,26 @@ class FlowLog:
         }
 
 
+def _binding_event(app_id: str, name: str, status: int, body: bytes) -> dict[str, Any]:
+    """An output-binding call: the operation and metadata keys as the app sent them, the data as the component
+    received it (re-serialized JSON)."""
+    try:
+        parsed = json.loads(body or b"{}")
+    except ValueError:
+        parsed = None
+    request = parsed if isinstance(parsed, dict) else {}
+    metadata = request.get("metadata")
+    data = json.dumps(request["data"]).encode() if "data" in request else b""
+    return {
+        "kind": "binding", "app": app_id, "name": name, "operation": str(request.get("operation") or ""),
+        "metadata": dict(metadata) if isinstance(metadata, dict) else {}, "status": status, "data": _excerpt(data),
+    }  # fmt: skip
+
+
 def _request_event(app_id: str, method: str, raw_path: str, status: int, body: bytes) -> dict[str, Any] | None:
     parts = raw_path.strip("/").split("/")
+    if len(parts) == 3 and parts[0] == "v1.0" and parts[1] == "bindings" and method in ("POST", "PUT"):
+        return _binding_event(app_id, parts[2], status, body)
     if len(parts) >= 4 and parts[0] == "v1.0" and parts[1] == "invoke" and parts[3] == "method":
         path = "/" + "/".join(parts[4:])
         return {"kind": "invoke", "app": app_id, "target": parts[2], "method": method, "path": path, "status": status}

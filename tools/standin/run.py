@@ -166,6 +166,9 @@ def _describe(e: dict[str, Any]) -> str:
         return f"job {e['name']} deleted by {e['app']}: HTTP {e['status']}"
     if kind == "invoke":
         return f"{e['app']} invoked {e['target']} {e['method']} {e['path']}: HTTP {e['status']}"
+    if kind == "binding":
+        keys = ", ".join(f"{k}={v}" for k, v in e["metadata"].items())
+        return f"{e['app']} called binding {e['name']} {e['operation']} ({keys}): HTTP {e['status']} {e['data']}"
     return ""
 
 
@@ -240,7 +243,8 @@ async def run(plan: RunPlan, options: RunOptions, console: Console, then: Then |
         secrets = {plan.secret_store: plan.secrets} if plan.secret_store and plan.loads(app, "secrets") else {}
         mesh.add(
             app.app_id, forwarder, app_api_token=app.env.get("APP_API_TOKEN") or None,
-            api_token=app.env.get("DAPR_API_TOKEN") or None, secret_stores=secrets, bindings=(), lock_stores=(),
+            api_token=app.env.get("DAPR_API_TOKEN") or None, secret_stores=secrets,
+            bindings=tuple(b.name for b in app.spec.output_bindings), lock_stores=(),
             configuration_stores={},
         )  # fmt: skip
     flow = FlowLog()

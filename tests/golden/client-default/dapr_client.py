@@ -880,7 +880,8 @@ def _method_path(method_name: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class BindingResponse:
-    """What an output binding returned: its bytes (empty on 204) and its metadata."""
+    """What an output binding returned: its bytes (empty on 204) and its metadata, with
+    keys in lower case (they travel as HTTP headers, whose names carry no case)."""
 
     data: bytes
     metadata: dict[str, str] = field(default_factory=dict)
@@ -1755,7 +1756,7 @@ class DaprClient:
         response = await self._post_json(f"/v1.0/bindings/{_seg(binding_name)}", body)
         # Component response metadata comes back as `metadata.<key>` headers.
         returned = {
-            name[len("metadata.") :]: value
+            name[len("metadata.") :].lower(): value
             for name, value in response.headers.items()
             if name.lower().startswith("metadata.")
         }

@@ -1,4 +1,5 @@
-"""State-backed CRUD resources. Each item is one state key; an index key lists the keys.
+"""State-backed CRUD resources. Each item is one state key; a resource with a list route
+keeps an index key listing the keys.
 
 ETags are the state store's: GET returns one, PUT and DELETE honour If-Match (412 when
 it is stale; `*` matches any current item). Items and the index are created

@@ -1,0 +1,1 @@
+"""The service's tests: run them with `uv run pytest`."""
