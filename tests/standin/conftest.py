@@ -3,6 +3,7 @@ its output in a file the tests read while it runs."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -71,9 +72,18 @@ class Run:
         return self.process.wait(timeout=40)
 
     def kill(self) -> None:
+        """After a failed test: Ctrl-C first (the run stops its apps, which live in sessions of their own and would
+        outlive a SIGKILL of the run, holding the specs' ports for every later test), then SIGKILL what is left."""
         if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        for line in survivors(self.folder):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(line.split(":", 1)[0]), signal.SIGKILL)
 
 
 def survivors(folder: Path) -> list[str]:
