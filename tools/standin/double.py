@@ -32,7 +32,7 @@ from tools.standin.state import StateBlock
 from tools.standin.state_store import MemoryStateStore, StateStoreOptions, StoredItem
 from tools.standin.subscriptions import Subscription, parse_subscriptions
 from tools.standin.timeutil import child_traceparent
-from tools.standin.wire import Headers, Request, Response
+from tools.standin.wire import Headers, Request, Response, read_body
 from tools.standin.workflows import WorkflowsBlock
 
 DEFAULT_BASE_URL = "http://127.0.0.1:3500"
@@ -133,18 +133,13 @@ class SidecarDouble:
                     return
         if scope["type"] != "http":
             raise RuntimeError(f"unsupported ASGI scope {scope['type']!r}")
-        body = bytearray()
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            body += message.get("body", b"")
-            if not message.get("more_body", False):
-                break
+        body = await read_body(receive)
+        if body is None:  # the client went away
+            return
         raw = scope.get("raw_path") or scope["path"].encode()
         raw_path = raw.split(b"?", 1)[0].decode("latin-1")  # strip a query string defensively
         headers = Headers.of((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"])
-        req = Request(scope["method"], raw_path, scope.get("query_string", b"").decode("latin-1"), headers, bytes(body))
+        req = Request(scope["method"], raw_path, scope.get("query_string", b"").decode("latin-1"), headers, body)
         response = await self.handle(req)
         out = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
         if response.status != 204 and not any(k == b"content-length" for k, _ in out):

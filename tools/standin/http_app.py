@@ -8,6 +8,8 @@ from typing import Any
 
 import httpx
 
+from tools.standin.wire import read_body
+
 __all__ = ["HttpApp"]
 
 # Hop-by-hop headers and those httpx sets itself.
@@ -28,14 +30,9 @@ class HttpApp:
     async def __call__(self, scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return
-        body = bytearray()
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            body += message.get("body", b"")
-            if not message.get("more_body", False):
-                break
+        body = await read_body(receive)
+        if body is None:  # the client went away
+            return
         raw = scope.get("raw_path") or scope["path"].encode()
         query = scope.get("query_string", b"")
         target = raw + (b"?" + query if query else b"")
@@ -44,7 +41,7 @@ class HttpApp:
             for k, v in scope["headers"]
             if k.decode("latin-1").lower() not in _DROP_REQUEST
         ]
-        request = self._client.build_request(scope["method"], "/", headers=headers, content=bytes(body))
+        request = self._client.build_request(scope["method"], "/", headers=headers, content=body)
         request.url = request.url.copy_with(raw_path=target)  # the path as the sidecar received it, escapes kept
         try:
             response = await self._client.send(request)

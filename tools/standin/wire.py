@@ -197,3 +197,15 @@ def query_unescape(value: str) -> str:
     if bad is not None:
         raise UnescapeError(f'invalid URL escape "{value[bad.start() : bad.start() + 3]}"')
     return urllib.parse.unquote_plus(value, errors="surrogateescape")
+
+
+async def read_body(receive: Any) -> bytes | None:
+    """An ASGI request's whole body, or None when the client disconnected first."""
+    body = bytearray()
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        body += message.get("body", b"")
+        if not message.get("more_body", False):
+            return bytes(body)
