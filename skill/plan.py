@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Protocol
 from skill.result import Language
 from skill.style import Style
 
-__all__ = ["Context", "FilePlan", "Plan", "template_variables"]
+__all__ = ["Context", "EmptyContext", "FilePlan", "Plan", "template_variables"]
 
 
 class Context(Protocol):
@@ -27,6 +27,11 @@ class Context(Protocol):
 def template_variables(context: Context) -> dict[str, object]:
     """The context's fields by name, one level deep (nested values stay typed objects for the template)."""
     return {f.name: getattr(context, f.name) for f in dataclasses.fields(context)}
+
+
+@dataclass(frozen=True)
+class EmptyContext:
+    """The context of a snippet that takes no variables (an ignore file, an empty secrets file)."""
 
 
 @dataclass(frozen=True)

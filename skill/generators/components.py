@@ -20,7 +20,7 @@ from skill.generators.binding_components import (
     local_secret_entries,
     local_secrets_json,
 )
-from skill.plan import FilePlan, Plan
+from skill.plan import EmptyContext, FilePlan, Plan
 from skill.specs.components import AppSpec, ComponentsSpec, Environment, Role, SecretStoreSpec, StateSpec
 
 __all__ = [
@@ -510,7 +510,7 @@ def files_for(spec: ComponentsSpec, folder: str = "", *, standalone: bool = Fals
                          SecretsFileContext(local_secrets_json(spec)), "json")
             )  # fmt: skip
             files.append(
-                FilePlan(_join(folder, LOCAL_SECRETS_IGNORE), "components/secrets_gitignore", _Empty(), "text")
+                FilePlan(_join(folder, LOCAL_SECRETS_IGNORE), "components/secrets_gitignore", EmptyContext(), "text")
             )
     if "kubernetes" in spec.environments:
         for app in spec.apps:
@@ -526,11 +526,6 @@ def files_for(spec: ComponentsSpec, folder: str = "", *, standalone: bool = Fals
                      SecretsScriptContext(_secrets_to_create(spec)), "text")
         )  # fmt: skip
     return files
-
-
-@dataclass(frozen=True)
-class _Empty:
-    """A context without variables."""
 
 
 @dataclass(frozen=True)

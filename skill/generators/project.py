@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from skill.generator import Generator
 from skill.generators import components, service, todo
-from skill.plan import FilePlan, Plan
+from skill.plan import EmptyContext, FilePlan, Plan
 from skill.specs.project import TODO_SYSTEM, ProjectSpec
 from skill.specs.service import ServiceSpec
 
@@ -38,11 +38,6 @@ class ProjectReadme:
     local: bool
     kubernetes: bool
     notes: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class _Empty:
-    """A context without variables."""
 
 
 def _summary(s: ServiceSpec) -> str:
@@ -108,7 +103,7 @@ def plan(spec: ProjectSpec) -> Plan:
             ),
             "markdown",
         ),
-        FilePlan(".gitignore", "service/gitignore", _Empty(), "text"),
+        FilePlan(".gitignore", "service/gitignore", EmptyContext(), "text"),
     ]
     first_party = tuple(sorted({s.package for s in services} | {"tests"}))
     project_notes = [

@@ -16,7 +16,7 @@ from skill.generator import Generator
 from skill.generators import components, endpoint, fake, samples, todo
 from skill.generators.components import ENV_NAMES
 from skill.imports import Import, Imports, sections
-from skill.plan import FilePlan, Plan
+from skill.plan import EmptyContext, FilePlan, Plan
 from skill.quality import RUFF_IGNORES, RUFF_RULES, RUFF_TEST_IGNORES
 from skill.requirements import lower_bounds
 from skill.specs.endpoint import CRUD_OPERATIONS, snake, use_package_rule
@@ -206,11 +206,6 @@ class OutputBindingTestsContext:
     imports: Imports
     client_class: str
     bindings: tuple[OutputBindingCase, ...]
-
-
-@dataclass(frozen=True)
-class _Empty:
-    """A context without variables."""
 
 
 def _output_binding_tests(spec: ServiceSpec) -> OutputBindingTestsContext:
@@ -447,7 +442,7 @@ def files_for(
     files.append(FilePlan(at(f"{pkg}/settings.py"), "service/settings", settings))
     blocks = endpoint.client_blocks(espec)
     files += [
-        FilePlan(at("tests/__init__.py"), "service/tests_package", _Empty()),
+        FilePlan(at("tests/__init__.py"), "service/tests_package", EmptyContext()),
         FilePlan(
             at("tests/fake_dapr.py"),
             fake.SNIPPET,
@@ -523,8 +518,8 @@ def files_for(
         )
     )
     files += [
-        FilePlan(at(".gitignore"), "service/gitignore", _Empty(), "text"),
-        FilePlan(at(".dockerignore"), "service/dockerignore", _Empty(), "text"),
+        FilePlan(at(".gitignore"), "service/gitignore", EmptyContext(), "text"),
+        FilePlan(at(".dockerignore"), "service/dockerignore", EmptyContext(), "text"),
     ]
     if standalone:
         files += components.files_for(cspec, folder, standalone=True)
