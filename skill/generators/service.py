@@ -19,7 +19,7 @@ from skill.imports import Import, Imports, sections
 from skill.plan import EmptyContext, FilePlan, Plan
 from skill.quality import RUFF_IGNORES, RUFF_RULES, RUFF_TEST_IGNORES
 from skill.requirements import lower_bounds
-from skill.specs.endpoint import CRUD_OPERATIONS, snake, use_package_rule
+from skill.specs.endpoint import snake, use_package_rule
 from skill.specs.names import module_name_problem
 from skill.specs.service import ServiceCore, ServiceSpec
 from skill.style import DEFAULT_STYLE, Style
@@ -317,7 +317,7 @@ def _tests(spec: ServiceSpec) -> TestsContext:
     plain = any(not d.bulk for d in deliveries)
     stand_ins = bool(deliveries or jobs or bindings or invocations)
     std = [Import("json")] if plain else []
-    if stand_ins or any(c.operations == list(CRUD_OPERATIONS) and not c.put_creates for c in e.crud):
+    if stand_ins or any(c.full for c in crud):
         std.append(Import("typing", "Any"))
     lib = [Import("httpx"), Import("pytest")]
     local = [Import("tests.fake_dapr", "FakeDapr")]
