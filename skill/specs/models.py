@@ -372,7 +372,7 @@ def _preset() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         },
         {
             "name": "Task",
-            "description": "A task as the task API stores it (state key: the task id).",
+            "description": "A task as the task API stores it (state key: `tasks:` and the task id).",
             "fields": [
                 {"name": "id", "type": "str", **task_id, "description": "Task id (letters, digits, '_', '-')."},
                 {"name": "user_id", "type": "str", **user_id, "description": "Owner of the task."},

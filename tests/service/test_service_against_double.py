@@ -76,7 +76,7 @@ async def test_crud_through_service_invocation_publishes_and_is_delivered(
     results = await running.double.deliver_pending()
     assert [r.outcome for r in results] == ["delivered", "delivered"]
     assert seen == [("tasks.created", "t-1"), ("tasks.completed", "t-1")]
-    stored = running.double.get_state("statestore", "t-1")
+    stored = running.double.get_state("statestore", "tasks:t-1")
     assert stored is not None
 
 

@@ -125,3 +125,41 @@ def test_two_shapes_in_one_service_share_the_helpers(tmp_path: Path) -> None:
     write_service(spec, tmp_path)
     done = run_in(tmp_path, "pytest", "-q", "-p", "no:cacheprovider")
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+_KEYS_TEST = """
+from typing import Any
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.anyio
+
+
+def seat(key: str, holder: str) -> dict[str, Any]:
+    return {"id": key, "holder": holder, "paid": False}
+
+
+async def test_item_keys_cannot_reach_other_keys(client: httpx.AsyncClient) -> None:
+    for key in ("a", "seats-index", "seats-deleted-a", "tickets-index"):
+        assert (await client.post("/api/seats", json=seat(key, "s"))).status_code == 201
+    # The same key in another resource of the same store is another item.
+    assert (await client.post("/api/tickets", json=seat("a", "t"))).status_code == 201
+    assert (await client.put("/api/seats/seats-index", json=seat("seats-index", "x"))).status_code == 200
+    assert (await client.delete("/api/seats/a")).status_code == 204
+    seats = {s["id"]: s["holder"] for s in (await client.get("/api/seats")).json()}
+    assert seats == {"seats-index": "x", "seats-deleted-a": "s", "tickets-index": "s"}
+    assert [t["holder"] for t in (await client.get("/api/tickets")).json()] == ["t"]
+    assert (await client.get("/api/seats/seats-deleted-a")).json()["holder"] == "s"
+"""
+
+
+def test_item_keys_never_meet_another_resources_or_the_index(tmp_path: Path) -> None:
+    """An item's key is its resource's name and its own key: an item keyed like the index or a deleted record,
+    or like another resource's item in the same store, is an item of its own and changes nothing else."""
+    spec = _spec({"operations": ["create", "list", "read", "update", "delete"], "topic": "seat-events"})
+    spec["crud"].append({"name": "tickets", "model": "Seat", "operations": ["create", "list"]})
+    write_service(spec, tmp_path)
+    (tmp_path / "tests" / "test_keys.py").write_text(_KEYS_TEST, encoding="utf-8")
+    done = run_in(tmp_path, "pytest", "-q", "-p", "no:cacheprovider", "tests/test_keys.py")
+    assert done.returncode == 0, done.stdout + done.stderr

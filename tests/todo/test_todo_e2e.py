@@ -127,9 +127,10 @@ def _for(message: Any, task_id: str) -> bool:
     return message.envelope is not None and message.envelope["data"]["task_id"] == task_id
 
 
-def _stored(system: System, key: str) -> dict[str, Any]:
-    item = system.mesh.get_state("task-api", "statestore", key)
-    assert item is not None, key
+def _stored(system: System, task_id: str) -> dict[str, Any]:
+    """The task as the task API stored it (its state key is the resource's name and the task's id)."""
+    item = system.mesh.get_state("task-api", "statestore", f"tasks:{task_id}")
+    assert item is not None, task_id
     value: dict[str, Any] = json.loads(item.data)
     return value
 

@@ -1,5 +1,6 @@
-"""State-backed CRUD resources. Each item is one state key; a resource with a list route
-keeps an index key listing the keys.
+"""State-backed CRUD resources. Each item is one state key, `<resource>:<key>`, so that
+no item can overwrite another resource's item or this module's own keys (a resource
+with a list route keeps an index key, `<resource>-index`, listing the item keys).
 
 ETags are the state store's: GET returns one, PUT and DELETE honour If-Match (412 when
 it is stale; `*` matches any current item). Items and the index are created
@@ -94,6 +95,10 @@ async def _update_index(
 
 
 _REMINDERS_STORE = "statestore"
+# + key: an item's state key. The ':' after the resource name keeps items apart from the
+# other resources' items in the store and from the keys below, which no item key can
+# spell (a resource name never holds '-' or ':').
+_REMINDERS_ITEM = "reminders:"
 _REMINDERS_INDEX = "reminders-index"
 
 
@@ -120,14 +125,14 @@ async def create_reminder(
     event) and answers 201 again.
     """
     key = _body_key(item.task_id, "task_id")
-    if not await dapr.insert_state(_REMINDERS_STORE, key, item):
-        existing = await dapr.get_state(_REMINDERS_STORE, key)
+    if not await dapr.insert_state(_REMINDERS_STORE, _REMINDERS_ITEM + key, item):
+        existing = await dapr.get_state(_REMINDERS_STORE, _REMINDERS_ITEM + key)
         if existing != item.model_dump(
             mode="json", by_alias=True
         ):  # as the client stored it
             raise HTTPException(status.HTTP_409_CONFLICT, f"{key!r} exists")
     await _update_index(dapr, _REMINDERS_STORE, _REMINDERS_INDEX, key, add=True)
-    stored = await dapr.get_state_item(_REMINDERS_STORE, key)
+    stored = await dapr.get_state_item(_REMINDERS_STORE, _REMINDERS_ITEM + key)
     return _reminder_item(item, stored.etag if stored else None, response)
 
 
@@ -137,7 +142,9 @@ async def list_reminders(dapr: Dapr) -> list[ReminderEvent]:
     index = await dapr.get_state(_REMINDERS_STORE, _REMINDERS_INDEX)
     if not index:
         return []
-    found = await dapr.get_bulk_state(_REMINDERS_STORE, list(index))
+    found = await dapr.get_bulk_state(
+        _REMINDERS_STORE, [_REMINDERS_ITEM + k for k in index]
+    )
     return [
         ReminderEvent.model_validate(i.value)
         for i in found
@@ -148,7 +155,7 @@ async def list_reminders(dapr: Dapr) -> list[ReminderEvent]:
 @router.get("/api/reminders/{key}")
 async def get_reminder(key: ItemKey, response: Response, dapr: Dapr) -> ReminderEvent:
     """One item with its ETag; 404 when missing."""
-    stored = await dapr.get_state_item(_REMINDERS_STORE, key)
+    stored = await dapr.get_state_item(_REMINDERS_STORE, _REMINDERS_ITEM + key)
     if stored is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no item {key!r}")
     return _reminder_item(stored.value, stored.etag, response)
@@ -178,24 +185,26 @@ async def update_reminder(
         return item
 
     try:
-        await dapr.update_state(_REMINDERS_STORE, key, change)
+        await dapr.update_state(_REMINDERS_STORE, _REMINDERS_ITEM + key, change)
     except DaprConflictError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, "changed meanwhile") from exc
-    saved = await dapr.get_state_item(_REMINDERS_STORE, key)
+    saved = await dapr.get_state_item(_REMINDERS_STORE, _REMINDERS_ITEM + key)
     return _reminder_item(item, saved.etag if saved else None, response)
 
 
 @router.delete("/api/reminders/{key}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_reminder(key: ItemKey, dapr: Dapr, if_match: IfMatch = None) -> None:
     """Delete an item; 404 when missing, 412 when If-Match is stale, 409 on a race."""
-    stored = await dapr.get_state_item(_REMINDERS_STORE, key)
+    stored = await dapr.get_state_item(_REMINDERS_STORE, _REMINDERS_ITEM + key)
     if stored is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no item {key!r}")
     wanted = _etag(if_match)
     if wanted is not None and wanted != stored.etag:
         raise HTTPException(status.HTTP_412_PRECONDITION_FAILED, "stale If-Match")
     try:
-        await dapr.delete_state(_REMINDERS_STORE, key, etag=stored.etag)
+        await dapr.delete_state(
+            _REMINDERS_STORE, _REMINDERS_ITEM + key, etag=stored.etag
+        )
     except DaprConflictError as exc:
         code = (
             status.HTTP_412_PRECONDITION_FAILED if wanted else status.HTTP_409_CONFLICT

@@ -1,5 +1,6 @@
-"""State-backed CRUD resources. Each item is one state key; a resource with a list route
-keeps an index key listing the keys.
+"""State-backed CRUD resources. Each item is one state key, `<resource>:<key>`, so that
+no item can overwrite another resource's item or this module's own keys (a resource
+with a list route keeps an index key, `<resource>-index`, listing the item keys).
 
 ETags are the state store's: GET returns one, PUT and DELETE honour If-Match (412 when
 it is stale; `*` matches any current item). Items and the index are created
@@ -94,6 +95,10 @@ async def _publish(
 
 
 _RESERVATIONS_STORE = "statestore"
+# + key: an item's state key. The ':' after the resource name keeps items apart from the
+# other resources' items in the store and from the keys below, which no item key can
+# spell (a resource name never holds '-' or ':').
+_RESERVATIONS_ITEM = "reservations:"
 _RESERVATIONS_DELETED = "reservations-deleted-"  # + key: a deleted item, for retries
 
 
@@ -113,7 +118,7 @@ def _reservation_item(
 @router.get("/api/reservations/{key}")
 async def get_reservation(key: ItemKey, response: Response, dapr: Dapr) -> Reservation:
     """One item with its ETag; 404 when missing."""
-    stored = await dapr.get_state_item(_RESERVATIONS_STORE, key)
+    stored = await dapr.get_state_item(_RESERVATIONS_STORE, _RESERVATIONS_ITEM + key)
     if stored is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no item {key!r}")
     return _reservation_item(stored.value, stored.etag, response)
@@ -150,13 +155,13 @@ async def put_reservation(
         return item
 
     try:
-        await dapr.update_state(_RESERVATIONS_STORE, key, change)
+        await dapr.update_state(_RESERVATIONS_STORE, _RESERVATIONS_ITEM + key, change)
     except DaprConflictError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, "changed meanwhile") from exc
     created = previous[0] is None
     if created:
         response.status_code = status.HTTP_201_CREATED
-    saved = await dapr.get_state_item(_RESERVATIONS_STORE, key)
+    saved = await dapr.get_state_item(_RESERVATIONS_STORE, _RESERVATIONS_ITEM + key)
     event_type = "reservations.created" if created else "reservations.updated"
     before = previous[0]
     if before is not None:
@@ -188,10 +193,10 @@ async def confirm_reservation(
         return UNCHANGED if item.confirmed else changed[0]
 
     try:
-        await dapr.update_state(_RESERVATIONS_STORE, key, change)
+        await dapr.update_state(_RESERVATIONS_STORE, _RESERVATIONS_ITEM + key, change)
     except DaprConflictError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, "changed meanwhile") from exc
-    saved = await dapr.get_state_item(_RESERVATIONS_STORE, key)
+    saved = await dapr.get_state_item(_RESERVATIONS_STORE, _RESERVATIONS_ITEM + key)
     await _publish(
         dapr, "pubsub", "reservation-events", "reservations.confirmed", key, changed[0]
     )
@@ -208,7 +213,7 @@ async def delete_reservation(
     publish) publishes its event again and answers 204.
     """
     deleted = _RESERVATIONS_DELETED + key
-    stored = await dapr.get_state_item(_RESERVATIONS_STORE, key)
+    stored = await dapr.get_state_item(_RESERVATIONS_STORE, _RESERVATIONS_ITEM + key)
     if stored is None:
         gone = await dapr.get_state(_RESERVATIONS_STORE, deleted)
         if gone is None:
@@ -228,7 +233,9 @@ async def delete_reservation(
             ttl_in_seconds=_DELETED_SECONDS,
         )
         try:
-            await dapr.delete_state(_RESERVATIONS_STORE, key, etag=stored.etag)
+            await dapr.delete_state(
+                _RESERVATIONS_STORE, _RESERVATIONS_ITEM + key, etag=stored.etag
+            )
         except DaprConflictError as exc:
             code = (
                 status.HTTP_412_PRECONDITION_FAILED

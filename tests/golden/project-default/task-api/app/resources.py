@@ -1,5 +1,6 @@
-"""State-backed CRUD resources. Each item is one state key; a resource with a list route
-keeps an index key listing the keys.
+"""State-backed CRUD resources. Each item is one state key, `<resource>:<key>`, so that
+no item can overwrite another resource's item or this module's own keys (a resource
+with a list route keeps an index key, `<resource>-index`, listing the item keys).
 
 ETags are the state store's: GET returns one, PUT and DELETE honour If-Match (412 when
 it is stale; `*` matches any current item). Items and the index are created
@@ -103,6 +104,10 @@ async def _publish(
 
 
 _TASKS_STORE = "statestore"
+# + key: an item's state key. The ':' after the resource name keeps items apart from the
+# other resources' items in the store and from the keys below, which no item key can
+# spell (a resource name never holds '-' or ':').
+_TASKS_ITEM = "tasks:"
 _TASKS_INDEX = "tasks-index"
 _TASKS_DELETED = "tasks-deleted-"  # + key: a deleted item, for retries
 
@@ -126,14 +131,14 @@ async def create_task(item: Task, response: Response, dapr: Dapr) -> Task:
     event) and answers 201 again.
     """
     key = _body_key(item.id, "id")
-    if not await dapr.insert_state(_TASKS_STORE, key, item):
-        existing = await dapr.get_state(_TASKS_STORE, key)
+    if not await dapr.insert_state(_TASKS_STORE, _TASKS_ITEM + key, item):
+        existing = await dapr.get_state(_TASKS_STORE, _TASKS_ITEM + key)
         if existing != item.model_dump(
             mode="json", by_alias=True
         ):  # as the client stored it
             raise HTTPException(status.HTTP_409_CONFLICT, f"{key!r} exists")
     await _update_index(dapr, _TASKS_STORE, _TASKS_INDEX, key, add=True)
-    stored = await dapr.get_state_item(_TASKS_STORE, key)
+    stored = await dapr.get_state_item(_TASKS_STORE, _TASKS_ITEM + key)
     await _publish(
         dapr,
         "pubsub",
@@ -151,14 +156,14 @@ async def list_tasks(dapr: Dapr) -> list[Task]:
     index = await dapr.get_state(_TASKS_STORE, _TASKS_INDEX)
     if not index:
         return []
-    found = await dapr.get_bulk_state(_TASKS_STORE, list(index))
+    found = await dapr.get_bulk_state(_TASKS_STORE, [_TASKS_ITEM + k for k in index])
     return [Task.model_validate(i.value) for i in found if i.found and i.error is None]
 
 
 @router.get("/api/tasks/{key}")
 async def get_task(key: ItemKey, response: Response, dapr: Dapr) -> Task:
     """One item with its ETag; 404 when missing."""
-    stored = await dapr.get_state_item(_TASKS_STORE, key)
+    stored = await dapr.get_state_item(_TASKS_STORE, _TASKS_ITEM + key)
     if stored is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no item {key!r}")
     return _task_item(stored.value, stored.etag, response)
@@ -186,11 +191,11 @@ async def update_task(
         return item
 
     try:
-        await dapr.update_state(_TASKS_STORE, key, change)
+        await dapr.update_state(_TASKS_STORE, _TASKS_ITEM + key, change)
     except DaprConflictError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, "changed meanwhile") from exc
     before = _task_item(previous[0].value, previous[0].etag, response)
-    saved = await dapr.get_state_item(_TASKS_STORE, key)
+    saved = await dapr.get_state_item(_TASKS_STORE, _TASKS_ITEM + key)
     event_type = "tasks.updated"
     if item.completed and not before.completed:
         event_type = "tasks.completed"
@@ -219,10 +224,10 @@ async def complete_task(
         return UNCHANGED if item.completed else changed[0]
 
     try:
-        await dapr.update_state(_TASKS_STORE, key, change)
+        await dapr.update_state(_TASKS_STORE, _TASKS_ITEM + key, change)
     except DaprConflictError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, "changed meanwhile") from exc
-    saved = await dapr.get_state_item(_TASKS_STORE, key)
+    saved = await dapr.get_state_item(_TASKS_STORE, _TASKS_ITEM + key)
     await _publish(dapr, "pubsub", "task-events", "tasks.completed", key, changed[0])
     return _task_item(changed[0], saved.etag if saved else None, response)
 
@@ -235,7 +240,7 @@ async def delete_task(key: ItemKey, dapr: Dapr, if_match: IfMatch = None) -> Non
     publish) publishes its event again and answers 204.
     """
     deleted = _TASKS_DELETED + key
-    stored = await dapr.get_state_item(_TASKS_STORE, key)
+    stored = await dapr.get_state_item(_TASKS_STORE, _TASKS_ITEM + key)
     if stored is None:
         gone = await dapr.get_state(_TASKS_STORE, deleted)
         if gone is None:
@@ -255,7 +260,7 @@ async def delete_task(key: ItemKey, dapr: Dapr, if_match: IfMatch = None) -> Non
             ttl_in_seconds=_DELETED_SECONDS,
         )
         try:
-            await dapr.delete_state(_TASKS_STORE, key, etag=stored.etag)
+            await dapr.delete_state(_TASKS_STORE, _TASKS_ITEM + key, etag=stored.etag)
         except DaprConflictError as exc:
             code = (
                 status.HTTP_412_PRECONDITION_FAILED

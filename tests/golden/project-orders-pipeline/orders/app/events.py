@@ -130,7 +130,7 @@ class Recurrence(BaseModel):
 
 
 class Task(BaseModel):
-    """A task as the task API stores it (state key: the task id)."""
+    """A task as the task API stores it (state key: `tasks:` and the task id)."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
