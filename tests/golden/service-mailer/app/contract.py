@@ -211,8 +211,8 @@ async def _run(
         )
         return "RETRY"
     if claim != "new":
-        # "busy": another delivery of this event is running; a later one will find it
-        # done.
+        # "busy": another delivery holds the event (running, or stopped mid-delivery
+        # until its claim expires); a later one finds it done or free.
         return "SUCCESS" if claim == "done" else "RETRY"
     status = await _outcome(event, handler, dapr, deadline)
     try:
