@@ -21,7 +21,15 @@ from skill.generators.binding_components import (
     local_secrets_json,
 )
 from skill.plan import EmptyContext, FilePlan, Plan
-from skill.specs.components import AppSpec, ComponentsSpec, Environment, Role, SecretStoreSpec, StateSpec
+from skill.specs.components import (
+    INBOUND_RETRY_INTERVAL_SECONDS,
+    AppSpec,
+    ComponentsSpec,
+    Environment,
+    Role,
+    SecretStoreSpec,
+    StateSpec,
+)
 
 __all__ = [
     "APP_TOKEN_SECRET",
@@ -341,10 +349,9 @@ def _resiliency(spec: ComponentsSpec) -> ResiliencyContext:
         targets = [Target(spec.pubsub.name, "outbound", guarded)]
         if any(a.subscribes for a in spec.apps):
             # Bounded, so a message that keeps failing stops being redelivered and goes to its dead-letter topic.
-            retries.append(
-                Policy("pubsub-inbound", (("policy", "constant"), ("duration", "5s"),
-                                          ("maxRetries", r.inbound_max_retries)))
-            )  # fmt: skip
+            inbound = (("policy", "constant"), ("duration", _seconds(INBOUND_RETRY_INTERVAL_SECONDS)),
+                       ("maxRetries", r.inbound_max_retries))  # fmt: skip
+            retries.append(Policy("pubsub-inbound", inbound))
             targets.append(Target(spec.pubsub.name, "inbound", (("retry", "pubsub-inbound"),)))
         components.append((spec.pubsub.name, tuple(targets)))
     others: tuple[tuple[StateSpec | SecretStoreSpec | None, Role], ...] = (

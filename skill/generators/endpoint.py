@@ -258,7 +258,7 @@ def _contract(spec: EndpointSpec) -> ContractContext:
         std += [*_i("collections.abc", "Callable", "Coroutine"), *_i("typing", "Any")]
         lib += [*_i("fastapi.routing", "APIRoute"), *_i("starlette.types", "Message", "Receive")]
     if subs:
-        std += [*_i("hashlib"), *_i("typing", "Any", "Literal", "Protocol")]
+        std += [*_i("asyncio"), *_i("hashlib"), *_i("typing", "Any", "Literal", "Protocol")]
         lib += [Import("pydantic", "TypeAdapter", True)]
         local += [Import(f".{_events(spec)}", "CloudEvent")]
     if bulk:
@@ -577,7 +577,10 @@ def plan(spec: EndpointSpec, *, settings: bool = False, binding_calls: Sequence[
     if any(s.idempotent for s in spec.subscriptions):
         notes.append(
             "Idempotent subscriptions claim each CloudEvent id in the state store before the handler runs and mark "
-            "it handled after: a crash in between re-runs the handler once the claim expires (at least once)."
+            "it handled after: a crash in between re-runs the handler once the claim expires (at least once). A "
+            f"handler is cut off (RETRY) when its claim runs out ({spec.idempotency.claim_seconds} s); keep the claim "
+            "shorter than the pub/sub's inbound retries, or a restart mid-delivery sends the event to its "
+            "dead-letter topic."
         )
     return Plan(files=files, requirements=requirements, notes=notes, known_first_party=(pkg,))
 

@@ -314,6 +314,12 @@ class SecretStoreSpec(SpecModel):
         return self
 
 
+# The pause between two inbound redeliveries of a pub/sub message (the generated `pubsub-inbound` constant policy):
+# a message that keeps failing is given up on after `inbound_max_retries` times this (references/dapr-contract.md
+# §18.5), the span an idempotent delivery's claim must stay under.
+INBOUND_RETRY_INTERVAL_SECONDS = 5
+
+
 class ResiliencySpec(SpecModel):
     """Dapr resiliency policies for the components and apps in use (resiliency.yaml)."""
 
@@ -329,9 +335,15 @@ class ResiliencySpec(SpecModel):
         default=5,
         ge=0,
         le=20,
-        description="Redeliveries of a pub/sub message that fails (RETRY or an error) before Dapr gives up "
-        "and sends it to its dead-letter topic.",
+        description="Redeliveries of a pub/sub message that fails (RETRY or an error), "
+        f"{INBOUND_RETRY_INTERVAL_SECONDS} s apart, before Dapr gives up and sends it to its dead-letter topic.",
     )
+
+    @property
+    def inbound_retry_span_seconds(self) -> int:
+        """How long Dapr keeps redelivering a failing message, first attempt to last."""
+        return self.inbound_max_retries * INBOUND_RETRY_INTERVAL_SECONDS
+
     breaker_failures: int = Field(
         default=5,
         ge=1,

@@ -293,7 +293,13 @@ class IdempotencySettings(SpecModel):
 
     store: ComponentName = Field(default="statestore", description="State store for processed-event records.")
     claim_seconds: int = Field(
-        default=300, ge=1, le=86_400, description="How long a delivery in progress holds its event id."
+        default=20,
+        ge=1,
+        le=86_400,
+        description="How long a delivery in progress holds its event id; its handler is cut off (RETRY) then. "
+        "A process stopped mid-delivery leaves its claim this long, so it must be shorter than the pub/sub's "
+        "inbound retries (a service checks it against `resiliency.inbound_max_retries`), or the redeliveries run "
+        "out while it holds and the event goes to its dead-letter topic.",
     )
     retain_seconds: int = Field(
         default=604_800, ge=60, le=31_536_000, description="How long a handled event id is remembered."

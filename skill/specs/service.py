@@ -19,6 +19,7 @@ from skill.specs.bindings import InputBindingComponent, OutputBinding, ServiceBi
 from skill.specs.common import AppId, ComponentName, OwnLineLengthOption, SpecModel, TopicName
 from skill.specs.components import (
     ENVIRONMENTS,
+    INBOUND_RETRY_INTERVAL_SECONDS,
     ROLES,
     AccessVerb,
     AllowedCaller,
@@ -375,6 +376,18 @@ class ServiceSpec(ServiceCore, Resources):
         for i, b in enumerate(self.output_bindings):
             if b.name in names or b.name in [o.name for o in self.output_bindings[:i]]:
                 yield f"output_bindings.{i}.name", b.name, "must differ from every other component's name"
+        span = self.resiliency.inbound_retry_span_seconds
+        if any(s.idempotent for s in self.subscriptions) and self.idempotency.claim_seconds >= span:
+            # A redelivery that finds a stopped process's claim answers RETRY; daprd gives up after the inbound
+            # retries and dead-letters the event (references/dapr-contract.md §18.5).
+            yield (
+                "idempotency.claim_seconds",
+                self.idempotency.claim_seconds,
+                f"must be shorter than the pub/sub's inbound retries (resiliency.inbound_max_retries "
+                f"{self.resiliency.inbound_max_retries} x {INBOUND_RETRY_INTERVAL_SECONDS} s = {span} s): a claim left "
+                "by a process stopped mid-delivery would outlast every redelivery and send the event to its "
+                "dead-letter topic",
+            )
         if any(v.callers is not None for v in self.invocations):
             for i, v in enumerate(self.invocations):
                 if v.callers is None:

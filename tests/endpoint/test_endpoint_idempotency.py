@@ -9,6 +9,7 @@ advance() moves."""
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
+from skill.specs.components import INBOUND_RETRY_INTERVAL_SECONDS, ResiliencySpec
 from skill.specs.endpoint import IdempotencySettings
 from tests.endpoint.conftest import Package, load_package, task
 from tests.fake.conftest import render_fake
@@ -94,6 +96,52 @@ async def test_a_crashed_delivery_holds_its_event_for_the_claim_time_only(runnin
     running.fake.advance(CLAIM + 1)
     assert await _deliver(running, "e-2") == "SUCCESS"  # the claim ran out: the event runs (at least once)
     assert [i for i, _ in running.seen] == ["e-2"]
+
+
+async def test_a_stopped_delivery_s_claim_runs_out_within_daprs_inbound_retries(running: Running) -> None:
+    """A service restarted mid-delivery left its claim; daprd redelivers the event on the generated inbound policy
+    (one attempt, then `inbound_max_retries` more, INBOUND_RETRY_INTERVAL_SECONDS apart) and dead-letters it when
+    every attempt fails (dapr/dapr pkg/runtime/subscription/subscription.go): one attempt must run it. With a claim
+    longer than the retries (300 s before references/dapr-contract.md §18.5), every attempt answered RETRY."""
+    processed = running.app.state.processed
+    key = running.package.contract.processed_key("pubsub/task-events", _event(running, "e-7"))
+    assert await processed.claim(key) == "new"  # the stopped process's claim
+    answers = []
+    for _ in range(1 + ResiliencySpec().inbound_max_retries):
+        answers.append(await _deliver(running, "e-7"))
+        if answers[-1] != "RETRY":
+            break
+        running.fake.advance(INBOUND_RETRY_INTERVAL_SECONDS)
+    assert answers[-1] == "SUCCESS", f"every redelivery answered {answers}: the event goes to the dead-letter topic"
+    assert [i for i, _ in running.seen] == ["e-7"]
+
+
+async def test_a_handler_that_outruns_its_claim_is_cut_off_and_gives_the_claim_up(
+    package: Package, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past its claim another delivery may take the event, so the handler stops there (RETRY) rather than run
+    beside it; its claim is released, so the redelivery runs at once."""
+    fake = package.fake_dapr.FakeDapr(app_id="myapp", state_store_type="redis")
+    stuck = asyncio.Event()
+    runs: list[str] = []
+
+    async def on_task_deleted(event: Any, dapr: Any) -> None:
+        runs.append(event.id)
+        if len(runs) == 1:
+            await stuck.wait()  # never set: a handler that would hold the event for ever
+
+    monkeypatch.setattr(package.handlers, "on_task_deleted", on_task_deleted)
+    settings = package.dapr_client.DaprSettings(http_endpoint=fake.base_url)
+    async with (
+        httpx.AsyncClient(transport=fake.transport) as http,
+        package.dapr_client.DaprClient(settings, http_client=http) as dapr,
+    ):
+        processed = package.contract.StateProcessedEvents(dapr, "statestore", claim_seconds=1, retain_seconds=60)
+        fake.app = package.main.create_app(dapr=dapr, processed=processed)
+        r = Running(package, fake, fake.app, [], [])
+        assert await asyncio.wait_for(_deliver(r, "e-8"), 30) == "RETRY"
+        assert await asyncio.wait_for(_deliver(r, "e-8"), 30) == "SUCCESS"  # not "busy": the claim was given up
+    assert runs == ["e-8", "e-8"]
 
 
 async def test_a_handled_event_is_remembered_for_the_retention(running: Running) -> None:

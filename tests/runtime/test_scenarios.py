@@ -30,13 +30,9 @@ pytestmark = [pytest.mark.runtime, pytest.mark.xdist_group("dapr-runtime")]
 
 # The Kafka profile has no broker relay: its outage scenario is not run (tests/runtime/README.md).
 NOT_ON = {("kafka", "broker down at publish")}
-# A known bug, open (references/dapr-contract.md §18.5): when daprd and the app are stopped mid-flow, daprd's
-# shutdown can put the in-flight delivery on the dead-letter topic instead of leaving it to be delivered again, so
-# the next instance of a completed recurring task is never created. It fails on some runs and profiles, not all,
-# so it is marked as the known failure it is (not strict) rather than left to fail CI at random or hidden.
-KNOWN_BUGS = {
-    "restart mid-flow": "daprd's shutdown dead-letters an in-flight delivery (references/dapr-contract.md §18.5)",
-}
+# Known bugs, open, each citing where it is described: marked as the known failure it is (not strict) rather than
+# left to fail CI at random or hidden. None now ("restart mid-flow" was one: references/dapr-contract.md §18.5).
+KNOWN_BUGS: dict[str, str] = {}
 
 CASES = [
     pytest.param(

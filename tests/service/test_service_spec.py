@@ -55,6 +55,16 @@ def test_left_out_component_names_come_from_the_components() -> None:
             "subscriptions.0.pubsub",
             "must be the service's pubsub component",
         ),
+        # A claim left by a process stopped mid-delivery must run out before daprd's redeliveries do
+        # (references/dapr-contract.md §18.5): 3 retries 5 s apart span 15 s.
+        (
+            {
+                "subscriptions": [{"topic": "t", "model": "Task", "idempotent": True}],
+                "resiliency": {"inbound_max_retries": 3},
+            },
+            "idempotency.claim_seconds",
+            "must be shorter than the pub/sub's inbound retries (resiliency.inbound_max_retries 3 x 5 s = 15 s)",
+        ),
     ],
 )
 def test_bad_specs_name_the_field_and_the_rule(spec: dict[str, Any], field: str, rule: str) -> None:
@@ -74,3 +84,10 @@ def test_the_endpoint_spec_is_built_once_and_follows_a_copy() -> None:
     spec = ServiceSpec()
     assert spec.endpoint_spec() is spec.endpoint_spec()
     assert spec.model_copy(update={"crud": []}).endpoint_spec().crud == []
+
+
+def test_a_claim_needs_no_retries_when_no_subscription_is_idempotent() -> None:
+    spec = ServiceSpec.model_validate(
+        {"subscriptions": [{"topic": "t", "model": "Task"}], "resiliency": {"inbound_max_retries": 0}}
+    )
+    assert spec.idempotency.claim_seconds >= spec.resiliency.inbound_retry_span_seconds

@@ -89,7 +89,7 @@ def _state_processed(dapr: DaprClient) -> StateProcessedEvents:
     return StateProcessedEvents(
         dapr,
         "statestore",
-        claim_seconds=300,
+        claim_seconds=20,
         retain_seconds=604800,
     )
 

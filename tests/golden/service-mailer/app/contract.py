@@ -8,6 +8,7 @@ does any non-2xx answer but 404: a FastAPI 422 for a bad payload would come back
 ever, so payloads are validated here and a bad one is dropped with a log line.
 """
 
+import asyncio
 import dataclasses
 import hashlib
 import hmac
@@ -130,7 +131,17 @@ Claim = Literal["new", "done", "busy"]
 
 
 class ProcessedEvents(Protocol):
-    """Which CloudEvent ids were handled, so that a redelivered event runs once."""
+    """Which CloudEvent ids were handled, so that a redelivered event runs once.
+
+    `claim_seconds`: how long a claim holds. A delivery's handler is cut off (RETRY)
+    when its claim runs out, so a claim is only ever held by a live handler or, for at
+    most that long, by a process that stopped mid-delivery.
+    """
+
+    @property
+    def claim_seconds(self) -> float:
+        """How long a claim holds before it expires."""
+        ...
 
     async def claim(self, key: str) -> Claim:
         """Take `key` for one delivery: "new" (run it), "done" (handled) or "busy"."""
@@ -154,15 +165,25 @@ def processed_key(scope: str, event: CloudEvent[Any]) -> str:
 
 
 async def _outcome(
-    event: E, handler: Callable[[E, DaprClient], Awaitable[None]], dapr: DaprClient
+    event: E,
+    handler: Callable[[E, DaprClient], Awaitable[None]],
+    dapr: DaprClient,
+    deadline: float | None = None,
 ) -> DeliveryStatus:
+    cut = asyncio.timeout_at(deadline)  # None: no deadline
     try:
-        await handler(event, dapr)
+        async with cut:
+            await handler(event, dapr)
     except DropEvent as exc:
         _logger.warning("event %s dropped by its handler: %s", event.id, exc)
         return "DROP"
     except Exception:
-        _logger.exception("event %s failed; Dapr will deliver it again", event.id)
+        if cut.expired():  # another delivery may take the event now
+            _logger.error(
+                "event %s outran its claim; Dapr will deliver it again", event.id
+            )
+        else:
+            _logger.exception("event %s failed; Dapr will deliver it again", event.id)
         return "RETRY"
     return "SUCCESS"
 
@@ -179,6 +200,9 @@ async def _run(
     if processed is None:
         return await _outcome(event, handler, dapr)
     key = processed_key(scope, event)
+    # The handler may run until the claim expires, counted from before it was taken:
+    # past that, another delivery may take the event, so this one stops (RETRY).
+    deadline = asyncio.get_running_loop().time() + processed.claim_seconds
     try:
         claim = await processed.claim(key)
     except Exception:
@@ -187,10 +211,10 @@ async def _run(
         )
         return "RETRY"
     if claim != "new":
-        # "busy": another delivery of this event is running; a later one will find it
-        # done.
+        # "busy": another delivery holds the event (running, or stopped mid-delivery
+        # until its claim expires); a later one finds it done or free.
         return "SUCCESS" if claim == "done" else "RETRY"
-    status = await _outcome(event, handler, dapr)
+    status = await _outcome(event, handler, dapr, deadline)
     try:
         if status == "RETRY":
             await processed.release(key)

@@ -8,6 +8,7 @@ does any non-2xx answer but 404: a FastAPI 422 for a bad payload would come back
 ever, so payloads are validated here and a bad one is dropped with a log line.
 """
 
+import asyncio
 import dataclasses
 import hashlib
 import hmac
@@ -132,7 +133,17 @@ Claim = Literal["new", "done", "busy"]
 
 
 class ProcessedEvents(Protocol):
-    """Which CloudEvent ids were handled, so that a redelivered event runs once."""
+    """Which CloudEvent ids were handled, so that a redelivered event runs once.
+
+    `claim_seconds`: how long a claim holds. A delivery's handler is cut off (RETRY)
+    when its claim runs out, so a claim is only ever held by a live handler or, for at
+    most that long, by a process that stopped mid-delivery.
+    """
+
+    @property
+    def claim_seconds(self) -> float:
+        """How long a claim holds before it expires."""
+        ...
 
     async def claim(self, key: str) -> Claim:
         """Take `key` for one delivery: "new" (run it), "done" (handled) or "busy"."""
@@ -161,7 +172,11 @@ class StateProcessedEvents:
     `<key>` records a handled event ("done"), saved last-write and kept
     `retain_seconds`; `claim-<key>` is taken by one delivery at a time with an
     insert-only write (insert_state) that expires after `claim_seconds`, so that a
-    crash mid-handler blocks the event only that long: at least once, never lost.
+    process stopped mid-handler (a restart, a crash) blocks the event only that long.
+    Keep `claim_seconds` under the span of Dapr's inbound retries (the resiliency
+    policy on the pub/sub component): a redelivery that finds the claim held answers
+    RETRY, and once the retries run out daprd sends the event to the dead-letter topic
+    (dapr/dapr pkg/runtime/subscription/subscription.go), so a longer claim loses it.
     A handled event's redelivery costs one read; a new event one read and two writes.
     The done record is never saved first-write, so its last-write save works on every
     store (on Redis a first-write key takes ETag writes only).
@@ -172,15 +187,17 @@ class StateProcessedEvents:
     ) -> None:
         self._dapr = dapr
         self._store = store
-        self._claim_seconds = claim_seconds
+        self.claim_seconds = claim_seconds
         self._retain_seconds = retain_seconds
 
     async def claim(self, key: str) -> Claim:
         if await self._dapr.get_state(self._store, key) == "done":
             return "done"
         # Raises on a store failure (the delivery answers RETRY); False: it is held.
+        # Every store takes an expired key for new (state.redis by its TTL,
+        # state.postgresql v1 and v2 by the first-write upsert's expiry condition).
         taken = await self._dapr.insert_state(
-            self._store, f"claim-{key}", "claimed", ttl_in_seconds=self._claim_seconds
+            self._store, f"claim-{key}", "claimed", ttl_in_seconds=self.claim_seconds
         )
         return "new" if taken else "busy"
 
@@ -207,9 +224,9 @@ class MemoryProcessedEvents:
     """
 
     def __init__(
-        self, claim_seconds: float = 300.0, retain_seconds: float = 604800.0
+        self, claim_seconds: float = 20.0, retain_seconds: float = 604800.0
     ) -> None:
-        self._claim_seconds = claim_seconds
+        self.claim_seconds = claim_seconds
         self._retain_seconds = retain_seconds
         self._busy: dict[str, float] = {}
         self._done: dict[str, float] = {}
@@ -222,7 +239,7 @@ class MemoryProcessedEvents:
         busy = self._busy.get(key)
         if busy is not None and busy > now:
             return "busy"
-        self._busy[key] = now + self._claim_seconds
+        self._busy[key] = now + self.claim_seconds
         return "new"
 
     async def done(self, key: str) -> None:
@@ -240,15 +257,25 @@ class MemoryProcessedEvents:
 
 
 async def _outcome(
-    event: E, handler: Callable[[E, DaprClient], Awaitable[None]], dapr: DaprClient
+    event: E,
+    handler: Callable[[E, DaprClient], Awaitable[None]],
+    dapr: DaprClient,
+    deadline: float | None = None,
 ) -> DeliveryStatus:
+    cut = asyncio.timeout_at(deadline)  # None: no deadline
     try:
-        await handler(event, dapr)
+        async with cut:
+            await handler(event, dapr)
     except DropEvent as exc:
         _logger.warning("event %s dropped by its handler: %s", event.id, exc)
         return "DROP"
     except Exception:
-        _logger.exception("event %s failed; Dapr will deliver it again", event.id)
+        if cut.expired():  # another delivery may take the event now
+            _logger.error(
+                "event %s outran its claim; Dapr will deliver it again", event.id
+            )
+        else:
+            _logger.exception("event %s failed; Dapr will deliver it again", event.id)
         return "RETRY"
     return "SUCCESS"
 
@@ -265,6 +292,9 @@ async def _run(
     if processed is None:
         return await _outcome(event, handler, dapr)
     key = processed_key(scope, event)
+    # The handler may run until the claim expires, counted from before it was taken:
+    # past that, another delivery may take the event, so this one stops (RETRY).
+    deadline = asyncio.get_running_loop().time() + processed.claim_seconds
     try:
         claim = await processed.claim(key)
     except Exception:
@@ -273,10 +303,10 @@ async def _run(
         )
         return "RETRY"
     if claim != "new":
-        # "busy": another delivery of this event is running; a later one will find it
-        # done.
+        # "busy": another delivery holds the event (running, or stopped mid-delivery
+        # until its claim expires); a later one finds it done or free.
         return "SUCCESS" if claim == "done" else "RETRY"
-    status = await _outcome(event, handler, dapr)
+    status = await _outcome(event, handler, dapr, deadline)
     try:
         if status == "RETRY":
             await processed.release(key)
