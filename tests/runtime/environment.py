@@ -36,6 +36,10 @@ class RuntimeEnv:
     postgres_host: str
     postgres_port: int
     kafka_brokers: str  # host:port, or "" when Kafka was not set up
+    # The broker's relayed listener (host:port) and the address it advertises for it, where a test's relay
+    # listens (tests/runtime/setup.sh); "" when Kafka was not set up or predates it.
+    kafka_relayed: str = ""
+    kafka_relay: str = ""
 
     @property
     def daprd(self) -> Path:
@@ -75,6 +79,7 @@ def load() -> RuntimeEnv | str:
         why = "Go is not installed" if shutil.which("go") is None else f"{env_file} does not exist"
         return f"the real Dapr runtime is not set up ({why}): run {SETUP}"
     values = _parse(env_file.read_text(encoding="utf-8"))
+    relayed, _, relay = values.get("KAFKA_RELAY", "").partition(" ")
     try:
         runtime = RuntimeEnv(
             dapr_version=values["DAPR_VERSION"],
@@ -83,6 +88,8 @@ def load() -> RuntimeEnv | str:
             postgres_host=values["POSTGRES_HOST"],
             postgres_port=int(values["POSTGRES_PORT"]),
             kafka_brokers=values.get("KAFKA_BROKERS", ""),
+            kafka_relayed=relayed,
+            kafka_relay=relay,
         )
     except (KeyError, ValueError) as exc:
         return f"{env_file} is incomplete ({exc}): run {SETUP} again"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -19,12 +20,23 @@ import httpx
 
 from tests.runtime.environment import RuntimeEnv
 
+# Below Linux's ephemeral range (net.ipv4.ip_local_port_range, 32768-60999 by default): a port the OS hands out
+# is also what an outgoing connection may take, so an app restarted on its old port found it in use.
+_PORTS = range(20000, 32768)
+
 
 def free_port() -> int:
-    """A loopback port nobody listens on now (the OS picks it, so parallel workers get different ones)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A loopback port nobody listens on now, chosen at random outside the ephemeral range (parallel workers
+    rarely meet, and no outgoing connection takes it while an app restarts)."""
+    for _ in range(200):
+        port = random.choice(_PORTS)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free loopback port in {_PORTS.start}-{_PORTS.stop - 1}")
 
 
 @dataclass

@@ -117,7 +117,13 @@ class RealTodoSystem:
 
     # --- set-up -------------------------------------------------------------------------------------------
     def generate(self) -> None:
-        spec = _project_spec(self.profile_spec, self.ports, self.runtime.kafka_brokers)
+        brokers = self.runtime.kafka_brokers
+        if self.profile_spec.pubsub == "kafka" and self.runtime.kafka_relay:
+            # Through the broker's relayed listener, which it advertises where this relay listens: every
+            # connection of this system's sidecars goes through a relay the test can cut (broker_outage).
+            self._relay = TcpCut(self.runtime.kafka_relayed, listen=int(self.runtime.kafka_relay.rpartition(":")[2]))
+            brokers = self.runtime.kafka_relay
+        spec = _project_spec(self.profile_spec, self.ports, brokers)
         result = generate("project", spec)
         for f in result.files:
             path = self.root / f.path
@@ -357,7 +363,9 @@ class RealTodoSystem:
 
     async def broker_outage(self, seconds: float) -> None:
         if self._relay is None:
-            raise NotImplementedError(f"broker_outage: not on the {self.profile} profile (its broker has no relay)")
+            raise NotImplementedError(
+                f"broker_outage on {self.profile}: the broker has no relayed listener; run tests/runtime/setup.sh again"
+            )
         self._relay.cut(seconds)
 
     async def restart(self) -> None:

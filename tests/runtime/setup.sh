@@ -20,6 +20,11 @@ REDIS_PORT=16379
 POSTGRES_PORT=15432
 KAFKA_PORT=19092
 KAFKA_CONTROLLER_PORT=19093
+# A second listener that the broker advertises at KAFKA_RELAY_PORT, where no one listens until a test puts a
+# relay there (tests/runtime/tcp_cut.py): clients that bootstrap through the relay stay on it, so the test can
+# cut the broker off ("broker down at publish") without touching the other clients on KAFKA_PORT.
+KAFKA_RELAYED_PORT=19094
+KAFKA_RELAY_PORT=19095
 CACHE="${DAPR_CODER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/async-dapr-coder}"
 SERVERS="${DAPR_CODER_SERVERS_DIR:-/tmp/async-dapr-coder-servers}"
 mkdir -p "$CACHE" "$SERVERS"
@@ -98,6 +103,7 @@ else
 fi
 
 KAFKA_BROKERS=""
+KAFKA_RELAY=""  # the relayed listener and the address it advertises
 if [ "${DAPR_CODER_NO_KAFKA:-}" != "1" ]; then
   command -v java >/dev/null || die "Java is missing: Kafka needs Java 17 (or set DAPR_CODER_NO_KAFKA=1)"
   KAFKA_LIBS="$CACHE/kafka-$KAFKA_VERSION/libs"
@@ -108,19 +114,24 @@ if [ "${DAPR_CODER_NO_KAFKA:-}" != "1" ]; then
     mvn -q -B -f "$HERE/kafka/pom.xml" dependency:copy-dependencies -DoutputDirectory="$KAFKA_LIBS"
     touch "$KAFKA_LIBS/.complete"
   fi
+  KAFKA_DIR="$SERVERS/kafka"
+  if port_open "$KAFKA_PORT" && ! port_open "$KAFKA_RELAYED_PORT" && [ -f "$KAFKA_DIR/kafka.pid" ]; then
+    say "Kafka answers on $KAFKA_PORT without its relayed listener: restarting it"
+    kill "$(cat "$KAFKA_DIR/kafka.pid")" 2>/dev/null || true
+    for _ in $(seq 60); do port_open "$KAFKA_PORT" || break; sleep 1; done
+  fi
   if port_open "$KAFKA_PORT"; then
     say "Kafka answers on $KAFKA_PORT"
   else
-    KAFKA_DIR="$SERVERS/kafka"
     mkdir -p "$KAFKA_DIR"
     cat > "$KAFKA_DIR/server.properties" <<EOF
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,RELAYED://127.0.0.1:$KAFKA_RELAYED_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,RELAYED://127.0.0.1:$KAFKA_RELAY_PORT
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,RELAYED:PLAINTEXT,CONTROLLER:PLAINTEXT
 inter.broker.listener.name=PLAINTEXT
 log.dirs=$KAFKA_DIR/data
 offsets.topic.replication.factor=1
@@ -142,8 +153,10 @@ EOF
     say "Kafka started on $KAFKA_PORT"
   fi
   KAFKA_BROKERS="127.0.0.1:$KAFKA_PORT"
+  KAFKA_RELAY="127.0.0.1:$KAFKA_RELAYED_PORT 127.0.0.1:$KAFKA_RELAY_PORT"
 fi
 echo "$KAFKA_BROKERS" > "$SERVERS/kafka-brokers"
+echo "$KAFKA_RELAY" > "$SERVERS/kafka-relay"
 }
 
 [ "$WHAT" = servers ] || build_runtime
@@ -158,5 +171,6 @@ REDIS_HOST=127.0.0.1:$REDIS_PORT
 POSTGRES_HOST=127.0.0.1
 POSTGRES_PORT=$POSTGRES_PORT
 KAFKA_BROKERS=$(cat "$SERVERS/kafka-brokers")
+KAFKA_RELAY=$(cat "$SERVERS/kafka-relay" 2>/dev/null)
 EOF
 say "ready: $CACHE/runtime.env"

@@ -14,11 +14,13 @@ from collections.abc import Iterator
 
 
 class TcpCut:
-    """Relays 127.0.0.1:`port` to `target` (host:port) on a thread of its own."""
+    """Relays 127.0.0.1:`port` (`listen`: a free one unless given) to `target` (host:port) on a thread of its
+    own."""
 
-    def __init__(self, target: str) -> None:
+    def __init__(self, target: str, listen: int = 0) -> None:
         host, _, port = target.rpartition(":")
         self._target = (host, int(port))
+        self._listen = listen
         self._loop = asyncio.new_event_loop()
         self._writers: set[asyncio.StreamWriter] = set()
         self._cut_until = 0.0
@@ -36,7 +38,7 @@ class TcpCut:
 
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
-        self._server = self._loop.run_until_complete(asyncio.start_server(self._accept, "127.0.0.1", 0))
+        self._server = self._loop.run_until_complete(asyncio.start_server(self._accept, "127.0.0.1", self._listen))
         self._ready.set()
         self._loop.run_forever()
         pending = asyncio.all_tasks(self._loop)
