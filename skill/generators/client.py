@@ -8,7 +8,15 @@ from dataclasses import dataclass
 from skill.generator import Generator
 from skill.imports import Import, import_lines
 from skill.plan import FilePlan, Plan
-from skill.specs.client import BLOCKS, Block, ClientSpec, DaprVersion, Transport, requirements_for
+from skill.specs.client import (
+    BLOCKS,
+    SUPPORTED_DAPR_VERSIONS,
+    Block,
+    ClientSpec,
+    DaprVersion,
+    Transport,
+    requirements_for,
+)
 
 __all__ = [
     "GENERATOR",
@@ -200,24 +208,26 @@ def _helpers_for(blocks: Iterable[Block]) -> list[str]:
 
 
 def _at_least(version: DaprVersion | None, floor: tuple[int, int]) -> bool:
-    if version is None:
-        return False
-    major, minor = (int(part) for part in version.split("."))
+    """Whether every release from `version` on (unset: the oldest supported) is at least `floor`."""
+    major, minor = (int(part) for part in (version or SUPPORTED_DAPR_VERSIONS[0]).split("."))
     return (major, minor) >= floor
 
 
 def routes_for(version: DaprVersion | None) -> Routes:
-    """Routes for the oldest runtime the client must support: alpha routes are served by every release 1.14-1.18,
-    stable ones appear later."""
+    """Routes for the oldest runtime the client must support: the alpha Jobs and bulk-publish routes and the v1.0
+    workflow route are served by every supported release (1.15 to 1.18, references/dapr-contract.md §17), the
+    stable Jobs and bulk-publish routes appear later."""
     return Routes(
         jobs="v1.0" if _at_least(version, (1, 18)) else "v1.0-alpha1",
         bulk_publish="v1.0" if _at_least(version, (1, 17)) else "v1.0-alpha1",
-        workflow="v1.0" if _at_least(version, (1, 15)) else "v1.0-beta1",
+        workflow="v1.0",
     )
 
 
 def _target(spec: ClientSpec) -> str:
-    return f"Dapr {spec.dapr_version} and newer" if spec.dapr_version else "Dapr 1.14 through 1.18"
+    if spec.dapr_version:
+        return f"Dapr {spec.dapr_version} and newer"
+    return f"Dapr {SUPPORTED_DAPR_VERSIONS[0]} through {SUPPORTED_DAPR_VERSIONS[-1]}"
 
 
 def context_for(spec: ClientSpec) -> ClientContext:

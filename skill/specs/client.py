@@ -15,6 +15,7 @@ from skill.specs.names import module_name_problem
 
 __all__ = [
     "BLOCKS",
+    "SUPPORTED_DAPR_VERSIONS",
     "Block",
     "ClientSpec",
     "DaprVersion",
@@ -28,7 +29,15 @@ Block = Literal[
     "state", "pubsub", "invoke", "bindings", "secrets", "configuration", "lock", "jobs", "workflow", "metadata"
 ]
 BLOCKS: tuple[Block, ...] = get_args(Block)
-DaprVersion = Literal["1.14", "1.15", "1.16", "1.17", "1.18"]
+# The Dapr releases the generated code supports (README, "Supported Dapr releases"). 1.15 is the oldest: from it
+# the scheduler retries a job whose trigger the app failed (dapr/dapr v1.15.0 pkg/runtime/scheduler/internal/
+# cluster/streamer.go answers FAILED), which the generated reminder jobs rely on; 1.14 marks every trigger done.
+DaprVersion = Literal["1.15", "1.16", "1.17", "1.18"]
+SUPPORTED_DAPR_VERSIONS: tuple[DaprVersion, ...] = get_args(DaprVersion)
+_OLDEST_RULE = (
+    f"the generated code supports Dapr {SUPPORTED_DAPR_VERSIONS[0]} to {SUPPORTED_DAPR_VERSIONS[-1]}: before 1.15 "
+    "the scheduler marks every job trigger done, so a reminder whose delivery failed is never retried"
+)
 Transport = Literal["auto", "httpx", "aiohttp"]
 
 _CLASS_LIKE = re.compile(r"[A-Z][A-Za-z0-9_]*")
@@ -84,9 +93,9 @@ class ClientSpec(SpecModel):
     )
     dapr_version: DaprVersion | None = Field(
         default=None,
-        description="Oldest Dapr runtime the client must work with. Unset: routes that work on 1.14 through "
-        "1.18 (alpha Jobs and bulk-publish routes). A version switches to the stable routes it has "
-        "(Jobs v1.0 from 1.18, bulk publish v1.0 from 1.17, workflow v1.0 from 1.15).",
+        description="Oldest Dapr runtime the client must work with (1.15 to 1.18; older releases are refused). "
+        "Unset: routes that work on 1.15 through 1.18 (alpha Jobs and bulk-publish routes, workflow v1.0). A "
+        "version switches to the stable routes it has (Jobs v1.0 from 1.18, bulk publish v1.0 from 1.17).",
     )
     transport: Transport = Field(
         default="auto",
@@ -122,6 +131,14 @@ class ClientSpec(SpecModel):
     )
     max_connections: int = Field(default=100, ge=1, le=10_000, description="Connection pool size.")
     line_length: LineLengthOption = None
+
+    @field_validator("dapr_version", mode="before")
+    @classmethod
+    def _supported_release(cls, value: object) -> object:
+        if isinstance(value, str) and value not in SUPPORTED_DAPR_VERSIONS:
+            allowed = ", ".join(repr(v) for v in SUPPORTED_DAPR_VERSIONS)
+            raise ValueError(f"Dapr {value} is not supported: must be one of {allowed} ({_OLDEST_RULE})")
+        return value
 
     @field_validator("class_name")
     @classmethod

@@ -280,7 +280,7 @@ async def test_jobs_on_the_stable_route_with_a_1_18_client(tmp_path: Any) -> Non
 # -- workflow ------------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("version", ["1.14", "1.16"])
+@pytest.mark.parametrize("version", ["1.15", "1.18"])
 async def test_workflow_management(dapr: ModuleType, version: str) -> None:
     double = SidecarDouble(dapr_version=version)
     async with connected(dapr, double) as client:
@@ -301,7 +301,7 @@ async def test_workflow_management(dapr: ModuleType, version: str) -> None:
             await client.get_workflow(instance)
     assert uuid.UUID(generated)
     assert double.workflows.instances[generated].input == ""
-    assert double.requests[0].raw_path == "/v1.0-beta1/workflows/dapr/OrderFlow/start"
+    assert double.requests[0].raw_path == "/v1.0/workflows/dapr/OrderFlow/start"
 
 
 # -- metadata, health, token, faults -------------------------------------------------------------------------------

@@ -42,7 +42,7 @@ MATRIX: dict[str, dict[str, Any]] = {
         for transport in ("auto", "httpx", "aiohttp")
     },
     **{f"only_{block}_aiohttp": {"blocks": [block], "transport": "aiohttp"} for block in ("state", "invoke")},
-    **{f"dapr_{v.replace('.', '_')}": {"dapr_version": v} for v in ("1.14", "1.15", "1.16", "1.17", "1.18")},
+    **{f"dapr_{v.replace('.', '_')}": {"dapr_version": v} for v in ("1.15", "1.16", "1.17", "1.18")},
     "renamed": {"class_name": "Sidecar", "module": "sidecar_api", "max_retries": 0, "timeout_seconds": 1},
 }
 
@@ -181,8 +181,10 @@ def test_routes_follow_the_dapr_version(rendered: dict[str, Path]) -> None:
     assert '"/v1.0/jobs/' in text("dapr_1_18")
     assert '"/v1.0-alpha1/publish/bulk/' in text("dapr_1_16")
     assert '"/v1.0/publish/bulk/' in text("dapr_1_17")
-    assert '"/v1.0-beta1/workflows/dapr/' in text("dapr_1_14")
+    # Every supported release (1.15 on) serves the v1.0 workflow routes: the default uses them.
+    assert '"/v1.0/workflows/dapr/' in text("default")
     assert '"/v1.0/workflows/dapr/' in text("dapr_1_15")
+    assert "v1.0-beta1" not in text("default")
     assert "/v1.0-alpha1/lock/" in text("dapr_1_18")
     assert "/v1.0-alpha1/state/" in text("dapr_1_18")
 

@@ -40,7 +40,7 @@ _client: st.SearchStrategy[dict[str, Any]] = st.fixed_dictionaries(
     optional={
         "blocks": st.lists(st.sampled_from(BLOCKS), min_size=1, unique=True),
         "transport": st.sampled_from(["auto", "httpx", "aiohttp"]),
-        "dapr_version": st.sampled_from([None, "1.14", "1.15", "1.16", "1.17", "1.18"]),
+        "dapr_version": st.sampled_from([None, "1.15", "1.16", "1.17", "1.18"]),
         "class_name": class_names(reserved_class_names),
         "module": module_names(requirements_for(ClientSpec())),
         "timeout_seconds": st.floats(min_value=0.001, max_value=600),

@@ -23,7 +23,7 @@ client_specs = st.fixed_dictionaries(
     optional={
         "blocks": st.lists(st.sampled_from(BLOCKS), min_size=1, unique=True),
         "transport": st.sampled_from(["auto", "httpx", "aiohttp"]),
-        "dapr_version": st.sampled_from([None, "1.14", "1.15", "1.16", "1.17", "1.18"]),
+        "dapr_version": st.sampled_from([None, "1.15", "1.16", "1.17", "1.18"]),
         "class_name": st.from_regex(_CLASS, fullmatch=True).filter(
             lambda s: not keyword.iskeyword(s) and s not in reserved_class_names() and s not in {"I", "O"}
         ),

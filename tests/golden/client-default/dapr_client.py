@@ -1,4 +1,4 @@
-"""Async client for the Dapr sidecar HTTP API (Dapr 1.14 through 1.18).
+"""Async client for the Dapr sidecar HTTP API (Dapr 1.15 through 1.18).
 
 One pooled connection for the life of the client; open it once per process (for example
 in a FastAPI lifespan) and share it::
@@ -1060,7 +1060,7 @@ def _instance_path(instance_id: str) -> str:
     engine."""
     if not instance_id:
         raise ValueError("a workflow instance id must not be empty")
-    return f"/v1.0-beta1/workflows/dapr/{_seg(instance_id)}"
+    return f"/v1.0/workflows/dapr/{_seg(instance_id)}"
 
 
 def _workflow_body(data: object) -> bytes | None:
@@ -1077,7 +1077,7 @@ def _timestamp(value: object) -> datetime | None:
 
 
 class DaprClient:
-    """Async client for the Dapr sidecar HTTP API (Dapr 1.14 through 1.18).
+    """Async client for the Dapr sidecar HTTP API (Dapr 1.15 through 1.18).
 
     Use it as an async context manager, or call `close()` when done. `settings` defaults
     to `DaprSettings()` (the environment). Pass `http_client` to bring your own
@@ -1989,7 +1989,7 @@ class DaprClient:
         body = _workflow_body(input)
         response = await self._request(
             "POST",
-            f"/v1.0-beta1/workflows/dapr/{_seg(workflow_name)}/start",
+            f"/v1.0/workflows/dapr/{_seg(workflow_name)}/start",
             params=params,
             headers=_JSON_HEADERS if body is not None else None,
             content=body,

@@ -1,4 +1,4 @@
-"""Async client for the Dapr sidecar HTTP API (Dapr 1.14 through 1.18).
+"""Async client for the Dapr sidecar HTTP API (Dapr 1.15 through 1.18).
 
 One pooled connection for the life of the client; open it once per process (for example
 in a FastAPI lifespan) and share it::
@@ -840,7 +840,7 @@ def _failed_entries(body: bytes) -> list[BulkPublishFailedEntry]:
 
 
 class DaprClient:
-    """Async client for the Dapr sidecar HTTP API (Dapr 1.14 through 1.18).
+    """Async client for the Dapr sidecar HTTP API (Dapr 1.15 through 1.18).
 
     Use it as an async context manager, or call `close()` when done. `settings` defaults
     to `DaprSettings()` (the environment). Pass `http_client` to bring your own
