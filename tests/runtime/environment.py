@@ -3,6 +3,9 @@
 The runtime tests need daprd, the scheduler and the Dapr CLI built from Go modules, and Redis, PostgreSQL and
 (for the Kafka profile) a Kafka broker on loopback. `unavailable()` says in one sentence what is missing; the
 tests skip with it, unless DAPR_CODER_REQUIRE_RUNTIME=1 (CI sets it) turns it into a failure.
+
+DAPR_CODER_DAPR_VERSION=oldest runs them on the oldest release the README supports instead (Dapr 1.15, built by
+`DAPR_CODER_OLDEST=1 tests/runtime/setup.sh` into runtime-oldest.env); unset or `latest`, on the newest (1.18).
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REQUIRE_ENV = "DAPR_CODER_REQUIRE_RUNTIME"
+VERSION_ENV = "DAPR_CODER_DAPR_VERSION"
 SETUP = "tests/runtime/setup.sh"
+SETUP_OLDEST = "DAPR_CODER_OLDEST=1 tests/runtime/setup.sh"
 
 
 def cache_dir() -> Path:
@@ -40,6 +45,12 @@ class RuntimeEnv:
     # listens (tests/runtime/setup.sh); "" when Kafka was not set up or predates it.
     kafka_relayed: str = ""
     kafka_relay: str = ""
+
+    @property
+    def release(self) -> tuple[int, int]:
+        """(major, minor) of the Dapr runtime: what the release-dependent tests branch on."""
+        major, minor, *_ = self.dapr_version.split(".")
+        return int(major), int(minor)
 
     @property
     def daprd(self) -> Path:
@@ -71,13 +82,22 @@ def _answers(host_port: str) -> bool:
         return False
 
 
+def oldest() -> bool:
+    """DAPR_CODER_DAPR_VERSION=oldest: the runtime tests run on the oldest supported release."""
+    chosen = os.environ.get(VERSION_ENV, "").strip().lower()
+    if chosen not in ("", "latest", "oldest"):
+        raise ValueError(f"{VERSION_ENV} must be 'oldest' or 'latest' (or unset), not {chosen!r}")
+    return chosen == "oldest"
+
+
 @functools.cache
 def load() -> RuntimeEnv | str:
     """The runtime, or why it cannot be used (one sentence)."""
-    env_file = cache_dir() / "runtime.env"
+    setup = SETUP_OLDEST if oldest() else SETUP
+    env_file = cache_dir() / ("runtime-oldest.env" if oldest() else "runtime.env")
     if not env_file.is_file():
         why = "Go is not installed" if shutil.which("go") is None else f"{env_file} does not exist"
-        return f"the real Dapr runtime is not set up ({why}): run {SETUP}"
+        return f"the real Dapr runtime is not set up ({why}): run {setup}"
     values = _parse(env_file.read_text(encoding="utf-8"))
     relayed, _, relay = values.get("KAFKA_RELAY", "").partition(" ")
     try:
@@ -92,10 +112,10 @@ def load() -> RuntimeEnv | str:
             kafka_relay=relay,
         )
     except (KeyError, ValueError) as exc:
-        return f"{env_file} is incomplete ({exc}): run {SETUP} again"
+        return f"{env_file} is incomplete ({exc}): run {setup} again"
     for binary in (runtime.daprd, runtime.scheduler, runtime.cli):
         if not os.access(binary, os.X_OK):
-            return f"{binary} is missing: run {SETUP} again"
+            return f"{binary} is missing: run {setup} again"
     servers = {"Redis": runtime.redis_host, "PostgreSQL": f"{runtime.postgres_host}:{runtime.postgres_port}"}
     for name, address in servers.items():
         if not _answers(address):

@@ -129,10 +129,13 @@ def scheduler(runtime: RuntimeEnv, workdir: Path) -> Iterator[Scheduler]:
         "--etcd-data-dir", workdir / "etcd",
         "--healthz-listen-address", "127.0.0.1",
         "--etcd-client-port", str(etcd_client),
-        "--etcd-client-listen-address", "127.0.0.1",
         "--etcd-initial-cluster", f"dapr-scheduler-server-0=http://127.0.0.1:{etcd_peer}",
         "--identity-directory-write", workdir / "identity",
     ]  # fmt: skip
+    if runtime.release >= (1, 16):
+        # A flag from 1.16 (dapr/dapr cmd/scheduler/options): 1.15's scheduler refuses it, and its embedded etcd
+        # always serves clients on 127.0.0.1 (pkg/scheduler/server/internal/etcd/config.go).
+        argv += ["--etcd-client-listen-address", "127.0.0.1"]
     process = start("scheduler", argv, workdir / "scheduler.log", cwd=workdir)
     try:
         wait_http(f"http://127.0.0.1:{healthz}/healthz", process, timeout=60)

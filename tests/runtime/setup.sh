@@ -9,11 +9,20 @@
 # Needs Go (see tests/runtime/go/go.mod for the version), Java 17 and Maven for Kafka.
 # Usage: setup.sh [all|runtime|servers]   (default all; runtime.env is written when both are there)
 # Environment: DAPR_CODER_CACHE (default ${XDG_CACHE_HOME:-~/.cache}/async-dapr-coder),
-# DAPR_CODER_SERVERS_DIR (default /tmp/async-dapr-coder-servers), DAPR_CODER_NO_KAFKA=1 to skip Kafka.
+# DAPR_CODER_SERVERS_DIR (default /tmp/async-dapr-coder-servers), DAPR_CODER_NO_KAFKA=1 to skip Kafka,
+# DAPR_CODER_OLDEST=1 for the oldest supported release instead (daprd and the scheduler of Dapr 1.15 from
+# go-1.15, the same CLI): written to runtime-oldest.env, used when DAPR_CODER_DAPR_VERSION=oldest.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
 DAPR_VERSION=1.18.3          # github.com/dapr/dapr in go/go.mod
+GO_DIR=go
+ENV_NAME=runtime
+if [ "${DAPR_CODER_OLDEST:-}" = "1" ]; then
+  DAPR_VERSION=1.15.0        # github.com/dapr/dapr in go-1.15/go.mod: the oldest release the README supports
+  GO_DIR=go-1.15
+  ENV_NAME=runtime-oldest
+fi
 KAFKA_VERSION=4.1.1          # kafka.version in kafka/pom.xml
 CLI_VERSION=1.16.5           # github.com/dapr/cli in go/cli/go.mod
 REDIS_PORT=16379
@@ -44,7 +53,7 @@ case "$WHAT" in all|runtime|servers) ;; *) die "usage: $0 [all|runtime|servers]"
 # --- 1. the runtime ----------------------------------------------------------------------------------------
 build_runtime() {
 command -v go >/dev/null || die "Go is not installed: the runtime tests need it to build daprd (go/go.mod)"
-SOURCES_HASH="$(cd "$HERE/go" && { go version; find . -name 'go.mod' -o -name 'go.sum' -o -name '*.go' | sort \
+SOURCES_HASH="$(cd "$HERE/$GO_DIR" && { go version; find . -name 'go.mod' -o -name 'go.sum' -o -name '*.go' | sort \
   | xargs cat; } | sha256sum | cut -c1-12)"
 RUNTIME="$CACHE/dapr-$DAPR_VERSION-$SOURCES_HASH"
 if [ -x "$RUNTIME/bin/daprd" ] && [ -x "$RUNTIME/bin/scheduler" ] && [ -x "$RUNTIME/bin/dapr" ]; then
@@ -53,13 +62,13 @@ else
   say "building daprd, scheduler and the CLI (Dapr $DAPR_VERSION) into $RUNTIME: a cold build takes a while"
   start=$(date +%s)
   rm -rf "$RUNTIME.tmp" && mkdir -p "$RUNTIME.tmp/bin"
-  (cd "$HERE/go" && go build -trimpath -ldflags "-s -w -X github.com/dapr/dapr/pkg/buildinfo.version=$DAPR_VERSION" \
+  (cd "$HERE/$GO_DIR" && go build -trimpath -ldflags "-s -w -X github.com/dapr/dapr/pkg/buildinfo.version=$DAPR_VERSION" \
     -o "$RUNTIME.tmp/bin/" ./cmd/daprd ./cmd/scheduler)
   (cd "$HERE/go/cli" && go build -trimpath -ldflags "-s -w -X main.version=$CLI_VERSION" -o "$RUNTIME.tmp/bin/dapr" .)
   rm -rf "$RUNTIME" && mv "$RUNTIME.tmp" "$RUNTIME"
   say "built in $(( $(date +%s) - start )) s"
 fi
-echo "$RUNTIME/bin" > "$CACHE/runtime-bin"
+echo "$RUNTIME/bin" > "$CACHE/$ENV_NAME-bin"
 }
 
 # --- 2. the servers ----------------------------------------------------------------------------------------
@@ -161,16 +170,16 @@ echo "$KAFKA_RELAY" > "$SERVERS/kafka-relay"
 
 [ "$WHAT" = servers ] || build_runtime
 [ "$WHAT" = runtime ] || start_servers
-[ -f "$CACHE/runtime-bin" ] && [ -f "$SERVERS/kafka-brokers" ] || { say "done ($WHAT)"; exit 0; }
+[ -f "$CACHE/$ENV_NAME-bin" ] && [ -f "$SERVERS/kafka-brokers" ] || { say "done ($WHAT)"; exit 0; }
 
 # --- 3. where it all is ------------------------------------------------------------------------------------
-cat > "$CACHE/runtime.env" <<EOF
+cat > "$CACHE/$ENV_NAME.env" <<EOF
 DAPR_VERSION=$DAPR_VERSION
-DAPR_RUNTIME_BIN=$(cat "$CACHE/runtime-bin")
+DAPR_RUNTIME_BIN=$(cat "$CACHE/$ENV_NAME-bin")
 REDIS_HOST=127.0.0.1:$REDIS_PORT
 POSTGRES_HOST=127.0.0.1
 POSTGRES_PORT=$POSTGRES_PORT
 KAFKA_BROKERS=$(cat "$SERVERS/kafka-brokers")
 KAFKA_RELAY=$(cat "$SERVERS/kafka-relay" 2>/dev/null)
 EOF
-say "ready: $CACHE/runtime.env"
+say "ready: $CACHE/$ENV_NAME.env"
