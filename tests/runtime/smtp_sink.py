@@ -35,7 +35,7 @@ class SmtpSink:
             writer.write(line.encode() + b"\r\n")
             await writer.drain()
 
-        sender, recipients = "", []
+        sender, recipients = "", list[str]()
         try:
             await say("220 smtp-sink ready")
             while line := await reader.readline():

@@ -41,9 +41,7 @@ async def reserve(request: Reservation, dapr: DaprClient) -> ReservationResult:
             )
         left = item.model_copy(update={"available": item.available - request.quantity})
         try:
-            await dapr.save_state(
-                store, key, left.model_dump(mode="json"), etag=stored.etag, concurrency="first-write"
-            )
+            await dapr.save_state(store, key, left.model_dump(mode="json"), etag=stored.etag, concurrency="first-write")
         except DaprConflictError:
             conflicts += 1
             continue
