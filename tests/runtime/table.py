@@ -93,7 +93,7 @@ def spec_table(runtime: environment.RuntimeEnv, spec: str, profiles: list[str], 
     for profile in profiles:
         needs_kafka = profile == "kafka" or real_system.SPECS[spec].kafka_sources()
         if needs_kafka and (why := environment.kafka_unavailable(runtime)):
-            results[profile] = {name: f"not run: {why}" for name in chosen}
+            results[profile] = dict.fromkeys(chosen, f"not run: {why}")
             continue
         print(f"running {len(chosen)} {spec} scenarios on {profile} ...", file=sys.stderr, flush=True)
         with one_system_at_a_time():
