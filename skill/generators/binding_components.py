@@ -194,6 +194,9 @@ def _input(b: InputBindingComponent, env: Environment, kafka: KafkaSpec, app_id:
                 *connection,
                 MetadataItem("topics", ",".join(source.topics)),
                 MetadataItem("consumerGroup", source.consumer_group or app_id),
+                # A new consumer group starts where the pub/sub's does ('oldest' by default); Kafka's own
+                # default, 'newest', loses what was written before the binding first joined.
+                MetadataItem("initialOffset", kafka.initial_offset),
                 *common,
             )
             return BindingComponent(

@@ -1,19 +1,23 @@
 """Runs one generated service for the runtime tests, in place of its `uv run uvicorn app.main:app`:
 
-    python tests/runtime/launcher.py PORT CONTROL_DIR      (cwd and PYTHONPATH: the service's folder)
+    python tests/runtime/launcher.py PORT CONTROL_DIR [APP_ID]      (cwd and PYTHONPATH: the service's folder)
 
 It uses this project's interpreter (it has every dependency the services declare), so that starting a system
 costs no `uv` resolution per service and no network. In the notification service it wraps the notifier so that
 a test can make its next sends fail: each file `CONTROL_DIR/fail-notifier-<task id>-<n>` makes one send of
 that task's reminder raise, and is renamed `failed-notifier-...` by it; each send that goes through adds a line to
-`CONTROL_DIR/sent.log`. It is run as a script, not as
+`CONTROL_DIR/sent.log`. With APP_ID, each call of a handler (a coroutine function of app.handlers) that returned
+adds `APP_ID <function>` to `CONTROL_DIR/calls.log`. It is run as a script, not as
 `-m tests.runtime.launcher`: each service has a `tests` package of its own.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
+import inspect
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +42,24 @@ class _FailingOnDemand:
         return result
 
 
+def _recorded(name: str, handler: Callable[..., Awaitable[Any]], calls: Path) -> Callable[..., Awaitable[Any]]:
+    @functools.wraps(handler)
+    async def call(*args: Any, **kwargs: Any) -> Any:
+        result = await handler(*args, **kwargs)
+        with calls.open("a", encoding="utf-8") as out:
+            out.write(f"{name}\n")
+        return result
+
+    return call
+
+
 def main() -> None:
     port, control = sys.argv[1], Path(sys.argv[2])
     handlers = importlib.import_module("app.handlers")
+    if len(sys.argv) > 3:  # before app.main imports the routers, so that they call the recording wrappers
+        for name, function in inspect.getmembers(handlers, inspect.iscoroutinefunction):
+            if function.__module__ == handlers.__name__ and not name.startswith("_"):
+                setattr(handlers, name, _recorded(f"{sys.argv[3]} {name}", function, control / "calls.log"))
     if hasattr(handlers, "notifier"):
         setattr(handlers, "notifier", _FailingOnDemand(handlers.notifier, control))  # noqa: B010 - a module
     uvicorn.run("app.main:app", host="127.0.0.1", port=int(port), log_level="info")

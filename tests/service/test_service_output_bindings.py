@@ -173,6 +173,9 @@ def test_an_input_binding_with_a_source_gets_its_component_wired_to_its_route() 
     orders = _yaml(files, "resources/kubernetes/orders-in.yaml")
     meta = _metadata(orders)
     assert (meta["route"], meta["topics"], meta["consumerGroup"]) == ("/in/orders", "orders", "feeder")
+    # Messages written before the binding's consumer group first joined are read too (Kafka's default: newest).
+    assert meta["initialOffset"] == "oldest"
+    assert _metadata(_yaml(files, "resources/local/orders-in.yaml"))["initialOffset"] == "oldest"
     assert meta["saslPassword"] == {"name": "kafka-credentials", "key": "password"}
     assert _metadata(_yaml(files, "resources/local/orders-in.yaml"))["authType"] == "none"
     assert not any("manual" in path for path in files if path.startswith("resources/"))  # no source: no component
