@@ -35,7 +35,8 @@ CANNOT_MODEL = {"standin": STANDIN_CANNOT_MODEL, "fake": FAKE_CANNOT_MODEL}
 
 
 def standin_profile(flavour: str) -> Any:
-    return "postgresql" if flavour.startswith("postgresql") else ("redis" if flavour == "any" else flavour)
+    """The stand-in's profile for a flavour: `postgresql` is v1."""
+    return {"postgresql-v1": "postgresql", "any": "redis"}.get(flavour, flavour)
 
 
 @contextlib.asynccontextmanager
