@@ -11,6 +11,13 @@ RECORDING = Path(__file__).with_name(f"daprd-{DAPRD_VERSION}.json")
 RECORD_ENV = "DAPR_CODER_RECORD_FACTS"
 
 
+def fact_ids() -> set[str]:
+    """Every fact id: the sidecar facts (per store flavour) and the app facts."""
+    from tests.differential import app_facts, facts
+
+    return {fact_id for fact_id, _, _ in facts.fact_ids()} | {fact.fact_id for fact in app_facts.APP_FACTS}
+
+
 def load() -> dict[str, Any]:
     """Fact id -> daprd's observable."""
     recorded: dict[str, Any] = json.loads(RECORDING.read_text(encoding="utf-8"))["facts"]

@@ -5,14 +5,19 @@ DAPR_CODER_RECORD_FACTS=1 this test writes the recording instead of checking it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 
-from tests.differential import facts, recording
+from tests.differential import app_facts, facts, recording
 from tests.runtime import processes, resources
 from tests.runtime.environment import RuntimeEnv
 
@@ -24,6 +29,46 @@ async def _answer(url: str, chosen: list[tuple[str, facts.Fact, str]]) -> dict[s
     async with httpx.AsyncClient(base_url=url, timeout=60) as client:
         for fact_id, fact, _ in chosen:
             found[fact_id] = await fact.run(client, facts.prefix_for(fact))
+    return found
+
+
+QUIET_SECONDS = 2.5  # longer than a job's 1 s dueTime and its retries' 1 s interval
+SETTLE_BOUND_SECONDS = 30.0
+
+
+@contextlib.contextmanager
+def _served(app: app_facts.ProbeApp) -> Iterator[int]:
+    port = processes.free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline, "the probe app did not start"
+        time.sleep(0.05)
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+async def _app_answers(url: str, app: app_facts.ProbeApp) -> dict[str, Any]:
+    async def settle() -> None:
+        """Until the app has had no call for QUIET_SECONDS (bounded: a fact that never settles fails)."""
+        deadline = time.monotonic() + SETTLE_BOUND_SECONDS
+        seen, quiet_since = len(app.calls), time.monotonic()
+        while time.monotonic() - quiet_since < QUIET_SECONDS:
+            assert time.monotonic() < deadline, f"the app still gets calls after {SETTLE_BOUND_SECONDS} s"
+            await asyncio.sleep(0.1)
+            if len(app.calls) != seen:
+                seen, quiet_since = len(app.calls), time.monotonic()
+
+    found: dict[str, Any] = {}
+    async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+        sidecar = app_facts.AppSidecar(client, app, settle)
+        for fact in app_facts.APP_FACTS:
+            found[fact.fact_id] = await fact.run(sidecar, app_facts.prefix_for(fact))
     return found
 
 
@@ -42,7 +87,19 @@ def test_daprd_answers_as_recorded(runtime: RuntimeEnv, tmp_path: Path) -> None:
                 runtime, folder, "diff", resources_folder, scheduler_address=scheduler.address
             ) as sidecar:
                 answers.update(asyncio.run(_answer(sidecar.url, chosen)))
-    assert set(answers) == {fact_id for fact_id, _, _ in every}
+        # The app facts: in-memory pub/sub without a resiliency policy, an app behind the sidecar.
+        app = app_facts.ProbeApp()
+        folder = tmp_path / "app"
+        pubsub = resources.component(facts.PUBSUB, "pubsub.in-memory", {})
+        resources_folder = resources.write(folder / "resources", {"pubsub": pubsub})
+        with (
+            _served(app) as port,
+            processes.daprd(
+                runtime, folder, "diffapp", resources_folder, app_port=port, scheduler_address=scheduler.address
+            ) as sidecar,
+        ):
+            answers.update(asyncio.run(_app_answers(sidecar.url, app)))
+    assert set(answers) == recording.fact_ids()
     if os.environ.get(recording.RECORD_ENV) == "1":
         recording.write(answers)
         return
