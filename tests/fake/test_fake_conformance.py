@@ -4,9 +4,8 @@ left behind (published CloudEvents, binding calls) is compared too.
 
 Both answer state as daprd does with the Redis store (their default profile): a first-write save of an existing key is
 a 500, and a key once saved first-write refuses a last-write save without its ETag. Every store's answers are held to
-the components' source in test_fake_state_stores.py; a Redis transaction with one refused operation is checked only
-there, because the double rolls the other operations back and the fake, as the source reads, keeps them (the real
-runtime decides: tests/runtime)."""
+the components' source in test_fake_state_stores.py, and both are held to real daprd's recorded answers by
+tests/differential (a Redis transaction with one refused operation keeps the others applied, in both and on daprd)."""
 
 from __future__ import annotations
 

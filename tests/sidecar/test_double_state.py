@@ -143,20 +143,26 @@ async def test_bulk_get_uses_data_not_value(client: httpx.AsyncClient) -> None:
     assert (await client.get(f"{BASE}/bulk")).status_code == 204  # chi backtracks to state/{store}/{key}
 
 
-async def test_transaction_is_atomic(client: httpx.AsyncClient, double: SidecarDouble) -> None:
-    """§2.5: upsert/delete only; any failure -> 500 ERR_STATE_TRANSACTION and nothing applied."""
-    await save(client, [{"key": "k1", "value": 1}, {"key": "k2", "value": 2}])
-    ops: dict[str, list[dict[str, Any]]] = {"operations": [
-        {"operation": "upsert", "request": {"key": "k1", "value": 10}},
-        {"operation": "delete", "request": {"key": "k2", "etag": "9"}},
-    ]}  # fmt: skip
-    r = await client.post(f"{BASE}/transaction", json=ops)
-    assert (r.status_code, r.json()["errorCode"]) == (500, "ERR_STATE_TRANSACTION")
-    assert (await client.get(f"{BASE}/k1")).json() == 1
-    ops["operations"][1]["request"]["etag"] = "1"
-    assert (await client.post(f"{BASE}/transaction", json=ops)).status_code == 204
-    assert (await client.get(f"{BASE}/k1")).json() == 10
-    assert double.get_state("statestore", "k2") is None
+@pytest.mark.parametrize(("profile", "kept"), [("redis", 10), ("postgresql", 1), ("in-memory", 1)])
+async def test_transaction_is_atomic_except_on_redis(profile: str, kept: int) -> None:
+    """§2.5: upsert/delete only; any failure -> 500 ERR_STATE_TRANSACTION; nothing applied, but on redis (a MULTI of
+    scripts, never rolled back: seen on daprd 1.18.3, tests/differential) the other operations stay applied."""
+    double = SidecarDouble(state_stores={"statestore": StateStoreOptions(profile=profile)})  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=double), base_url="http://127.0.0.1:3500") as client:
+        await save(client, [{"key": "k1", "value": 1}, {"key": "k2", "value": 2}])
+        etag = (await client.get(f"{BASE}/k2")).headers["etag"]
+        ops: dict[str, list[dict[str, Any]]] = {"operations": [
+            {"operation": "upsert", "request": {"key": "k1", "value": 10}},
+            {"operation": "delete", "request": {"key": "k2", "etag": "9" if etag.isdigit() else f"x{etag[1:]}"}},
+        ]}  # fmt: skip
+        r = await client.post(f"{BASE}/transaction", json=ops)
+        assert (r.status_code, r.json()["errorCode"]) == (500, "ERR_STATE_TRANSACTION")
+        assert (await client.get(f"{BASE}/k1")).json() == kept
+        assert (await client.get(f"{BASE}/k2")).json() == 2
+        ops["operations"][1]["request"]["etag"] = etag
+        assert (await client.post(f"{BASE}/transaction", json=ops)).status_code == 204
+        assert (await client.get(f"{BASE}/k1")).json() == 10
+        assert double.get_state("statestore", "k2") is None
 
 
 async def test_transaction_rejects_unknown_operation_and_typed_etag(client: httpx.AsyncClient) -> None:

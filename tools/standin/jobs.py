@@ -228,6 +228,10 @@ class JobsBlock:
                 return self._schedule_error(400, f"invalid {label} {value!r}")
         if name in self.jobs and supports_policy and not overwrite:
             return self._schedule_error(409, f"job {name} already exists")
+        if supports_policy and policy is None:
+            # The Scheduler keeps its default policy (constant, 1s, 3 retries), and GET shows it (seen on daprd
+            # 1.18.3: tests/differential).
+            policy = gojson.Struct({"constant": gojson.Struct({"interval": "1s", "maxRetries": 3})})
         has_data = "data" in body
         data = gojson.to_float64(body["data"]) if has_data else None
         self.jobs[name] = Job(

@@ -22,7 +22,7 @@ from skill.specs.service import ServiceSpec
 
 __all__ = ["AppPlan", "RunError", "RunPlan", "load_plan"]
 
-StoreProfile = Literal["redis", "postgresql", "in-memory"]
+StoreProfile = Literal["redis", "postgresql", "postgresql-v2", "in-memory"]
 
 
 class RunError(ValueError):

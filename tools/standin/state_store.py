@@ -1,9 +1,11 @@
-"""In-memory state stores that answer like daprd over ``state.redis``, ``state.postgresql`` v1 or ``state.in-memory``
-(references/dapr-contract.md §2, §1.4; the save rules are read from components-contrib, per ``profile``).
+"""In-memory state stores that answer like daprd over ``state.redis``, ``state.postgresql`` v1 (profile
+``postgresql``) or v2 (``postgresql-v2``) or ``state.in-memory`` (references/dapr-contract.md §2, §1.4; the save rules
+are read from components-contrib, per ``profile``, and held to daprd 1.18.3's answers by tests/differential).
 
 * Stored keys are ``<appId>||<key>`` by default (``keyPrefix``: ``appid``, ``name``, ``namespace``, ``none`` or a
   literal); a key containing ``||`` is rejected.
-* ETags are numeric strings, starting at ``"1"`` and incremented on every write (redis ``HINCRBY version``).
+* ETags: redis counts a key's writes from ``"1"`` (``HINCRBY version``); PostgreSQL v1 gives the row's ``xmin``, a
+  transaction id (a number, never 1 or 2); PostgreSQL v2 and in-memory a random UUID.
 * daprd answers 409 only for a ``state.ETagError`` (mismatch) and 400 for an invalid ETag; any other store error is
   500 ``ERR_STATE_SAVE``. Which failure is which differs per store:
 
@@ -16,13 +18,17 @@
     insert that fails on a live key with a 500 ``no item was updated`` and ``last-write`` an upsert.
   - ``in-memory`` (state/in-memory/in_memory.go ``doValidateEtag``): ``first-write`` without an ETag on an existing
     key, and an ETag on a missing key or of another version, are 409s.
-* Delete with an ETag: missing key is fine, another version is a mismatch (409) (the redis rule, for every profile).
+* Delete with an ETag: another version is a mismatch (409) on every store; a missing key is fine on redis only
+  (PostgreSQL's ``DELETE ... WHERE xmin/etag`` deletes nothing, in-memory finds no item: 409).
+* A transaction (``Multi``) is atomic on PostgreSQL and in-memory; on redis it is a ``MULTI`` of scripts, which Redis
+  does not roll back: a refused operation fails the transaction (500) while the others stay applied.
 * ``ttlInSeconds`` item metadata makes the key expire (``-1`` = never).
 """
 
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -54,7 +60,7 @@ class StateStoreOptions:
     queryable: bool = True
     key_prefix: str = "appid"
     max_multi: int = 0
-    profile: Literal["redis", "postgresql", "in-memory"] = "redis"
+    profile: Literal["redis", "postgresql", "postgresql-v2", "in-memory"] = "redis"
 
 
 @dataclass(slots=True)
@@ -121,6 +127,7 @@ class MemoryStateStore:
         self.items: dict[str, StoredItem] = {}
         self._versions: dict[str, int] = {}
         self._clock = clock
+        self._xid = 730  # PostgreSQL v1's last transaction id: its first normal one is 3, initdb uses hundreds
 
     # -- reads ---------------------------------------------------------------------------------------------------
     def get(self, key: str) -> StoredItem | None:
@@ -141,13 +148,19 @@ class MemoryStateStore:
     def _check_set(self, op: SetOp) -> None:
         current = self.get(op.key)
         sent = op.etag or None  # daprd's req.HasETag(): an empty ETag is none
-        # redis parses the ETag unless last-write (parseETag), postgresql always (ParseUint), in-memory never.
+        # redis parses the ETag unless last-write (parseETag), postgresql v1 always (ParseUint), v2 as a UUID (a
+        # malformed one is a mismatch), in-memory never.
         parsed = self.options.profile == "postgresql" or (
             self.options.profile == "redis" and op.concurrency != "last-write"
         )
         if parsed and sent is not None and not sent.lstrip("-").isdigit():
             raise ETagError("invalid", f'strconv.Atoi: parsing "{sent}": invalid syntax')
-        check = {"redis": self._redis_rule, "postgresql": self._postgresql_rule, "in-memory": self._memory_rule}
+        check = {
+            "redis": self._redis_rule,
+            "postgresql": self._postgresql_rule,
+            "postgresql-v2": self._postgresql_rule,
+            "in-memory": self._memory_rule,
+        }
         check[self.options.profile](op, current, sent)
         ttl = op.metadata.get("ttlInSeconds")
         if ttl is not None and not ttl.lstrip("-").isdigit():
@@ -178,9 +191,18 @@ class MemoryStateStore:
         elif current is None or current.etag != sent:
             raise ETagError("mismatch", f"state etag not match for key={op.key}")
 
+    def _next_etag(self, key: str) -> str:
+        if self.options.profile == "redis":
+            version = self._versions.get(key, 0) + 1 if self.get(key) is not None else 1
+            self._versions[key] = version
+            return str(version)
+        if self.options.profile == "postgresql":
+            self._xid += 1
+            return str(self._xid)
+        return str(uuid.uuid4())
+
     def _apply_set(self, op: SetOp) -> None:
-        version = self._versions.get(op.key, 0) + 1 if self.get(op.key) is not None else 1
-        self._versions[op.key] = version
+        etag = self._next_etag(op.key)
         ttl = op.metadata.get("ttlInSeconds")
         expires = None
         if ttl is not None and int(ttl) >= 0:
@@ -189,16 +211,21 @@ class MemoryStateStore:
         # redis keeps the hash's `first-write` field once set; the other stores keep no such mark.
         sticky = self.options.profile == "redis" and previous is not None and previous.first_write
         self.items[op.key] = StoredItem(
-            op.data, str(version), dict(op.metadata), expires, sticky or op.concurrency == "first-write"
+            op.data, etag, dict(op.metadata), expires, sticky or op.concurrency == "first-write"
         )
 
     def _check_delete(self, op: DeleteOp) -> None:
+        profile = self.options.profile
+        current = self.get(op.key)
+        if profile == "in-memory" and op.concurrency == "first-write" and not op.etag and current is not None:
+            raise ETagError("mismatch", "item already exists and no etag was passed")
         if not op.etag:
             return
-        if not op.etag.lstrip("-").isdigit():
+        if profile in ("redis", "postgresql") and not op.etag.lstrip("-").isdigit():
             raise ETagError("invalid", f'strconv.Atoi: parsing "{op.etag}": invalid syntax')
-        current = self.get(op.key)
-        if current is not None and current.etag != op.etag:
+        if current is None and profile == "redis":
+            return
+        if current is None or current.etag != op.etag:
             raise ETagError("mismatch", f"failed to delete {op.key}")
 
     def _apply_delete(self, op: DeleteOp) -> None:
@@ -214,7 +241,17 @@ class MemoryStateStore:
         self._apply_delete(op)
 
     def multi(self, ops: list[SetOp | DeleteOp]) -> None:
-        """All-or-nothing: validate every operation against a snapshot, then apply (§2.5)."""
+        """All-or-nothing (§2.5), except on redis: every operation runs, the first refusal is raised after."""
+        if self.options.profile == "redis":
+            refused: Exception | None = None
+            for op in ops:
+                try:
+                    self.set(op) if isinstance(op, SetOp) else self.delete(op)
+                except (ETagError, StoreError) as exc:
+                    refused = refused or exc
+            if refused is not None:
+                raise refused
+            return
         snapshot_items = dict(self.items)
         snapshot_versions = dict(self._versions)
         try:

@@ -792,7 +792,9 @@ class FakeDapr:
             raise ValueError(message)
         self.state_store_type: StateStoreType = state_store_type
         self._clock_offset = 0.0  # advance() moves the clock TTLs are read against
-        self._xid = 0  # PostgreSQL v1's last transaction id (its ETags)
+        # PostgreSQL v1's last transaction id (its ETags): never 1 or 2 (the first
+        # normal xid is 3, and a new cluster has used hundreds): no test expects "1".
+        self._xid = 730
         self.pubsubs: set[str] | None = None if pubsubs is None else set(pubsubs)
         self.published: list[PublishedEvent] = []
         self.apps: dict[str, ASGIApp] = {}
