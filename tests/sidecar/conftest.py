@@ -12,7 +12,7 @@ from tools.standin import SidecarDouble
 
 @pytest.fixture
 def double() -> SidecarDouble:
-    """A default double: app id ``myapp``, Dapr 1.16, the default component names, no app."""
+    """A default double: app id ``myapp``, Dapr 1.18.3, the default component names, no app."""
     return SidecarDouble()
 
 

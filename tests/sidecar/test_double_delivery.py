@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from tests.sidecar.scripted_app import ScriptedApp, answer
-from tools.standin import SidecarDouble
+from tools.standin import SidecarDouble, delivery
+from tools.standin.resiliency import ENDLESS_CAP, RetryPolicy
 
 pytestmark = pytest.mark.anyio
 
@@ -68,17 +69,41 @@ async def test_response_contract(response: Any, outcome: str, attempts: int) -> 
     assert len(app.requests_to("/orders")) == attempts
 
 
-async def test_drop_goes_to_dead_letter_topic_but_404_does_not() -> None:
+async def test_drop_goes_to_dead_letter_topic_and_404_from_1_18() -> None:
     double, _ = await setup([sub(deadLetterTopic="orders-dlq")], answer(200, {"status": "DROP"}))
     (result,) = await double.deliver("pubsub", "orders")
     assert result.outcome == "dead_lettered"
     dlq = double.broker.on("pubsub", "orders-dlq")
     assert len(dlq) == 1
     assert dlq[0].dead_lettered_from == "orders"
-    double, _ = await setup([sub(deadLetterTopic="orders-dlq")], answer(404))
+    # 1.16: a 404 is dropped (postman/http returns nil); 1.18: ErrMessageDropped, dead-lettered like DROP.
+    double, _ = await setup([sub(deadLetterTopic="orders-dlq")], answer(404), dapr_version="1.16")
     (result,) = await double.deliver("pubsub", "orders")
     assert result.outcome == "dropped"
     assert double.broker.on("pubsub", "orders-dlq") == []
+    double, _ = await setup([sub(deadLetterTopic="orders-dlq")], answer(404), dapr_version="1.18.3")
+    (result,) = await double.deliver("pubsub", "orders")
+    assert result.outcome == "dead_lettered"
+    assert len(result.attempts) == 1
+    assert [m.dead_lettered_from for m in double.broker.on("pubsub", "orders-dlq")] == ["orders"]
+
+
+async def test_inbound_policy_sets_attempts_and_pause(monkeypatch: pytest.MonkeyPatch) -> None:
+    pauses: list[float] = []
+
+    async def no_wait(delay: float) -> None:
+        pauses.append(delay)
+
+    monkeypatch.setattr(delivery.asyncio, "sleep", no_wait)
+    policy = RetryPolicy(policy="constant", duration=5.0, max_retries=2)
+    double, _ = await setup([sub(deadLetterTopic="orders-dlq")], answer(500), inbound_retry=policy)
+    (result,) = await double.deliver("pubsub", "orders")
+    assert [a.status for a in result.attempts] == [500, 500, 500]
+    assert pauses == [5.0, 5.0]
+    assert result.outcome == "dead_lettered"
+    exponential = RetryPolicy(policy="exponential", initial_interval=1.0, max_interval=2.0, max_retries=-1)
+    assert [exponential.delay(n) for n in (1, 2, 3)] == [1.0, 1.5, 2.0]
+    assert exponential.attempts == 1 + ENDLESS_CAP
 
 
 async def test_retry_then_success_counts_attempts() -> None:
@@ -193,3 +218,16 @@ async def test_expired_message_is_not_delivered() -> None:
         await c.post("/v1.0/publish/pubsub/orders?metadata.ttl=-1s", json={})
     (result,) = await double.deliver_pending()
     assert result.outcome == "expired"
+    assert app.requests_to("/orders") == []
+
+
+async def test_expired_message_goes_to_dead_letter_topic() -> None:
+    """subscription.go: `HasExpired` -> dropped, and sent to the route's deadLetterTopic when there is one."""
+    app = ScriptedApp().on("GET", "/dapr/subscribe", answer(200, [sub(deadLetterTopic="orders-dlq")]))
+    double = SidecarDouble(app=app)
+    async with double.client() as c:
+        await c.post("/v1.0/publish/pubsub/orders?metadata.ttl=-1s", json={})
+    (result,) = await double.deliver("pubsub", "orders")
+    assert result.outcome == "dead_lettered"
+    assert result.attempts == []
+    assert [m.dead_lettered_from for m in double.broker.on("pubsub", "orders-dlq")] == ["orders"]

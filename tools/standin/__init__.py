@@ -7,7 +7,7 @@ Section numbers (§N, §N.M) and pitfall numbers throughout this package refer t
 
 from tools.standin import SidecarDouble, serve_double
 
-double = SidecarDouble(app_id="myapp", dapr_version="1.16", app=my_fastapi_app)
+double = SidecarDouble(app_id="myapp", dapr_version="1.18.3", app=my_fastapi_app)
 async with double.client() as client:          # httpx.AsyncClient over ASGITransport
     await client.post("/v1.0/state/statestore", json=[{"key": "k", "value": {"a": 1}}])
 await double.deliver_pending()                 # pub/sub -> app, §12.4 semantics

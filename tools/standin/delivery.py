@@ -7,16 +7,20 @@ Single delivery: ``POST {route}``, ``Content-Type: application/cloudevents+json`
 2xx ``{"status": "SUCCESS"}``                    SUCCESS
 2xx ``{"status": "RETRY"}`` or any other string  RETRY (``"success"`` is *not* SUCCESS)
 2xx ``{"status": "DROP"}``                       DROP -> ``deadLetterTopic`` when configured
-404                                              dropped, not dead-lettered
+404                                              dropped; from 1.18 dead-lettered like DROP
 anything else (400, 422, 500, ...)               RETRY
 ==============================================  ===============================================
 
-RETRY would loop for ever in daprd; here each message gets at most ``max_attempts`` tries and ends as
-``retry_exhausted`` so a test can assert "was retried N times".
+An expired CloudEvent (``expiration`` passed) is dropped without a delivery, to ``deadLetterTopic`` when
+configured (every version). RETRY is retried under the component's inbound resiliency policy (``retry``, a
+tools/standin/resiliency.py RetryPolicy: paced as daprd paces it); without one, each message gets at most
+``max_attempts`` immediate tries. Retries exhausted: ``retry_exhausted``, dead-lettered when configured (daprd
+1.18 publishes it to ``deadLetterTopic``; without one the error goes back to the broker).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import uuid
@@ -26,6 +30,7 @@ from typing import Any, Literal
 from tools.standin import gojson, timeutil
 from tools.standin.core import AppChannel, AppResponse
 from tools.standin.pubsub import Broker, PublishedMessage
+from tools.standin.resiliency import RetryPolicy
 from tools.standin.subscriptions import Subscription
 
 Verdict = Literal["SUCCESS", "RETRY", "DROP", "NOT_FOUND"]
@@ -106,12 +111,29 @@ def _expired(event: dict[str, Any]) -> bool:
 class Deliverer:
     """Delivers queued messages for the subscriptions an app declared."""
 
-    def __init__(self, channel: AppChannel, broker: Broker, max_attempts: int, dlq_on_exhaustion: bool) -> None:
+    def __init__(
+        self,
+        channel: AppChannel,
+        broker: Broker,
+        max_attempts: int,
+        dlq_on_exhaustion: bool,
+        *,
+        not_found_dead_letters: bool = False,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        """``not_found_dead_letters``: a 404 goes to the dead-letter topic (daprd 1.18+); ``retry``: the inbound
+        resiliency policy, which then sets the attempts and the pause before each retry."""
         self.channel = channel
         self.broker = broker
-        self.max_attempts = max_attempts
+        self.max_attempts = max_attempts if retry is None else retry.attempts
         self.dlq_on_exhaustion = dlq_on_exhaustion
+        self.not_found_dead_letters = not_found_dead_letters
+        self.retry = retry
         self.results: list[DeliveryResult] = []
+
+    async def _pause(self, retry: int) -> None:
+        if self.retry is not None and (delay := self.retry.delay(retry)) > 0:
+            await asyncio.sleep(delay)
 
     def _dead_letter(self, msg: PublishedMessage, sub: Subscription) -> None:
         self.broker.put(
@@ -142,13 +164,15 @@ class Deliverer:
         result = DeliveryResult(msg, sub, "delivered", event=event)
         if _expired(event):
             result.outcome = "expired"
-            return self._finish(result, to_dlq=False)
+            return self._finish(result, to_dlq=True)
         path = sub.route_for(gojson.to_float64(event))
         if path is None:
             result.outcome = "no_route"
             return self._finish(result, to_dlq=True)
         body = gojson.marshal(event)
-        for _ in range(self.max_attempts):
+        for attempt in range(self.max_attempts):
+            if attempt:
+                await self._pause(attempt)
             response = await self.channel.call(
                 "POST", path, self._headers(msg, event, "application/cloudevents+json"), body
             )
@@ -158,7 +182,7 @@ class Deliverer:
                 return self._finish(result, to_dlq=False)
             if verdict == "NOT_FOUND":
                 result.outcome = "dropped"
-                return self._finish(result, to_dlq=False)
+                return self._finish(result, to_dlq=self.not_found_dead_letters)
             if verdict == "DROP":
                 result.outcome = "dropped"
                 return self._finish(result, to_dlq=True)
@@ -179,9 +203,11 @@ class Deliverer:
                 done.append(self._finish(DeliveryResult(msg, sub, "no_route", event=event), to_dlq=True))
                 continue
             pending[str(uuid.uuid4())] = (DeliveryResult(msg, sub, "delivered", event=event), path, event)
-        for _ in range(self.max_attempts):
+        for attempt in range(self.max_attempts):
             if not pending:
                 break
+            if attempt:
+                await self._pause(attempt)
             for path in sorted({p for _, p, _ in pending.values()}):
                 ids = [i for i, (_, p, _) in pending.items() if p == path]
                 entries = [

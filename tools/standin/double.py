@@ -26,6 +26,7 @@ from tools.standin.jobs import JobsBlock, JobTrigger
 from tools.standin.lock import LockBlock
 from tools.standin.metadata import MetadataBlock
 from tools.standin.pubsub import Broker, PublishedMessage, PubSubBlock
+from tools.standin.resiliency import RetryPolicy
 from tools.standin.routing import Router
 from tools.standin.secrets import SecretsBlock, SecretValue
 from tools.standin.state import StateBlock
@@ -36,6 +37,7 @@ from tools.standin.wire import Headers, Request, Response, read_body
 from tools.standin.workflows import WorkflowsBlock
 
 DEFAULT_BASE_URL = "http://127.0.0.1:3500"
+DEFAULT_DAPR_VERSION = "1.18.3"  # the runtime tests/runtime/setup.sh runs: the differential suite's reference
 _EXEMPT = ("v1.0/healthz", "v1.0/healthz/outbound")
 
 
@@ -64,7 +66,7 @@ class SidecarDouble:
         self,
         *,
         app_id: str = "myapp",
-        dapr_version: str = "1.16",
+        dapr_version: str = DEFAULT_DAPR_VERSION,
         api_token: str | None = None,
         app_api_token: str | None = None,
         state_stores: Iterable[str] | Mapping[str, StateStoreOptions] = ("statestore",),
@@ -78,10 +80,11 @@ class SidecarDouble:
         namespace: str = "",
         tracing: bool = False,
         max_delivery_attempts: int = 3,
-        dead_letter_on_retry_exhausted: bool = False,
+        dead_letter_on_retry_exhausted: bool = True,
         broker: Broker | None = None,
         shared_state_stores: Mapping[str, MemoryStateStore] | None = None,
         peers: Mapping[str, AppChannel] | None = None,
+        inbound_retry: RetryPolicy | None = None,
     ) -> None:
         # broker / shared_state_stores / peers: what a mesh of sidecars shares (tools/standin/mesh.py); the
         # defaults give this sidecar its own broker and stores, and no other sidecar to reach.
@@ -112,7 +115,12 @@ class SidecarDouble:
         self.requests: list[RecordedRequest] = []
         self.subscriptions: list[Subscription] | None = None
         self.subscription_error: str | None = None
-        self.deliverer = Deliverer(self.channel, self.broker, max_delivery_attempts, dead_letter_on_retry_exhausted)
+        # ``inbound_retry``: the pub/sub component's inbound resiliency policy (tools/standin/resiliency.py);
+        # without it each message gets ``max_delivery_attempts`` immediate tries.
+        self.deliverer = Deliverer(
+            self.channel, self.broker, max_delivery_attempts, dead_letter_on_retry_exhausted,
+            not_found_dead_letters=self.config.at_least(18), retry=inbound_retry,
+        )  # fmt: skip
         blocks = (self.state, self.pubsub, self.bindings, self.secrets, self.configuration, self.locks, self.jobs,
                   self.workflows, self.metadata)  # fmt: skip
         self.router = Router([r for block in blocks for r in block.routes()])

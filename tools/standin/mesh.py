@@ -38,9 +38,10 @@ import httpx
 
 from tools.standin.core import AppChannel, ASGIApp
 from tools.standin.delivery import DeliveryResult, Outcome
-from tools.standin.double import DEFAULT_BASE_URL, SidecarDouble
+from tools.standin.double import DEFAULT_BASE_URL, DEFAULT_DAPR_VERSION, SidecarDouble
 from tools.standin.jobs import utc_now
 from tools.standin.pubsub import Broker, PublishedMessage
+from tools.standin.resiliency import RetryPolicy
 from tools.standin.scheduler import FiredJob, as_utc, fire_due
 from tools.standin.state_store import MemoryStateStore, StateStoreOptions, StoredItem
 from tools.standin.subscriptions import Subscription
@@ -48,7 +49,7 @@ from tools.standin.subscriptions import Subscription
 # SidecarDouble arguments the mesh decides for every sidecar.
 _SHARED = frozenset({
     "app_id", "app", "app_api_token", "dapr_version", "state_stores", "pubsubs", "broker", "shared_state_stores",
-    "peers", "max_delivery_attempts", "dead_letter_on_retry_exhausted",
+    "peers", "max_delivery_attempts", "dead_letter_on_retry_exhausted", "inbound_retry",
 })  # fmt: skip
 
 
@@ -116,15 +117,18 @@ class SidecarMesh:
     def __init__(
         self,
         *,
-        dapr_version: str = "1.16",
+        dapr_version: str = DEFAULT_DAPR_VERSION,
         state_stores: Iterable[str] | Mapping[str, StateStoreOptions] = ("statestore",),
         pubsubs: Iterable[str] = ("pubsub",),
         max_delivery_attempts: int = 3,
-        dead_letter_on_retry_exhausted: bool = False,
+        dead_letter_on_retry_exhausted: bool = True,
         scopes: Mapping[str, Iterable[str]] | None = None,
+        inbound_retry: Mapping[str, RetryPolicy] | None = None,
     ) -> None:
         """``scopes``: component name -> the app ids that load it (a component YAML's ``scopes``, §13); a component
-        not listed is loaded by every app."""
+        not listed is loaded by every app. ``inbound_retry``: app id -> the pub/sub inbound resiliency policy its
+        sidecar applies (tools/standin/resiliency.py); an app not listed gets ``max_delivery_attempts`` tries."""
+        self.inbound_retry = dict(inbound_retry or {})
         self.dapr_version = dapr_version
         self.scopes = {name: frozenset(ids) for name, ids in (scopes or {}).items()}
         options = (
@@ -161,7 +165,8 @@ class SidecarMesh:
             pubsubs=[n for n in self.pubsubs if self.loads(app_id, n)],
             broker=self.broker.group(app_id), shared_state_stores=stores, peers=self.channels,
             max_delivery_attempts=self.max_delivery_attempts,
-            dead_letter_on_retry_exhausted=self.dead_letter_on_retry_exhausted, **options,
+            dead_letter_on_retry_exhausted=self.dead_letter_on_retry_exhausted,
+            inbound_retry=self.inbound_retry.get(app_id), **options,
         )  # fmt: skip
         double.jobs.clock = self.now
         self.sidecars[app_id] = double
