@@ -590,13 +590,13 @@ async def test_workflow_lifecycle_with_202_answers(dapr: ModuleType) -> None:
         with pytest.raises(ValueError, match="instance id"):
             await client.start_workflow("OrderFlow", instance_id="bad/id")
     start = sidecar.requests[0]
-    assert raw_path(start) == "/v1.0-beta1/workflows/dapr/OrderFlow/start"
+    assert raw_path(start) == "/v1.0/workflows/dapr/OrderFlow/start"
     assert query(start) == [("instanceID", "order-1")]
     assert sidecar.body(0) == {"x": 1}
     assert got.runtime_status == "RUNNING"
     assert got.created_at == datetime(2025, 1, 1, 10, 0, 0, 123456, tzinfo=UTC)
     assert got.serialized_input == '{"x":1}'
-    assert raw_path(sidecar.requests[2]) == "/v1.0-beta1/workflows/dapr/order-1/raiseEvent/approved"
+    assert raw_path(sidecar.requests[2]) == "/v1.0/workflows/dapr/order-1/raiseEvent/approved"
     assert [raw_path(r).rsplit("/", 1)[1] for r in sidecar.requests[3:]] == ["terminate", "pause", "resume", "purge"]
     assert len(sidecar.requests) == 7
 
@@ -613,9 +613,9 @@ async def test_workflow_ids_not_made_by_start_are_managed_percent_encoded(dapr: 
         with pytest.raises(ValueError, match="instance id"):
             await client.get_workflow("")
     assert [raw_path(r) for r in sidecar.requests] == [
-        "/v1.0-beta1/workflows/dapr/order-1%3A0001",
-        "/v1.0-beta1/workflows/dapr/a%2Fb/terminate",
-        "/v1.0-beta1/workflows/dapr/order-1%3A0001/raiseEvent/approved",
+        "/v1.0/workflows/dapr/order-1%3A0001",
+        "/v1.0/workflows/dapr/a%2Fb/terminate",
+        "/v1.0/workflows/dapr/order-1%3A0001/raiseEvent/approved",
     ]
 
 
