@@ -1,6 +1,6 @@
 """A generated service's cron input binding on real daprd (references/dapr-contract.md §18.7): the component the
 generator writes (resources/local/<name>.yaml, bindings.cron with `route` and `direction: input`) makes the sidecar
-probe the route and post to it at each tick, and the generated route hands each event to its handler.
+post to the route at each tick (no OPTIONS probe first), and the generated route hands each event to its handler.
 """
 
 from __future__ import annotations
