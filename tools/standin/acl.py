@@ -149,10 +149,8 @@ class AccessControl:
             operation = "/" + operation
         found = policy.operations.search(operation.lower())
         if found is not None:
-            if verb:
-                action = found.verbs.get(verb, found.verbs.get("*", action))
-            else:
-                action = policy.default_action
+            # without a verb daprd takes the app policy's default action
+            action = found.verbs.get(verb, found.verbs.get("*", action)) if verb else policy.default_action
         return action.lower() == ALLOW
 
 
@@ -185,7 +183,9 @@ def parse(document: dict[str, Any]) -> AccessControl | None:
                             str(item["namespace"]), trie)  # fmt: skip
         policies[(app_id, policy.namespace)] = policy
     if missing:
-        raise AccessControlError(f"invalid access control spec: a policy lacks appId, trustDomain or namespace: {missing}")
+        raise AccessControlError(
+            f"invalid access control spec: a policy lacks appId, trustDomain or namespace: {missing}"
+        )
     return AccessControl(default_action, trust_domain or DEFAULT_TRUST_DOMAIN, policies)
 
 

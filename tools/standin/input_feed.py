@@ -23,8 +23,11 @@ _DESCRIPTORS = {
 # (lowest, highest) of second, minute, hour, day of month, month, day of week
 _RANGES = ((0, 59), (0, 59), (0, 23), (1, 31), (1, 12), (0, 6))
 _NAMES = {
-    4: {m: i + 1 for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split())},
-    5: {d: i for i, d in enumerate("sun mon tue wed thu fri sat".split())},
+    4: {
+        m: i + 1
+        for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"))
+    },
+    5: {d: i for i, d in enumerate(("sun", "mon", "tue", "wed", "thu", "fri", "sat"))},
 }
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 
@@ -109,7 +112,7 @@ class CronSchedule:
         return dom or dow  # both restricted: either one (robfig/cron dayMatches)
 
     def next_after(self, after: dt.datetime) -> dt.datetime:
-        """The first fire time strictly after `after` (a naive local time)."""
+        """The first fire time strictly after `after` (local time, see `local_now`)."""
         if self.every is not None:
             return after.replace(microsecond=0) + dt.timedelta(seconds=self.every)
         seconds, minutes, hours, _, months, _ = self.fields
@@ -164,6 +167,11 @@ class CronFeed:
             if binding.due <= now:
                 binding.due = binding.schedule.next_after(now)
                 yield binding
+
+
+def local_now() -> dt.datetime:
+    """The clock the schedules run on: local time, as the binding's cron runs in time.Local."""
+    return dt.datetime.now().astimezone()
 
 
 def metadata(now_utc: dt.datetime) -> dict[str, str]:

@@ -106,7 +106,7 @@ class Pump:
     def up(self, app: AppPlan) -> None:
         """`app` answers: deliveries start, and its cron input bindings tick from now."""
         self.ready.append(app.app_id)
-        now = dt.datetime.now()
+        now = input_feed.local_now()
         for c in app.spec.input_binding_components():
             if c.source.kind == "cron":
                 self.cron.add(app.app_id, c.name, c.route, c.source.schedule, now)
@@ -119,7 +119,7 @@ class Pump:
     async def fire_cron(self) -> int:
         """Each cron input binding whose time has come posts to its route, as bindings.cron does under daprd."""
         fired = 0
-        for binding in list(self.cron.due(dt.datetime.now())):
+        for binding in list(self.cron.due(input_feed.local_now())):
             delivery = await self.mesh[binding.app_id].send_input_binding_event(
                 binding.name, b"", input_feed.metadata(dt.datetime.now(dt.UTC)),
                 route=binding.route.lstrip("/"), direction="input",
