@@ -40,11 +40,13 @@ def _denied(target: str, caller: str, verb: str = "POST", operation: str = "rese
 
 
 @contextlib.contextmanager
-def _mesh(runtime: RuntimeEnv, tmp_path: Path, sentry: processes.Sentry | None) -> Iterator[dict[str, str]]:
-    """The generated service with its sidecar (its Configuration), and two app-less sidecars that call it: each
-    app id's sidecar URL."""
+def _mesh(
+    runtime: RuntimeEnv, tmp_path: Path, sentry: processes.Sentry | None, *, configured: bool = True
+) -> Iterator[dict[str, str]]:
+    """The generated service with its sidecar (its Configuration unless not `configured`), and two app-less
+    sidecars that call it: each app id's sidecar URL."""
     service = one_service.write_service(SPEC, tmp_path / TARGET)
-    config = service / "resources" / "kubernetes" / f"{TARGET}-config.yaml"
+    config = service / "resources" / "kubernetes" / f"{TARGET}-config.yaml" if configured else None
     empty = resources.write(tmp_path / "resources", {})
     with contextlib.ExitStack() as stack:
         app = stack.enter_context(one_service.app(service, tmp_path))
@@ -58,8 +60,9 @@ def _mesh(runtime: RuntimeEnv, tmp_path: Path, sentry: processes.Sentry | None) 
         yield {app_id: sidecar.url for app_id, sidecar in sidecars.items()}
 
 
-def _reserve(sidecar: str, verb: str = "POST") -> httpx.Response:
-    return httpx.request(verb, f"{sidecar}/v1.0/invoke/{TARGET}/method/reserve", json={"id": "s1"}, timeout=30)
+def _reserve(sidecar: str, verb: str = "POST", headers: dict[str, str] | None = None) -> httpx.Response:
+    url = f"{sidecar}/v1.0/invoke/{TARGET}/method/reserve"
+    return httpx.request(verb, url, json={"id": "s1"}, headers=headers, timeout=30)
 
 
 def test_mtls_serves_the_named_caller_and_refuses_another_app(runtime: RuntimeEnv, tmp_path: Path) -> None:
@@ -79,3 +82,17 @@ def test_without_mtls_the_default_action_denies_every_caller(runtime: RuntimeEnv
             refused = _reserve(sidecars[caller])
             assert refused.status_code == 403, (caller, refused.text)
             assert refused.json()["errorCode"] == "ERR_DIRECT_INVOKE", refused.text
+
+
+def test_locally_the_apps_own_check_refuses_another_app_and_a_forged_caller(
+    runtime: RuntimeEnv, tmp_path: Path
+) -> None:
+    """As `dapr run -f .` runs it: no mTLS, no Configuration; the generated route checks dapr-caller-app-id. daprd
+    adds its value beside one the caller wrote (it does not delete it), so a forged id makes two values: refused."""
+    with _mesh(runtime, tmp_path, None, configured=False) as sidecars:
+        allowed = _reserve(sidecars[CALLER])
+        assert (allowed.status_code, allowed.json()) == (200, {"id": "s1"}), allowed.text
+        other = _reserve(sidecars[STRANGER])
+        assert (other.status_code, other.json()) == (403, {"detail": f"app {STRANGER!r} may not call this method"})
+        forged = _reserve(sidecars[STRANGER], headers={"dapr-caller-app-id": CALLER})
+        assert (forged.status_code, forged.json()) == (403, {"detail": "app None may not call this method"})
