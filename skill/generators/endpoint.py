@@ -384,7 +384,8 @@ def _invocation(spec: EndpointSpec) -> InvocationContext:
     std: list[Import] = []
     if any(r.callers is not None for r in routes):
         std = [*_i("typing", "Annotated")]
-        lib += [*_i("fastapi", "Header", "HTTPException", "status")]
+        lib += [*(() if spec.app_token else _i("fastapi", "Depends")), *_i("fastapi", "HTTPException", "Request")]
+        lib += [*_i("fastapi", "status")]
     contract = ["Dapr", "DaprRoute"] + (["require_dapr_token"] if spec.app_token else [])
     models = [m for r in routes for m in (r.request_model, r.response_model)]
     local = [*_local(spec, models, client_=False, contract=contract), Import(".", "handlers")]

@@ -1,6 +1,6 @@
 """Where the real Dapr runtime and its servers are, as tests/runtime/setup.sh left them (its runtime.env).
 
-The runtime tests need daprd, the scheduler and the Dapr CLI built from Go modules, and Redis, PostgreSQL and
+The runtime tests need daprd, the scheduler, sentry and the Dapr CLI built from Go modules, and Redis, PostgreSQL and
 (for the Kafka profile) a Kafka broker on loopback. `unavailable()` says in one sentence what is missing; the
 tests skip with it, unless DAPR_CODER_REQUIRE_RUNTIME=1 (CI sets it) turns it into a failure.
 
@@ -61,6 +61,11 @@ class RuntimeEnv:
         return self.bin_dir / "scheduler"
 
     @property
+    def sentry(self) -> Path:
+        """The certificate authority of Dapr's mTLS (the access-control test runs the sidecars under it)."""
+        return self.bin_dir / "sentry"
+
+    @property
     def cli(self) -> Path:
         return self.bin_dir / "dapr"
 
@@ -113,7 +118,7 @@ def load() -> RuntimeEnv | str:
         )
     except (KeyError, ValueError) as exc:
         return f"{env_file} is incomplete ({exc}): run {setup} again"
-    for binary in (runtime.daprd, runtime.scheduler, runtime.cli):
+    for binary in (runtime.daprd, runtime.scheduler, runtime.sentry, runtime.cli):
         if not os.access(binary, os.X_OK):
             return f"{binary} is missing: run {setup} again"
     servers = {"Redis": runtime.redis_host, "PostgreSQL": f"{runtime.postgres_host}:{runtime.postgres_port}"}

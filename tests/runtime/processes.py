@@ -1,4 +1,4 @@
-"""Starting and stopping the runtime's processes for one test: free ports, the scheduler, a lone daprd.
+"""Starting and stopping the runtime's processes for one test: free ports, the scheduler, Sentry, a lone daprd.
 
 Every process started here runs in its own process group and is ended by its handle, never by name.
 """
@@ -145,6 +145,53 @@ def scheduler(runtime: RuntimeEnv, workdir: Path) -> Iterator[Scheduler]:
 
 
 @dataclass
+class Sentry:
+    """Dapr's certificate authority: it signs each sidecar's SPIFFE certificate when mTLS is on."""
+
+    process: Process
+    port: int
+    trust_anchors: str  # the root certificate (PEM) it generated: what a sidecar trusts (DAPR_TRUST_ANCHORS)
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+
+@contextlib.contextmanager
+def sentry(runtime: RuntimeEnv, workdir: Path) -> Iterator[Sentry]:
+    """Sentry in self-hosted mode, as `dapr init` runs it for mTLS: with an empty issuer-credentials folder it makes
+    its own root and issuer (ca.crt, issuer.crt, issuer.key there), and signs any sidecar's request (the insecure
+    validator of self-hosted mode); its trust domain is daprd's default control-plane trust domain, localhost."""
+    port, healthz, metrics = (free_port() for _ in range(3))
+    credentials = workdir / "sentry-credentials"
+    credentials.mkdir(parents=True, exist_ok=True)
+    config = workdir / "sentry-config.yaml"  # Sentry exits without one; this one only turns mTLS on
+    config.write_text(
+        "apiVersion: dapr.io/v1alpha1\nkind: Configuration\nmetadata:\n  name: daprsystem\n"
+        "spec:\n  mtls:\n    enabled: true\n",
+        encoding="utf-8",
+    )
+    argv: list[str | Path] = [
+        runtime.sentry,
+        "--mode", "standalone",
+        "--issuer-credentials", credentials,
+        "--trust-domain", "localhost",
+        "--port", str(port),
+        "--listen-address", "127.0.0.1",
+        "--healthz-port", str(healthz),
+        "--healthz-listen-address", "127.0.0.1",
+        "--metrics-port", str(metrics),
+        "--config", config,
+    ]  # fmt: skip
+    process = start("sentry", argv, workdir / "sentry.log", cwd=workdir)
+    try:
+        wait_http(f"http://127.0.0.1:{healthz}/healthz", process, timeout=60)
+        yield Sentry(process, port, (credentials / "ca.crt").read_text(encoding="utf-8"))
+    finally:
+        process.stop()
+
+
+@dataclass
 class Daprd:
     """A lone sidecar (no app, or an app the test runs itself)."""
 
@@ -167,6 +214,7 @@ def daprd(
     app_port: int | None = None,
     scheduler_address: str | None = None,
     config: Path | None = None,
+    mtls: Sentry | None = None,
 ) -> Iterator[Daprd]:
     """daprd in self-hosted mode with the resources of `resources`, ready when its outbound health answers."""
     http_port, grpc_port, internal, metrics = (free_port() for _ in range(4))
@@ -188,7 +236,11 @@ def daprd(
         argv += ["--app-port", str(app_port), "--app-channel-address", "127.0.0.1"]
     if config is not None:
         argv += ["--config", config]
-    process = start(f"daprd {app_id}", argv, workdir / f"daprd-{app_id}.log", cwd=workdir)
+    env: dict[str, str] = {}
+    if mtls is not None:  # the sidecar gets its certificate from Sentry and trusts its root (pkg/security)
+        argv += ["--enable-mtls", "--sentry-address", mtls.address]
+        env["DAPR_TRUST_ANCHORS"] = mtls.trust_anchors
+    process = start(f"daprd {app_id}", argv, workdir / f"daprd-{app_id}.log", cwd=workdir, env=env)
     try:
         wait_http(f"http://127.0.0.1:{http_port}/v1.0/healthz/outbound", process, timeout=60)
         yield Daprd(process, http_port, grpc_port)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up what the runtime tests (tests/runtime, pytest marker `runtime`) run on, and is safe to run again:
 #   1. the Dapr runtime built from Go modules (daprd with the components the generated code uses, the scheduler,
+#      sentry (the certificate authority of mTLS, for the access-control test),
 #      the Dapr CLI), cached by Dapr version and a hash of tests/runtime/go under the user cache dir;
 #   2. Redis and PostgreSQL (Debian packages, installed with apt-get when missing and run as root) and a
 #      single-node KRaft Kafka broker (the org.apache.kafka jars, fetched with Maven), each started on loopback
@@ -56,14 +57,15 @@ command -v go >/dev/null || die "Go is not installed: the runtime tests need it 
 SOURCES_HASH="$(cd "$HERE/$GO_DIR" && { go version; find . -name 'go.mod' -o -name 'go.sum' -o -name '*.go' | sort \
   | xargs cat; } | sha256sum | cut -c1-12)"
 RUNTIME="$CACHE/dapr-$DAPR_VERSION-$SOURCES_HASH"
-if [ -x "$RUNTIME/bin/daprd" ] && [ -x "$RUNTIME/bin/scheduler" ] && [ -x "$RUNTIME/bin/dapr" ]; then
+if [ -x "$RUNTIME/bin/daprd" ] && [ -x "$RUNTIME/bin/scheduler" ] && [ -x "$RUNTIME/bin/sentry" ] \
+  && [ -x "$RUNTIME/bin/dapr" ]; then
   say "reusing $RUNTIME"
 else
-  say "building daprd, scheduler and the CLI (Dapr $DAPR_VERSION) into $RUNTIME: a cold build takes a while"
+  say "building daprd, scheduler, sentry and the CLI (Dapr $DAPR_VERSION) into $RUNTIME: a cold build takes a while"
   start=$(date +%s)
   rm -rf "$RUNTIME.tmp" && mkdir -p "$RUNTIME.tmp/bin"
   (cd "$HERE/$GO_DIR" && go build -trimpath -ldflags "-s -w -X github.com/dapr/dapr/pkg/buildinfo.version=$DAPR_VERSION" \
-    -o "$RUNTIME.tmp/bin/" ./cmd/daprd ./cmd/scheduler)
+    -o "$RUNTIME.tmp/bin/" ./cmd/daprd ./cmd/scheduler ./cmd/sentry)
   (cd "$HERE/go/cli" && go build -trimpath -ldflags "-s -w -X main.version=$CLI_VERSION" -o "$RUNTIME.tmp/bin/dapr" .)
   rm -rf "$RUNTIME" && mv "$RUNTIME.tmp" "$RUNTIME"
   say "built in $(( $(date +%s) - start )) s"

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from tools.standin.acl import AccessControl
 from tools.standin.wire import Headers
 
 ASGIApp = Callable[
@@ -90,6 +91,8 @@ class AppChannel:
     app_api_token: str | None
     calls: list[AppCall] = field(default_factory=list)
     peers: Mapping[str, AppChannel] = field(default_factory=dict)
+    # The Configuration's accessControl this sidecar applies to invocations from other sidecars (tools/standin/acl.py).
+    access_control: AccessControl | None = None
 
     @property
     def has_app(self) -> bool:
@@ -110,6 +113,10 @@ class AppChannel:
 
     def resolve(self, app_id: str) -> ASGIApp:
         return self._route(app_id)[1]
+
+    def callee(self, app_id: str) -> AppChannel:
+        """The channel an invocation of `app_id` goes through: this one, or a peer sidecar's."""
+        return self._route(app_id)[0]
 
     async def call(
         self,

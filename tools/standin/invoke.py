@@ -7,8 +7,9 @@ and, lacking an app id, answers 404 ``ERR_DIRECT_INVOKE``.
 from __future__ import annotations
 
 import base64
+from urllib.parse import unquote
 
-from tools.standin import timeutil, wire
+from tools.standin import acl, timeutil, wire
 from tools.standin.core import AppChannel, NoAppError, SidecarConfig
 from tools.standin.wire import Headers, Request, Response, go_path_clean
 
@@ -71,9 +72,14 @@ class InvokeBlock:
                 500, "ERR_DIRECT_INVOKE",
                 f"failed to invoke, id: {target}, err: couldn't find service: {target}",
             )  # fmt: skip
+        if (denied := self._denied(target, method, req.method)) is not None:
+            return denied
         drop = set(_HOP) | {"dapr-api-token"}
         if via_header:
             drop.add("dapr-app-id")
+        # The caller's own dapr-caller-app-id (and callee, namespace) headers pass through, and the sidecar adds its
+        # own after them: daprd 1.18.3 does not delete them (references/dapr-contract.md §18.7), so an app that reads
+        # the header must refuse a request carrying it twice.
         headers = [(k, v) for k, v in req.headers.items if k.lower() not in drop]
         host = req.headers.get("host") or "127.0.0.1:3500"
         headers += [
@@ -92,3 +98,18 @@ class InvokeBlock:
         answer = await self.channel.call(req.method, path, headers, req.body, app_id=target)
         out = [(k, v) for k, v in answer.headers.items if k.lower() not in _HOP]
         return Response(answer.status, out, answer.body)
+
+    def _denied(self, target: str, method: str, verb: str) -> Response | None:
+        """The callee sidecar's access control (tools/standin/acl.py), applied to a call from another sidecar;
+        the caller is known by its app id as mTLS would name it."""
+        callee = self.channel.callee(target)
+        policy = callee.access_control
+        if callee is self.channel or policy is None:
+            return None
+        operation = unquote(method)
+        namespace = self.config.namespace or acl.DEFAULT_NAMESPACE
+        caller = self.config.app_id
+        if policy.allows(caller, namespace, acl.DEFAULT_TRUST_DOMAIN, operation, verb.upper()):
+            return None
+        message = acl.denied_message(target, acl.spiffe_id(caller, namespace), operation, verb.upper())
+        return wire.error(403, "ERR_DIRECT_INVOKE", message)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import os
 import signal
 import socket
@@ -22,8 +23,10 @@ from typing import Any, Literal, TypeVar
 
 import httpx
 
+from tools.standin import acl, input_feed
 from tools.standin.flow import FlowLog
 from tools.standin.http_app import HttpApp
+from tools.standin.input_feed import CronFeed
 from tools.standin.mesh import SidecarMesh
 from tools.standin.page import FlowPage
 from tools.standin.processes import AppProcess, Console, start_app, stop_all
@@ -98,6 +101,33 @@ class Pump:
     def __init__(self, mesh: SidecarMesh, flow: FlowLog, console: Console) -> None:
         self.mesh, self.flow, self.console = mesh, flow, console
         self.ready: list[str] = []
+        self.cron = CronFeed()
+
+    def up(self, app: AppPlan) -> None:
+        """`app` answers: deliveries start, and its cron input bindings tick from now."""
+        self.ready.append(app.app_id)
+        now = input_feed.local_now()
+        for c in app.spec.input_binding_components():
+            if c.source.kind == "cron":
+                self.cron.add(app.app_id, c.name, c.route, c.source.schedule, now)
+
+    def down(self, app_id: str) -> None:
+        if app_id in self.ready:
+            self.ready.remove(app_id)
+        self.cron.remove_app(app_id)
+
+    async def fire_cron(self) -> int:
+        """Each cron input binding whose time has come posts to its route, as bindings.cron does under daprd."""
+        fired = 0
+        for binding in list(self.cron.due(input_feed.local_now())):
+            delivery = await self.mesh[binding.app_id].send_input_binding_event(
+                binding.name, b"", input_feed.metadata(dt.datetime.now(dt.UTC)),
+                route=binding.route.lstrip("/"), direction="input",
+            )  # fmt: skip
+            self._print([self.flow.add("input_binding", app=binding.app_id, name=binding.name,
+                                       route=binding.route, status=delivery.status)])  # fmt: skip
+            fired += 1
+        return fired
 
     def _subscribed(self, app_id: str) -> set[tuple[str, str]]:
         double = self.mesh[app_id]
@@ -130,7 +160,7 @@ class Pump:
             fired = []
         self._print(self.flow.sync(self.mesh))
         self._print(self.flow.fired(fired))
-        return moved + len(fired)
+        return moved + len(fired) + await self.fire_cron()
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -164,6 +194,8 @@ def _describe(e: dict[str, Any]) -> str:
         return f"job {e['name']} scheduled by {e['app']} ({e['due']}): HTTP {e['status']}"
     if kind == "job_deleted":
         return f"job {e['name']} deleted by {e['app']}: HTTP {e['status']}"
+    if kind == "input_binding":
+        return f"cron binding {e['name']} fired on {e['app']} {e['route']}: HTTP {e['status']}"
     if kind == "invoke":
         return f"{e['app']} invoked {e['target']} {e['method']} {e['path']}: HTTP {e['status']}"
     if kind == "binding":
@@ -212,7 +244,7 @@ async def _wait_ready(app: AppPlan, process: AppProcess, running: Running, conso
         f"http://127.0.0.1:{running.dapr_ports[app.app_id]}); subscribed to {topics}"
     )
     running.flow.app(app.app_id, status="up", topics=[s.topic for s in subs])
-    running.pump.ready.append(app.app_id)
+    running.pump.up(app)
     return True
 
 
@@ -223,8 +255,7 @@ async def _watch_exit(app: AppProcess, running: Running, stop: asyncio.Event, co
         return
     console.standin(f"{app.app_id} exited with code {code}; the other apps go on (Ctrl-C stops them)")
     running.flow.app(app.app_id, status="exited")
-    if app.app_id in running.pump.ready:
-        running.pump.ready.remove(app.app_id)
+    running.pump.down(app.app_id)
 
 
 Then = Callable[[Running], Awaitable[int]]
@@ -247,6 +278,11 @@ async def run(plan: RunPlan, options: RunOptions, console: Console, then: Then |
             bindings=tuple(b.name for b in app.spec.output_bindings), lock_stores=(),
             configuration_stores={},
         )  # fmt: skip
+        config = acl.config_file(plan.root, app.app_id)
+        try:
+            mesh[app.app_id].channel.access_control = acl.load(config)
+        except acl.AccessControlError as exc:  # daprd would not start with it either
+            raise RunError(f"{config}: {exc}") from exc
     flow = FlowLog()
     running = Running(plan, mesh, flow, Pump(mesh, flow, console), {a.app_id: _free_port() for a in plan.apps}, None)
     stop = asyncio.Event()
@@ -322,9 +358,21 @@ def _banner(plan: RunPlan, options: RunOptions, running: Running, console: Conso
     store = f"state store {plan.state_store} with {plan.state_profile}'s rules" if plan.state_store else "no store"
     console.standin(
         "This is a STAND-IN for Dapr, not the Dapr runtime: each app gets an in-memory double of its sidecar "
-        f"(one broker, {store}, a scheduler on the real clock, invocation by app id). Nothing is kept after Ctrl-C. "
+        f"(one broker, {store}, a scheduler on the real clock, invocation by app id, cron input bindings at their "
+        "schedule). Nothing is kept after Ctrl-C. "
         f"The real thing: `dapr init` once, then `dapr run -f .` in {plan.root}."
     )
+    guarded = [a.app_id for a in plan.apps if running.mesh[a.app_id].channel.access_control is not None]
+    if guarded:
+        console.standin(
+            f"access control of {', '.join(guarded)} applied as on Kubernetes with mTLS (resources/kubernetes/"
+            "<app>-config.yaml; each caller known by its app id, namespace default, trust domain public): "
+            "`dapr run -f .` has no mTLS and loads no such Configuration, so there only the app's own "
+            "dapr-caller-app-id check stands"
+        )
+    kafka = sorted({c.name for a in plan.apps for c in a.spec.input_binding_components() if c.source.kind == "kafka"})
+    if kafka:
+        console.standin(f"not modelled: Kafka input bindings ({', '.join(kafka)}): nothing feeds their routes")
     console.standin(f"apps started with {how}; Ctrl-C stops everything")
     if running.page_url:
         console.standin(f"live page: {running.page_url}")

@@ -3,7 +3,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, Request, status
 
 from . import handlers
 from .contract import Dapr, DaprRoute, require_dapr_token
@@ -15,10 +15,19 @@ router = APIRouter(
     include_in_schema=False,
     dependencies=[Depends(require_dapr_token)],
 )
-# The calling app's id, as the sidecar stamps it on every invoked request after deleting
-# any the caller sent (dapr/dapr pkg/messaging/direct_messaging.go). Only the sidecar
+
+
+# The calling app's id, as the sidecar stamps it on every invoked request. It adds its
+# value beside any the caller sent itself (daprd 1.18.3 keeps those: dapr/dapr
+# pkg/messaging/direct_messaging.go), so a request carrying more than one has no
+# trustworthy caller. Only the sidecar
 # reaches these routes (they check its token).
-CallerAppId = Annotated[str | None, Header(alias="dapr-caller-app-id")]
+def _caller_app_id(request: Request) -> str | None:
+    values = request.headers.getlist("dapr-caller-app-id")
+    return values[0] if len(values) == 1 else None
+
+
+CallerAppId = Annotated[str | None, Depends(_caller_app_id)]
 
 
 def _only(caller: str | None, allowed: frozenset[str]) -> None:
@@ -34,8 +43,6 @@ _RESERVE_CALLERS = frozenset({"checkout"})
 
 
 @router.post("/reserve")
-async def reserve(
-    body: Reservation, dapr: Dapr, caller: CallerAppId = None
-) -> Reservation:
+async def reserve(body: Reservation, dapr: Dapr, caller: CallerAppId) -> Reservation:
     _only(caller, _RESERVE_CALLERS)
     return await handlers.reserve(body, dapr)

@@ -25,3 +25,15 @@ async def test_invoke_reserve_answers_refuses_other_callers(
         headers={"dapr-caller-app-id": "checkout"},
     )
     assert allowed.status_code == 200, allowed.text
+    # Another app writing an allowed caller's id itself: its sidecar adds the real one
+    # beside it, and with two values the request has no caller.
+    forged = await client.request(
+        "POST",
+        "/reserve",
+        json=body,
+        headers=[
+            ("dapr-caller-app-id", "checkout"),
+            ("dapr-caller-app-id", "not-checkout"),
+        ],
+    )
+    assert forged.status_code == 403, forged.text
