@@ -24,6 +24,7 @@ from typing import Any, Literal, TypeVar
 
 import httpx
 
+from tools.standin.core import ASGIApp
 from tools.standin.delivery import DeliveryResult
 from tools.standin.flow import FlowLog
 from tools.standin.http_app import HttpApp
@@ -95,6 +96,24 @@ def _paces(plan: RunPlan, app_ids: list[str]) -> dict[str, Pace]:
         return {}
     pace = Pace(concurrency=1, per_key=True) if found.type == "pubsub.kafka" else Pace(concurrency=found.concurrency)
     return dict.fromkeys(app_ids, pace)
+
+
+def add_apps(mesh: SidecarMesh, plan: RunPlan, wrap: Callable[[str, ASGIApp], ASGIApp] | None = None) -> list[HttpApp]:
+    """A sidecar for each app of `plan`, calling the app over HTTP on its port (`wrap` may put something between
+    the sidecar and the app, a test's request counter); answers the forwarders, to be closed at the end."""
+    forwarders = []
+    for app in plan.apps:
+        forwarder = HttpApp(f"http://127.0.0.1:{app.port}")
+        forwarders.append(forwarder)
+        secrets = {plan.secret_store: plan.secrets} if plan.secret_store and plan.loads(app, "secrets") else {}
+        mesh.add(
+            app.app_id, forwarder if wrap is None else wrap(app.app_id, forwarder),
+            app_api_token=app.env.get("APP_API_TOKEN") or None,
+            api_token=app.env.get("DAPR_API_TOKEN") or None, secret_stores=secrets,
+            bindings=tuple(b.name for b in app.spec.output_bindings), lock_stores=(),
+            configuration_stores={},
+        )  # fmt: skip
+    return forwarders
 
 
 def _command(app: AppPlan, interpreter: Interpreter) -> list[str]:
@@ -364,17 +383,7 @@ async def run(plan: RunPlan, options: RunOptions, console: Console, then: Then |
     if busy:
         raise RunError(f"app port {', '.join(busy)} is in use on 127.0.0.1: stop what listens there first")
     mesh = _mesh(plan)
-    forwarders = []
-    for app in plan.apps:
-        forwarder = HttpApp(f"http://127.0.0.1:{app.port}")
-        forwarders.append(forwarder)
-        secrets = {plan.secret_store: plan.secrets} if plan.secret_store and plan.loads(app, "secrets") else {}
-        mesh.add(
-            app.app_id, forwarder, app_api_token=app.env.get("APP_API_TOKEN") or None,
-            api_token=app.env.get("DAPR_API_TOKEN") or None, secret_stores=secrets,
-            bindings=tuple(b.name for b in app.spec.output_bindings), lock_stores=(),
-            configuration_stores={},
-        )  # fmt: skip
+    forwarders = add_apps(mesh, plan)
     flow = FlowLog()
     pump = Pump(mesh, flow, console, _paces(plan, [a.app_id for a in plan.apps]))
     running = Running(plan, mesh, flow, pump, {a.app_id: _free_port() for a in plan.apps}, None)
