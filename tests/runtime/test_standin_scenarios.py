@@ -4,8 +4,9 @@ Dapr, broker or database, so it is not marked `runtime` and runs everywhere.
 
 One system per profile runs all its scenarios the first time a test of that profile asks; each test then reports
 its own scenario's outcome. Stand-in systems do not meet each other (free ports, nothing found by mDNS), so
-profiles may run side by side; a file lock per profile makes the first xdist worker that asks run it, and the
-outcomes are written beside the lock for this pytest run (PYTEST_XDIST_TESTRUNUID) for the other workers to read.
+profiles run side by side; a file lock per profile makes the first xdist worker that asks run it (a worker that
+finds it taken runs a profile nobody has started meanwhile), and the outcomes are written beside the lock for
+this pytest run (PYTEST_XDIST_TESTRUNUID) for the other workers to read.
 """
 
 from __future__ import annotations
@@ -48,12 +49,17 @@ def runs_folder(run_id: str) -> Path:
 
 
 @contextlib.contextmanager
-def locked(path: Path) -> Iterator[None]:
+def locked(path: Path, *, wait: bool = True) -> Iterator[bool]:
+    """Hold the file lock at `path`; with `wait=False`, yield False at once when another process holds it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
         try:
-            yield
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
@@ -74,14 +80,22 @@ def runnable(profile: str) -> tuple[str, ...]:
 def outcomes(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Outcomes]:
     shared = runs_folder(os.environ.get("PYTEST_XDIST_TESTRUNUID") or uuid.uuid4().hex)
 
-    def of(profile: str) -> Outcomes:
+    def settled(profile: str, *, wait: bool) -> bool:
+        """Run `profile` unless it ran already; False when another worker is running it (and `wait` is False)."""
         done = shared / f"{profile}.json"
-        with locked(shared / f"{profile}.lock"):
-            if not done.exists():
+        with locked(shared / f"{profile}.lock", wait=wait) as held:
+            if held and not done.exists():
                 workdir = tmp_path_factory.mktemp(f"standin-{profile}")
                 results = asyncio.run(run_profile(profile, workdir, runnable(profile)))
                 done.write_text(json.dumps(results), encoding="utf-8")
-        loaded: Outcomes = json.loads(done.read_text(encoding="utf-8"))
+            return held
+
+    def of(profile: str) -> Outcomes:
+        # While another worker runs this profile, run one nobody has started instead of waiting idle.
+        while not settled(profile, wait=False):
+            if not any(settled(p, wait=False) for p in PROFILES if not (shared / f"{p}.json").exists()):
+                settled(profile, wait=True)
+        loaded: Outcomes = json.loads((shared / f"{profile}.json").read_text(encoding="utf-8"))
         return loaded
 
     return of
