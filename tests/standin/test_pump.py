@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
 
 import pytest
 
@@ -30,11 +32,16 @@ class _Held:
         self.release = asyncio.Event()
         self.seen: list[dict[str, object]] = []
 
-    async def __call__(self, scope: dict[str, object], receive: object, send: object) -> None:
+    async def __call__(
+        self,
+        scope: MutableMapping[str, Any],
+        receive: Callable[[], Awaitable[MutableMapping[str, Any]]],
+        send: Callable[..., Awaitable[None]],
+    ) -> None:
         assert scope["type"] == "http"
         body = b""
         while True:
-            message = await receive()  # type: ignore[operator]
+            message = await receive()
             body += message.get("body", b"")
             if not message.get("more_body"):
                 break
@@ -44,8 +51,8 @@ class _Held:
             self.seen.append(json.loads(body)["data"])
             await self.release.wait()
             out = b"{}"
-        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})  # type: ignore[operator]
-        await send({"type": "http.response.body", "body": out})  # type: ignore[operator]
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": out})
 
 
 async def _held_run(pace: Pace, keys: list[str]) -> tuple[Pump, _Held, list[str]]:
