@@ -27,7 +27,6 @@ import secrets
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,13 +39,14 @@ from skill.pipeline import generate
 from skill.specs.project import TODO_SYSTEM, ProjectSpec
 from tests.runtime import processes, resources
 from tests.runtime.environment import RuntimeEnv
+from tests.runtime.hooks import APPS, OBSERVER, PROFILES, Profile, SharedHooks
 from tests.runtime.smtp_sink import SmtpSink
 from tests.runtime.system import TOPICS
 from tests.runtime.tcp_cut import TcpCut
 
 HERE = Path(__file__).parent
-APPS = ("task-api", "recurring-task", "notification")
-OBSERVER = "observer"
+# Re-exported: test_scenarios.py and table.py take the profiles from here.
+__all__ = ["APPS", "OBSERVER", "PROFILES", "SPECS", "Profile", "RealTodoSystem", "running"]
 OBSERVER_KAFKA = "observer-kafka-out"  # the observer's Kafka output binding (a spec with Kafka input bindings)
 
 
@@ -96,27 +96,6 @@ SPECS = {
 }
 
 
-@dataclass(frozen=True)
-class Profile:
-    """A state store and a pub/sub broker the generators offer."""
-
-    name: str
-    state: str  # tests.runtime.resources.STATE_PROFILES
-    pubsub: str  # "redis" or "kafka"
-
-
-# Each state store and each broker the generators offer, in as few runs as cover them (a run takes minutes):
-# PostgreSQL v1 is the Kubernetes profile's default and runs with Kafka there.
-PROFILES = {
-    p.name: p
-    for p in (
-        Profile("redis", "redis", "redis"),  # the local profile as generated
-        Profile("postgresql-v2", "postgresql-v2", "redis"),
-        Profile("kafka", "postgresql-v1", "kafka"),  # the Kubernetes profile's components
-    )
-}
-
-
 def _project_spec(
     source: SystemSpec, profile: Profile, ports: dict[str, int], kafka: str, *, smtp: str, kafka_direct: str
 ) -> dict[str, Any]:
@@ -154,8 +133,9 @@ def _set_metadata(document: dict[str, Any], name: str, value: str) -> None:
     items[:] = [i for i in items if i["name"] != name] + [{"name": name, "value": value}]
 
 
-class RealTodoSystem:
-    """The system, started by `start()` and stopped by `stop()`; see tests/runtime/system.py for the hooks."""
+class RealTodoSystem(SharedHooks):
+    """The system, started by `start()` and stopped by `stop()`; see tests/runtime/system.py for the hooks (those
+    both systems share: tests/runtime/hooks.py)."""
 
     def __init__(
         self, runtime: RuntimeEnv, profile: Profile, workdir: Path, scheduler_address: str, spec: str = "todo"
@@ -342,9 +322,7 @@ class RealTodoSystem:
         await asyncio.to_thread(self._wait_ready)
 
     async def stop(self) -> None:
-        for client in self._clients.values():
-            await client.aclose()
-        self._clients.clear()
+        await self.close_clients()
         if self._run is not None:
             await asyncio.to_thread(self._run.stop, 30.0)
             self._run = None
@@ -363,11 +341,6 @@ class RealTodoSystem:
         return "\n".join(parts)
 
     # --- the hooks (tests/runtime/system.py) ----------------------------------------------------------------
-    def api(self, app_id: str) -> httpx.AsyncClient:
-        if app_id not in self._clients:
-            self._clients[app_id] = httpx.AsyncClient(base_url=f"http://127.0.0.1:{self.ports[app_id]}", timeout=60)
-        return self._clients[app_id]
-
     async def invoke(self, caller: str, target: str, method: str, path: str, json: Any = None) -> httpx.Response:
         url = f"http://127.0.0.1:{self.dapr_ports[caller]}/v1.0/invoke/{target}/method/{path.lstrip('/')}"
         async with httpx.AsyncClient(timeout=120) as client:
@@ -401,22 +374,6 @@ class RealTodoSystem:
         if answer.status_code != 204:
             raise RuntimeError(f"publish to {topic}: {answer.status_code} {answer.text}")
 
-    def _observed(self) -> list[dict[str, Any]]:
-        if not self.record.exists():
-            return []
-        return [json.loads(line) for line in self.record.read_text(encoding="utf-8").splitlines() if line]
-
-    def events(self, topic: str) -> list[dict[str, Any]]:
-        return [o["event"] for o in self._observed() if o["topic"] == topic]
-
-    def dead_letters(self, topic: str) -> list[dict[str, Any]]:
-        return self.events(f"{topic}-dlq")
-
-    def notifications(self) -> list[str]:
-        """Each send of the notifier that went through, as the launcher's wrapper records it (launcher.py)."""
-        sent = self.control / "sent.log"
-        return sent.read_text(encoding="utf-8").splitlines() if sent.exists() else []
-
     async def job_scheduled(self, app_id: str, name: str) -> bool:
         url = f"http://127.0.0.1:{self.dapr_ports[app_id]}/v1.0-alpha1/jobs/{name}"
         async with httpx.AsyncClient(timeout=30) as client:
@@ -426,12 +383,6 @@ class RealTodoSystem:
         if answer.status_code == 404 or "not found" in answer.text.lower():
             return False
         raise RuntimeError(f"GET job {name}: {answer.status_code} {answer.text}")
-
-    async def delivery_route(self, app_id: str, topic: str) -> str:
-        answer = await self.api(app_id).get("/dapr/subscribe")
-        routes = [s["route"] for s in answer.json() if s["topic"] == topic]
-        assert len(routes) == 1, f"{app_id} subscribes to {topic} {len(routes)} times: {answer.text}"
-        return str(routes[0])
 
     def requests(self, app_id: str, method: str, path: str) -> list[int]:
         """uvicorn's access log lines: `... - "POST /api/tasks HTTP/1.1" 409 Conflict`."""
@@ -465,13 +416,6 @@ class RealTodoSystem:
             answer = await client.post(url, json=body)
         if answer.status_code not in (200, 204):
             raise RuntimeError(f"kafka send to {topic}: {answer.status_code} {answer.text}")
-
-    def fail_next_notifications(self, task_id: str, count: int) -> None:
-        for _ in range(count):
-            (self.control / f"fail-notifier-{task_id}-{uuid.uuid4().hex}").touch()
-
-    def failed_notifications(self, task_id: str) -> int:
-        return len(list(self.control.glob(f"failed-notifier-{task_id}-*")))
 
     async def broker_outage(self, seconds: float) -> None:
         if self._relay is None:

@@ -1,5 +1,5 @@
 """The running todo system as a scenario sees it: the same scenario code runs on real daprd (real_system.py)
-and, later, on the fakes.
+and on the stand-in of `dapr-coder run` (standin_system.py).
 
 A scenario talks to the apps' public routes like a user (`api`), and observes and disturbs the system through
 the hooks below. A fake implementation needs exactly these hooks:

@@ -1,13 +1,15 @@
-"""The scenario table: every scenario on every profile, on the real runtime and on the fakes, pass or fail.
+"""The scenario table: every scenario on every profile, on the real runtime and on the stand-in, pass or fail.
 
-    uv run python -m tests.runtime.table [PROFILE ...] [--only SCENARIO]... [--spec NAME]
+    uv run python -m tests.runtime.table [PROFILE ...] [--only SCENARIO]... [--standin-only] [--spec NAME]
 
-`--spec NAME` runs a spec of tests/runtime/specs/ (shop, bookings) with its scenarios (spec_scenarios.py) instead
-of the todo preset's.
+`--spec NAME` runs a spec of tests/runtime/specs/ (shop, bookings) with its scenarios (spec_scenarios.py) on the
+runtime instead of the todo preset's.
 
-Needs what the runtime tests need (tests/runtime/setup.sh). The fake column is '-' until a fake implements
-tests/runtime/system.py's hooks; a failing cell's reason is printed under the table, and the folder with every
-log is kept. Exit 1 if any cell failed.
+The runtime column needs what the runtime tests need (tests/runtime/setup.sh); the stand-in column
+(tests/runtime/standin_system.py, what `dapr-coder run` serves) needs nothing, and `--standin-only` fills just it
+(the runtime column then reads '-'). A scenario the stand-in cannot model reads 'skip' (its reason under the
+table); a failing cell's reason is printed under the table, and the folder with every log is kept. Exit 1 if any
+cell failed.
 """
 
 from __future__ import annotations
@@ -21,57 +23,80 @@ from pathlib import Path
 from tests.runtime import environment, real_system, scenarios, spec_scenarios
 from tests.runtime.test_scenarios import NOT_ON, one_system_at_a_time, run_profile
 from tests.runtime.test_spec_scenarios import run_spec_profile
+from tests.runtime.test_standin_scenarios import NOT_MODELLED
+from tests.runtime.test_standin_scenarios import run_profile as run_standin
+
+
+def _cell(results: dict[str, str | None] | None, name: str, where: str, failures: list[str]) -> str:
+    if results is None:
+        return "-"
+    if name not in results:
+        return "n/a"
+    outcome = results[name]
+    if outcome is None:
+        return "pass"
+    if outcome.startswith("skip: "):
+        failures.append(f"(skipped) {name} on {where}: {outcome.removeprefix('skip: ')}")
+        return "skip"
+    failures.append(f"{name} on {where}: {outcome}")
+    return "FAIL"
 
 
 def main(argv: list[str]) -> int:
-    runtime = environment.load()
-    if isinstance(runtime, str):
-        print(f"cannot run the scenarios: {runtime}", file=sys.stderr)
-        return 2
     only = tuple(argv[i + 1] for i, a in enumerate(argv) if a == "--only" and i + 1 < len(argv))
     argv = [a for i, a in enumerate(argv) if a != "--only" and (i == 0 or argv[i - 1] != "--only")]
     spec = next((argv[i + 1] for i, a in enumerate(argv) if a == "--spec" and i + 1 < len(argv)), "todo")
     argv = [a for i, a in enumerate(argv) if a != "--spec" and (i == 0 or argv[i - 1] != "--spec")]
+    standin_only = "--standin-only" in argv
+    argv = [a for a in argv if a != "--standin-only"]
+    runtime = None if standin_only else environment.load()
+    if isinstance(runtime, str):
+        print(f"cannot run the scenarios on the runtime: {runtime} (--standin-only: the stand-in's)", file=sys.stderr)
+        return 2
     if spec != "todo":
+        if runtime is None:
+            print("--spec runs on the runtime only: the stand-in column is the todo preset's", file=sys.stderr)
+            return 2
         return spec_table(runtime, spec, argv, only)
     profiles = argv or list(real_system.PROFILES)
     unknown = [p for p in profiles if p not in real_system.PROFILES]
     if unknown:
         print(f"unknown profile(s) {unknown}: choose from {list(real_system.PROFILES)}", file=sys.stderr)
         return 2
-    results: dict[str, dict[str, str | None]] = {}
+    real: dict[str, dict[str, str | None]] = {}
+    stand: dict[str, dict[str, str | None]] = {}
     work = Path(tempfile.mkdtemp(prefix="dapr-scenarios-"))
     for profile in profiles:
-        if profile == "kafka" and (why := environment.kafka_unavailable(runtime)):
-            results[profile] = {s.name: f"not run: {why}" for s in scenarios.SCENARIOS}
+        chosen = [s.name for s in scenarios.SCENARIOS if not only or s.name in only]
+        names = tuple(n for n in chosen if (profile, n) not in NOT_MODELLED)
+        print(f"running {len(names)} scenarios on the stand-in, {profile} ...", file=sys.stderr, flush=True)
+        stand[profile] = asyncio.run(run_standin(profile, work / f"standin-{profile}", names))
+        stand[profile] |= {n: f"skip: {NOT_MODELLED[profile, n]}" for n in chosen if (profile, n) in NOT_MODELLED}
+        if runtime is None:
             continue
-        names = tuple(
-            s.name for s in scenarios.SCENARIOS if (profile, s.name) not in NOT_ON and (not only or s.name in only)
-        )
+        if profile == "kafka" and (why := environment.kafka_unavailable(runtime)):
+            real[profile] = {s.name: f"not run: {why}" for s in scenarios.SCENARIOS}
+            continue
+        names = tuple(n for n in chosen if (profile, n) not in NOT_ON)
         print(f"running {len(names)} scenarios on {profile} ...", file=sys.stderr, flush=True)
         with one_system_at_a_time():  # not beside a pytest run's system: the same app ids
-            results[profile] = asyncio.run(run_profile(runtime, profile, work / profile, names))
+            real[profile] = asyncio.run(run_profile(runtime, profile, work / profile, names))
     width = max(len(s.name) for s in scenarios.SCENARIOS)
-    header = f"{'scenario':<{width}} | " + " | ".join(f"{p + ' runtime':>22} {'fake':>5}" for p in profiles)
+    header = f"{'scenario':<{width}} | " + " | ".join(f"{p + ' runtime':>22} {'stand-in':>8}" for p in profiles)
     print(header)
     print("-" * len(header))
     failures: list[str] = []
     for scenario in scenarios.SCENARIOS:
         cells = []
         for profile in profiles:
-            if scenario.name not in results[profile]:
-                cell = "n/a"
-            elif (outcome := results[profile][scenario.name]) is None:
-                cell = "pass"
-            else:
-                cell = "FAIL"
-                failures.append(f"{scenario.name} on {profile}: {outcome}")
-            cells.append(f"{cell:>22} {'-':>5}")
+            left = _cell(real.get(profile), scenario.name, f"{profile} runtime", failures)
+            right = _cell(stand.get(profile), scenario.name, f"{profile} stand-in", failures)
+            cells.append(f"{left:>22} {right:>8}")
         print(f"{scenario.name:<{width}} | " + " | ".join(cells))
     for failure in failures:
         print(f"\n{failure}")
-    if failures:
-        print(f"\nlogs: {work}/<profile>/ (logs.txt, system/*/.dapr/logs/)")
+    if any(not f.startswith("(skipped)") for f in failures):
+        print(f"\nlogs: {work}/<profile>/ (logs.txt, system/*/.dapr/logs/), {work}/standin-<profile>/ (standin.log)")
         return 1
     shutil.rmtree(work, ignore_errors=True)
     return 0

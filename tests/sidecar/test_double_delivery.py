@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tests.sidecar.scripted_app import ScriptedApp, answer
-from tools.standin import SidecarDouble, delivery
+from tools.standin import SidecarDouble
 from tools.standin.resiliency import ENDLESS_CAP, RetryPolicy
 
 pytestmark = pytest.mark.anyio
@@ -94,7 +94,7 @@ async def test_inbound_policy_sets_attempts_and_pause(monkeypatch: pytest.Monkey
     async def no_wait(delay: float) -> None:
         pauses.append(delay)
 
-    monkeypatch.setattr(delivery.asyncio, "sleep", no_wait)
+    monkeypatch.setattr("tools.standin.delivery.asyncio.sleep", no_wait)
     policy = RetryPolicy(policy="constant", duration=5.0, max_retries=2)
     double, _ = await setup([sub(deadLetterTopic="orders-dlq")], answer(500), inbound_retry=policy)
     (result,) = await double.deliver("pubsub", "orders")

@@ -3,13 +3,17 @@ profile, the secrets, and a clear error for a folder it cannot run."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from pathlib import Path
 
 import pytest
 
 from tests.standin.conftest import generate_project
 from tools.cli import main as cli
+from tools.standin import run
 from tools.standin.project import RunError, load_plan
+from tools.standin.resiliency import NO_RETRY, RetryPolicy
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +34,28 @@ def test_a_project_runs_every_service_in_its_folder(projects: dict[str, Path]) -
     notification = plan.apps[2]
     assert plan.loads(notification, "state")
     assert not any(plan.loads(app, "secrets") for app in plan.apps)  # no service of the todo system reads a secret
+
+
+@pytest.mark.anyio
+async def test_the_sidecars_pace_deliveries_by_the_generated_resources(
+    projects: dict[str, Path], tmp_path: Path
+) -> None:
+    """The inbound retry policy of resources/local/resiliency.yaml, Redis's 10 workers, Dapr 1.18.3 reported."""
+    plan = load_plan(projects["todo-system"])
+    assert plan.resources == projects["todo-system"] / "resources" / "local"
+    mesh = run._mesh(plan)
+    double = mesh.add("notification")
+    assert double.deliverer.retry == RetryPolicy(policy="constant", duration=5.0, max_retries=5)
+    assert double.deliverer.max_attempts == 6
+    assert run._paces(plan, ["notification"]) == {"notification": run.Pace(concurrency=10)}
+    async with double.client() as sidecar:
+        assert (await sidecar.get("/v1.0/metadata")).json()["runtimeVersion"] == "1.18.3"
+    component = {"apiVersion": "dapr.io/v1alpha1", "kind": "Component", "metadata": {"name": "pubsub"},
+                 "spec": {"type": "pubsub.kafka", "version": "v1", "metadata": []}}  # fmt: skip
+    (tmp_path / "pubsub.yaml").write_text(json.dumps(component), encoding="utf-8")
+    kafka = dataclasses.replace(plan, resources=tmp_path)
+    assert run._paces(kafka, ["a"]) == {"a": run.Pace(concurrency=1, per_key=True)}
+    assert run._mesh(kafka).add("notification").deliverer.retry is NO_RETRY  # no Resiliency there: one attempt
 
 
 def test_one_service_folder_of_a_project_runs_alone(projects: dict[str, Path]) -> None:

@@ -79,12 +79,12 @@ class MeshBroker(Broker):
 
 
 class ConsumerGroup(Broker):
-    """One app's view of a MeshBroker (same ``messages`` and ``failing_topics``, own queues)."""
+    """One app's view of a MeshBroker (same ``messages``, ``failing_topics`` and ``outage``, own queues)."""
 
     __slots__ = ("mesh",)
 
     def __init__(self, mesh: MeshBroker) -> None:
-        super().__init__(messages=mesh.messages, failing_topics=mesh.failing_topics)
+        super().__init__(messages=mesh.messages, failing_topics=mesh.failing_topics, outage=mesh.outage)
         self.mesh = mesh
 
     def put(self, msg: PublishedMessage) -> None:

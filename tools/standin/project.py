@@ -53,6 +53,7 @@ class RunPlan:
     secret_store: str | None
     secrets: dict[str, str]
     delivery_attempts: int
+    resources: Path | None = None  # the Dapr resources folder the sidecars load (resources/local, else kubernetes)
 
     def loads(self, app: AppPlan, role: str) -> bool:
         """Whether `app`'s sidecar loads the component of `role` (its `scopes`)."""
@@ -163,4 +164,6 @@ def load_plan(folder: Path) -> RunPlan:
         secret_store=spec.secret_store.name if spec.secret_store is not None else None,
         secrets=_secrets(root),
         delivery_attempts=spec.resiliency.inbound_max_retries + 1,
-    )
+        resources=next((f for f in (root / "resources" / profile_dir for profile_dir in ("local", "kubernetes"))
+                        if f.is_dir()), None),
+    )  # fmt: skip

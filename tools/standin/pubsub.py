@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import time
 import uuid
 from collections import deque
 from collections.abc import Iterable
@@ -77,12 +78,30 @@ class PublishedMessage:
 
 
 @dataclass(slots=True)
+class Outage:
+    """The broker refusing connections until `until` (time.monotonic()): every publish fails, nothing is
+    delivered (a test's broker outage)."""
+
+    until: float = 0.0
+
+    def active(self) -> bool:
+        return time.monotonic() < self.until
+
+    def start(self, seconds: float) -> None:
+        self.until = max(self.until, time.monotonic() + seconds)
+
+
+@dataclass(slots=True)
 class Broker:
     """All published messages plus per-topic queues awaiting delivery."""
 
     messages: list[PublishedMessage] = field(default_factory=list)
     queues: dict[tuple[str, str], deque[PublishedMessage]] = field(default_factory=dict)
     failing_topics: set[tuple[str, str]] = field(default_factory=set)
+    outage: Outage = field(default_factory=Outage)
+
+    def refuses(self, pubsub: str, topic: str) -> bool:
+        return (pubsub, topic) in self.failing_topics or self.outage.active()
 
     def put(self, msg: PublishedMessage) -> None:
         self.messages.append(msg)
@@ -216,7 +235,8 @@ class PubSubBlock:
     def _publish_error(self, pubsub: str, topic: str) -> Response:
         return wire.error(
             500, "ERR_PUBSUB_PUBLISH_MESSAGE",
-            f"error when publishing to topic {topic} in pubsub {pubsub}: broker failure (injected)",
+            f"error when publishing to topic {topic} in pubsub {pubsub}: "
+            + ("connection refused (broker outage)" if self.broker.outage.active() else "broker failure (injected)"),
             reason="DAPR_PUBSUB_PUBLISH_MESSAGE",
         )  # fmt: skip
 
@@ -253,7 +273,7 @@ class PubSubBlock:
                 )  # fmt: skip
             apply_metadata(envelope, metadata)
             data = gojson.marshal(envelope)
-        if (pubsub, topic) in self.broker.failing_topics:
+        if self.broker.refuses(pubsub, topic):
             return self._publish_error(pubsub, topic)
         self.broker.put(PublishedMessage(pubsub, topic, data, envelope, metadata, req.content_type, raw))
         return wire.empty()
@@ -307,7 +327,7 @@ class PubSubBlock:
             seen.add(entry_id)
             merged = {**metadata, **entry_meta} if entry_meta is not None else None
             prepared.append((entry_id, payload, content_type, merged))
-        if (pubsub, topic) in self.broker.failing_topics:
+        if self.broker.refuses(pubsub, topic):
             failed = [gojson.Struct(entryId=e[0], error="broker failure (injected)") for e in prepared]
             body = gojson.Struct(failedEntries=failed, errorCode="ERR_PUBSUB_PUBLISH_MESSAGE")
             return wire.data(500, gojson.marshal(body))

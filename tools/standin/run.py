@@ -2,10 +2,11 @@
 over HTTP on its Dapr port, the doubles sharing one broker, the state stores, a scheduler on the real clock and
 invocation by app id (tools/standin/mesh.py). A stand-in for `dapr run -f .`, not the Dapr runtime.
 
-A pump moves the flow along as daprd would: each app's subscriptions are read once it answers its liveness route
-(`GET /dapr/subscribe`, as daprd does at start), queued messages are delivered with the runtime's SUCCESS / RETRY /
-DROP rules, bounded retries (the resiliency policy's inbound `maxRetries`) and dead-letter topics, and jobs fire at
-their due time with their failure policy.
+A pump moves the flow along as daprd 1.18.3 would: each app's subscriptions are read once it answers its liveness
+route (`GET /dapr/subscribe`, as daprd does at start), queued messages are delivered with the runtime's SUCCESS /
+RETRY / DROP rules, retries paced by the app's inbound resiliency policy (resources/*/resiliency.yaml), as many
+deliveries at once as the broker's component gives (Redis: `concurrency`; Kafka: one per partition) and dead-letter
+topics (references/dapr-contract.md §12.4), and jobs fire at their due time with their failure policy.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import os
 import signal
 import socket
 import sys
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
@@ -24,6 +26,8 @@ from typing import Any, Literal, TypeVar
 import httpx
 
 from tools.standin import acl, input_feed
+from tools.standin.core import ASGIApp
+from tools.standin.delivery import DeliveryResult
 from tools.standin.flow import FlowLog
 from tools.standin.http_app import HttpApp
 from tools.standin.input_feed import CronFeed
@@ -31,9 +35,12 @@ from tools.standin.mesh import SidecarMesh
 from tools.standin.page import FlowPage
 from tools.standin.processes import AppProcess, Console, start_app, stop_all
 from tools.standin.project import AppPlan, RunError, RunPlan
+from tools.standin.pubsub import PublishedMessage
+from tools.standin.resiliency import inbound_policy, pubsub_component
 from tools.standin.scheduler import SchedulerLoopError
 from tools.standin.server import serve_double
 from tools.standin.state_store import StateStoreOptions
+from tools.standin.subscriptions import Subscription
 
 __all__ = ["RunOptions", "Running", "run"]
 
@@ -64,20 +71,52 @@ def _port_in_use(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-def _mesh(plan: RunPlan) -> SidecarMesh:
+def _mesh(plan: RunPlan, extra_apps: tuple[str, ...] = ()) -> SidecarMesh:
+    """The sidecars' shared parts. Each app's inbound retry policy comes from the Resiliency resources of
+    `plan.resources` (tools/standin/resiliency.py); `extra_apps` load the pub/sub too (a test's observer)."""
     stores = {}
     scopes: dict[str, list[str]] = {}
     if plan.state_store is not None:
         stores[plan.state_store] = StateStoreOptions(profile=plan.state_profile)
         scopes[plan.state_store] = [a.app_id for a in plan.apps if plan.loads(a, "state")]
     pubsubs: tuple[str, ...] = ()
+    retry = {}
     if plan.pubsub is not None:
         pubsubs = (plan.pubsub,)
-        scopes[plan.pubsub] = [a.app_id for a in plan.apps if plan.loads(a, "pubsub")]
+        scopes[plan.pubsub] = [a.app_id for a in plan.apps if plan.loads(a, "pubsub")] + list(extra_apps)
+        if plan.resources is not None:
+            retry = {a: inbound_policy(plan.resources, plan.pubsub, a) for a in scopes[plan.pubsub]}
     return SidecarMesh(
         state_stores=stores, pubsubs=pubsubs, max_delivery_attempts=plan.delivery_attempts,
-        dead_letter_on_retry_exhausted=True, scopes=scopes,
+        dead_letter_on_retry_exhausted=True, scopes=scopes, inbound_retry=retry,
     )  # fmt: skip
+
+
+def _paces(plan: RunPlan, app_ids: list[str]) -> dict[str, Pace]:
+    """Each app's Pace from the pub/sub component it loads (pubsub.kafka: serial per partition key)."""
+    found = pubsub_component(plan.resources, plan.pubsub) if plan.resources and plan.pubsub else None
+    if found is None:
+        return {}
+    pace = Pace(concurrency=1, per_key=True) if found.type == "pubsub.kafka" else Pace(concurrency=found.concurrency)
+    return dict.fromkeys(app_ids, pace)
+
+
+def add_apps(mesh: SidecarMesh, plan: RunPlan, wrap: Callable[[str, ASGIApp], ASGIApp] | None = None) -> list[HttpApp]:
+    """A sidecar for each app of `plan`, calling the app over HTTP on its port (`wrap` may put something between
+    the sidecar and the app, a test's request counter); answers the forwarders, to be closed at the end."""
+    forwarders = []
+    for app in plan.apps:
+        forwarder = HttpApp(f"http://127.0.0.1:{app.port}")
+        forwarders.append(forwarder)
+        secrets = {plan.secret_store: plan.secrets} if plan.secret_store and plan.loads(app, "secrets") else {}
+        mesh.add(
+            app.app_id, forwarder if wrap is None else wrap(app.app_id, forwarder),
+            app_api_token=app.env.get("APP_API_TOKEN") or None,
+            api_token=app.env.get("DAPR_API_TOKEN") or None, secret_stores=secrets,
+            bindings=tuple(b.name for b in app.spec.output_bindings), lock_stores=(),
+            configuration_stores={},
+        )  # fmt: skip
+    return forwarders
 
 
 def _command(app: AppPlan, interpreter: Interpreter) -> list[str]:
@@ -95,12 +134,32 @@ def _env(app: AppPlan, dapr_port: int, interpreter: Interpreter) -> dict[str, st
     return env
 
 
-class Pump:
-    """Delivers queued messages to the apps that are up and fires due jobs, logging each step."""
+@dataclass(frozen=True)
+class Pace:
+    """How one app's sidecar takes messages from its pub/sub component, as daprd's component does:
+    `concurrency` deliveries at once for all its subscriptions (pubsub.redis: `concurrency` workers, 10 by default,
+    components-contrib pubsub/redis), or, with `per_key`, one at a time per partition (pubsub.kafka consumes a
+    partition serially; a message's partition follows its `partitionKey`, and messages without one share a lane,
+    as on a topic of one partition, Kafka's default for an auto-created topic)."""
 
-    def __init__(self, mesh: SidecarMesh, flow: FlowLog, console: Console) -> None:
+    concurrency: int = 10
+    per_key: bool = False
+
+
+_Lane = tuple[str, str, str]  # pubsub, topic, partition key
+
+
+class Pump:
+    """Delivers queued messages to the apps that are up and fires due jobs, logging each step.
+
+    Each delivery runs as a task of its own (its retries are paced by the app's inbound resiliency policy), as
+    many at once per app as its Pace allows; `settle()` waits until nothing is queued or in flight."""
+
+    def __init__(self, mesh: SidecarMesh, flow: FlowLog, console: Console, pace: dict[str, Pace] | None = None) -> None:
         self.mesh, self.flow, self.console = mesh, flow, console
+        self.pace = pace or {}
         self.ready: list[str] = []
+        self.inflight: dict[asyncio.Task[list[DeliveryResult]], tuple[str, list[PublishedMessage], _Lane]] = {}
         self.cron = CronFeed()
 
     def up(self, app: AppPlan) -> None:
@@ -134,25 +193,96 @@ class Pump:
         return {(s.pubsubname, s.topic) for s in double.subscriptions or [] if s.pubsubname in double.pubsub.pubsubs}
 
     def backlog(self) -> int:
-        """Messages queued for a subscription of an app that is up."""
-        return sum(len(self.mesh[a].broker.queues.get(t, ())) for a in self.ready for t in self._subscribed(a))
+        """Messages queued for a subscription of an app that is up, or being delivered."""
+        queued = sum(len(self.mesh[a].broker.queues.get(t, ())) for a in self.ready for t in self._subscribed(a))
+        return queued + sum(len(batch) for _, batch, _ in self.inflight.values())
+
+    async def settle(self, within: float = 120.0, quiet: float = 0.3) -> None:
+        """Until nothing is queued for an app that is up and no delivery is in flight, for `quiet` seconds in a row
+        (a delivery's handler may publish again); TimeoutError after `within` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        calm_since: float | None = None
+        while loop.time() < deadline:
+            if self.backlog() or self.mesh.broker.outage.active():
+                calm_since = None
+            elif calm_since is None:
+                calm_since = loop.time()
+            elif loop.time() - calm_since >= quiet:
+                return
+            await asyncio.sleep(0.05)
+        raise TimeoutError(f"the flow did not settle within {within:.0f} s ({self.backlog()} messages left)")
+
+    def _busy(self, app_id: str) -> list[_Lane]:
+        return [lane for app, _, lane in self.inflight.values() if app == app_id]
+
+    def _start(self, app_id: str, lane: _Lane, batch: list[PublishedMessage], work: Any) -> None:
+        task: asyncio.Task[list[DeliveryResult]] = asyncio.create_task(work)
+        self.inflight[task] = (app_id, batch, lane)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[list[DeliveryResult]]) -> None:
+        app_id, _, _ = self.inflight.pop(task)
+        if task.cancelled():
+            return
+        if (exc := task.exception()) is not None:
+            self.console.standin(f"stand-in error in a delivery to {app_id}: {type(exc).__name__}: {exc}")
+            return
+        self._print(self.flow.sync(self.mesh))
+        self._print(self.flow.deliveries(app_id, task.result()))
+
+    async def _one(self, app_id: str, msg: PublishedMessage, sub: Subscription) -> list[DeliveryResult]:
+        return [await self.mesh[app_id].deliverer.deliver_one(msg, sub)]
+
+    def _dispatch(self, app_id: str) -> int:
+        """Start what the app's pace allows; answers how many messages were taken."""
+        double = self.mesh[app_id]
+        pace = self.pace.get(app_id, Pace())
+        busy = self._busy(app_id)
+        free = max(0, pace.concurrency - len(busy)) if not pace.per_key else None
+        taken = 0
+        for sub in double.subscriptions or []:
+            if sub.pubsubname not in double.pubsub.pubsubs:
+                continue  # daprd ignores subscriptions to a pub/sub the app does not load
+            queue = double.broker.queues.get((sub.pubsubname, sub.topic))
+            if not queue:
+                continue
+            if sub.bulk.enabled:  # one bulk batch in flight per subscription
+                lane = (sub.pubsubname, sub.topic, "*bulk*")
+                if lane not in busy and (free is None or free > 0):
+                    size = sub.bulk.max_messages_count or 100
+                    batch = [queue.popleft() for _ in range(min(size, len(queue)))]
+                    self._start(app_id, lane, batch, double.deliverer.deliver_bulk(batch, sub))
+                    busy.append(lane)
+                    taken += len(batch)
+                    free = None if free is None else free - 1
+                continue
+            kept: list[PublishedMessage] = []
+            while queue:
+                msg = queue.popleft()
+                key = str(msg.metadata.get("partitionKey", "")) if pace.per_key else ""
+                lane = (sub.pubsubname, sub.topic, key)
+                if (pace.per_key and lane in busy) or (free is not None and free <= 0):
+                    kept.append(msg)  # its partition (or every worker) is busy: it keeps its place
+                    continue
+                self._start(app_id, lane, [msg], self._one(app_id, msg, sub))
+                busy.append(lane)
+                taken += 1
+                free = None if free is None else free - 1
+            queue.extendleft(reversed(kept))
+        return taken
 
     async def step(self) -> int:
         self._print(self.flow.sync(self.mesh))
         moved = 0
-        for app_id in list(self.ready):
-            double = self.mesh[app_id]
-            wanted = self._subscribed(app_id)
-            for topic, queue in double.broker.queues.items():
-                if topic not in wanted:
-                    queue.clear()  # an app consumes only what it subscribed to; the rest is not kept for it
-            for sub in double.subscriptions or []:
-                if sub.pubsubname not in double.pubsub.pubsubs:
-                    continue  # daprd ignores subscriptions to a pub/sub the app does not load
-                results = await double.deliver(sub.pubsubname, sub.topic)
-                self._print(self.flow.sync(self.mesh))
-                self._print(self.flow.deliveries(app_id, results))
-                moved += len(results)
+        if not self.mesh.broker.outage.active():  # a broker that is down delivers nothing
+            for app_id in list(self.ready):
+                double = self.mesh[app_id]
+                wanted = self._subscribed(app_id)
+                for topic, queue in double.broker.queues.items():
+                    if topic not in wanted:
+                        queue.clear()  # an app consumes only what it subscribed to; the rest is not kept for it
+                moved += self._dispatch(app_id)
         try:
             fired = await self.mesh.fire_due_jobs()
         except SchedulerLoopError as exc:
@@ -161,6 +291,21 @@ class Pump:
         self._print(self.flow.sync(self.mesh))
         self._print(self.flow.fired(fired))
         return moved + len(fired) + await self.fire_cron()
+
+    async def halt(self, app_id: str) -> None:
+        """The app stops: its deliveries in flight are cut, and their messages queued again at the front (the
+        broker gives them to the consumer group again: Redis once they are reclaimed, Kafka from the last commit)."""
+        if app_id in self.ready:
+            self.ready.remove(app_id)
+        cut = [(t, batch, lane) for t, (a, batch, lane) in self.inflight.items() if a == app_id]
+        for task, _, _ in cut:
+            task.cancel()
+        for task, _, _ in cut:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        queues = self.mesh[app_id].broker.queues
+        for _, batch, (pubsub, topic, _) in cut:
+            queues.setdefault((pubsub, topic), deque()).extendleft(reversed(batch))
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -172,6 +317,8 @@ class Pump:
             if not moved:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), 0.1)
+        for app_id in list(self.ready):
+            await self.halt(app_id)
 
     def _print(self, events: list[dict[str, Any]]) -> None:
         for e in events:
@@ -267,24 +414,16 @@ async def run(plan: RunPlan, options: RunOptions, console: Console, then: Then |
     if busy:
         raise RunError(f"app port {', '.join(busy)} is in use on 127.0.0.1: stop what listens there first")
     mesh = _mesh(plan)
-    forwarders = []
+    forwarders = add_apps(mesh, plan)
     for app in plan.apps:
-        forwarder = HttpApp(f"http://127.0.0.1:{app.port}")
-        forwarders.append(forwarder)
-        secrets = {plan.secret_store: plan.secrets} if plan.secret_store and plan.loads(app, "secrets") else {}
-        mesh.add(
-            app.app_id, forwarder, app_api_token=app.env.get("APP_API_TOKEN") or None,
-            api_token=app.env.get("DAPR_API_TOKEN") or None, secret_stores=secrets,
-            bindings=tuple(b.name for b in app.spec.output_bindings), lock_stores=(),
-            configuration_stores={},
-        )  # fmt: skip
         config = acl.config_file(plan.root, app.app_id)
         try:
             mesh[app.app_id].channel.access_control = acl.load(config)
         except acl.AccessControlError as exc:  # daprd would not start with it either
             raise RunError(f"{config}: {exc}") from exc
     flow = FlowLog()
-    running = Running(plan, mesh, flow, Pump(mesh, flow, console), {a.app_id: _free_port() for a in plan.apps}, None)
+    pump = Pump(mesh, flow, console, _paces(plan, [a.app_id for a in plan.apps]))
+    running = Running(plan, mesh, flow, pump, {a.app_id: _free_port() for a in plan.apps}, None)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -308,7 +447,7 @@ async def run(plan: RunPlan, options: RunOptions, console: Console, then: Then |
                 except OSError as exc:
                     why = exc.strerror or exc
                     raise RunError(f"cannot start {app.app_id} ({' '.join(command[:2])}): {why}") from exc
-            pump = asyncio.create_task(running.pump.run(stop))
+            pumping = asyncio.create_task(running.pump.run(stop))
             watchers = [asyncio.create_task(_watch_exit(p, running, stop, console)) for p in processes]
             waits = [
                 _wait_ready(app, proc, running, console, options.ready_timeout)
@@ -326,7 +465,7 @@ async def run(plan: RunPlan, options: RunOptions, console: Console, then: Then |
             await stop.wait()
             console.standin("stopping every app and stand-in")
             await stop_all(processes)
-            await pump
+            await pumping
             for watcher in watchers:
                 watcher.cancel()
     finally:
@@ -358,8 +497,8 @@ def _banner(plan: RunPlan, options: RunOptions, running: Running, console: Conso
     store = f"state store {plan.state_store} with {plan.state_profile}'s rules" if plan.state_store else "no store"
     console.standin(
         "This is a STAND-IN for Dapr, not the Dapr runtime: each app gets an in-memory double of its sidecar "
-        f"(one broker, {store}, a scheduler on the real clock, invocation by app id, cron input bindings at their "
-        "schedule). Nothing is kept after Ctrl-C. "
+        f"(answering as daprd {running.mesh.dapr_version}: one broker, {store}, a scheduler on the real clock, "
+        "invocation by app id, cron input bindings at their schedule). Nothing is kept after Ctrl-C. "
         f"The real thing: `dapr init` once, then `dapr run -f .` in {plan.root}."
     )
     guarded = [a.app_id for a in plan.apps if running.mesh[a.app_id].channel.access_control is not None]
