@@ -68,7 +68,8 @@ async def test_response_contract(response: Any, outcome: str, attempts: int) -> 
     assert len(app.requests_to("/orders")) == attempts
 
 
-async def test_drop_goes_to_dead_letter_topic_but_404_does_not() -> None:
+async def test_drop_goes_to_dead_letter_topic_and_404_too_from_1_18() -> None:
+    """A 404 is dropped; daprd 1.18 dead-letters it as DROP (seen on 1.18.3: tests/differential), 1.16 does not."""
     double, _ = await setup([sub(deadLetterTopic="orders-dlq")], answer(200, {"status": "DROP"}))
     (result,) = await double.deliver("pubsub", "orders")
     assert result.outcome == "dead_lettered"
@@ -79,6 +80,10 @@ async def test_drop_goes_to_dead_letter_topic_but_404_does_not() -> None:
     (result,) = await double.deliver("pubsub", "orders")
     assert result.outcome == "dropped"
     assert double.broker.on("pubsub", "orders-dlq") == []
+    double, _ = await setup([sub(deadLetterTopic="orders-dlq")], answer(404), dapr_version="1.18")
+    (result,) = await double.deliver("pubsub", "orders")
+    assert result.outcome == "dead_lettered"
+    assert len(double.broker.on("pubsub", "orders-dlq")) == 1
 
 
 async def test_retry_then_success_counts_attempts() -> None:

@@ -7,12 +7,14 @@ Single delivery: ``POST {route}``, ``Content-Type: application/cloudevents+json`
 2xx ``{"status": "SUCCESS"}``                    SUCCESS
 2xx ``{"status": "RETRY"}`` or any other string  RETRY (``"success"`` is *not* SUCCESS)
 2xx ``{"status": "DROP"}``                       DROP -> ``deadLetterTopic`` when configured
-404                                              dropped, not dead-lettered
+404                                              dropped; -> ``deadLetterTopic`` from 1.18 (as DROP)
 anything else (400, 422, 500, ...)               RETRY
 ==============================================  ===============================================
 
 RETRY would loop for ever in daprd; here each message gets at most ``max_attempts`` tries and ends as
-``retry_exhausted`` so a test can assert "was retried N times".
+``retry_exhausted`` so a test can assert "was retried N times". A 404 is ``pubsub.ErrMessageDropped`` from daprd
+1.18 (``postman/http/http.go``), which the subscription dead-letters like DROP; 1.14 to 1.17 acknowledge it (nil).
+Seen on daprd 1.18.3 by tests/differential.
 """
 
 from __future__ import annotations
@@ -106,8 +108,17 @@ def _expired(event: dict[str, Any]) -> bool:
 class Deliverer:
     """Delivers queued messages for the subscriptions an app declared."""
 
-    def __init__(self, channel: AppChannel, broker: Broker, max_attempts: int, dlq_on_exhaustion: bool) -> None:
+    def __init__(
+        self,
+        channel: AppChannel,
+        broker: Broker,
+        max_attempts: int,
+        dlq_on_exhaustion: bool,
+        *,
+        dlq_on_not_found: bool = True,
+    ) -> None:
         self.channel = channel
+        self.dlq_on_not_found = dlq_on_not_found
         self.broker = broker
         self.max_attempts = max_attempts
         self.dlq_on_exhaustion = dlq_on_exhaustion
@@ -158,7 +169,7 @@ class Deliverer:
                 return self._finish(result, to_dlq=False)
             if verdict == "NOT_FOUND":
                 result.outcome = "dropped"
-                return self._finish(result, to_dlq=False)
+                return self._finish(result, to_dlq=self.dlq_on_not_found)
             if verdict == "DROP":
                 result.outcome = "dropped"
                 return self._finish(result, to_dlq=True)

@@ -112,7 +112,10 @@ class SidecarDouble:
         self.requests: list[RecordedRequest] = []
         self.subscriptions: list[Subscription] | None = None
         self.subscription_error: str | None = None
-        self.deliverer = Deliverer(self.channel, self.broker, max_delivery_attempts, dead_letter_on_retry_exhausted)
+        self.deliverer = Deliverer(
+            self.channel, self.broker, max_delivery_attempts, dead_letter_on_retry_exhausted,
+            dlq_on_not_found=self.config.at_least(18),
+        )  # fmt: skip
         blocks = (self.state, self.pubsub, self.bindings, self.secrets, self.configuration, self.locks, self.jobs,
                   self.workflows, self.metadata)  # fmt: skip
         self.router = Router([r for block in blocks for r in block.routes()])

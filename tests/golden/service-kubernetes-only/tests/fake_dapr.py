@@ -57,6 +57,13 @@ with RedisJSON (`contentType: application/json`), the component-wide ttlInSecond
 state encryption, actor state, the transactional outbox, and stores whose reads can
 lag their writes. Every store answers the query API here, though only PostgreSQL v1
 and Redis with RedisJSON do in daprd.
+
+What it does not model of daprd's own timing:
+
+- redelivery: an event the app answers RETRY (or 500, 422...) is delivered once and
+  left for the test to assert on; daprd redelivers it as the component and the
+  resiliency policy say, then sends it to the dead-letter topic. DROP, and a 404
+  (daprd 1.18), go to the dead-letter topic at once, here too.
 """
 
 from __future__ import annotations
@@ -1405,8 +1412,9 @@ class FakeDapr:
         )
         self.deliveries.append(delivery)
         dead_letter = subscription.dead_letter_topic
-        if verdict == "DROP" and answer.status_code != 404 and dead_letter:
-            # daprd sends an event the app answered DROP to the dead-letter topic.
+        if verdict == "DROP" and dead_letter:
+            # daprd sends an event the app answered DROP, or 404 (from 1.18), to the
+            # dead-letter topic.
             self.published.append(
                 PublishedEvent(
                     subscription.pubsubname,
