@@ -202,9 +202,7 @@ async def bulk_get(client: httpx.AsyncClient, p: str) -> Observable:
 
 async def transaction(client: httpx.AsyncClient, p: str) -> Observable:
     await save(client, f"{p}gone", {"n": 0})
-    answer = await transact(
-        client, upsert(f"{p}a", {"n": 1}), {"operation": "delete", "request": {"key": f"{p}gone"}}
-    )
+    answer = await transact(client, upsert(f"{p}a", {"n": 1}), {"operation": "delete", "request": {"key": f"{p}gone"}})
     return [answer, {"a": await value_of(client, f"{p}a"), "gone": await value_of(client, f"{p}gone")}]
 
 
@@ -218,9 +216,7 @@ async def transaction_with_a_refused_operation(client: httpx.AsyncClient, p: str
 async def transaction_first_write_conflict(client: httpx.AsyncClient, p: str) -> Observable:
     """An upsert, then a first-write upsert of an existing key without ETag."""
     await save(client, f"{p}b", {"v": 1}, concurrency="first-write")
-    answer = await transact(
-        client, upsert(f"{p}a", {"n": 1}), upsert(f"{p}b", {"v": 2}, concurrency="first-write")
-    )
+    answer = await transact(client, upsert(f"{p}a", {"n": 1}), upsert(f"{p}b", {"v": 2}, concurrency="first-write"))
     return [answer, {"a": await value_of(client, f"{p}a"), "b": await value_of(client, f"{p}b")}]
 
 
@@ -346,9 +342,15 @@ FACTS: tuple[Fact, ...] = (
     ),
     *(
         Fact(f"jobs.{fn.__name__}", fn, per_store=False)
-        for fn in (job_missing, job_schedule_and_get, job_schedule_twice, job_without_schedule, job_name_in_body,
-                   job_delete)
-    ),  # fmt: skip
+        for fn in (
+            job_missing,
+            job_schedule_and_get,
+            job_schedule_twice,
+            job_without_schedule,
+            job_name_in_body,
+            job_delete,
+        )
+    ),
 )
 
 

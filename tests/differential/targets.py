@@ -27,7 +27,8 @@ from tools.standin.server import serve_double
 TARGETS = ("standin", "fake")
 FAKE_BLOCKS = ("state", "pubsub", "jobs")
 
-# What the stand-in cannot model; tools/standin/state_store.py and jobs.py say why in their docstrings.
+# What the stand-in cannot model: nothing of these facts (its delivery attempts and dead letters on retry exhaustion
+# are constructor options, set here as daprd behaves with pubsub.in-memory and no resiliency policy).
 STANDIN_CANNOT_MODEL: dict[str, str] = {}
 
 # What the generated fake cannot model; its docstring (snippets/service/fake_dapr.py.jinja) says so too.
