@@ -220,6 +220,18 @@ async def transaction_first_write_conflict(client: httpx.AsyncClient, p: str) ->
     return [answer, {"a": await value_of(client, f"{p}a"), "b": await value_of(client, f"{p}b")}]
 
 
+async def query(client: httpx.AsyncClient, p: str) -> Observable:
+    """The alpha query API: only some stores answer it (PostgreSQL v1; Redis only with RedisJSON)."""
+    await save(client, f"{p}a", {"fact": p, "n": 1})
+    await save(client, f"{p}b", {"fact": p, "n": 2})
+    body = {"filter": {"EQ": {"fact": p}}, "sort": [{"key": "n", "order": "DESC"}]}
+    answer = await client.post(f"/v1.0-alpha1/state/{STORE}/query", json=body)
+    results = None
+    if answer.status_code == 200:
+        results = [{"key": r["key"].removeprefix(p), "data": r.get("data")} for r in answer.json()["results"]]
+    return [step(answer, results=results)]
+
+
 async def unknown_store(client: httpx.AsyncClient, p: str) -> Observable:
     saved = step(await client.post("/v1.0/state/nostore", json=[{"key": f"{p}k", "value": 1}]))
     got = step(await client.get(f"/v1.0/state/nostore/{p}k"))
@@ -332,6 +344,7 @@ FACTS: tuple[Fact, ...] = (
             transaction,
             transaction_with_a_refused_operation,
             transaction_first_write_conflict,
+            query,
             unknown_store,
             illegal_key,
         )

@@ -27,9 +27,11 @@ from tools.standin.server import serve_double
 TARGETS = ("standin", "fake")
 FAKE_BLOCKS = ("state", "pubsub", "jobs")
 
-# What the stand-in cannot model: nothing of these facts (its delivery attempts and dead letters on retry exhaustion
-# are constructor options, set here as daprd behaves with pubsub.in-memory and no resiliency policy).
-STANDIN_CANNOT_MODEL: dict[str, str] = {}
+# What the stand-in cannot model (tools/standin/state_store.py says so too). Its delivery attempts and dead letters on
+# retry exhaustion are constructor options, set here as daprd behaves with pubsub.in-memory and no resiliency policy.
+STANDIN_CANNOT_MODEL: dict[str, str] = {
+    "state.query[redis]": "the redis profile answers queries as Redis with RedisJSON; plain Redis is 500 ERR_STATE_QUERY",
+}
 
 # What the generated fake cannot model; its docstring (snippets/service/fake_dapr.py.jinja) says so too.
 _NO_REDELIVERY = (
@@ -41,6 +43,7 @@ _NO_CLOCK = (
     "policy, then deletes the job"
 )
 FAKE_CANNOT_MODEL: dict[str, str] = {
+    "state.query[redis]": "redis answers queries as Redis with RedisJSON; plain Redis is 500 ERR_STATE_QUERY",
     "app.delivery_500[any]": _NO_REDELIVERY,
     "app.delivery_retry[any]": _NO_REDELIVERY,
     "app.job_failure_policy[any]": _NO_CLOCK,

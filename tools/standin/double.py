@@ -273,7 +273,7 @@ class SidecarDouble:
         components: list[dict[str, Any]] = []
         for name, store in self.state.stores.items():
             caps = ["ETAG", "TTL"] + (["TRANSACTIONAL"] if store.options.transactional else [])
-            caps += ["QUERY_API"] if store.options.queryable else []
+            caps += ["QUERY_API"] if store.options.answers_queries else []
             components.append({"name": name, "type": "state.redis", "version": "v1", "capabilities": caps})
         components += [{"name": n, "type": "pubsub.redis", "version": "v1"} for n in sorted(self.pubsub.pubsubs)]
         components += [{"name": n, "type": "secretstores.local.file", "version": "v1"} for n in self.secrets.stores]
