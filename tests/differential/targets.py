@@ -30,7 +30,7 @@ FAKE_BLOCKS = ("state", "pubsub", "jobs")
 # What the stand-in cannot model (tools/standin/state_store.py says so too). Its delivery attempts and dead letters on
 # retry exhaustion are constructor options, set here as daprd behaves with pubsub.in-memory and no resiliency policy.
 STANDIN_CANNOT_MODEL: dict[str, str] = {
-    "state.query[redis]": "the redis profile answers queries as Redis with RedisJSON; plain Redis is 500 ERR_STATE_QUERY",
+    "state.query[redis]": "the redis profile answers queries as with RedisJSON; plain Redis is 500 ERR_STATE_QUERY",
 }
 
 # What the generated fake cannot model; its docstring (snippets/service/fake_dapr.py.jinja) says so too.
