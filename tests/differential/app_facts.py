@@ -3,10 +3,10 @@ letters) and when it fires its jobs (failure policies).
 
 An app fact is a coroutine taking an `AppSidecar`: the HTTP client to the sidecar, the `ProbeApp` behind it (the same
 ASGI app on every target: served by uvicorn for daprd, called in process by the stand-in and the fake), and
-`settle()`, which lets the target do what it does on its own (daprd: wait until the app has been quiet for a while;
-the stand-in: deliver what is queued and run its scheduler's clock forward; the fake: `deliver_pending()` and
-`trigger_job()` once per scheduled job, its documented API). daprd's pub/sub here is `pubsub.in-memory` with no
-resiliency policy, the subscriptions have a dead-letter topic.
+`settle()`, which lets the target do what it does on its own (daprd: wait for a first call, then until the app has
+been quiet for a while; the stand-in: deliver what is queued and run its scheduler's clock forward; the fake:
+`deliver_pending()` and `trigger_job()` once per scheduled job, its documented API). daprd's pub/sub here is
+`pubsub.in-memory` with no resiliency policy, the subscriptions have a dead-letter topic.
 """
 
 from __future__ import annotations

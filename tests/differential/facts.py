@@ -202,9 +202,7 @@ async def bulk_get(client: httpx.AsyncClient, p: str) -> Observable:
 
 async def transaction(client: httpx.AsyncClient, p: str) -> Observable:
     await save(client, f"{p}gone", {"n": 0})
-    answer = await transact(
-        client, upsert(f"{p}a", {"n": 1}), {"operation": "delete", "request": {"key": f"{p}gone"}}
-    )
+    answer = await transact(client, upsert(f"{p}a", {"n": 1}), {"operation": "delete", "request": {"key": f"{p}gone"}})
     return [answer, {"a": await value_of(client, f"{p}a"), "gone": await value_of(client, f"{p}gone")}]
 
 
@@ -218,10 +216,20 @@ async def transaction_with_a_refused_operation(client: httpx.AsyncClient, p: str
 async def transaction_first_write_conflict(client: httpx.AsyncClient, p: str) -> Observable:
     """An upsert, then a first-write upsert of an existing key without ETag."""
     await save(client, f"{p}b", {"v": 1}, concurrency="first-write")
-    answer = await transact(
-        client, upsert(f"{p}a", {"n": 1}), upsert(f"{p}b", {"v": 2}, concurrency="first-write")
-    )
+    answer = await transact(client, upsert(f"{p}a", {"n": 1}), upsert(f"{p}b", {"v": 2}, concurrency="first-write"))
     return [answer, {"a": await value_of(client, f"{p}a"), "b": await value_of(client, f"{p}b")}]
+
+
+async def query(client: httpx.AsyncClient, p: str) -> Observable:
+    """The alpha query API: only some stores answer it (PostgreSQL v1; Redis only with RedisJSON)."""
+    await save(client, f"{p}a", {"fact": p, "n": 1})
+    await save(client, f"{p}b", {"fact": p, "n": 2})
+    body = {"filter": {"EQ": {"fact": p}}, "sort": [{"key": "n", "order": "DESC"}]}
+    answer = await client.post(f"/v1.0-alpha1/state/{STORE}/query", json=body)
+    results = None
+    if answer.status_code == 200:
+        results = [{"key": r["key"].removeprefix(p), "data": r.get("data")} for r in answer.json()["results"]]
+    return [step(answer, results=results)]
 
 
 async def unknown_store(client: httpx.AsyncClient, p: str) -> Observable:
@@ -336,6 +344,7 @@ FACTS: tuple[Fact, ...] = (
             transaction,
             transaction_with_a_refused_operation,
             transaction_first_write_conflict,
+            query,
             unknown_store,
             illegal_key,
         )
@@ -346,9 +355,15 @@ FACTS: tuple[Fact, ...] = (
     ),
     *(
         Fact(f"jobs.{fn.__name__}", fn, per_store=False)
-        for fn in (job_missing, job_schedule_and_get, job_schedule_twice, job_without_schedule, job_name_in_body,
-                   job_delete)
-    ),  # fmt: skip
+        for fn in (
+            job_missing,
+            job_schedule_and_get,
+            job_schedule_twice,
+            job_without_schedule,
+            job_name_in_body,
+            job_delete,
+        )
+    ),
 )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.differential import facts, recording, targets
+from tests.differential import app_facts, facts, recording, targets
 from tests.fake.conftest import Rendered
 
 pytestmark = pytest.mark.anyio
@@ -40,12 +40,23 @@ def _cases() -> list[Any]:
     return cases
 
 
+def _app_cases() -> list[Any]:
+    cases = []
+    for target in targets.TARGETS:
+        for fact in app_facts.APP_FACTS:
+            marks = []
+            if (reason := targets.CANNOT_MODEL[target].get(fact.fact_id)) is not None:
+                marks.append(pytest.mark.xfail(reason=reason, strict=True))
+            cases.append(pytest.param(target, fact, id=f"{target}-{fact.fact_id}", marks=marks))
+    return cases
+
+
 def test_every_fact_is_recorded(recorded: dict[str, Any]) -> None:
-    assert sorted(recorded) == sorted(fact_id for fact_id, _, _ in facts.fact_ids())
+    assert set(recorded) == recording.fact_ids()
 
 
 def test_cannot_model_lists_name_real_facts() -> None:
-    known = {fact_id for fact_id, _, _ in facts.fact_ids()}
+    known = recording.fact_ids()
     for target, declared in targets.CANNOT_MODEL.items():
         assert set(declared) <= known, target
 
@@ -58,3 +69,14 @@ async def test_target_answers_as_daprd(
     async with opener(flavour) as client:
         observed = await fact.run(client, facts.prefix_for(fact))
     assert observed == recorded[fact_id], fact.doc
+
+
+@pytest.mark.parametrize(("target", "fact"), _app_cases())
+async def test_target_treats_the_app_as_daprd(
+    target: str, fact: app_facts.AppFact, rendered_fake: Rendered, recorded: dict[str, Any]
+) -> None:
+    opener: targets.AppOpener = targets.standin_app if target == "standin" else targets.fake_app_factory(rendered_fake)
+    app = app_facts.ProbeApp()
+    async with opener(app) as sidecar:
+        observed = await fact.run(sidecar, app_facts.prefix_for(fact))
+    assert observed == recorded[fact.fact_id], fact.doc

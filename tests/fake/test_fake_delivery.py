@@ -72,13 +72,11 @@ class Subscriber:
             return JSONResponse({"status": "SUCCESS"})
 
 
-async def _double_run(
-    rendered: Rendered, publish: list[tuple[str, Any, dict[str, str] | None]], dapr_version: str = "1.18.3"
-) -> Subscriber:
+async def _double_run(rendered: Rendered, publish: list[tuple[str, Any, dict[str, str] | None]]) -> Subscriber:
     """Publish through the client to the double, deliver everything pending, return what the app saw."""
     subscriber = Subscriber()
     sidecar = SidecarDouble(
-        app_id="app", app=subscriber.app, app_api_token=TOKEN, max_delivery_attempts=1, dapr_version=dapr_version
+        app_id="app", app=subscriber.app, app_api_token=TOKEN, max_delivery_attempts=1, dapr_version="1.18"
     )
     settings = rendered.client.DaprSettings(http_endpoint=DEFAULT_BASE_URL, **FAST)
     async with sidecar.client() as http, rendered.client.DaprClient(settings, http_client=http) as client:
@@ -254,11 +252,9 @@ async def test_invocations_of_the_own_app_id_reach_the_app(every_block: Rendered
 async def test_dropped_events_go_to_the_dead_letter_topic_like_the_double(every_block: Rendered) -> None:
     published: list[tuple[str, Any, dict[str, str] | None]] = [
                  ("poison", {"code": 200, "body": {"status": "DROP"}}, None),
-                 ("poison", {"code": 404, "body": None}, None),  # dropped, not dead-lettered (Dapr before 1.18)
+                 ("poison", {"code": 404, "body": None}, None),  # dropped and dead-lettered (Dapr 1.18)
                  ("poison", {"code": 200, "body": None}, None)]  # fmt: skip
-    # The generated fake keeps the 404 rule of Dapr before 1.18 (no dead letter); daprd 1.18 dead-letters a 404
-    # like a DROP (references/dapr-contract.md §12.4), which the double follows from 1.18.
-    expected = (await _double_run(every_block, published, dapr_version="1.16")).seen
+    expected = (await _double_run(every_block, published)).seen
     fake, subscriber = _fake(every_block)
     settings = every_block.client.DaprSettings(http_endpoint=fake.base_url, **FAST)
     async with fake.http_client() as http, every_block.client.DaprClient(settings, http_client=http) as client:
@@ -266,10 +262,11 @@ async def test_dropped_events_go_to_the_dead_letter_topic_like_the_double(every_
             await client.publish_event("pubsub", topic, data, metadata=metadata)
     deliveries = await fake.deliver_pending()
     assert [(d.topic, d.status) for d in deliveries] == [
-        ("poison", "DROP"), ("poison", "DROP"), ("poison", "SUCCESS"), ("poison-dlq", "SUCCESS")
+        ("poison", "DROP"), ("poison", "DROP"), ("poison", "SUCCESS"), ("poison-dlq", "SUCCESS"),
+        ("poison-dlq", "SUCCESS"),
     ]  # fmt: skip
     assert [(s.path, _stable(s.body)) for s in subscriber.seen] == [(s.path, _stable(s.body)) for s in expected]
-    assert [e.topic for e in fake.published] == ["poison", "poison", "poison", "poison-dlq"]
+    assert [e.topic for e in fake.published] == ["poison", "poison", "poison", "poison-dlq", "poison-dlq"]
 
 
 async def test_expired_events_are_not_delivered(every_block: Rendered) -> None:

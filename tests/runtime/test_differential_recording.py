@@ -32,7 +32,7 @@ async def _answer(url: str, chosen: list[tuple[str, facts.Fact, str]]) -> dict[s
     return found
 
 
-QUIET_SECONDS = 2.5  # longer than a job's 1 s dueTime and its retries' 1 s interval
+QUIET_SECONDS = 3.0  # well over the 1 s between a failed job trigger and its retry
 SETTLE_BOUND_SECONDS = 30.0
 
 
@@ -55,8 +55,13 @@ def _served(app: app_facts.ProbeApp) -> Iterator[int]:
 
 async def _app_answers(url: str, app: app_facts.ProbeApp) -> dict[str, Any]:
     async def settle() -> None:
-        """Until the app has had no call for QUIET_SECONDS (bounded: a fact that never settles fails)."""
+        """Until the app has had a call (every app fact makes at least one), then none for QUIET_SECONDS (bounded:
+        a fact that never settles fails)."""
         deadline = time.monotonic() + SETTLE_BOUND_SECONDS
+        before = len(app.calls)
+        while len(app.calls) == before:
+            assert time.monotonic() < deadline, f"the app got no call in {SETTLE_BOUND_SECONDS} s"
+            await asyncio.sleep(0.05)
         seen, quiet_since = len(app.calls), time.monotonic()
         while time.monotonic() - quiet_since < QUIET_SECONDS:
             assert time.monotonic() < deadline, f"the app still gets calls after {SETTLE_BOUND_SECONDS} s"
@@ -106,4 +111,6 @@ def test_daprd_answers_as_recorded(runtime: RuntimeEnv, tmp_path: Path) -> None:
     recorded = recording.load()
     differ = {k: {"daprd": answers[k], "recorded": recorded.get(k)} for k in answers if answers[k] != recorded.get(k)}
     stale = sorted(set(recorded) - set(answers))
-    assert not differ and not stale, f"rerun with {recording.RECORD_ENV}=1 if daprd changed: {differ} {stale}"
+    hint = f"rerun with {recording.RECORD_ENV}=1 if daprd changed"
+    assert not differ, f"{hint}: {differ}"
+    assert not stale, f"{hint}: recorded facts no longer asked: {stale}"

@@ -153,8 +153,11 @@ def load_plan(folder: Path) -> RunPlan:
         )  # fmt: skip
     if not apps:
         raise RunError(f"{folder}: is not one of the project's service folders ({', '.join(dirs.values())})")
-    # Locally a project runs on Redis (resources/local); a Kubernetes-only one on PostgreSQL (v1 rules for v2 too).
-    profile: StoreProfile = "redis" if "local" in spec.environments else "postgresql"
+    # Locally a project runs on Redis (resources/local); a Kubernetes-only one on PostgreSQL, v1 or v2.
+    profile: StoreProfile = "redis"
+    if "local" not in spec.environments:
+        v2 = spec.state is not None and spec.state.postgresql_version == "v2"
+        profile = "postgresql-v2" if v2 else "postgresql"
     return RunPlan(
         root=root,
         apps=tuple(apps),

@@ -274,7 +274,7 @@ class StateBlock:
         store = self._store(params["storeName"])
         if isinstance(store, Response):
             return store
-        if not store.options.queryable:
+        if not store.options.answers_queries:
             return wire.error(
                 500, "ERR_STATE_STORE_NOT_SUPPORTED", "state store does not support querying",
                 reason="DAPR_STATE_QUERYING_NOT_SUPPORTED",

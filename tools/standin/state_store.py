@@ -23,6 +23,9 @@ are read from components-contrib, per ``profile``, and held to daprd 1.18.3's an
 * A transaction (``Multi``) is atomic on PostgreSQL and in-memory; on redis it is a ``MULTI`` of scripts, which Redis
   does not roll back: a refused operation fails the transaction (500) while the others stay applied.
 * ``ttlInSeconds`` item metadata makes the key expire (``-1`` = never).
+* The query API: answered on ``redis`` (as Redis with RedisJSON; daprd with plain Redis answers 500
+  ``ERR_STATE_QUERY``, which this does not model) and ``postgresql``; ``postgresql-v2`` and ``in-memory`` refuse it
+  (500 ``ERR_STATE_STORE_NOT_SUPPORTED``), unless ``queryable`` says otherwise.
 """
 
 from __future__ import annotations
@@ -57,10 +60,18 @@ class StateStoreOptions:
     """Capabilities of one state store component."""
 
     transactional: bool = True
-    queryable: bool = True
+    queryable: bool | None = None  # None: as the profile's component (redis taken as with RedisJSON, postgresql v1)
     key_prefix: str = "appid"
     max_multi: int = 0
     profile: Literal["redis", "postgresql", "postgresql-v2", "in-memory"] = "redis"
+
+    @property
+    def answers_queries(self) -> bool:
+        """The query API: PostgreSQL v1 answers it, Redis only with RedisJSON (assumed here), PostgreSQL v2 and
+        in-memory do not (500 ERR_STATE_STORE_NOT_SUPPORTED, seen on daprd 1.18.3)."""
+        if self.queryable is not None:
+            return self.queryable
+        return self.profile in ("redis", "postgresql")
 
 
 @dataclass(slots=True)

@@ -31,6 +31,13 @@ Where daprd's behaviour depends on the component, the fake behaves like the comp
 `dapr init` sets up (Redis).
 Any component name works unless the constructor lists the names, and then others fail
 as daprd fails them.
+
+What it does not model of daprd's own timing:
+
+- redelivery: an event the app answers RETRY (or 500, 422...) is delivered once and
+  left for the test to assert on; daprd redelivers it as the component and the
+  resiliency policy say, then sends it to the dead-letter topic. DROP, and a 404
+  (daprd 1.18), go to the dead-letter topic at once, here too.
 """
 
 from __future__ import annotations

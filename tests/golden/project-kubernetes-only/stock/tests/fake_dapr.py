@@ -47,8 +47,9 @@ A failure inside a transaction is 500 ERR_STATE_TRANSACTION on every store.
 What it does not model: PostgreSQL's expired rows that are not yet deleted, Redis
 with RedisJSON (`contentType: application/json`), the component-wide ttlInSeconds,
 state encryption, actor state, the transactional outbox, and stores whose reads can
-lag their writes. Every store answers the query API here, though only PostgreSQL v1
-and Redis with RedisJSON do in daprd.
+lag their writes. Redis answers the query API here as Redis with RedisJSON does
+(daprd with plain Redis answers 500 ERR_STATE_QUERY); PostgreSQL v2 and in-memory
+answer 500 ERR_STATE_STORE_NOT_SUPPORTED, as in daprd.
 """
 
 from __future__ import annotations
@@ -746,6 +747,9 @@ class FakeDapr:
         store = self._store(store_name)
         if isinstance(store, httpx.Response):
             return store
+        if self.state_store_type in ("postgresql-v2", "in-memory"):
+            message = "state store does not support querying"
+            return _error(500, "ERR_STATE_STORE_NOT_SUPPORTED", message)
         try:
             query = json.loads(call.body)
             if not isinstance(query, dict):

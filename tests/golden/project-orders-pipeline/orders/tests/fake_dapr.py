@@ -54,8 +54,16 @@ A failure inside a transaction is 500 ERR_STATE_TRANSACTION on every store.
 What it does not model: PostgreSQL's expired rows that are not yet deleted, Redis
 with RedisJSON (`contentType: application/json`), the component-wide ttlInSeconds,
 state encryption, actor state, the transactional outbox, and stores whose reads can
-lag their writes. Every store answers the query API here, though only PostgreSQL v1
-and Redis with RedisJSON do in daprd.
+lag their writes. Redis answers the query API here as Redis with RedisJSON does
+(daprd with plain Redis answers 500 ERR_STATE_QUERY); PostgreSQL v2 and in-memory
+answer 500 ERR_STATE_STORE_NOT_SUPPORTED, as in daprd.
+
+What it does not model of daprd's own timing:
+
+- redelivery: an event the app answers RETRY (or 500, 422...) is delivered once and
+  left for the test to assert on; daprd redelivers it as the component and the
+  resiliency policy say, then sends it to the dead-letter topic. DROP, and a 404
+  (daprd 1.18), go to the dead-letter topic at once, here too.
 """
 
 from __future__ import annotations
@@ -1080,6 +1088,9 @@ class FakeDapr:
         store = self._store(store_name)
         if isinstance(store, httpx.Response):
             return store
+        if self.state_store_type in ("postgresql-v2", "in-memory"):
+            message = "state store does not support querying"
+            return _error(500, "ERR_STATE_STORE_NOT_SUPPORTED", message)
         try:
             query = json.loads(call.body)
             if not isinstance(query, dict):
@@ -1360,8 +1371,9 @@ class FakeDapr:
         )
         self.deliveries.append(delivery)
         dead_letter = subscription.dead_letter_topic
-        if verdict == "DROP" and answer.status_code != 404 and dead_letter:
-            # daprd sends an event the app answered DROP to the dead-letter topic.
+        if verdict == "DROP" and dead_letter:
+            # daprd sends an event the app answered DROP, or 404 (from 1.18), to the
+            # dead-letter topic.
             self.published.append(
                 PublishedEvent(
                     subscription.pubsubname,
