@@ -28,7 +28,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -452,6 +452,16 @@ class RealTodoSystem:
         calls = self.control / "calls.log"
         lines = calls.read_text(encoding="utf-8").splitlines() if calls.exists() else []
         return lines.count(f"{app_id} {handler}")
+
+    @contextlib.contextmanager
+    def slow_state_reads(self, app_id: str, seconds: float) -> Iterator[None]:
+        """Within the block, each state read of the app's client answers `seconds` late (launcher.py)."""
+        flag = self.control / f"slow-reads-{app_id}"
+        flag.write_text(str(seconds), encoding="utf-8")
+        try:
+            yield
+        finally:
+            flag.unlink()
 
     async def kafka_send(self, topic: str, data: Any) -> None:
         """Write one message to a Kafka topic (the observer's Kafka output binding)."""
