@@ -7,9 +7,9 @@ costs no `uv` resolution per service and no network. In the notification service
 a test can make its next sends fail: each file `CONTROL_DIR/fail-notifier-<task id>-<n>` makes one send of
 that task's reminder raise, and is renamed `failed-notifier-...` by it; each send that goes through adds a line to
 `CONTROL_DIR/sent.log`. With APP_ID, each call of a handler (a coroutine function of app.handlers) that returned
-adds `APP_ID <function>` to `CONTROL_DIR/calls.log`, and while a file `CONTROL_DIR/slow-reads-<APP_ID>` exists each
-state read of the app's client (DaprClient.get_state_item) answers that many seconds late (its text), so that
-concurrent read-modify-writes surely overlap. It is run as a script, not as
+adds `APP_ID <function> <its first argument, on one line>` to `CONTROL_DIR/calls.log`, and while a file
+`CONTROL_DIR/slow-reads-<APP_ID>` exists each state read of the app's client (DaprClient.get_state_item) answers
+that many seconds late (its text), so that concurrent read-modify-writes surely overlap. It is run as a script, not as
 `-m tests.runtime.launcher`: each service has a `tests` package of its own.
 """
 
@@ -49,8 +49,9 @@ def _recorded(name: str, handler: Callable[..., Awaitable[Any]], calls: Path) ->
     @functools.wraps(handler)
     async def call(*args: Any, **kwargs: Any) -> Any:
         result = await handler(*args, **kwargs)
+        first = " ".join(str(args[0]).split())[:500] if args else ""
         with calls.open("a", encoding="utf-8") as out:
-            out.write(f"{name}\n")
+            out.write(f"{name} {first}\n")
         return result
 
     return call

@@ -3,7 +3,7 @@ it applies: create and read through the public API, bad input refused naming the
 delivered twice handled once, a garbage CloudEvent dropped to the dead-letter topic, invocation allowed for the
 callers only, concurrent updates under ETags retried (none lost), an output binding's email sent, input bindings
 (Kafka, cron) firing. Written against `SpecSystem`, the hooks of tests/runtime/system.py plus four of
-real_system.py (`emails`, `handler_calls`, `kafka_send`, `slow_state_reads`); a failure is a bug in what we
+real_system.py (`emails`, `handler_calls`, `handled`, `kafka_send`, `slow_state_reads`); a failure is a bug in what we
 generate (or in a spec's handlers), never a reason to loosen a scenario.
 """
 
@@ -42,6 +42,8 @@ class SpecSystem(Protocol):
     def emails(self) -> list[dict[str, Any]]: ...
 
     def handler_calls(self, app_id: str, handler: str) -> int: ...
+
+    def handled(self, app_id: str, handler: str, text: str) -> bool: ...
 
     async def kafka_send(self, topic: str, data: Any) -> None: ...
 
@@ -265,6 +267,17 @@ async def bookings_kafka_twice(system: SpecSystem) -> None:
     assert again.headers.get("ETag") == first, f"the booking was written again: ETag {first} -> {again.headers}"
 
 
+# Written to Kafka before the system's first start (BEFORE_START): a first deployment's consumer group must read
+# what was written before it joined (its initialOffset), or a payment made meanwhile is lost.
+EARLY_PAYMENT = {"booking_id": f"early-{uuid.uuid4().hex[:8]}", "amount": 1}
+
+
+async def bookings_kafka_before_start(system: SpecSystem) -> None:
+    """A payment written to Kafka before the services first started reaches the input binding's handler."""
+    early = str(EARLY_PAYMENT["booking_id"])
+    await eventually(f"the payment {early} handled", lambda: system.handled("payments", "on_payment", early), 60)
+
+
 async def bookings_cron(system: SpecSystem) -> None:
     """The cron input binding (@every 2s) keeps calling its handler."""
     before = system.handler_calls("payments", "on_tick")
@@ -303,10 +316,14 @@ SCENARIOS: dict[str, tuple[Scenario, ...]] = {
         Scenario("bad input refused", bookings_bad_input),
         Scenario("Kafka binding fires", bookings_kafka_payment),
         Scenario("Kafka message twice", bookings_kafka_twice),
+        Scenario("Kafka message before start", bookings_kafka_before_start),
         Scenario("cron binding fires", bookings_cron),
         Scenario("invocation allowed", bookings_invocation),
     ),
 }
+
+
+BEFORE_START: dict[str, tuple[tuple[str, Any], ...]] = {"bookings": (("bank-payments", EARLY_PAYMENT),)}
 
 
 async def run_all(system: SpecSystem, spec: str, names: tuple[str, ...] | None = None) -> dict[str, str | None]:
