@@ -7,12 +7,15 @@ costs no `uv` resolution per service and no network. In the notification service
 a test can make its next sends fail: each file `CONTROL_DIR/fail-notifier-<task id>-<n>` makes one send of
 that task's reminder raise, and is renamed `failed-notifier-...` by it; each send that goes through adds a line to
 `CONTROL_DIR/sent.log`. With APP_ID, each call of a handler (a coroutine function of app.handlers) that returned
-adds `APP_ID <function>` to `CONTROL_DIR/calls.log`. It is run as a script, not as
+adds `APP_ID <function> <its first argument, on one line>` to `CONTROL_DIR/calls.log`, and while a file
+`CONTROL_DIR/slow-reads-<APP_ID>` exists each state read of the app's client (DaprClient.get_state_item) answers
+that many seconds late (its text), so that concurrent read-modify-writes surely overlap. It is run as a script, not as
 `-m tests.runtime.launcher`: each service has a `tests` package of its own.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import importlib
 import inspect
@@ -46,11 +49,29 @@ def _recorded(name: str, handler: Callable[..., Awaitable[Any]], calls: Path) ->
     @functools.wraps(handler)
     async def call(*args: Any, **kwargs: Any) -> Any:
         result = await handler(*args, **kwargs)
+        first = " ".join(str(args[0]).split())[:500] if args else ""
         with calls.open("a", encoding="utf-8") as out:
-            out.write(f"{name}\n")
+            out.write(f"{name} {first}\n")
         return result
 
     return call
+
+
+def _delay(flag: Path) -> float:
+    return float(flag.read_text(encoding="utf-8")) if flag.exists() else 0.0
+
+
+def _slow_reads_on_demand(client: type, flag: Path) -> None:
+    read = client.get_state_item  # type: ignore[attr-defined]
+
+    @functools.wraps(read)
+    async def get_state_item(self: Any, *args: Any, **kwargs: Any) -> Any:
+        item = await read(self, *args, **kwargs)
+        if delay := _delay(flag):
+            await asyncio.sleep(delay)
+        return item
+
+    client.get_state_item = get_state_item  # type: ignore[attr-defined]
 
 
 def main() -> None:
@@ -60,6 +81,9 @@ def main() -> None:
         for name, function in inspect.getmembers(handlers, inspect.iscoroutinefunction):
             if function.__module__ == handlers.__name__ and not name.startswith("_"):
                 setattr(handlers, name, _recorded(f"{sys.argv[3]} {name}", function, control / "calls.log"))
+        client = getattr(importlib.import_module("app.dapr_client"), "DaprClient", None)
+        if client is not None and hasattr(client, "get_state_item"):
+            _slow_reads_on_demand(client, control / f"slow-reads-{sys.argv[3]}")
     if hasattr(handlers, "notifier"):
         setattr(handlers, "notifier", _FailingOnDemand(handlers.notifier, control))  # noqa: B010 - a module
     uvicorn.run("app.main:app", host="127.0.0.1", port=int(port), log_level="info")

@@ -27,7 +27,8 @@ import secrets
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,7 @@ import yaml
 
 from skill.pipeline import generate
 from skill.specs.project import TODO_SYSTEM, ProjectSpec
-from tests.runtime import processes, resources
+from tests.runtime import environment, processes, resources
 from tests.runtime.environment import RuntimeEnv
 from tests.runtime.hooks import APPS, OBSERVER, PROFILES, Profile, SharedHooks
 from tests.runtime.smtp_sink import SmtpSink
@@ -97,7 +98,14 @@ SPECS = {
 
 
 def _project_spec(
-    source: SystemSpec, profile: Profile, ports: dict[str, int], kafka: str, *, smtp: str, kafka_direct: str
+    source: SystemSpec,
+    profile: Profile,
+    ports: dict[str, int],
+    kafka: str,
+    *,
+    smtp: str,
+    kafka_direct: str,
+    run_tag: str = "",
 ) -> dict[str, Any]:
     spec = copy.deepcopy(source.spec)
     for service in spec["services"]:
@@ -107,7 +115,11 @@ def _project_spec(
                 binding["local_smtp"] = smtp
         for binding in service.get("bindings", []):
             if (binding.get("source") or {}).get("kind") == "kafka":
+                # Topics and a consumer group of this run's own, as a first deployment meets them: the group
+                # starts at its initialOffset, and no earlier run's message is read.
                 binding["source"]["local_brokers"] = [kafka_direct]
+                binding["source"]["topics"] = [f"{t}-{run_tag}" for t in binding["source"]["topics"]]
+                binding["source"]["consumer_group"] = f"{service['app_id']}-{run_tag}"
     if profile.state == "postgresql-v2":
         spec["state"] = {**spec.get("state", {}), "postgresql_version": "v2"}
     if profile.pubsub == "kafka":
@@ -158,6 +170,7 @@ class RealTodoSystem(SharedHooks):
         self.dapr_ports = {app: processes.free_port() for app in (*self.apps, OBSERVER)}
         self._relay: TcpCut | None = None
         self.smtp = SmtpSink()
+        self.run_tag = uuid.uuid4().hex[:8]
         self._run: processes.Process | None = None
         self._clients: dict[str, httpx.AsyncClient] = {}
 
@@ -171,7 +184,7 @@ class RealTodoSystem(SharedHooks):
             brokers = self.runtime.kafka_relay
         spec = _project_spec(
             self.spec, self.profile_spec, self.ports, brokers, smtp=self.smtp.address,
-            kafka_direct=self.runtime.kafka_brokers,
+            kafka_direct=self.runtime.kafka_brokers, run_tag=self.run_tag,
         )  # fmt: skip
         result = generate("project", spec)
         for f in result.files:
@@ -231,7 +244,7 @@ class RealTodoSystem(SharedHooks):
                 {
                     "brokers": self.runtime.kafka_brokers,
                     "authType": "none",
-                    "publishTopic": self.spec.kafka_sources()[0],
+                    "publishTopic": self._kafka_topic(self.spec.kafka_sources()[0]),
                     "consumerGroup": OBSERVER,
                     "direction": "output",
                 },
@@ -398,16 +411,47 @@ class RealTodoSystem(SharedHooks):
         """Every email the SMTP sink got: sender, recipients and the message's text."""
         return self.smtp.messages()
 
-    def handler_calls(self, app_id: str, handler: str) -> int:
-        """How many calls of handlers.<handler> the app's launcher recorded (launcher.py)."""
+    def _calls(self, app_id: str, handler: str) -> list[str]:
         calls = self.control / "calls.log"
         lines = calls.read_text(encoding="utf-8").splitlines() if calls.exists() else []
-        return lines.count(f"{app_id} {handler}")
+        return [line for line in lines if line.split(" ", 2)[:2] == [app_id, handler]]
+
+    def handler_calls(self, app_id: str, handler: str) -> int:
+        """How many calls of handlers.<handler> the app's launcher recorded (launcher.py)."""
+        return len(self._calls(app_id, handler))
+
+    def handled(self, app_id: str, handler: str, text: str) -> bool:
+        """Whether a recorded call of handlers.<handler> had `text` in its first argument (launcher.py)."""
+        return any(text in line for line in self._calls(app_id, handler))
+
+    def _kafka_topic(self, topic: str) -> str:
+        return f"{topic}-{self.run_tag}"
+
+    def kafka_send_before_start(self, topic: str, data: Any) -> None:
+        """Write one message to a Kafka topic before the system starts (Kafka's console producer)."""
+        libs = sorted(environment.cache_dir().glob("kafka-*/libs"))
+        assert libs, f"no Kafka libs under {environment.cache_dir()}: run tests/runtime/setup.sh"
+        subprocess.run(
+            ["java", "-cp", f"{libs[-1]}/*", "org.apache.kafka.tools.ConsoleProducer",
+             "--bootstrap-server", self.runtime.kafka_brokers, "--topic", self._kafka_topic(topic)],
+            input=json.dumps(data) + "\n", text=True, check=True, capture_output=True, timeout=120,
+        )  # fmt: skip
+
+    @contextlib.contextmanager
+    def slow_state_reads(self, app_id: str, seconds: float) -> Iterator[None]:
+        """Within the block, each state read of the app's client answers `seconds` late (launcher.py)."""
+        flag = self.control / f"slow-reads-{app_id}"
+        flag.write_text(str(seconds), encoding="utf-8")
+        try:
+            yield
+        finally:
+            flag.unlink()
 
     async def kafka_send(self, topic: str, data: Any) -> None:
         """Write one message to a Kafka topic (the observer's Kafka output binding)."""
         url = f"http://127.0.0.1:{self.dapr_ports[OBSERVER]}/v1.0/bindings/{OBSERVER_KAFKA}"
-        # bindings.kafka writes to its publishTopic only (components-contrib bindings/kafka/kafka.go Invoke).
+        # bindings.kafka writes to its publishTopic only (components-contrib bindings/kafka/kafka.go Invoke); this
+        # run's topic stands for the spec's.
         assert topic == self.spec.kafka_sources()[0], (
             f"the observer's Kafka binding writes to {self.spec.kafka_sources()[0]}"
         )
@@ -431,11 +475,19 @@ class RealTodoSystem(SharedHooks):
 
 @contextlib.asynccontextmanager
 async def running(
-    runtime: RuntimeEnv, profile: Profile, workdir: Path, scheduler_address: str, spec: str = "todo"
+    runtime: RuntimeEnv,
+    profile: Profile,
+    workdir: Path,
+    scheduler_address: str,
+    spec: str = "todo",
+    before_start: Sequence[tuple[str, Any]] = (),
 ) -> AsyncIterator[RealTodoSystem]:
+    """The system, started; `before_start`: Kafka messages (topic, data) written before its first start."""
     system = RealTodoSystem(runtime, profile, workdir, scheduler_address, spec)
     try:
         await asyncio.to_thread(system.generate)
+        for topic, data in before_start:
+            await asyncio.to_thread(system.kafka_send_before_start, topic, data)
         await system.start()
         yield system
     finally:

@@ -37,8 +37,9 @@ async def run_spec_profile(
 ) -> Outcomes:
     """One system of `spec` on `profile`, with a scheduler of its own."""
     with processes.scheduler(runtime, workdir / "scheduler") as scheduler:
+        early = spec_scenarios.BEFORE_START.get(spec, ())
         async with real_system.running(
-            runtime, real_system.PROFILES[profile], workdir, scheduler.address, spec
+            runtime, real_system.PROFILES[profile], workdir, scheduler.address, spec, early
         ) as system:
             results = await spec_scenarios.run_all(system, spec, names)
             if any(results.values()):
