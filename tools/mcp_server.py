@@ -111,26 +111,29 @@ def _add_spec_resources(server: MCPServer[Any], registry: Mapping[str, Generator
     outlines = {g.name: options_outline(g, registry) for g in registry.values()}
     schemas = {g.name: json.dumps(argument_schema(g), separators=(",", ":")) for g in registry.values()}
 
-    def pick(found: Mapping[str, str], generator: str) -> str:
+    def pick(found: Mapping[str, str], generator: str, uri: str) -> str:
         if generator not in found:
-            shown = repr(generator) if len(generator) <= 80 else repr(generator[:77]) + "..."
-            raise ResourceNotFoundError(f"{shown} is not a generator; generators: {', '.join(found)}")
+            shown = uri.format(generator=generator if len(generator) <= 80 else generator[:77] + "...")
+            raise ResourceNotFoundError(f"{shown}: no such generator; generators: {', '.join(found)}")
         return found[generator]
 
     def options(generator: str) -> str:
-        return pick(outlines, generator)
+        return pick(outlines, generator, options_uri)
 
     def schema(generator: str) -> str:
-        return pick(schemas, generator)
+        return pick(schemas, generator, schema_uri)
+
+    options_uri = SPECS_URI.replace("{name}", "{generator}")
+    schema_uri = SCHEMA_URI.replace("{name}", "{generator}")
 
     server.resource(
-        SPECS_URI.replace("{name}", "{generator}"),
+        options_uri,
         name="generator-options",
         description="A generator's options, outlined.",
         mime_type="text/plain",
     )(options)
     server.resource(
-        SCHEMA_URI.replace("{name}", "{generator}"),
+        schema_uri,
         name="generator-schema",
         description="A generator tool's JSON Schema.",
         mime_type="application/schema+json",
