@@ -50,7 +50,8 @@ async def test_the_service_options_an_agent_reads_cost_at_most_the_budget() -> N
         tools = {t.name: t for t in (await client.list_tools()).tools}
         (outline,) = (await client.read_resource("dapr-specs://service")).contents
         (schema,) = (await client.read_resource("dapr-specs://service/schema")).contents
-    assert isinstance(outline, TextResourceContents) and isinstance(schema, TextResourceContents)
+    assert isinstance(outline, TextResourceContents)
+    assert isinstance(schema, TextResourceContents)
     assert len(outline.text) <= OPTIONS_BUDGET, len(outline.text)
     assert len(schema.text) > 3 * OPTIONS_BUDGET  # what the outline saves the agent
     # The tool points at the outline, the outline at the schema; every option of the tool is in the outline.
