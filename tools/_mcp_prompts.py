@@ -35,18 +35,22 @@ class _Step:
 
 def _render(intro: str, steps: list[_Step], registry: Mapping[str, Generator]) -> str:
     lines = [intro, "", "Work in this order:"]
-    for number, step in enumerate(steps, start=1):
+    number = 0
+    for step in steps:
         if step.generator is not None and step.generator in registry:
             text = step.with_tool.format(tool=registry[step.generator].tool_name)
+        elif step.generator is not None and not step.by_hand:  # only worth doing with that generator
+            continue
         elif step.generator is not None:
             text = f"(No `{step.generator}` generator on this server yet: it is planned.) {step.by_hand}"
         else:
             text = step.by_hand
+        number += 1
         lines.append(f"{number}. {text}")
     tools = ", ".join(f"`{g.tool_name}`" for g in registry.values())
     lines += [
         "",
-        f"Generators on this server: {tools}. Each tool's input schema lists its options with their defaults. "
+        f"Generators on this server: {tools}. Each one's options are outlined in `dapr-specs://<generator>`. "
         "Pass `output_dir` (a folder of the project) so the server writes the files and answers with their paths "
         "and an API outline: read the outline, not the files. Regenerate with other arguments rather than editing "
         "generated code; add the returned requirements to the project and read the notes.",
@@ -118,6 +122,13 @@ _ONE_SERVICE_CALL = _Step(
     "each field to fix: fix them all and call once more.",
     "",
 )
+_REGENERATE_SERVICE = _Step(
+    "service",
+    "If `{tool}` made the service: call it once more with its arguments plus this one (in `subscriptions` or "
+    "`jobs`), the same `output_dir` and `verify: true`: your `handlers.py` is kept and the answer's notes name "
+    "the handler to add there; write it and stop here. Otherwise:",
+    "",
+)
 _HANDLERS = _Step(
     None,
     "",
@@ -135,11 +146,11 @@ _VERIFY_SERVICE = _Step(
 
 
 def new_event_driven_service(
-    service_name: Annotated[str, Field(description="Dapr app id of the new service, e.g. 'order-processor'.")],
-    publishes: Annotated[str, Field(description="Topics it publishes to, comma-separated.")] = "",
-    subscribes: Annotated[str, Field(description="Topics it subscribes to, comma-separated.")] = "",
+    service_name: Annotated[str, Field(description="Its Dapr app id.")],
+    publishes: Annotated[str, Field(description="Topics it publishes, comma-separated.")] = "",
+    subscribes: Annotated[str, Field(description="Topics it reads, comma-separated.")] = "",
 ) -> str:
-    """Plan and generate a new event-driven Dapr microservice (FastAPI, async httpx, Pydantic v2)."""
+    """A new event-driven Dapr service (FastAPI, httpx, Pydantic v2) in one generator call."""
     intro = (
         f"Create a new event-driven Dapr service with app id {service_name!r} in async Python (FastAPI, httpx, "
         f"Pydantic v2). It publishes to: {publishes or 'nothing yet'}; it subscribes to: {subscribes or 'nothing yet'}."
@@ -151,11 +162,11 @@ def new_event_driven_service(
 
 
 def add_pubsub_subscription(
-    topic: Annotated[str, Field(description="Topic to subscribe to, e.g. 'orders'.")],
-    pubsub: Annotated[str, Field(description="Name of the Dapr pub/sub component; empty: use the project's own.")] = "",
-    dead_letter_topic: Annotated[str, Field(description="Topic for messages that are dropped; empty for none.")] = "",
+    topic: Annotated[str, Field(description="Topic to read.")],
+    pubsub: Annotated[str, Field(description="Pub/sub component; empty: the project's own.")] = "",
+    dead_letter_topic: Annotated[str, Field(description="Topic for dropped messages; empty: none.")] = "",
 ) -> str:
-    """Add a Dapr pub/sub subscription (a FastAPI handler and its /dapr/subscribe entry) to a service."""
+    """Add a pub/sub subscription (its route and /dapr/subscribe entry) to a service."""
     dead = f", dead-letter topic {dead_letter_topic!r}" if dead_letter_topic else ""
     component = (
         f"the pub/sub component {pubsub!r}"
@@ -164,6 +175,7 @@ def add_pubsub_subscription(
     )
     intro = f"Add a subscription to topic {topic!r} on {component}{dead} to a FastAPI service."
     steps = [
+        _REGENERATE_SERVICE,
         _BROWSE,
         _MODELS,
         _Step("endpoint", "Call `{tool}` with the subscription.", _SUBSCRIPTION_RULES),
@@ -174,16 +186,15 @@ def add_pubsub_subscription(
 
 
 def add_scheduled_job(
-    job_name: Annotated[str, Field(description="Dapr job name, e.g. 'nightly-report'.")],
-    schedule: Annotated[
-        str, Field(description="When it fires: '@every 1h', a 6-field cron, or empty to ask the user.")
-    ] = "",
+    job_name: Annotated[str, Field(description="Dapr job name.")],
+    schedule: Annotated[str, Field(description="'@every 1h', a 6-field cron, or empty: ask the user.")] = "",
 ) -> str:
-    """Add a job scheduled with the Dapr Jobs API and the app's POST /job/{name} callback."""
+    """Add a Dapr Jobs API job and its POST /job/{name} callback to a service."""
     # No made-up default: a job scheduled hourly that the user wanted daily is a bug nobody asked for.
     when = f"schedule {schedule!r}" if schedule else "schedule not given: ask the user when it must fire"
     intro = f"Add the Dapr job {job_name!r} ({when}) to a FastAPI service, with its callback."
     steps = [
+        _REGENERATE_SERVICE,
         _BROWSE,
         _Step(
             "client",

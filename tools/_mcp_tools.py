@@ -55,6 +55,7 @@ from skill import (
     parse_spec,
     show_snippet,
 )
+from skill.specs.outline import render_outline
 from tools import _json as strict_json
 from tools._answer import INLINE_BUDGET, Answer, ResultStore, inline_answer, verified, written_answer
 from tools._files import FilesInTheWay, OutsideRootsError, inside_roots, write_result
@@ -67,12 +68,15 @@ __all__ = [
     "DOOR_ARGUMENTS",
     "GENERATOR_HINTS",
     "LIST_TOOL",
+    "SCHEMA_URI",
     "SHOW_TOOL",
     "SPECS_URI",
     "TOOL_NAMES_BROWSE",
     "argument_schema",
     "build_tools",
     "input_schema",
+    "options_outline",
+    "schema_uri",
     "shapes_sentence",
     "specs_uri",
     "tool_schema",
@@ -128,13 +132,28 @@ def input_schema(model: type[BaseModel]) -> dict[str, Any]:
 
 
 _DESCRIPTION = 90  # characters: the first sentence says what an option is; references/*.md say the rest
-SPECS_URI = "dapr-specs://{name}"
+SPECS_URI = "dapr-specs://{name}"  # the outline of a generator's options (text)
+SCHEMA_URI = "dapr-specs://{name}/schema"  # their complete JSON Schema
 _EXAMPLE_IN_FULL = 2_000  # characters of JSON: a bigger default is left out of `argument_schema`
 
 
 def specs_uri(g: Generator) -> str:
-    """Where the complete JSON Schema of a generator tool's arguments is read (`resources/read`)."""
+    """Where the outline of a generator tool's options is read (`resources/read`): what an agent reads to fill
+    them (for the service generator a quarter of the JSON Schema's size)."""
     return SPECS_URI.format(name=g.name)
+
+
+def schema_uri(g: Generator) -> str:
+    """Where the complete JSON Schema of a generator tool's arguments is read (`resources/read`)."""
+    return SCHEMA_URI.format(name=g.name)
+
+
+def options_outline(g: Generator, registry: Mapping[str, Generator]) -> str:
+    """The outline of `g`'s options (`skill.specs.outline`), the door's own arguments included; an option that
+    takes another generator's spec (the service's `models`, the project's `services`) points at that outline."""
+    elsewhere = {o.spec.__name__: specs_uri(o) for o in registry.values() if o is not g}
+    heading = f"{g.tool_name} options (complete JSON Schema: {schema_uri(g)})"
+    return render_outline(argument_schema(g), heading=heading, elsewhere=elsewhere)
 
 
 def argument_schema(g: Generator) -> dict[str, Any]:
@@ -293,43 +312,63 @@ def tool_schema(
         if spec is not None:
             prop["description"] = f"{prop.get('description', '')} Its arguments are those of {spec}."
         properties[name] = _brief(prop) if brief else prop
-    schema["properties"] = {**properties, **DOOR_ARGUMENTS} if door else properties
+    door_arguments = {k: _brief(v) for k, v in DOOR_ARGUMENTS.items()} if brief else DOOR_ARGUMENTS
+    schema["properties"] = {**properties, **door_arguments} if door else properties
     return schema
 
 
+_BOUNDS = (
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "minLength",
+    "maxLength",
+    "minItems",
+    "maxItems",
+)
+
+
 def _brief(prop: dict[str, Any]) -> dict[str, Any]:
-    """An option without its description, and without a default that says nothing a glance needs (empty, null,
-    an object), nor the item shape of a list of objects (the resource has it)."""
-    out = {k: v for k, v in prop.items() if k != "description"}
-    default = out.get("default", 0)
-    if (
+    """An option as its type, enum and a scalar default: without its description, its bounds, a default that says
+    nothing a glance needs (empty, null, an object), the item shape of a list of objects, or the arms of a union
+    of objects (the outline at `dapr-specs://<generator>` has them all; the server checks them all)."""
+    out = {k: v for k, v in prop.items() if k not in ("description", "cli") and k not in _BOUNDS}
+    arms = out.get("anyOf")
+    if isinstance(arms, list) and all(set(a) == {"type"} and isinstance(a["type"], str) for a in arms):
+        del out["anyOf"]  # [{"type": "object"}, {"type": "null"}]: one list of types says it
+        out = {"type": [a["type"] for a in arms], **out}
+    default = out.get("default")
+    if "default" in out and (
         default is None
         or default == []
         or isinstance(default, dict)
         or (isinstance(default, list) and any(isinstance(v, dict | list) for v in default))
+        or len(pydantic_core.to_json(default)) > _BIG_DEFAULT  # every block of the client, say: the outline has it
+        or (isinstance(default, str | int | float) and not isinstance(default, bool) and "enum" not in out)
     ):
         del out["default"]
-    if out.get("items") == {"type": "object"}:
-        del out["items"]
+    items = out.get("items")
+    if isinstance(items, dict):
+        items = {k: v for k, v in items.items() if k not in _BOUNDS}
+        if items == {"type": "object"} or all(a == {"type": "object"} for a in items.get("oneOf", [None])):
+            del out["items"]
+        else:
+            out["items"] = items
     return out
 
 
 def brief_output_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """What a tool's answer holds, as `tools/list` shows it: its top-level fields, by name. Their shapes are the
-    engine's models (the text of each answer says what it holds); the SDK checks every answer against the model in
-    full anyway."""
-    schema = model.model_json_schema()
-    properties: dict[str, Any] = {name: {} for name in schema.get("properties", {})}
-    brief: dict[str, Any] = {"type": "object", "properties": properties}
-    if schema.get("required"):
-        brief["required"] = schema["required"]
-    return brief
+    """What a tool's answer holds, as `tools/list` shows it: an object. Its fields are the engine's model's (the
+    text of each answer says what it holds); the SDK checks every answer against the model in full anyway, and
+    naming the fields in every tool cost each agent 1,500 characters on connecting."""
+    return {"type": "object"}
 
 
 def shapes_sentence(model: type[BaseModel], uri: str) -> str:
     """What a generator tool's description adds, its brief schema (`tool_schema(brief=True)`) leaving out what each
     option means and the fields of object options: where they are. Once per tool: the resource holds them all."""
-    return f" Options explained: {uri}."
+    return f" Options: {uri}."
 
 
 def _wants_json(prop: Mapping[str, Any]) -> bool:
@@ -651,7 +690,7 @@ def _browse_doors(kinds: tuple[str, ...]) -> list[_Door]:
         __config__=ConfigDict(extra="forbid"),
         kind=(
             kind_type | None,
-            Field(default=None, description="Only snippets of this kind (a generator name). Omit for every snippet."),
+            Field(default=None, description="Only snippets of this kind (a generator name)."),
         ),
     )
 
@@ -661,9 +700,9 @@ def _browse_doors(kinds: tuple[str, ...]) -> list[_Door]:
         id: str = Field(
             min_length=1,
             max_length=200,
-            description=f"Snippet id as {LIST_TOOL} returns it, 'kind/name' (e.g. 'client/dapr_client').",
+            description=f"A snippet id from {LIST_TOOL} ('kind/name').",
         )
-        part: Part = Field(default="header", description="What to show: header, template (Jinja) or rendered.")
+        part: Part = Field(default="header", description="What to show (template: Jinja).")
 
     def run_list(args: Any, _roots: list[Path] | None) -> Answered:
         catalog = list_snippets(args.kind)

@@ -27,7 +27,7 @@ import anyio
 from mcp.server.lowlevel.helper_types import ReadResourceContents
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
-from mcp.server.mcpserver.resources import FunctionResource, TextResource
+from mcp.server.mcpserver.resources import FunctionResource
 from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS, GetPromptResult, InputRequiredResult
 
@@ -43,7 +43,15 @@ from skill import (
 )
 from tools._answer import RESULT_URI_PREFIX, ResultStore
 from tools._mcp_prompts import build_prompts
-from tools._mcp_tools import LIST_TOOL, SHOW_TOOL, argument_schema, build_tools, specs_uri
+from tools._mcp_tools import (
+    LIST_TOOL,
+    SCHEMA_URI,
+    SHOW_TOOL,
+    SPECS_URI,
+    argument_schema,
+    build_tools,
+    options_outline,
+)
 from tools._present import internal_failure
 from tools._stdio import run_stdio
 
@@ -59,15 +67,13 @@ _RENDERED_URI = "dapr-snippets://{kind}/{name}/rendered"
 
 
 def _instructions(registry: Mapping[str, Generator]) -> str:
-    generators = "; ".join(f"`{g.tool_name}`: {g.title}" for g in registry.values())
+    generators = ", ".join(f"`{g.tool_name}`" for g in registry.values())
     return (
-        "Writes async Python for Dapr, formatted and linted before it is returned. Generators: "
-        f"{generators}. Each option's meaning and fields are in the resource `dapr-specs://<generator>`. Pass "
-        "`output_dir` (a folder inside your roots; a relative path is in the first root): the server writes the "
-        "files in that project's style and answers with paths, requirements, notes and an outline of the public "
-        "API; read the outline instead of the files. A file you edited is kept unless `force` is true. `verify: "
-        "true` then runs the result's own checks (a service: its tests, mypy --strict, ruff) and reports them. "
-        f"Browse with `{LIST_TOOL}` / `{SHOW_TOOL}`."
+        "Writes async Python for Dapr, formatted and linted. A whole service is one `dapr_generate_service` call. "
+        f"Generators: {generators}; their options: resource `dapr-specs://<generator>` (`.../schema`: JSON "
+        "Schema). Give `output_dir` (in your roots): the files are written in that project's style, the answer "
+        "outlines their API (read it, not the files). A file you edited is kept unless `force`. `verify: true` runs "
+        f"the result's checks (tests, mypy --strict, ruff). Browse: `{LIST_TOOL}`, `{SHOW_TOOL}`."
     )
 
 
@@ -97,19 +103,41 @@ def _catalog_json() -> str:
     return list_snippets().model_dump_json(indent=2)
 
 
-def _add_spec_schemas(server: MCPServer[Any], registry: Mapping[str, Generator]) -> None:
-    """One resource per generator: the complete JSON Schema of its tool's arguments, nested option models included
-    (the tool's own schema lists the top level only; see `tool_schema`)."""
-    for g in registry.values():
-        server.add_resource(
-            TextResource(
-                text=json.dumps(argument_schema(g), separators=(",", ":")),  # built once, with the server
-                uri=specs_uri(g),
-                name=f"{g.name}-arguments",
-                description=f"{g.tool_name}'s options explained, nested shapes included.",
-                mime_type="application/schema+json",
-            )
-        )
+def _add_spec_resources(server: MCPServer[Any], registry: Mapping[str, Generator]) -> None:
+    """Two templates for every generator: `dapr-specs://{generator}`, the outline of its options (what an agent
+    reads to fill them), and `dapr-specs://{generator}/schema`, the complete JSON Schema of its tool's arguments
+    (the tools list only the top level). Built once, with the server; templates, not one entry per generator, so
+    that `resources/list` stays small."""
+    outlines = {g.name: options_outline(g, registry) for g in registry.values()}
+    schemas = {g.name: json.dumps(argument_schema(g), separators=(",", ":")) for g in registry.values()}
+
+    def pick(found: Mapping[str, str], generator: str, uri: str) -> str:
+        if generator not in found:
+            shown = uri.format(generator=generator if len(generator) <= 80 else generator[:77] + "...")
+            raise ResourceNotFoundError(f"{shown}: no such generator; generators: {', '.join(found)}")
+        return found[generator]
+
+    def options(generator: str) -> str:
+        return pick(outlines, generator, options_uri)
+
+    def schema(generator: str) -> str:
+        return pick(schemas, generator, schema_uri)
+
+    options_uri = SPECS_URI.replace("{name}", "{generator}")
+    schema_uri = SCHEMA_URI.replace("{name}", "{generator}")
+
+    server.resource(
+        options_uri,
+        name="generator-options",
+        description="A generator's options, outlined.",
+        mime_type="text/plain",
+    )(options)
+    server.resource(
+        schema_uri,
+        name="generator-schema",
+        description="A generator tool's JSON Schema.",
+        mime_type="application/schema+json",
+    )(schema)
 
 
 def _add_resources(server: MCPServer[Any]) -> None:
@@ -118,8 +146,7 @@ def _add_resources(server: MCPServer[Any]) -> None:
             _catalog_json,
             uri=CATALOG_URI,
             name="snippet-catalog",
-            title="Dapr snippet catalog",
-            description="Every snippet: id, kind, title, summary, required packages, template path.",
+            description="Every snippet: id, kind, title, summary, packages, template.",
             mime_type="application/json",
         )
     )
@@ -128,15 +155,13 @@ def _add_resources(server: MCPServer[Any]) -> None:
     server.resource(
         _SNIPPET_URI,
         name="snippet-source",
-        title="Snippet template",
-        description="A snippet's raw Jinja template; {kind}/{name} is its id.",
+        description="A snippet's Jinja template.",
         mime_type="text/plain",
     )(snippet_source)
     server.resource(
         _RENDERED_URI,
         name="snippet-rendered",
-        title="Snippet, rendered with defaults",
-        description="What a snippet renders to with its generator's defaults, formatted and linted.",
+        description="A snippet, rendered with defaults.",
         mime_type="text/plain",
     )(snippet_rendered)
 
@@ -183,7 +208,7 @@ def build_server(registry: Mapping[str, Generator] | None = None) -> MCPServer[A
     )
     server.results = results
     _add_resources(server)
-    _add_spec_schemas(server, generators)
+    _add_spec_resources(server, generators)
     for prompt in build_prompts():
         server.add_prompt(prompt)
     return server

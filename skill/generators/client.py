@@ -299,8 +299,8 @@ def plan(spec: ClientSpec) -> Plan:
 GENERATOR = Generator(
     name="client",
     title="Async Dapr sidecar client",
-    description="An async, pooled, typed client for the Dapr sidecar HTTP API: every building block (state with "
-    "ETags, pub/sub, invocation, Jobs, workflows...); DAPR_* settings, safe retries, typed errors.",
+    description="An async, pooled, typed client for the Dapr sidecar HTTP API: every building block, safe "
+    "retries, typed errors.",
     spec=ClientSpec,
     plan=plan,
     examples={

@@ -662,9 +662,8 @@ def plan(spec: ComponentsSpec, folder: str = "") -> Plan:
 GENERATOR = Generator(
     name="components",
     title="Dapr resources and deployment",
-    description="Dapr resources for a set of apps: scoped components, local (Redis) and Kubernetes (Kafka, "
-    "PostgreSQL, secretKeyRefs), resiliency.yaml, subscriptions, dapr.yaml, Dockerfiles, Deployments "
-    "and Services. Default: the todo system.",
+    description="Dapr resources for apps, local (Redis) and Kubernetes (Kafka, PostgreSQL): scoped components, "
+    "resiliency, dapr.yaml, manifests. Default: the todo system.",
     spec=ComponentsSpec,
     plan=plan,
     examples={

@@ -588,10 +588,9 @@ def plan(spec: EndpointSpec, *, settings: bool = False, binding_calls: Sequence[
 
 GENERATOR = Generator(
     name="endpoint",
-    title="Async FastAPI routers for the Dapr app side",
-    description="FastAPI routers for what Dapr calls: /dapr/subscribe and typed deliveries answering "
-    "SUCCESS/RETRY/DROP, Jobs callbacks, input bindings, invocation targets, state CRUD with ETags; "
-    "APP_API_TOKEN checked. Includes the client and models.",
+    title="FastAPI routers for the Dapr app side",
+    description="FastAPI routers for what Dapr calls (subscriptions, jobs, input bindings, invocation targets, "
+    "state CRUD), with the client and models.",
     spec=EndpointSpec,
     plan=plan,
     examples={

@@ -541,8 +541,8 @@ def plan(spec: ModelsSpec) -> Plan:
 GENERATOR = Generator(
     name="models",
     title="Pydantic v2 event models",
-    description="Pydantic v2 models and string enums for Dapr events and state, from a field list or a JSON "
-    "Schema, plus a lenient CloudEvent[T] envelope. Default: the todo system's models.",
+    description="Pydantic v2 models and enums from a field list or a JSON Schema, with a CloudEvent[T] envelope. "
+    "Default: the todo models.",
     spec=ModelsSpec,
     plan=plan,
     examples={

@@ -124,9 +124,8 @@ def plan(spec: ProjectSpec) -> Plan:
 GENERATOR = Generator(
     name="project",
     title="A multi-service Dapr project",
-    description="Several services wired by topics, job names and app ids: each service's folder (app, tests, "
-    "pyproject, Dockerfile), shared Dapr resources, one dapr.yaml, Kubernetes manifests, a README. "
-    "Default: the todo system (task API, recurring tasks, notifications).",
+    description="Several services wired by topics, jobs and app ids, with shared Dapr resources, one dapr.yaml "
+    "and manifests. Default: the todo system.",
     spec=ProjectSpec,
     plan=plan,
     tracked=True,

@@ -608,10 +608,9 @@ def imported_requirements(spec: ServiceSpec, app_plan: Plan) -> list[str]:
 
 GENERATOR = Generator(
     name="service",
-    title="A Dapr microservice, ready to run, test and deploy",
-    description="A whole service folder: the FastAPI app (client, models, routers, settings, health, your "
-    "handlers), tests over an in-memory Dapr, pyproject.toml, README, Dapr resources, dapr.yaml, "
-    "Dockerfile, Kubernetes manifests. Default: the todo task API.",
+    title="A Dapr microservice, ready to deploy",
+    description="A whole service folder: the FastAPI app (your handlers.py), tests over an in-memory Dapr, "
+    "pyproject, Dapr resources, dapr.yaml, Dockerfile, manifests. Default: the todo task API.",
     spec=ServiceSpec,
     plan=plan,
     tracked=True,

@@ -124,6 +124,10 @@ if (rootDir === null && process.env.NO_ROOTS_OUTPUT) {
 report.resources = (await client.listResources()).resources.map((r) => r.uri);
 report.resourceTemplates = (await client.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate);
 report.catalog = JSON.parse((await client.readResource({ uri: "dapr-snippets://catalog" })).contents[0].text);
+report.specs = {
+  outline: (await client.readResource({ uri: "dapr-specs://service" })).contents[0],
+  schema: (await client.readResource({ uri: "dapr-specs://service/schema" })).contents[0],
+};
 if (firstSnippet !== null) {
   report.snippetSource = (await client.readResource({ uri: `dapr-snippets://${firstSnippet}` })).contents[0].text;
 }

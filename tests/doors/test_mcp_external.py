@@ -141,16 +141,24 @@ def _check_report(report: dict[str, Any], root: Path, outside: Path) -> None:
     assert "timeout_seconds: Input should be less than or equal to 600" in errors["outOfRange"]["text"]
     assert not report["afterErrors"]["isError"]
 
-    assert "dapr-snippets://catalog" in report["resources"]
+    assert report["resources"] == ["dapr-snippets://catalog"]
     assert set(report["resourceTemplates"]) == {
         "dapr-snippets://{kind}/{name}",
         "dapr-snippets://{kind}/{name}/rendered",
+        "dapr-specs://{generator}",
+        "dapr-specs://{generator}/schema",
     }
+    # What an agent reads to fill a service's options: the outline, the JSON Schema behind it.
+    assert report["specs"]["outline"]["mimeType"] == "text/plain"
+    assert report["specs"]["outline"]["text"].startswith("dapr_generate_service options")
+    assert "subscriptions: list[SubscriptionSpec]" in report["specs"]["outline"]["text"]
+    assert json.loads(report["specs"]["schema"]["text"])["properties"]["subscriptions"]["type"] == "array"
     assert report["catalog"]["snippets"]
     assert report["snippetSource"].startswith("{#")
     assert set(report["prompts"]) == {"new_event_driven_service", "add_pubsub_subscription", "add_scheduled_job"}
     for name, text in report["prompts"].items():  # a new service: the one call that does it, not browsing first
         assert ("dapr_generate_service" if name == "new_event_driven_service" else "dapr_list_snippets") in text
+        assert "dapr_generate_service" in text.split("\n2. ")[0], name  # the first step: the service generator
 
 
 def test_typescript_sdk_over_stdio(node: str, tmp_path: Path) -> None:

@@ -88,9 +88,10 @@ async def test_generator_input_schema_is_its_spec_model(generator: Generator) ->
     assert list(props) == [*spec_schema["properties"], *DOOR_ARGUMENTS]
     assert not set(DOOR_ARGUMENTS) & set(generator.spec.model_fields)
     for name, prop in props.items():  # what an option means is in dapr-specs://<generator>, read once, when needed
-        assert bool(prop.get("description")) is (name in DOOR_ARGUMENTS), f"{generator.name}.{name}"
+        assert "description" not in prop, f"{generator.name}.{name}"
+        assert not {"minimum", "maximum", "minItems"} & set(prop), f"{generator.name}.{name}"  # the outline's
     for name, prop in spec_schema["properties"].items():
-        for key in ("type", "enum", "minimum", "maximum", "exclusiveMinimum", "maxLength", "minItems"):
+        for key in ("type", "enum"):
             if key in prop:
                 assert props[name][key] == prop[key], (name, key)
     assert set(tool.input_schema.get("required", [])) == set(spec_schema.get("required", []))
@@ -103,13 +104,17 @@ async def test_client_schema_shows_enums_bounds_and_defaults() -> None:
         tool = next(t for t in (await client.list_tools()).tools if t.name == "dapr_generate_client")
     props = tool.input_schema["properties"]
     assert props["transport"]["enum"] == ["auto", "httpx", "aiohttp"]
-    assert props["transport"]["default"] == "auto"
+    assert props["transport"]["default"] == "auto"  # an enum's default stays: it says which value is taken
     assert "pubsub" in props["blocks"]["items"]["enum"]
-    assert props["blocks"]["default"] == props["blocks"]["items"]["enum"]  # the default factory, shown
-    assert props["timeout_seconds"]["minimum"] == 0.001
-    assert props["timeout_seconds"]["maximum"] == 600
-    assert props["max_retries"]["minimum"] == 0
-    assert props["max_retries"]["maximum"] == 10
+    # Bounds, numbers' defaults and a long list's default are in the outline, which the description names.
+    assert props["timeout_seconds"] == {"type": "number"}
+    assert "default" not in props["blocks"]
+    async with connected() as client:
+        (outline,) = (await client.read_resource("dapr-specs://client")).contents
+    assert isinstance(outline, TextResourceContents)
+    assert "timeout_seconds: float (0.001..600) = 30.0" in outline.text
+    assert "max_retries: int (0..10) = 3" in outline.text
+    assert '"dapr_client"' in outline.text
 
 
 async def test_output_schemas_are_the_engine_models() -> None:
@@ -121,10 +126,17 @@ async def test_output_schemas_are_the_engine_models() -> None:
         assert schema is not None
         return set(schema["properties"])
 
-    for name in GENERATOR_TOOLS:
-        assert properties(name) == set(Answer.model_fields)
-    assert properties("dapr_list_snippets") == set(SnippetCatalog.model_fields)
-    assert properties("dapr_show_snippet") == set(SnippetPart.model_fields)
+    # An object, named once: the fields are the engine's models, each answer checked against them in full.
+    for name in [*GENERATOR_TOOLS, "dapr_list_snippets", "dapr_show_snippet"]:
+        assert tools[name].output_schema == {"type": "object"}, name
+    async with connected() as client:
+        listed = await client.call_tool("dapr_list_snippets", {})
+        shown = await client.call_tool("dapr_show_snippet", {"id": "client/dapr_client"})
+        made = await client.call_tool("dapr_generate_models", {})
+    assert set(structured(listed)) <= set(SnippetCatalog.model_fields)
+    assert set(structured(shown)) <= set(SnippetPart.model_fields)
+    assert set(structured(made)) <= set(Answer.model_fields)
+    assert SnippetPart.model_validate(structured(shown)).id == "client/dapr_client"
 
 
 # --- generator calls -----------------------------------------------------------------------------------------
@@ -341,9 +353,14 @@ async def test_resource_templates_are_listed() -> None:
     async with connected() as client:
         templates = {t.uri_template for t in (await client.list_resource_templates()).resource_templates}
         listed = {str(r.uri) for r in (await client.list_resources()).resources}
-    assert templates == {"dapr-snippets://{kind}/{name}", "dapr-snippets://{kind}/{name}/rendered"}
-    # Snippets are reached through the templates (their ids are in the catalog), not listed one by one.
-    assert not any(uri.startswith("dapr-snippets://") and uri != CATALOG_URI for uri in listed)
+    assert templates == {
+        "dapr-snippets://{kind}/{name}",
+        "dapr-snippets://{kind}/{name}/rendered",
+        "dapr-specs://{generator}",
+        "dapr-specs://{generator}/schema",
+    }
+    # Snippets and generators' options are reached through the templates, not listed one by one.
+    assert listed == {CATALOG_URI}
 
 
 @pytest.mark.parametrize("snippet_id", SNIPPET_IDS)
@@ -424,7 +441,7 @@ async def test_prompts_name_only_tools_that_exist(name: str) -> None:
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        ({}, "service_name: is required (Dapr app id of the new service"),
+        ({}, "service_name: is required (Its Dapr app id.)"),
         (
             {"service_name": "a", "topic": "b"},
             "  - topic: is not an argument of prompt new_event_driven_service\nvalid",
@@ -464,10 +481,13 @@ async def test_new_generators_become_tools_with_no_server_edit() -> None:
     async with Client(build_server({**REGISTRY, "fake": fake})) as client:
         tools = {t.name: t for t in (await client.list_tools()).tools}
         message = _error(await client.call_tool("dapr_generate_fake", {"depth": "deep"}))
-        (spec,) = (await client.read_resource("dapr-specs://fake")).contents
+        (spec,) = (await client.read_resource("dapr-specs://fake/schema")).contents
+        (outline,) = (await client.read_resource("dapr-specs://fake")).contents
     assert tools["dapr_generate_fake"].input_schema["properties"]["depth"]["type"] == "integer"
     assert isinstance(spec, TextResourceContents)
     assert json.loads(spec.text)["properties"]["depth"]["description"] == "How deep."
+    assert isinstance(outline, TextResourceContents)
+    assert "depth: int = 2 - How deep" in outline.text
     assert "depth: Input should be a valid integer" in message
 
 

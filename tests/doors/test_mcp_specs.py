@@ -1,11 +1,13 @@
-"""The complete argument schemas (`dapr-specs://<generator>`): `tools/list` carries each generator's top-level
-options only, so the nested shapes must be one `resources/read` away, complete, and agree with what the tools
-accept."""
+"""The options of each generator, one `resources/read` away: `tools/list` carries each generator's top-level options
+only (types and enums), so their outline (`dapr-specs://<generator>`: what each means, defaults, bounds, nested
+shapes) and their complete JSON Schema (`dapr-specs://<generator>/schema`) must be complete and agree with what the
+tools accept."""
 
 from __future__ import annotations
 
 import copy
 import json
+import re
 from typing import Any
 
 import jsonschema  # type: ignore[import-untyped]  # a dependency of the MCP SDK; no stubs installed
@@ -14,7 +16,7 @@ from mcp_types import TextResourceContents
 
 from skill import REGISTRY, Generator, SpecError, parse_spec
 from tests.doors._support import connected, text_of
-from tools._mcp_tools import DOOR_ARGUMENTS, argument_schema, specs_uri
+from tools._mcp_tools import DOOR_ARGUMENTS, argument_schema, options_outline, schema_uri, specs_uri
 
 pytestmark = pytest.mark.anyio
 
@@ -46,6 +48,14 @@ async def _read(uri: str) -> dict[str, Any]:
     return schema
 
 
+async def _outline(uri: str) -> str:
+    async with connected() as client:
+        (contents,) = (await client.read_resource(uri)).contents
+    assert isinstance(contents, TextResourceContents)
+    assert contents.mime_type == "text/plain"
+    return contents.text
+
+
 async def _tools() -> dict[str, dict[str, Any]]:
     async with connected() as client:
         tools = (await client.list_tools()).tools
@@ -64,18 +74,60 @@ def _accepted(g: Generator, arguments: dict[str, Any]) -> bool:
     return True
 
 
-async def test_every_generator_has_its_argument_schema_listed() -> None:
+async def test_every_generator_has_its_options_behind_the_templates() -> None:
     async with connected() as client:
-        listed = {str(r.uri): r for r in (await client.list_resources()).resources}
+        templates = {t.uri_template: t for t in (await client.list_resource_templates()).resource_templates}
+    assert templates["dapr-specs://{generator}"].mime_type == "text/plain"
+    assert templates["dapr-specs://{generator}/schema"].mime_type == "application/schema+json"
     for g in GENERATORS:
-        resource = listed[specs_uri(g)]
-        assert resource.mime_type == "application/schema+json"
-        assert g.tool_name in (resource.description or "")
+        outline = await _outline(specs_uri(g))
+        assert outline == options_outline(g, REGISTRY)
+        assert outline.startswith(f"{g.tool_name} options (complete JSON Schema: {schema_uri(g)})")
+
+
+@pytest.mark.parametrize("generator", GENERATORS, ids=IDS)
+async def test_the_outline_names_every_option_with_its_type_default_and_rule(generator: Generator) -> None:
+    outline = await _outline(specs_uri(generator))
+    schema = argument_schema(generator)
+    top = {line.split(":", 1)[0].rstrip("*"): line for line in outline.splitlines()[2:] if line[:1].isalpha()}
+    assert list(top) == list(schema["properties"])
+    for name, prop in schema["properties"].items():
+        first = prop["description"].split(". ")[0].split(":")[0].rstrip(".")
+        assert first[:20] in top[name], (name, top[name])
+        default = prop.get("default")
+        if isinstance(default, bool | int | float) or (isinstance(default, str) and default):
+            assert f"= {json.dumps(default)}" in top[name], (name, top[name])
+    # Each nested model's fields are there, once, indented (unless another generator's outline has them).
+    others = {o.spec.__name__ for o in REGISTRY.values() if o is not generator}
+    defs = schema.get("$defs", {})
+    for model in _reached(schema, defs, others):
+        definition = defs[model]
+        if "properties" not in definition or definition.get("type") != "object":
+            continue
+        for field in definition["properties"]:
+            assert re.search(rf"^ +{re.escape(field)}\*?:|; {re.escape(field)}:", outline, re.M), (model, field)
+
+
+def _reached(node: Any, defs: dict[str, Any], others: set[str], seen: set[str] | None = None) -> set[str]:
+    """The models `node` reaches through `$ref`s, not going into `others` (their own outlines have them)."""
+    seen = set() if seen is None else seen
+    if isinstance(node, list):
+        for value in node:
+            _reached(value, defs, others, seen)
+    elif isinstance(node, dict):
+        name = str(node.get("$ref", "")).rsplit("/", 1)[-1]
+        if name in defs and name not in others and name not in seen:
+            seen.add(name)
+            _reached(defs[name], defs, others, seen)
+        for key, value in node.items():
+            if key != "$defs":
+                _reached(value, defs, others, seen)
+    return seen
 
 
 @pytest.mark.parametrize("generator", GENERATORS, ids=IDS)
 async def test_the_resource_is_the_complete_schema_of_the_tools_arguments(generator: Generator) -> None:
-    schema = await _read(specs_uri(generator))
+    schema = await _read(schema_uri(generator))
     assert schema == argument_schema(generator)
     jsonschema.Draft202012Validator.check_schema(schema)
     tool = (await _tools())[generator.tool_name]
@@ -103,7 +155,8 @@ async def test_tool_schemas_list_the_top_level_and_point_at_the_resource(generat
         listed = tool["inputSchema"]["properties"][name]
         assert full["properties"][name].get("description"), name
         if "$ref" in json.dumps(prop) and not {"enum", "anyOf"} & set(listed):
-            assert listed.get("type") in ("object", "array"), (name, listed)
+            kinds = listed.get("type")
+            assert set(kinds if isinstance(kinds, list) else [kinds]) & {"object", "array"}, (name, listed)
 
 
 @pytest.mark.parametrize(("generator", "label", "spec"), PARAMS)
@@ -180,3 +233,5 @@ async def test_an_unknown_spec_resource_is_an_error() -> None:
     async with connected() as client:
         with pytest.raises(Exception, match="dapr-specs://nothing"):
             await client.read_resource("dapr-specs://nothing")
+        with pytest.raises(Exception, match="dapr-specs://nothing/schema"):
+            await client.read_resource("dapr-specs://nothing/schema")
