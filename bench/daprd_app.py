@@ -4,6 +4,8 @@
   into FOLDER), built by its own `create_app()` with the lifespan on, so it opens its `DaprClient` against the
   daprd named by DAPR_HTTP_PORT and keeps its processed-event records in that daprd's `statestore` (Redis): every
   delivery validates the CloudEvent[Order] and claims its id in the store, as in production.
+* generated-memory: the same app with `MemoryProcessedEvents()` (records in the process, for one replica): the
+  route's own cost without the state store's round trips, to tell the two apart.
 * dapr-ext-fastapi: `DaprApp(app).subscribe(...)` on the same Pydantic CloudEvent model as the endpoint bench.
 
 Both run the same handler: the endpoint bench's `handle(total)` and then `record()`, which notes when the event
@@ -30,7 +32,7 @@ from fastapi.responses import JSONResponse
 from bench.endpoint.apps import OrderEvent, handle, package_name
 from bench.endpoint.payloads import PUBSUB, ROUTE
 
-KINDS = ("generated", "dapr-ext-fastapi")
+KINDS = ("generated", "generated-memory", "dapr-ext-fastapi")
 
 
 class Seen:
@@ -63,12 +65,13 @@ async def seen(count: int = 0, since: int = 0, wait: float = 60.0) -> JSONRespon
     return JSONResponse({"count": len(Seen.events), "events": Seen.events[since:]})
 
 
-def _generated(folder: Path) -> FastAPI:
+def _generated(folder: Path, *, memory: bool) -> FastAPI:
     name = package_name("generated")
     sys.path.insert(0, str(folder))
     try:
         main = importlib.import_module(f"{name}.main")
         handlers = importlib.import_module(f"{name}.handlers")
+        contract = importlib.import_module(f"{name}.contract")
     finally:
         sys.path.remove(str(folder))
 
@@ -78,7 +81,8 @@ def _generated(folder: Path) -> FastAPI:
         record(order.id)
 
     handlers.on_order = on_order  # type: ignore[attr-defined]  # the router looks it up per call, as it would find the user's edit
-    app: FastAPI = main.create_app()  # lifespan: DaprClient from DAPR_HTTP_PORT, records in the state store
+    # The lifespan opens the DaprClient (DAPR_HTTP_PORT); the records go to the state store unless `memory`.
+    app: FastAPI = main.create_app(processed=contract.MemoryProcessedEvents() if memory else None)
     return app
 
 
@@ -100,8 +104,8 @@ def _dapr_ext(topic: str) -> FastAPI:
 
 
 def build(kind: str, folder: Path, topic: str) -> FastAPI:
-    if kind == "generated":
-        app = _generated(folder)
+    if kind in ("generated", "generated-memory"):
+        app = _generated(folder, memory=kind == "generated-memory")
     elif kind == "dapr-ext-fastapi":
         app = _dapr_ext(topic)
     else:
