@@ -235,14 +235,14 @@ def _order_of(apps: list[App], round_: int) -> list[App]:
 
 
 async def measure(
-    runtime: RuntimeEnv, workdir: Path, sizes: Sizes, say: TextIO
+    runtime: RuntimeEnv, workdir: Path, sizes: Sizes, kinds: tuple[str, ...], say: TextIO
 ) -> tuple[list[Cell], dict[str, list[float]]]:
     cells: list[Cell] = []
-    latency: dict[str, list[float]] = {k: [] for k in KINDS}
+    latency: dict[str, list[float]] = {k: [] for k in kinds}
     async with httpx.AsyncClient(timeout=30) as client:
         for concurrency in CONCURRENCIES:
             with contextlib.ExitStack() as stack:
-                apps = [stack.enter_context(_app(runtime, workdir, k, concurrency)) for k in KINDS]
+                apps = [stack.enter_context(_app(runtime, workdir, k, concurrency)) for k in kinds]
                 for app in apps:  # warm-up: imports, pools, the first claims
                     await burst(client, app, sizes.warmup)
                 by_kind = {a.kind: Cell(a.kind, concurrency) for a in apps}
@@ -273,7 +273,8 @@ def _quantile(values: list[float], q: float) -> float:
 
 
 def _cell(cells: list[Cell], kind: str, concurrency: int) -> Cell:
-    return next(x for x in cells if x.kind == kind and x.concurrency == concurrency)
+    found = [x for x in cells if x.kind == kind and x.concurrency == concurrency]
+    return found[0] if found else Cell(kind, concurrency)  # an app not measured: no rates
 
 
 RATIOS = (
@@ -282,10 +283,12 @@ RATIOS = (
 )
 
 
-def report(cells: list[Cell], latency: dict[str, list[float]], sizes: Sizes, say: TextIO) -> None:
+def report(
+    cells: list[Cell], latency: dict[str, list[float]], sizes: Sizes, kinds: tuple[str, ...], say: TextIO
+) -> None:
     print(f"\ndeliveries/s, median of {sizes.rounds} rounds; CPU ms per event: app + its daprd (app alone)", file=say)
     print(f"{'':<44}" + "".join(f"{'c=' + str(c):>28}" for c in CONCURRENCIES), file=say)
-    for kind in KINDS:
+    for kind in kinds:
         row = ""
         for c in CONCURRENCIES:
             cell = _cell(cells, kind, c)
@@ -301,17 +304,19 @@ def report(cells: list[Cell], latency: dict[str, list[float]], sizes: Sizes, say
             gen, peer = _cell(cells, kind, c), _cell(cells, peer_kind, c)
             g, p = gen.median(), peer.median()
             if g is None or p is None:
+                print(f"{kind} / {peer_kind}  c={c:<3}   n/a", file=say)
                 continue
             verdict = f"target >= {target:.1f}: {'PASS' if g / p >= target else 'MISS'}; " if target else ""
-            cpu = statistics.median(peer.cpu_ms) / statistics.median(gen.cpu_ms)
+            g_cpu, p_cpu = statistics.median(gen.cpu_ms), statistics.median(peer.cpu_ms)
+            per_cpu = f"{p_cpu / g_cpu:4.2f}x" if g_cpu > 0 else "n/a"  # 10 ms ticks: a tiny run may see none
             rounds = " ".join(f"{a / b:.2f}" for a, b in zip(gen.rates, peer.rates, strict=True))
             print(
-                f"{kind} / {peer_kind}  c={c:<3} {g / p:5.2f}x  ({verdict}events per CPU s {cpu:4.2f}x; "
+                f"{kind} / {peer_kind}  c={c:<3} {g / p:5.2f}x  ({verdict}events per CPU s {per_cpu}; "
                 f"by round {rounds})",
                 file=say,
             )
     print(f"\nlatency publish -> handler, one event at a time ({sizes.latency} each, c=1)", file=say)
-    for kind in KINDS:
+    for kind in kinds:
         v = latency[kind]
         if v:
             print(
@@ -328,9 +333,10 @@ def run_daprd(say: TextIO, *, quick: bool = False, rounds: int = 3, sizes: Sizes
     if isinstance(found, str):
         print(f"skipped: {found}", file=say)
         return 0
+    kinds: tuple[str, ...] = KINDS
     if importlib_missing("dapr.ext.fastapi"):
-        print("skipped: dapr-ext-fastapi is not installed (uv run --group bench)", file=say)
-        return 0
+        print("dapr-ext-fastapi is not installed (uv run --group bench): its row and the ratios show n/a", file=say)
+        kinds = tuple(k for k in KINDS if k != "dapr-ext-fastapi")
     print(
         f"daprd {found.dapr_version}; {os.cpu_count()} CPUs, load average "
         f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; events per round {sizes.events}, "
@@ -339,8 +345,8 @@ def run_daprd(say: TextIO, *, quick: bool = False, rounds: int = 3, sizes: Sizes
         flush=True,
     )
     with one_system_at_a_time(say), tempfile.TemporaryDirectory(prefix="bench-daprd-") as tmp:
-        cells, latency = asyncio.run(measure(found, Path(tmp), sizes, say))
-    report(cells, latency, sizes, say)
+        cells, latency = asyncio.run(measure(found, Path(tmp), sizes, kinds, say))
+    report(cells, latency, sizes, kinds, say)
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", file=say)
     return 0
 
