@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import fcntl
 import os
+import pstats
 import socket
 import statistics
 import sys
@@ -37,7 +38,7 @@ from typing import Any, TextIO
 
 import httpx
 
-from bench.daprd_app import KINDS
+from bench.daprd_app import KINDS, PROFILE_ENV
 from bench.endpoint.apps import spec
 from bench.endpoint.payloads import PUBSUB
 from bench.interference import proc_seconds
@@ -131,7 +132,7 @@ def _resources(runtime: RuntimeEnv, folder: Path, concurrency: int) -> Path:
 
 
 @contextlib.contextmanager
-def _app(runtime: RuntimeEnv, workdir: Path, kind: str, concurrency: int) -> Iterator[App]:
+def _app(runtime: RuntimeEnv, workdir: Path, kind: str, concurrency: int, profile: Path | None = None) -> Iterator[App]:
     suffix = uuid.uuid4().hex[:8]
     topic = f"bench-{kind}-{suffix}"  # a stream of its own: the consumer group starts at 0, and no app sees both
     folder = workdir / f"{kind}-c{concurrency}"
@@ -145,6 +146,8 @@ def _app(runtime: RuntimeEnv, workdir: Path, kind: str, concurrency: int) -> Ite
         argv = [sys.executable, "-m", "bench.daprd_app", kind, str(folder / "package"), topic, str(app_port)]
         root = Path(__file__).resolve().parent.parent
         env = {"DAPR_HTTP_PORT": str(sidecar.http_port), "DAPR_RUNTIME_HOST": "127.0.0.1", "PYTHONPATH": str(root)}
+        if profile is not None:
+            env[PROFILE_ENV] = str(profile)
         app = processes.start(kind, argv, folder / "app.log", cwd=root, env=env)
         try:
             # /v1.0/healthz answers 204 once the app channel is up and the subscriptions are made.
@@ -235,14 +238,17 @@ def _order_of(apps: list[App], round_: int) -> list[App]:
 
 
 async def measure(
-    runtime: RuntimeEnv, workdir: Path, sizes: Sizes, kinds: tuple[str, ...], say: TextIO
+    runtime: RuntimeEnv, workdir: Path, sizes: Sizes, kinds: tuple[str, ...], say: TextIO, profile: Path | None = None
 ) -> tuple[list[Cell], dict[str, list[float]]]:
     cells: list[Cell] = []
     latency: dict[str, list[float]] = {k: [] for k in kinds}
     async with httpx.AsyncClient(timeout=30) as client:
         for concurrency in CONCURRENCIES:
             with contextlib.ExitStack() as stack:
-                apps = [stack.enter_context(_app(runtime, workdir, k, concurrency)) for k in kinds]
+                into = None if profile is None else profile / f"c{concurrency}"
+                if into is not None:
+                    into.mkdir(parents=True, exist_ok=True)
+                apps = [stack.enter_context(_app(runtime, workdir, k, concurrency, into)) for k in kinds]
                 for app in apps:  # warm-up: imports, pools, the first claims
                     await burst(client, app, sizes.warmup)
                 by_kind = {a.kind: Cell(a.kind, concurrency) for a in apps}
@@ -326,7 +332,9 @@ def report(
             )
 
 
-def run_daprd(say: TextIO, *, quick: bool = False, rounds: int = 3, sizes: Sizes | None = None) -> int:
+def run_daprd(
+    say: TextIO, *, quick: bool = False, rounds: int = 3, sizes: Sizes | None = None, profile: Path | None = None
+) -> int:
     sizes = sizes or Sizes.of(quick, rounds)
     print("subscription deliveries through a real daprd (Redis Streams pub/sub, Redis state store)", file=say)
     found = environment.load()
@@ -345,10 +353,20 @@ def run_daprd(say: TextIO, *, quick: bool = False, rounds: int = 3, sizes: Sizes
         flush=True,
     )
     with one_system_at_a_time(say), tempfile.TemporaryDirectory(prefix="bench-daprd-") as tmp:
-        cells, latency = asyncio.run(measure(found, Path(tmp), sizes, kinds, say))
+        cells, latency = asyncio.run(measure(found, Path(tmp), sizes, kinds, say, profile))
     report(cells, latency, sizes, kinds, say)
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", file=say)
+    if profile is not None:
+        _print_profiles(profile, say)
     return 0
+
+
+def _print_profiles(profile: Path, say: TextIO) -> None:
+    """Where each app spent its CPU at c=64 (the whole run of that daprd pair: warm-up, rounds)."""
+    for prof in sorted((profile / f"c{CONCURRENCIES[-1]}").glob("*.prof")):
+        print(f"\n--- {prof.stem}, c={CONCURRENCIES[-1]}: top functions by own time ({prof})", file=say)
+        stats = pstats.Stats(str(prof), stream=say)
+        stats.strip_dirs().sort_stats("tottime").print_stats(15)
 
 
 def importlib_missing(module: str) -> bool:
@@ -369,12 +387,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--events", type=int, nargs=2, metavar=("C1", "C64"), help="events per round at c=1, c=64")
     parser.add_argument("--latency", type=int, help="single events per app for the latency")
+    parser.add_argument("--profile", metavar="DIR", type=Path, help="run the apps under cProfile, profiles into DIR")
     args = parser.parse_args(argv)
     sizes = Sizes.of(args.quick, args.rounds)
     if args.events or args.latency:
         events = dict(zip(CONCURRENCIES, args.events, strict=True)) if args.events else sizes.events
         sizes = Sizes(events, sizes.rounds, args.latency or sizes.latency)
-    return run_daprd(sys.stdout, sizes=sizes)
+    return run_daprd(sys.stdout, sizes=sizes, profile=args.profile and args.profile.resolve())
 
 
 if __name__ == "__main__":

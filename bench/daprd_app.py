@@ -18,11 +18,17 @@ app while it is measured.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import cProfile
 import importlib
+import os
+import signal
 import sys
 import time
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 from typing import Any, ClassVar
 
 import uvicorn
@@ -114,10 +120,43 @@ def build(kind: str, folder: Path, topic: str) -> FastAPI:
     return app
 
 
+PROFILE_ENV = "BENCH_DAPRD_PROFILE"
+
+
+class _ProfiledServer(uvicorn.Server):
+    """uvicorn re-raises the SIGTERM it caught once it has shut down, which would end the process before the
+    profile is written: here SIGTERM only asks the server to stop."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        def stop(signum: int, frame: FrameType | None) -> None:
+            self.should_exit = True
+
+        previous = signal.signal(signal.SIGTERM, stop)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: list[str]) -> None:
     kind, folder, topic, port = argv
     app = build(kind, Path(folder), topic)
-    uvicorn.run(app, host="127.0.0.1", port=int(port), access_log=False, log_level="warning", timeout_keep_alive=600)
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=int(port), access_log=False, log_level="warning", timeout_keep_alive=600
+    )
+    profile_to = os.environ.get(PROFILE_ENV)
+    if not profile_to:
+        uvicorn.Server(config).run()
+        return
+    # `python -m bench.daprd --profile`: the whole life of the app under cProfile, written when uvicorn stops.
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        _ProfiledServer(config).run()
+    finally:
+        profiler.disable()
+        profiler.dump_stats(Path(profile_to) / f"{kind}.prof")
 
 
 if __name__ == "__main__":
