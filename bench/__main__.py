@@ -20,7 +20,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="0.5 s windows, 2 rounds: a smoke run (< 60 s)")
     parser.add_argument(
         "--only",
-        choices=("transport", "mcp", "endpoint", "generation", "answers"),
+        choices=("transport", "mcp", "endpoint", "daprd", "generation", "answers"),
         help="run one benchmark (default: all)",
     )
     parser.add_argument("--json", metavar="PATH", help="also write raw numbers as JSON to PATH ('-': stdout)")
@@ -66,6 +66,12 @@ def main(argv: list[str] | None = None) -> int:
             if args.only is None:
                 print(file=say)
             code = run_endpoint(settings, say) or code
+        if args.only in (None, "daprd"):
+            from bench.daprd import run_daprd  # starts daprd and two apps (tests/runtime): only when asked
+
+            if args.only is None:
+                print(file=say)
+            code = run_daprd(say, quick=args.quick, rounds=args.rounds) or code
         if args.only in (None, "mcp"):
             print(file=say)
             code = _run_mcp(say) or code
