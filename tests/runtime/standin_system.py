@@ -94,6 +94,7 @@ class StandinTodoSystem(SharedHooks):
     def generate(self) -> None:
         # As a user makes the folder (`dapr-coder new --spec`): the record `dapr-coder run` reads is written too.
         # No broker is contacted: the Kafka profile's address only has to be a valid one.
+        self.workdir.mkdir(parents=True, exist_ok=True)
         spec = self.workdir / "spec.json"
         spec.write_text(json.dumps(project_spec(self.profile_spec, self.ports, "127.0.0.1:9092")), encoding="utf-8")
         with contextlib.redirect_stdout(io.StringIO()) as said:
