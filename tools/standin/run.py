@@ -4,8 +4,10 @@ invocation by app id (tools/standin/mesh.py). A stand-in for `dapr run -f .`, no
 
 A pump moves the flow along as daprd would: each app's subscriptions are read once it answers its liveness route
 (`GET /dapr/subscribe`, as daprd does at start), queued messages are delivered with the runtime's SUCCESS / RETRY /
-DROP rules, bounded retries (the resiliency policy's inbound `maxRetries`) and dead-letter topics, and jobs fire at
-their due time with their failure policy.
+DROP rules, bounded retries (the resiliency policy's inbound `maxRetries`) and dead-letter topics, jobs fire at
+their due time with their failure policy, and cron input bindings post to their routes at their schedule
+(tools/standin/input_feed.py). An app with a generated Configuration (resources/kubernetes/<app>-config.yaml) has
+its access control applied to the invocations it gets from the other apps (tools/standin/acl.py).
 """
 
 from __future__ import annotations
