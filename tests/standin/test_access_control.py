@@ -3,6 +3,7 @@ applies it with mTLS on (references/dapr-contract.md §18.7), and the trie of da
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from typing import Any
 
 import pytest
@@ -120,3 +121,22 @@ def test_parse_defaults_and_refusals() -> None:
     assert empty.default_action == "allow"
     with pytest.raises(acl.AccessControlError, match="namespace"):
         acl.parse({"spec": {"accessControl": {"policies": [{"appId": "a", "trustDomain": "public"}]}}})
+
+
+async def test_a_callers_own_caller_id_reaches_the_app_beside_the_stamped_one() -> None:
+    """daprd 1.18.3 keeps a dapr-caller-app-id the caller wrote and adds its own (§18.7): the app sees both, so the
+    generated route's check (exactly one value) refuses it."""
+    seen: list[list[tuple[bytes, bytes]]] = []
+
+    async def app(scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
+        seen.append(list(scope["headers"]))
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    mesh = SidecarMesh()
+    mesh.add("seats", app)
+    mesh.add("stranger", ScriptedApp())
+    async with mesh.client("stranger") as stranger:
+        await stranger.post("/v1.0/invoke/seats/method/reserve", headers={"dapr-caller-app-id": "checkout"})
+    (headers,) = seen
+    assert sorted(v for k, v in headers if k.lower() == b"dapr-caller-app-id") == [b"checkout", b"stranger"]
