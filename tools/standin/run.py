@@ -7,7 +7,8 @@ route (`GET /dapr/subscribe`, as daprd does at start), queued messages are deliv
 RETRY / DROP rules, retries paced by the app's inbound resiliency policy (resources/*/resiliency.yaml), as many
 deliveries at once as the broker's component gives (Redis: `concurrency`; Kafka: one per partition) and dead-letter
 topics (references/dapr-contract.md §12.4); jobs fire at their due time with their failure policy, cron input
-bindings post to their routes at their schedule (tools/standin/input_feed.py), and an app with a generated
+bindings post to their routes at their schedule (tools/standin/input_feed.py), Kafka input bindings read in-memory
+Kafka topics as their consumer groups (tools/standin/kafka_feed.py), and an app with a generated
 Configuration (resources/kubernetes/<app>-config.yaml) has its access control applied to the invocations it gets
 from the other apps (tools/standin/acl.py).
 """
