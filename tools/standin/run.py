@@ -485,7 +485,7 @@ def _describe(e: dict[str, Any]) -> str:
     if kind == "kafka_binding":
         answers = ", ".join("no answer" if s is None else str(s) for s in e["statuses"])
         where = f"{e['topic']} offset {e['offset']} -> {e['app']} {e['route']}"
-        line = f"kafka binding {e['name']}: {where}: HTTP {answers}"
+        line = f"kafka binding {e['name']}: {where}: HTTP {answers}" + (f" ({e['error']})" if e["error"] else "")
         return line if e["committed"] else line + " (not committed; the binding goes on to the next message)"
     if kind == "invoke":
         return f"{e['app']} invoked {e['target']} {e['method']} {e['path']}: HTTP {e['status']}"
