@@ -201,7 +201,9 @@ def _input(b: InputBindingComponent, env: Environment, kafka: KafkaSpec, app_id:
             )
             return BindingComponent(
                 ("Messages of Kafka topics (components-contrib bindings/kafka/metadata.yaml), posted to",
-                 "the route one by one; anything but 200 and the message is read again."),
+                 "the route one by one; answered anything but 2xx, a message is logged and not committed,",
+                 "not retried (consumeRetryEnabled is off for bindings; add a resiliency policy for this",
+                 "component to retry it) and the next one follows (common/component/kafka/consumer.go)."),
                 b.name, "bindings.kafka", items, secret_store,
             )  # fmt: skip
 

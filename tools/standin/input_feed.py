@@ -1,7 +1,7 @@
 """Cron input bindings on the stand-in: each app's cron components (its spec's input bindings with a `cron` source)
 fire at their schedule, as components-contrib bindings/cron does under daprd: `POST /<route>` with an empty body and
 the `timeZone` and `readTimeUTC` metadata as headers, no OPTIONS probe first (the generated component says
-`direction: input`; references/dapr-contract.md §18.8). Kafka input bindings are not fed.
+`direction: input`; references/dapr-contract.md §18.8). Kafka input bindings: tools/standin/kafka_feed.py.
 
 The schedule grammar is robfig/cron's as the binding parses it (optional seconds field first, descriptors such as
 `@daily`, `@every <duration>`), on the local clock.

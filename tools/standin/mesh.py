@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,13 +54,15 @@ _SHARED = frozenset({
 
 
 class MeshBroker(Broker):
-    """The cluster's pub/sub: ``messages`` holds every message once; each app's consumer group has its own queues."""
+    """The cluster's pub/sub: ``messages`` holds every message once; each app's consumer group has its own queues.
+    ``taps`` see every message put (the Kafka log of `dapr-coder run` when the broker is Kafka)."""
 
-    __slots__ = ("groups",)
+    __slots__ = ("groups", "taps")
 
     def __init__(self) -> None:
         super().__init__()
         self.groups: dict[str, ConsumerGroup] = {}
+        self.taps: list[Callable[[PublishedMessage], None]] = []
 
     def group(self, app_id: str) -> ConsumerGroup:
         """The broker one sidecar sees: publishes go to the whole mesh, ``queues`` are this app's own."""
@@ -72,6 +74,8 @@ class MeshBroker(Broker):
         self.messages.append(msg)
         for group in self.groups.values():
             group.queues.setdefault((msg.pubsub, msg.topic), deque()).append(msg)
+        for tap in self.taps:
+            tap(msg)
 
     @property
     def dead_lettered(self) -> list[PublishedMessage]:

@@ -19,7 +19,7 @@ import yaml
 
 from tools.standin import timeutil
 
-__all__ = ["ENDLESS_CAP", "NO_RETRY", "RetryPolicy", "inbound_policy", "pubsub_component"]
+__all__ = ["ENDLESS_CAP", "NO_RETRY", "RetryPolicy", "component_metadata", "inbound_policy", "pubsub_component"]
 
 ENDLESS_CAP = 100
 
@@ -101,6 +101,18 @@ def inbound_policy(resources: Path, pubsub: str, app_id: str) -> RetryPolicy:
                                  f"policy {name!r}, which it does not define")  # fmt: skip
             return _policy(retries[name])
     return NO_RETRY
+
+
+def component_metadata(resources: Path, name: str) -> tuple[str, dict[str, str]] | None:
+    """The type and plain metadata values (`secretKeyRef` items left out) of the Component named `name`."""
+    for document in _documents(resources):
+        if document.get("kind") != "Component" or (document.get("metadata") or {}).get("name") != name:
+            continue
+        spec = document.get("spec") or {}
+        items = spec.get("metadata") or []
+        values = {str(i.get("name")): str(i["value"]) for i in items if isinstance(i, dict) and "value" in i}
+        return str(spec.get("type", "")), values
+    return None
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ route (`GET /dapr/subscribe`, as daprd does at start), queued messages are deliv
 RETRY / DROP rules, retries paced by the app's inbound resiliency policy (resources/*/resiliency.yaml), as many
 deliveries at once as the broker's component gives (Redis: `concurrency`; Kafka: one per partition) and dead-letter
 topics (references/dapr-contract.md §12.4); jobs fire at their due time with their failure policy, cron input
-bindings post to their routes at their schedule (tools/standin/input_feed.py), and an app with a generated
+bindings post to their routes at their schedule (tools/standin/input_feed.py), Kafka input bindings read in-memory
+Kafka topics as their consumer groups (tools/standin/kafka_feed.py), and an app with a generated
 Configuration (resources/kubernetes/<app>-config.yaml) has its access control applied to the invocations it gets
 from the other apps (tools/standin/acl.py).
 """
@@ -24,22 +25,26 @@ import sys
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import httpx
 
+from skill.specs.bindings import KafkaBinding, KafkaSource
 from tools.standin import acl, input_feed
+from tools.standin.bindings import BindingHandler, BindingInvocation, BindingResult
 from tools.standin.core import ASGIApp
 from tools.standin.delivery import DeliveryResult
 from tools.standin.flow import FlowLog
 from tools.standin.http_app import HttpApp
 from tools.standin.input_feed import CronFeed
+from tools.standin.kafka_feed import InitialOffset, KafkaConsumer, KafkaFeed, KafkaLog, KafkaRecord, handled
 from tools.standin.mesh import SidecarMesh
 from tools.standin.page import FlowPage
 from tools.standin.processes import AppProcess, Console, start_app, stop_all
 from tools.standin.project import AppPlan, RunError, RunPlan
 from tools.standin.pubsub import PublishedMessage
-from tools.standin.resiliency import inbound_policy, pubsub_component
+from tools.standin.resiliency import NO_RETRY, RetryPolicy, component_metadata, inbound_policy, pubsub_component
 from tools.standin.scheduler import SchedulerLoopError
 from tools.standin.server import serve_double
 from tools.standin.state_store import StateStoreOptions
@@ -104,11 +109,50 @@ def _paces(plan: RunPlan, app_ids: list[str]) -> dict[str, Pace]:
     return dict.fromkeys(app_ids, pace)
 
 
-def add_apps(mesh: SidecarMesh, plan: RunPlan, wrap: Callable[[str, ASGIApp], ASGIApp] | None = None) -> list[HttpApp]:
+def _kafka_writer(log: KafkaLog, topic: str) -> BindingHandler:
+    """A bindings.kafka output component: `create` writes the data to its `publishTopic` (components-contrib
+    bindings/kafka/kafka.go `Invoke`: no response, daprd answers 204)."""
+
+    async def write(invocation: BindingInvocation) -> BindingResult | None:
+        log.append(topic, invocation.data, invocation.metadata)
+        return None
+
+    return write
+
+
+def kafka_pubsub(plan: RunPlan) -> bool:
+    """Whether the project's pub/sub component is pubsub.kafka (its topics are then Kafka topics too)."""
+    found = pubsub_component(plan.resources, plan.pubsub) if plan.resources and plan.pubsub else None
+    return found is not None and found.type == "pubsub.kafka"
+
+
+def connect_kafka(mesh: SidecarMesh, plan: RunPlan, log: KafkaLog) -> None:
+    """With a Kafka pub/sub, each message published (dead letters too) is written to the Kafka topic of that name,
+    as pubsub.kafka's `Publish` does (the CloudEvent or raw payload as the value, the metadata as headers)."""
+    if kafka_pubsub(plan):
+        pubsub = plan.pubsub
+
+        def write(msg: PublishedMessage) -> None:
+            if msg.pubsub == pubsub:
+                log.append(msg.topic, msg.data, msg.metadata)
+
+        mesh.broker.taps.append(write)
+
+
+def add_apps(
+    mesh: SidecarMesh, plan: RunPlan, wrap: Callable[[str, ASGIApp], ASGIApp] | None = None,
+    kafka: KafkaLog | None = None,
+) -> list[HttpApp]:  # fmt: skip
     """A sidecar for each app of `plan`, calling the app over HTTP on its port (`wrap` may put something between
-    the sidecar and the app, a test's request counter); answers the forwarders, to be closed at the end."""
+    the sidecar and the app, a test's request counter); answers the forwarders, to be closed at the end. With
+    `kafka`, the apps' Kafka output bindings write to that log."""
     forwarders = []
     for app in plan.apps:
+        outputs: dict[str, BindingHandler | None] = {}
+        for b in app.spec.output_bindings:
+            outputs[b.name] = None
+            if kafka is not None and isinstance(b, KafkaBinding):
+                outputs[b.name] = _kafka_writer(kafka, b.topic)
         forwarder = HttpApp(f"http://127.0.0.1:{app.port}")
         forwarders.append(forwarder)
         secrets = {plan.secret_store: plan.secrets} if plan.secret_store and plan.loads(app, "secrets") else {}
@@ -116,7 +160,7 @@ def add_apps(mesh: SidecarMesh, plan: RunPlan, wrap: Callable[[str, ASGIApp], AS
             app.app_id, forwarder if wrap is None else wrap(app.app_id, forwarder),
             app_api_token=app.env.get("APP_API_TOKEN") or None,
             api_token=app.env.get("DAPR_API_TOKEN") or None, secret_stores=secrets,
-            bindings=tuple(b.name for b in app.spec.output_bindings), lock_stores=(),
+            bindings=outputs, lock_stores=(),
             configuration_stores={},
         )  # fmt: skip
     return forwarders
@@ -158,25 +202,111 @@ class Pump:
     Each delivery runs as a task of its own (its retries are paced by the app's inbound resiliency policy), as
     many at once per app as its Pace allows; `settle()` waits until nothing is queued or in flight."""
 
-    def __init__(self, mesh: SidecarMesh, flow: FlowLog, console: Console, pace: dict[str, Pace] | None = None) -> None:
+    def __init__(
+        self, mesh: SidecarMesh, flow: FlowLog, console: Console, pace: dict[str, Pace] | None = None, *,
+        kafka: KafkaFeed | None = None, resources: Path | None = None,
+    ) -> None:  # fmt: skip
+        """`kafka`: the Kafka topics and consumer groups its Kafka input bindings read; `resources`: the Dapr
+        resources folder whose Resiliency gives each input binding's inbound retry policy (none: no retries)."""
         self.mesh, self.flow, self.console = mesh, flow, console
         self.pace = pace or {}
         self.ready: list[str] = []
         self.inflight: dict[asyncio.Task[list[DeliveryResult]], tuple[str, list[PublishedMessage], _Lane]] = {}
         self.cron = CronFeed()
+        self.kafka = kafka if kafka is not None else KafkaFeed()
+        self.resources = resources
+        self.kafka_inflight: dict[asyncio.Task[None], tuple[KafkaConsumer, KafkaRecord]] = {}
 
     def up(self, app: AppPlan) -> None:
-        """`app` answers: deliveries start, and its cron input bindings tick from now."""
+        """`app` answers: deliveries start, its cron input bindings tick from now and its Kafka input bindings
+        join their consumer groups."""
         self.ready.append(app.app_id)
         now = input_feed.local_now()
         for c in app.spec.input_binding_components():
             if c.source.kind == "cron":
                 self.cron.add(app.app_id, c.name, c.route, c.source.schedule, now)
+            elif isinstance(c.source, KafkaSource):
+                self.kafka.join(self._kafka_consumer(app, c.name, c.route, c.source))
+
+    def _kafka_consumer(self, app: AppPlan, name: str, route: str, source: KafkaSource) -> KafkaConsumer:
+        """The binding as its generated component says (`topics`, `consumerGroup`, `initialOffset`: components-contrib
+        defaults to newest), read from `resources` when there is one; else as the generator writes it."""
+        found = component_metadata(self.resources, name) if self.resources is not None else None
+        if found is not None and found[0] == "bindings.kafka":
+            items = found[1]
+            topics = tuple(t for t in items.get("topics", "").split(",") if t)
+            group = items.get("consumerGroup") or app.app_id
+            offset: InitialOffset = "oldest" if items.get("initialOffset") == "oldest" else "newest"
+            route = items.get("route") or route
+        else:
+            topics, group, offset = tuple(source.topics), source.consumer_group or app.app_id, _initial_offset(app)
+        return KafkaConsumer(app.app_id, name, route, group, topics, offset, self._binding_policy(app.app_id, name))
+
+    def _binding_policy(self, app_id: str, binding: str) -> RetryPolicy:
+        """daprd's inbound policy for the binding (`ComponentInboundPolicy(name, Binding)`), from the Resiliency."""
+        return inbound_policy(self.resources, binding, app_id) if self.resources is not None else NO_RETRY
 
     def down(self, app_id: str) -> None:
         if app_id in self.ready:
             self.ready.remove(app_id)
         self.cron.remove_app(app_id)
+        self.kafka.leave(app_id)
+        for task, (consumer, _) in list(self.kafka_inflight.items()):
+            if consumer.app_id == app_id:
+                task.cancel()  # not marked: the group reads it again from its committed offset
+
+    async def _feed_kafka(self, consumer: KafkaConsumer, record: KafkaRecord) -> None:
+        """Post one record to the binding's route as daprd does (its inbound policy retries what is not 200), mark
+        it when handled, and log it."""
+        double = self.mesh[consumer.app_id]
+        statuses: list[int | None] = []
+        error = ""
+        for attempt in range(consumer.policy.attempts):
+            if attempt:
+                await asyncio.sleep(consumer.policy.delay(attempt))
+            try:
+                delivery = await double.send_input_binding_event(
+                    consumer.name, record.value, record.metadata(), route=consumer.route.lstrip("/"), direction="input"
+                )
+                statuses.append(delivery.status)
+            except Exception as exc:  # the app did not answer: an error for the binding, as daprd's app channel gives
+                statuses.append(None)
+                error = f"{type(exc).__name__}: {exc}"
+            if statuses[-1] == 200:
+                break
+        ok = handled(statuses[-1])
+        if ok:
+            self.kafka.mark(consumer, record)
+        self._print([self.flow.add(
+            "kafka_binding", app=consumer.app_id, name=consumer.name, route=consumer.route, topic=record.topic,
+            offset=record.offset, key=record.key, group=consumer.group, statuses=statuses, committed=ok, error=error,
+            body=record.value.decode("utf-8", "replace")[:200],
+        )])  # fmt: skip
+
+    def _kafka_done(self, task: asyncio.Task[None]) -> None:
+        consumer, _ = self.kafka_inflight.pop(task)
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            self.console.standin(f"stand-in error feeding {consumer.name} of {consumer.app_id}: {exc!r}")
+
+    def feed_kafka(self) -> int:
+        """Start the next record of each topic each Kafka input binding reads, one at a time per topic (a partition
+        is consumed serially); answers how many were started."""
+        busy = {(c.app_id, c.name, r.topic) for c, r in self.kafka_inflight.values()}
+        started = 0
+        for consumer in list(self.kafka.consumers):
+            if consumer.app_id not in self.ready:
+                continue
+            for topic in consumer.topics:
+                if (consumer.app_id, consumer.name, topic) in busy:
+                    continue
+                record = self.kafka.take(consumer, topic)
+                if record is None:
+                    continue
+                task = asyncio.create_task(self._feed_kafka(consumer, record))
+                self.kafka_inflight[task] = (consumer, record)
+                task.add_done_callback(self._kafka_done)
+                started += 1
+        return started
 
     async def fire_cron(self) -> int:
         """Each cron input binding whose time has come posts to its route, as bindings.cron does under daprd."""
@@ -198,7 +328,8 @@ class Pump:
     def backlog(self) -> int:
         """Messages queued for a subscription of an app that is up, or being delivered."""
         queued = sum(len(self.mesh[a].broker.queues.get(t, ())) for a in self.ready for t in self._subscribed(a))
-        return queued + sum(len(batch) for _, batch, _ in self.inflight.values())
+        kafka = self.kafka.pending() + len(self.kafka_inflight)
+        return queued + kafka + sum(len(batch) for _, batch, _ in self.inflight.values())
 
     async def settle(self, within: float = 120.0, quiet: float = 0.3) -> None:
         """Until nothing is queued for an app that is up and no delivery is in flight, for `quiet` seconds in a row
@@ -293,7 +424,7 @@ class Pump:
             fired = []
         self._print(self.flow.sync(self.mesh))
         self._print(self.flow.fired(fired))
-        return moved + len(fired) + await self.fire_cron()
+        return moved + len(fired) + await self.fire_cron() + self.feed_kafka()
 
     async def halt(self, app_id: str) -> None:
         """The app stops: its deliveries in flight are cut, and their messages queued again at the front (the
@@ -309,6 +440,11 @@ class Pump:
         queues = self.mesh[app_id].broker.queues
         for _, batch, (pubsub, topic, _) in cut:
             queues.setdefault((pubsub, topic), deque()).extendleft(reversed(batch))
+        feeding = [t for t, (c, _) in self.kafka_inflight.items() if c.app_id == app_id]
+        self.down(app_id)
+        for feed in feeding:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await feed
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -346,6 +482,11 @@ def _describe(e: dict[str, Any]) -> str:
         return f"job {e['name']} deleted by {e['app']}: HTTP {e['status']}"
     if kind == "input_binding":
         return f"cron binding {e['name']} fired on {e['app']} {e['route']}: HTTP {e['status']}"
+    if kind == "kafka_binding":
+        answers = ", ".join("no answer" if s is None else str(s) for s in e["statuses"])
+        where = f"{e['topic']} offset {e['offset']} -> {e['app']} {e['route']}"
+        line = f"kafka binding {e['name']}: {where}: HTTP {answers}" + (f" ({e['error']})" if e["error"] else "")
+        return line if e["committed"] else line + " (not committed; the binding goes on to the next message)"
     if kind == "invoke":
         return f"{e['app']} invoked {e['target']} {e['method']} {e['path']}: HTTP {e['status']}"
     if kind == "binding":
@@ -417,7 +558,9 @@ async def run(plan: RunPlan, options: RunOptions, console: Console, then: Then |
     if busy:
         raise RunError(f"app port {', '.join(busy)} is in use on 127.0.0.1: stop what listens there first")
     mesh = _mesh(plan)
-    forwarders = add_apps(mesh, plan)
+    kafka = KafkaFeed()
+    connect_kafka(mesh, plan, kafka.log)
+    forwarders = add_apps(mesh, plan, kafka=kafka.log)
     for app in plan.apps:
         config = acl.config_file(plan.root, app.app_id)
         try:
@@ -425,7 +568,7 @@ async def run(plan: RunPlan, options: RunOptions, console: Console, then: Then |
         except acl.AccessControlError as exc:  # daprd would not start with it either
             raise RunError(f"{config}: {exc}") from exc
     flow = FlowLog()
-    pump = Pump(mesh, flow, console, _paces(plan, [a.app_id for a in plan.apps]))
+    pump = Pump(mesh, flow, console, _paces(plan, [a.app_id for a in plan.apps]), kafka=kafka, resources=plan.resources)
     running = Running(plan, mesh, flow, pump, {a.app_id: _free_port() for a in plan.apps}, None)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -501,7 +644,8 @@ def _banner(plan: RunPlan, options: RunOptions, running: Running, console: Conso
     console.standin(
         "This is a STAND-IN for Dapr, not the Dapr runtime: each app gets an in-memory double of its sidecar "
         f"(answering as daprd {running.mesh.dapr_version}: one broker, {store}, a scheduler on the real clock, "
-        "invocation by app id, cron input bindings at their schedule). Nothing is kept after Ctrl-C. "
+        "invocation by app id, cron input bindings at their schedule, Kafka input bindings fed from in-memory "
+        "topics). Nothing is kept after Ctrl-C. "
         f"The real thing: `dapr init` once, then `dapr run -f .` in {plan.root}."
     )
     guarded = [a.app_id for a in plan.apps if running.mesh[a.app_id].channel.access_control is not None]
@@ -514,7 +658,19 @@ def _banner(plan: RunPlan, options: RunOptions, running: Running, console: Conso
         )
     kafka = sorted({c.name for a in plan.apps for c in a.spec.input_binding_components() if c.source.kind == "kafka"})
     if kafka:
-        console.standin(f"not modelled: Kafka input bindings ({', '.join(kafka)}): nothing feeds their routes")
+        writers = "Kafka output bindings" + (" and the Kafka pub/sub" if kafka_pubsub(plan) else "")
+        console.standin(
+            f"Kafka input bindings ({', '.join(kafka)}) read in-memory Kafka topics, one log per topic written by the "
+            f"{writers}; each binding is its consumer group, starting at its initialOffset. To write to one "
+            "yourself, call a Kafka output binding, or run the real thing"
+        )
     console.standin(f"apps started with {how}; Ctrl-C stops everything")
     if running.page_url:
         console.standin(f"live page: {running.page_url}")
+
+
+def _initial_offset(app: AppPlan) -> InitialOffset:
+    """Where a Kafka input binding's new consumer group starts: the `initialOffset` the generator writes (the
+    pub/sub's Kafka settings, 'oldest' by default)."""
+    pubsub = app.spec.components_spec().pubsub
+    return pubsub.kafka.initial_offset if pubsub is not None else "oldest"
