@@ -59,7 +59,9 @@ async def test_bulk_delivery_answers_one_status_per_entry(wired_orders: Wired, m
     assert [s["status"] for s in statuses] == ["SUCCESS", "DROP", "RETRY", "RETRY"]
     assert seen.count("a") == 1  # the duplicate id was not run again
     outcomes = sorted(r.outcome for r in results if r.message.topic == "orders")
-    assert outcomes == ["dead_lettered", "delivered", "delivered", "retry_exhausted"]
+    # "bad" was dropped to the dead-letter topic at once, "flaky" once its retries ran out (daprd 1.18 publishes
+    # an exhausted message to the subscription's deadLetterTopic).
+    assert outcomes == ["dead_lettered", "dead_lettered", "delivered", "delivered"]
 
 
 async def test_no_token_option_means_no_check(wired_orders: Wired) -> None:
