@@ -76,11 +76,17 @@ class SmtpSink:
             return list(self._messages)
 
     def close(self) -> None:
+        if self._thread.is_alive():
+            asyncio.run_coroutine_threadsafe(self._shut(), self._loop).result(timeout=30)
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=30)
+        if not self._loop.is_closed() and not self._thread.is_alive():
+            self._loop.close()
+
+    async def _shut(self) -> None:
         if self._server is not None:
             self._server.close()
             self._server = None
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
 
     def __enter__(self) -> SmtpSink:
         return self
