@@ -140,7 +140,7 @@ def _type(node: Mapping[str, Any], defs: Mapping[str, Any]) -> str:
             return f"({shown}){optional}" if optional and len(arms) > 1 else shown + optional
     kind = node.get("type")
     if isinstance(kind, list):
-        return " | ".join(_SCALARS.get(k, k) for k in kind)
+        return " | ".join(_SCALARS.get(str(k), str(k)) for k in kind)
     if kind == "array":
         items = node.get("items")
         return f"list[{_type(items, defs) if isinstance(items, dict) else 'any'}]"
