@@ -115,7 +115,9 @@ def test_one_call_writes_a_service_that_passes_its_checks(report: tuple[dict[str
     if task == "inventory":  # what its answer says the handlers have: the binding, the ETag loop, the callers
         for method in ("await dapr.send_email(", "await dapr.update_state("):
             assert method in outline, method
-        assert "checkout" in json.dumps(call["structuredContent"])
+        written = [f["path"] for f in call["structuredContent"]["files"]]
+        assert "tests/test_access.py" in written  # the caller check's own tests (only checkout may reserve)
+        assert 'type: "bindings.smtp"' in (root / task / "resources" / "local" / "mailer.yaml").read_text()
 
 
 def test_the_business_logic_written_after_the_call_passes_every_check(report: tuple[dict[str, Any], Path]) -> None:
