@@ -9,8 +9,9 @@ dead-letter topic, an invocation target only the `checkout` app may call, an ema
 binding). Each is one `dapr_generate_service` call with `verify: true` (a corrected call after a refusal would be
 allowed; none is needed); each answer, text and structured content, is at most 10,000 characters; the result
 passes its own tests, `mypy --strict` and ruff (what `verify` ran). Then the test does what the agent does next:
-it writes the inventory's business logic into handlers.py and tests for it (fixed files it holds, in
-`agent_work/`), and the service passes its tests, `mypy --strict`, ruff and `dapr-coder check`."""
+it writes each service's business logic into handlers.py (the notification's reminders by email through an SMTP
+output binding; the inventory's reservations) and tests for it (fixed files it holds, in `agent_work/`), and the
+service passes its tests, `mypy --strict`, ruff and `dapr-coder check`."""
 
 from __future__ import annotations
 
@@ -57,6 +58,7 @@ PLAN: list[dict[str, Any]] = [
             "jobs": [{"name": "reminder", "model": "ReminderEvent", "prefix": True}],
             "publishes": ["task-updates"],
             "client_blocks": ["jobs", "state"],
+            "output_bindings": [{"kind": "email", "name": "mailer", "sender": "reminders@example.com"}],
             "environments": ["local"],
             "output_dir": "notification",
             "verify": True,
@@ -120,16 +122,38 @@ def test_one_call_writes_a_service_that_passes_its_checks(report: tuple[dict[str
         assert 'type: "bindings.smtp"' in (root / task / "resources" / "local" / "mailer.yaml").read_text()
 
 
-def test_the_business_logic_written_after_the_call_passes_every_check(report: tuple[dict[str, Any], Path]) -> None:
-    """The agent's next step: handlers.py with the inventory's logic, and tests for it; nothing else is edited."""
+# What the agent writes after the call, per task: its files (agent_work/<task>/<name>.txt -> <folder>/<path>), and
+# tests that must then pass (its own, and generated ones that now run the real handlers).
+WRITTEN: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
+    "notification": (
+        {"handlers.py": "app/handlers.py", "test_reminder_email.py": "tests/test_reminder_email.py"},
+        ("test_a_due_reminder_is_emailed_once[redis] PASSED", "test_the_job_sends_once_and_publishes[redis] PASSED"),
+    ),
+    "inventory": (
+        {"handlers.py": "app/handlers.py", "test_handlers.py": "tests/test_handlers.py"},
+        (
+            "test_racing_reservations_never_hold_more_than_capacity[redis] PASSED",
+            "test_invoke_reserve_answers_refuses_other_callers[redis] PASSED",
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("task", list(WRITTEN))
+def test_the_business_logic_written_after_the_call_passes_every_check(
+    report: tuple[dict[str, Any], Path], task: str
+) -> None:
+    """The agent's next step: handlers.py with the business logic (the notification's reminders by email through
+    its binding; the inventory's reservations), and tests for it; nothing else is edited."""
     _, root = report
-    folder = root / "inventory"
-    (folder / "app" / "handlers.py").write_text((WORK / "inventory" / "handlers.py.txt").read_text())
-    (folder / "tests" / "test_handlers.py").write_text((WORK / "inventory" / "test_handlers.py.txt").read_text())
+    folder = root / task
+    files, passing = WRITTEN[task]
+    for name, path in files.items():
+        (folder / path).write_text((WORK / task / f"{name}.txt").read_text())
     tests = run_in(folder, "pytest", "-v", "-p", "no:cacheprovider")
     assert tests.returncode == 0, tests.stdout[-4000:] + tests.stderr[-2000:]
-    assert "test_racing_reservations_never_hold_more_than_capacity[redis] PASSED" in tests.stdout
-    assert "test_invoke_reserve_answers_refuses_other_callers[redis] PASSED" in tests.stdout  # the real handler
+    for line in passing:
+        assert line in tests.stdout, line
     for check in (
         ("mypy", "--strict", "--no-incremental", "--cache-dir", "/dev/null", "."),
         ("ruff", "check", "."),
