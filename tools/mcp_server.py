@@ -6,8 +6,9 @@ Everything is built from `skill.REGISTRY` and the snippet catalog when the serve
   `dapr_list_snippets` and `dapr_show_snippet`; all read-only, idempotent and closed-world (see `_mcp_tools`);
 - resources: `dapr-snippets://catalog` (JSON), and two templates, every snippet's raw template at
   `dapr-snippets://{kind}/{name}` and its default rendering at `dapr-snippets://{kind}/{name}/rendered` (the
-  catalog lists the ids; listing each snippet twice cost every agent 24,000 characters on connecting); the JSON
-  Schema of each generator tool's arguments at `dapr-specs://{generator}` (the tools list only the top level);
+  catalog lists the ids; listing each snippet twice cost every agent 24,000 characters on connecting); and two
+  more, the outline of each generator's options at `dapr-specs://{generator}` and the JSON Schema of its tool's
+  arguments at `dapr-specs://{generator}/schema` (the tools list only the top level, as types);
 - prompts: new event-driven service, add a pub/sub subscription, add a scheduled job (see `_mcp_prompts`).
 
 Transports: stdio (default; see `_stdio`) or streamable HTTP at `http://HOST:PORT/mcp` (see `_http` for who may
