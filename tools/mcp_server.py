@@ -45,9 +45,7 @@ from skill import (
 from tools._answer import RESULT_URI_PREFIX, ResultStore
 from tools._mcp_prompts import build_prompts
 from tools._mcp_tools import (
-    LIST_TOOL,
     SCHEMA_URI,
-    SHOW_TOOL,
     SPECS_URI,
     argument_schema,
     build_tools,
@@ -74,7 +72,7 @@ def _instructions(registry: Mapping[str, Generator]) -> str:
         f"Generators: {generators}; their options: resource `dapr-specs://<generator>` (`.../schema`: JSON "
         "Schema). Give `output_dir` (in your roots): the files are written in that project's style, the answer "
         "outlines their API (read it, not the files). A file you edited is kept unless `force`. `verify: true` runs "
-        f"the result's checks (tests, mypy --strict, ruff). Browse: `{LIST_TOOL}`, `{SHOW_TOOL}`."
+        "the result's checks (tests, mypy --strict, ruff)."
     )
 
 
