@@ -55,9 +55,9 @@ from skill import (
     generate,
     list_snippets,
     parse_spec,
+    render_outline,
     show_snippet,
 )
-from skill.specs.outline import render_outline
 from tools import _json as strict_json
 from tools._answer import INLINE_BUDGET, Answer, ResultStore, inline_answer, verified, written_answer
 from tools._files import FilesInTheWay, OutsideRootsError, inside_roots, write_result
