@@ -32,6 +32,7 @@ from skill.pipeline import generate, parse_spec
 from skill.registry import REGISTRY, get_generator, registry_of
 from skill.result import GeneratedFile, LintStatus, Result
 from skill.specs.common import SpecModel
+from skill.specs.outline import render_outline
 from skill.style import DEFAULT_STYLE, Style, find_style
 
 __all__ = [
@@ -79,6 +80,7 @@ __all__ = [
     "parse_spec",
     "record",
     "registry_of",
+    "render_outline",
     "show_snippet",
     "skill_version",
     "top_level_names",

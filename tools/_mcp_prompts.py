@@ -116,10 +116,11 @@ _ONE_SERVICE_CALL = _Step(
     "Call `{tool}` once, with `output_dir` and `verify: true`, giving `app_id`, `port`, `models` (a field list, "
     "or your JSON Schema as `json_schema`), `subscriptions` for the topics it reads, `publishes` for those it "
     "writes, and `jobs`, `bindings`, `invocations`, `calls` as needed; `crud: []` unless it keeps CRUD "
-    "resources, `pubsub`/`state` to name its components (null: none). The fields of each option are in the "
-    "resource dapr-specs://service. That one call writes the app (client, models, routes, settings, health), its "
-    "tests over an in-memory Dapr, pyproject.toml and the Dapr resources, and runs its checks; a refusal names "
-    "each field to fix: fix them all and call once more.",
+    "resources, `pubsub`/`state` to name its components (null: none), `output_bindings` for what it sends out. "
+    "Each option, its default and its fields are outlined in the resource dapr-specs://service. That one call "
+    "writes the app (client, models, routes, settings, health), its tests over an in-memory Dapr, pyproject.toml "
+    "and the Dapr resources, and runs its checks; a refusal names each field to fix: fix them all and call once "
+    "more.",
     "",
 )
 _REGENERATE_SERVICE = _Step(

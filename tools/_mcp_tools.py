@@ -10,10 +10,12 @@ the SDK hands every argument through untouched (`_RawArguments`) and the tool ch
 - a bad value is reported by the engine's own `SpecError` problems (field, value, rule), all at once;
 - the text the agent reads is ours, not a Pydantic dump.
 
-`tools/list` goes into every agent's context on every session, so a tool's schema lists the top-level options only
-(type, bounds, default, first sentence); nested option models are bare objects there, and their complete JSON
-Schema is one resource per generator (`dapr-specs://<generator>`, `argument_schema`), read by the agent that fills
-one. Checking is unchanged: every argument, at any depth, against the spec model.
+`tools/list` goes into every agent's context on every session, so a generator tool's schema lists its top-level
+options only, as types and enums (`tool_schema(brief=True)`); nested option models are bare objects there. What
+each option means, its bounds and default, and the nested shapes are outlined at `dapr-specs://<generator>`
+(`options_outline`, a quarter of the JSON Schema's size), and the complete JSON Schema is at
+`dapr-specs://<generator>/schema` (`argument_schema`): read by the agent that fills them. Checking is unchanged:
+every argument, at any depth, against the spec model.
 """
 
 from __future__ import annotations
@@ -53,9 +55,9 @@ from skill import (
     generate,
     list_snippets,
     parse_spec,
+    render_outline,
     show_snippet,
 )
-from skill.specs.outline import render_outline
 from tools import _json as strict_json
 from tools._answer import INLINE_BUDGET, Answer, ResultStore, inline_answer, verified, written_answer
 from tools._files import FilesInTheWay, OutsideRootsError, inside_roots, write_result

@@ -6,8 +6,9 @@ Everything is built from `skill.REGISTRY` and the snippet catalog when the serve
   `dapr_list_snippets` and `dapr_show_snippet`; all read-only, idempotent and closed-world (see `_mcp_tools`);
 - resources: `dapr-snippets://catalog` (JSON), and two templates, every snippet's raw template at
   `dapr-snippets://{kind}/{name}` and its default rendering at `dapr-snippets://{kind}/{name}/rendered` (the
-  catalog lists the ids; listing each snippet twice cost every agent 24,000 characters on connecting); the JSON
-  Schema of each generator tool's arguments at `dapr-specs://{generator}` (the tools list only the top level);
+  catalog lists the ids; listing each snippet twice cost every agent 24,000 characters on connecting); and two
+  more, the outline of each generator's options at `dapr-specs://{generator}` and the JSON Schema of its tool's
+  arguments at `dapr-specs://{generator}/schema` (the tools list only the top level, as types);
 - prompts: new event-driven service, add a pub/sub subscription, add a scheduled job (see `_mcp_prompts`).
 
 Transports: stdio (default; see `_stdio`) or streamable HTTP at `http://HOST:PORT/mcp` (see `_http` for who may
@@ -44,9 +45,7 @@ from skill import (
 from tools._answer import RESULT_URI_PREFIX, ResultStore
 from tools._mcp_prompts import build_prompts
 from tools._mcp_tools import (
-    LIST_TOOL,
     SCHEMA_URI,
-    SHOW_TOOL,
     SPECS_URI,
     argument_schema,
     build_tools,
@@ -73,7 +72,7 @@ def _instructions(registry: Mapping[str, Generator]) -> str:
         f"Generators: {generators}; their options: resource `dapr-specs://<generator>` (`.../schema`: JSON "
         "Schema). Give `output_dir` (in your roots): the files are written in that project's style, the answer "
         "outlines their API (read it, not the files). A file you edited is kept unless `force`. `verify: true` runs "
-        f"the result's checks (tests, mypy --strict, ruff). Browse: `{LIST_TOOL}`, `{SHOW_TOOL}`."
+        "the result's checks (tests, mypy --strict, ruff)."
     )
 
 

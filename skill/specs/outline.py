@@ -33,10 +33,7 @@ def render_outline(schema: Mapping[str, Any], *, heading: str = "", elsewhere: M
     inside the service spec): that model is named with the place, its fields are not repeated."""
     defs: Mapping[str, Any] = schema.get("$defs", {})
     lines = [heading] if heading else []
-    lines.append(
-        "name: type (bounds) = default - meaning. * required, ? may be null, a|b one of; a model's fields are "
-        "indented under its first use."
-    )
+    lines.append("name: type (bounds) = default - meaning; * required, ? or null, a|b one of; fields indented once")
     _fields(schema, defs, 0, {"": ""} | dict(elsewhere or {}), lines)
     return "\n".join(lines) + "\n"
 
@@ -140,7 +137,7 @@ def _type(node: Mapping[str, Any], defs: Mapping[str, Any]) -> str:
             return f"({shown}){optional}" if optional and len(arms) > 1 else shown + optional
     kind = node.get("type")
     if isinstance(kind, list):
-        return " | ".join(_SCALARS.get(k, k) for k in kind)
+        return " | ".join(_SCALARS.get(str(k), str(k)) for k in kind)
     if kind == "array":
         items = node.get("items")
         return f"list[{_type(items, defs) if isinstance(items, dict) else 'any'}]"

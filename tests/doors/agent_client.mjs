@@ -1,8 +1,9 @@
 // Plays an IDE agent with the official TypeScript SDK (@modelcontextprotocol/sdk, pinned in package.json): it
 // connects over stdio declaring ROOT_DIR as its only root, then does each task of the plan (a JSON file named by
 // PLAN) in one generator call, and once more with the task's `corrected` arguments if the first was refused. It
-// prints one JSON report on stdout for tests/doors/test_mcp_agent.py to judge: per task, each call's refusal (if
-// any), the sizes of what it answered, and the answer itself.
+// prints one JSON report on stdout for tests/doors/test_mcp_agent.py to judge: what connecting cost, the size of
+// the service's options outline (dapr-specs://service), and per task each call's refusal (if any), the sizes of
+// what it answered, and the answer itself.
 //
 //   ROOT_DIR=... PLAN=plan.json node tests/doors/agent_client.mjs <command> [args...]
 
@@ -26,7 +27,19 @@ client.setRequestHandler(ListRootsRequestSchema, async () => ({
 }));
 await client.connect(transport);
 
-const report = { tasks: {} };
+// What connecting costs (the instructions and every list, as the SDK hands them over), and the outline of the
+// service's options the agent reads before filling them.
+const size = (value) => JSON.stringify(value).length;
+const connecting = {
+  instructions: (client.getInstructions() ?? "").length,
+  "tools/list": size(await client.listTools()),
+  "resources/list": size(await client.listResources()),
+  "resources/templates/list": size(await client.listResourceTemplates()),
+  "prompts/list": size(await client.listPrompts()),
+};
+const options = (await client.readResource({ uri: "dapr-specs://service" })).contents[0].text;
+
+const report = { connecting, optionsChars: options.length, tasks: {} };
 for (const task of plan) {
   const calls = [];
   for (const args of [task.arguments, task.corrected ?? null]) {
