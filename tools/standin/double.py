@@ -85,6 +85,7 @@ class SidecarDouble:
         shared_state_stores: Mapping[str, MemoryStateStore] | None = None,
         peers: Mapping[str, AppChannel] | None = None,
         inbound_retry: RetryPolicy | None = None,
+        outbound_retry: Mapping[str, RetryPolicy] | None = None,
     ) -> None:
         # broker / shared_state_stores / peers: what a mesh of sidecars shares (tools/standin/mesh.py); the
         # defaults give this sidecar its own broker and stores, and no other sidecar to reach.
@@ -100,7 +101,8 @@ class SidecarDouble:
         self.broker = Broker() if broker is None else broker
         self.state = StateBlock(self.config, stores, shared_state_stores)
         self.pubsub = PubSubBlock(self.config, pubsubs, self.broker)
-        self.invoke = InvokeBlock(self.config, self.channel)
+        # ``outbound_retry``: target app id -> this sidecar's outbound retry policy for its invocations.
+        self.invoke = InvokeBlock(self.config, self.channel, outbound_retry)
         self.bindings = BindingsBlock(self.config, bindings)
         self.input_bindings = InputBindings(self.channel)
         self.secrets = SecretsBlock(self.config, {"localsecretstore": {}} if secret_stores is None else secret_stores)

@@ -6,11 +6,14 @@ and, lacking an app id, answers 404 ``ERR_DIRECT_INVOKE``.
 
 from __future__ import annotations
 
+import asyncio
 import base64
+from collections.abc import Mapping
 from urllib.parse import unquote
 
 from tools.standin import acl, timeutil, wire
-from tools.standin.core import AppChannel, NoAppError, SidecarConfig
+from tools.standin.core import AppChannel, AppResponse, NoAppError, SidecarConfig
+from tools.standin.resiliency import RetryPolicy
 from tools.standin.wire import Headers, Request, Response, go_path_clean
 
 NO_APP_ID = "failed getting app id either from the URL path or the header dapr-app-id"
@@ -55,11 +58,19 @@ def find_target(raw_path: str, headers: Headers) -> tuple[str, str, bool]:
 
 
 class InvokeBlock:
-    """Forwards invocations to in-process ASGI apps and relays their answers verbatim."""
+    """Forwards invocations to in-process ASGI apps and relays their answers verbatim.
 
-    def __init__(self, config: SidecarConfig, channel: AppChannel) -> None:
+    ``retries``: target app id -> the caller's outbound retry policy for it (its Resiliency's `targets.apps`). As
+    daprd's `onDirectMessage` (pkg/api/http/directmessaging.go) runs the call under that policy, an answer outside
+    200-399 whose status the policy matches is sent again after the policy's pause; once the retries are spent, or
+    for a status it does not match, the last answer comes back as the app gave it."""
+
+    def __init__(
+        self, config: SidecarConfig, channel: AppChannel, retries: Mapping[str, RetryPolicy] | None = None
+    ) -> None:
         self.config = config
         self.channel = channel
+        self.retries = dict(retries or {})
 
     async def handle(self, req: Request, _params: dict[str, str] | None = None) -> Response:
         target, method, via_header = find_target(req.raw_path, req.headers)
@@ -95,9 +106,22 @@ class InvokeBlock:
             headers = [(k, v) for k, v in headers if k.lower() != "traceparent"]
             headers.append(("traceparent", timeutil.child_traceparent(req.headers.get("traceparent"))))
         path = "/" + method + (f"?{req.query_string}" if req.query_string else "")
-        answer = await self.channel.call(req.method, path, headers, req.body, app_id=target)
+        answer = await self._call(target, req.method, path, headers, req.body)
         out = [(k, v) for k, v in answer.headers.items if k.lower() not in _HOP]
         return Response(answer.status, out, answer.body)
+
+    async def _call(
+        self, target: str, verb: str, path: str, headers: list[tuple[str, str]], body: bytes
+    ) -> AppResponse:
+        policy = self.retries.get(target.split(".", 1)[0])
+        retry = 0
+        while True:
+            answer = await self.channel.call(verb, path, headers, body, app_id=target)
+            failed = not 200 <= answer.status <= 399
+            if not failed or policy is None or retry >= policy.attempts - 1 or not policy.retries_status(answer.status):
+                return answer
+            retry += 1
+            await asyncio.sleep(policy.delay(retry))
 
     def _denied(self, target: str, method: str, verb: str) -> Response | None:
         """The callee sidecar's access control (tools/standin/acl.py), applied to a call from another sidecar;

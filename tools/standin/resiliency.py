@@ -1,11 +1,14 @@
-"""The inbound retry policy of a pub/sub component, read from an app's Resiliency resource as daprd reads it
-(references/dapr-contract.md §12.4; dapr/dapr pkg/resiliency `ComponentInboundPolicy`, dapr/kit retry `Config`).
+"""The retry policies of an app's Resiliency resource, read as daprd reads them (references/dapr-contract.md §12.4;
+dapr/dapr pkg/resiliency `ComponentInboundPolicy`, `EndpointPolicy`, dapr/kit retry `Config`): the inbound policy of
+a pub/sub component and the outbound policies of the apps it invokes (`targets.apps.<app id>.retry`).
 
 daprd runs each delivery of a subscribed message under the component's inbound policy: the policy named by
 `targets.components.<pubsub>.inbound.retry`, else none at all (one attempt; the built-in defaults cover other
 flows, not this one). A policy is `constant` (`duration` between attempts, 5s by default) or `exponential`
 (`initialInterval` 500ms, multiplied by `multiplier` 1.5 per retry up to `maxInterval` 60s); `maxRetries` -1 (the
-default) retries without end. The stand-in waits the mid-point of each exponential interval (daprd's backoff adds
+default) retries without end. `matching.httpStatusCodes` ("500-599", "429,500-503") limits which answers are
+retried (pkg/resiliency/retry.go `mustRetryStatusCode`: no list means every failed answer); an answer outside it
+comes back at once. The stand-in waits the mid-point of each exponential interval (daprd's backoff adds
 a random +-50% to it) and caps an endless policy at `ENDLESS_CAP` retries so that a run cannot loop for ever.
 """
 
@@ -19,7 +22,10 @@ import yaml
 
 from tools.standin import timeutil
 
-__all__ = ["ENDLESS_CAP", "NO_RETRY", "RetryPolicy", "component_metadata", "inbound_policy", "pubsub_component"]
+__all__ = [
+    "ENDLESS_CAP", "NO_RETRY", "RetryPolicy", "component_metadata", "inbound_policy", "outbound_app_policies",
+    "pubsub_component",
+]  # fmt: skip
 
 ENDLESS_CAP = 100
 
@@ -34,6 +40,13 @@ class RetryPolicy:
     multiplier: float = 1.5
     max_interval: float = 60.0
     max_retries: int = -1
+    # `matching.httpStatusCodes` as inclusive ranges; None retries every failed answer.
+    http_status_codes: tuple[tuple[int, int], ...] | None = None
+
+    def retries_status(self, status: int) -> bool:
+        """Whether an answer with `status` (already known to be a failure) is retried."""
+        codes = self.http_status_codes
+        return codes is None or any(low <= status <= high for low, high in codes)
 
     @property
     def attempts(self) -> int:
@@ -59,6 +72,25 @@ def _seconds(value: Any, default: float) -> float:
     return parsed
 
 
+def _status_ranges(patterns: Any) -> tuple[tuple[int, int], ...] | None:
+    """`httpStatusCodes` as pkg/resiliency/retry.go `parsePatterns` reads it: comma-separated codes or `a-b`
+    ranges within 100-599; empty means no list."""
+    if patterns is None or str(patterns) == "":
+        return None
+    ranges = []
+    for pattern in str(patterns).split(","):
+        if not pattern:
+            continue
+        low, _, high = pattern.partition("-")
+        if "-" in high:
+            raise ValueError(f"invalid pattern {pattern}, more than one '-' exists")
+        start, end = int(low), int(high or low)
+        if not (100 <= start <= 599 and 100 <= end <= 599):
+            raise ValueError(f"invalid pattern {pattern}: HTTP status codes are 100 to 599")
+        ranges.append((start, end))
+    return tuple(ranges)
+
+
 def _policy(spec: dict[str, Any]) -> RetryPolicy:
     kind = str(spec.get("policy", "constant")).lower()
     if kind not in ("constant", "exponential"):
@@ -70,6 +102,7 @@ def _policy(spec: dict[str, Any]) -> RetryPolicy:
         multiplier=float(spec.get("multiplier") or 1.5),
         max_interval=_seconds(spec.get("maxInterval"), 60.0),
         max_retries=int(spec.get("maxRetries", -1)),
+        http_status_codes=_status_ranges((spec.get("matching") or {}).get("httpStatusCodes")),
     )
 
 
@@ -101,6 +134,30 @@ def inbound_policy(resources: Path, pubsub: str, app_id: str) -> RetryPolicy:
                                  f"policy {name!r}, which it does not define")  # fmt: skip
             return _policy(retries[name])
     return NO_RETRY
+
+
+def outbound_app_policies(resources: Path, app_id: str) -> dict[str, RetryPolicy]:
+    """The retry policy `app_id`'s sidecar applies to its invocations of each app named in
+    `targets.apps` of the Resiliency resources in `resources` (pkg/resiliency `EndpointPolicy`); an app not named
+    gets none (one attempt)."""
+    policies: dict[str, RetryPolicy] = {}
+    for document in _documents(resources):
+        if document.get("kind") != "Resiliency":
+            continue
+        scopes = document.get("scopes")
+        if scopes and app_id not in scopes:
+            continue
+        spec = document.get("spec") or {}
+        retries = (spec.get("policies") or {}).get("retries") or {}
+        for target, names in ((spec.get("targets") or {}).get("apps") or {}).items():
+            name = (names or {}).get("retry")
+            if not name:
+                continue
+            if name not in retries:
+                raise ValueError(f"{resources}: Resiliency {document.get('metadata', {}).get('name')} names retry "
+                                 f"policy {name!r}, which it does not define")  # fmt: skip
+            policies.setdefault(str(target), _policy(retries[name]))
+    return policies
 
 
 def component_metadata(resources: Path, name: str) -> tuple[str, dict[str, str]] | None:

@@ -44,7 +44,14 @@ from tools.standin.page import FlowPage
 from tools.standin.processes import AppProcess, Console, start_app, stop_all
 from tools.standin.project import AppPlan, RunError, RunPlan
 from tools.standin.pubsub import PublishedMessage
-from tools.standin.resiliency import NO_RETRY, RetryPolicy, component_metadata, inbound_policy, pubsub_component
+from tools.standin.resiliency import (
+    NO_RETRY,
+    RetryPolicy,
+    component_metadata,
+    inbound_policy,
+    outbound_app_policies,
+    pubsub_component,
+)  # fmt: skip
 from tools.standin.scheduler import SchedulerLoopError
 from tools.standin.server import serve_double
 from tools.standin.state_store import StateStoreOptions
@@ -160,8 +167,8 @@ def add_apps(
             app.app_id, forwarder if wrap is None else wrap(app.app_id, forwarder),
             app_api_token=app.env.get("APP_API_TOKEN") or None,
             api_token=app.env.get("DAPR_API_TOKEN") or None, secret_stores=secrets,
-            bindings=outputs, lock_stores=(),
-            configuration_stores={},
+            bindings=outputs, lock_stores=(), configuration_stores={},
+            outbound_retry=outbound_app_policies(plan.resources, app.app_id) if plan.resources else None,
         )  # fmt: skip
     return forwarders
 
