@@ -354,6 +354,15 @@ def _resiliency(spec: ComponentsSpec) -> ResiliencyContext:
             retries.append(Policy("pubsub-inbound", inbound))
             targets.append(Target(spec.pubsub.name, "inbound", (("retry", "pubsub-inbound"),)))
         components.append((spec.pubsub.name, tuple(targets)))
+    served = [b.name for b in spec.input_bindings if any(b.name in a.input_bindings for a in spec.apps)]
+    if served:
+        # daprd posts an input binding's event once and retries an answer other than 200 only under the
+        # binding's inbound policy (dapr/dapr pkg/runtime/processor/binding/send.go); bindings.kafka itself does
+        # not redeliver (consumeRetryEnabled is off for bindings). Server errors only: the generated route answers
+        # 200 to an event it cannot read, and a handler's failure with 500.
+        retries.append(Policy("binding-inbound", (("policy", "constant"), ("duration", "2s"), ("maxRetries", 3)),
+                              RETRY_MATCHING))  # fmt: skip
+        components += [(name, (Target(name, "inbound", (("retry", "binding-inbound"),)),)) for name in served]
     others: tuple[tuple[StateSpec | SecretStoreSpec | None, Role], ...] = (
         (spec.state, "state"),
         (spec.secret_store, "secrets"),

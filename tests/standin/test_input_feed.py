@@ -3,12 +3,14 @@ pump posting a tick to the app's route as daprd does (references/dapr-contract.m
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
 from pathlib import Path
 
 import pytest
 
+from skill.pipeline import generate
 from skill.specs.service import ServiceSpec
 from tests.sidecar import ScriptedApp, answer
 from tools.standin import SidecarMesh
@@ -76,6 +78,7 @@ async def test_the_pump_posts_a_tick_to_the_route_without_a_probe(tmp_path: Path
     (binding,) = pump.cron.bindings
     binding.due -= dt.timedelta(hours=2)
     assert await pump.step() == 1  # the pump's step fires what is due
+    await pump.settle(within=10)  # each tick is posted by a task of its own (its retries may wait)
     (seen,) = app.seen  # no OPTIONS probe: the component says direction: input
     assert (seen.method, seen.path, seen.body) == ("POST", "/tick", b"")
     assert seen.headers["timezone"] == "Local"
@@ -84,3 +87,46 @@ async def test_the_pump_posts_a_tick_to_the_route_without_a_probe(tmp_path: Path
     assert [e["kind"] for e in pump.flow.since(0)] == ["input_binding"]
     pump.down("ticker")
     assert pump.cron.bindings == []
+
+
+@pytest.mark.anyio
+async def test_a_failed_tick_is_retried_under_the_bindings_inbound_policy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The generated Resiliency gives each input binding `binding-inbound` (500-599 retried 3 times, 2 s apart):
+    daprd's sendBindingEventToApp retries under it; a 4xx is not retried."""
+    raw = {"app_id": "ticker", "port": 8700,
+           "bindings": [{"name": "tick", "source": {"kind": "cron", "schedule": "@every 1h"}}]}  # fmt: skip
+    spec = ServiceSpec.model_validate(raw)
+    resources = tmp_path / "resources"
+    resources.mkdir()
+    for f in generate("service", raw).files:
+        if f.path.startswith("resources/local/"):
+            (resources / Path(f.path).name).write_text(f.content, encoding="utf-8")
+    pauses: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def no_wait(delay: float) -> None:  # asyncio.sleep itself: settle()'s short polls still yield
+        if delay >= 1:
+            pauses.append(delay)
+        await real_sleep(min(delay, 0.01))
+
+    out = io.StringIO()
+    pump = Pump(SidecarMesh(), FlowLog(), Console(["ticker"], out), resources=resources)
+    app = ScriptedApp().on("POST", "/tick", answer(500), answer(503), answer(200, {}), answer(422))
+    pump.mesh.add("ticker", app)
+    pump.up(AppPlan("ticker", tmp_path, 8700, "app.main:app", "/healthz", frozenset(), spec))
+    monkeypatch.setattr("tools.standin.run.asyncio.sleep", no_wait)
+    (binding,) = pump.cron.bindings
+    binding.due -= dt.timedelta(hours=2)
+    assert await pump.fire_cron() == 1
+    await pump.settle(within=10)
+    assert len(app.seen) == 3
+    assert pauses == [2.0, 2.0]
+    assert "cron binding tick fired on ticker /tick: HTTP 500, 503, 200" in out.getvalue()
+    binding.due -= dt.timedelta(hours=2)
+    assert await pump.fire_cron() == 1
+    await pump.settle(within=10)
+    assert len(app.seen) == 4  # 422 is outside the policy's matching: not sent again
+    assert "HTTP 422" in out.getvalue()
+    pump.down("ticker")

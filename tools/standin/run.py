@@ -23,7 +23,7 @@ import signal
 import socket
 import sys
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -37,7 +37,7 @@ from tools.standin.core import ASGIApp
 from tools.standin.delivery import DeliveryResult
 from tools.standin.flow import FlowLog
 from tools.standin.http_app import HttpApp
-from tools.standin.input_feed import CronFeed
+from tools.standin.input_feed import CronBinding, CronFeed
 from tools.standin.kafka_feed import InitialOffset, KafkaConsumer, KafkaFeed, KafkaLog, KafkaRecord, handled
 from tools.standin.mesh import SidecarMesh
 from tools.standin.page import FlowPage
@@ -223,6 +223,7 @@ class Pump:
         self.kafka = kafka if kafka is not None else KafkaFeed()
         self.resources = resources
         self.kafka_inflight: dict[asyncio.Task[None], tuple[KafkaConsumer, KafkaRecord]] = {}
+        self.cron_inflight: dict[asyncio.Task[None], str] = {}  # a tick being posted (with its retries) -> app id
 
     def up(self, app: AppPlan) -> None:
         """`app` answers: deliveries start, its cron input bindings tick from now and its Kafka input bindings
@@ -258,6 +259,9 @@ class Pump:
             self.ready.remove(app_id)
         self.cron.remove_app(app_id)
         self.kafka.leave(app_id)
+        for tick, ticking in list(self.cron_inflight.items()):
+            if ticking == app_id:
+                tick.cancel()
         for task, (consumer, _) in list(self.kafka_inflight.items()):
             if consumer.app_id == app_id:
                 task.cancel()  # not marked: the group reads it again from its committed offset
@@ -265,22 +269,9 @@ class Pump:
     async def _feed_kafka(self, consumer: KafkaConsumer, record: KafkaRecord) -> None:
         """Post one record to the binding's route as daprd does (its inbound policy retries what is not 200), mark
         it when handled, and log it."""
-        double = self.mesh[consumer.app_id]
-        statuses: list[int | None] = []
-        error = ""
-        for attempt in range(consumer.policy.attempts):
-            if attempt:
-                await asyncio.sleep(consumer.policy.delay(attempt))
-            try:
-                delivery = await double.send_input_binding_event(
-                    consumer.name, record.value, record.metadata(), route=consumer.route.lstrip("/"), direction="input"
-                )
-                statuses.append(delivery.status)
-            except Exception as exc:  # the app did not answer: an error for the binding, as daprd's app channel gives
-                statuses.append(None)
-                error = f"{type(exc).__name__}: {exc}"
-            if statuses[-1] == 200:
-                break
+        statuses, error = await self._post_binding(
+            consumer.app_id, consumer.name, record.value, record.metadata(), consumer.route, consumer.policy
+        )
         ok = handled(statuses[-1])
         if ok:
             self.kafka.mark(consumer, record)
@@ -289,6 +280,31 @@ class Pump:
             offset=record.offset, key=record.key, group=consumer.group, statuses=statuses, committed=ok, error=error,
             body=record.value.decode("utf-8", "replace")[:200],
         )])  # fmt: skip
+
+    async def _post_binding(
+        self, app_id: str, name: str, body: bytes, metadata: Mapping[str, str], route: str, policy: RetryPolicy
+    ) -> tuple[list[int | None], str]:
+        """One input binding event posted as daprd's `sendBindingEventToApp` does: an answer other than 200 is
+        retried under the binding's inbound policy when its `matching` takes the status (a transport error always);
+        answers each attempt's status (None: no answer) and the last transport error."""
+        double = self.mesh[app_id]
+        statuses: list[int | None] = []
+        error = ""
+        for attempt in range(policy.attempts):
+            if attempt:
+                await asyncio.sleep(policy.delay(attempt))
+            try:
+                delivery = await double.send_input_binding_event(
+                    name, body, metadata, route=route.lstrip("/"), direction="input"
+                )
+                statuses.append(delivery.status)
+            except Exception as exc:  # the app did not answer: an error for the binding, as daprd's app channel gives
+                statuses.append(None)
+                error = f"{type(exc).__name__}: {exc}"
+            status = statuses[-1]
+            if status == 200 or (status is not None and not policy.retries_status(status)):
+                break
+        return statuses, error
 
     def _kafka_done(self, task: asyncio.Task[None]) -> None:
         consumer, _ = self.kafka_inflight.pop(task)
@@ -319,14 +335,25 @@ class Pump:
         """Each cron input binding whose time has come posts to its route, as bindings.cron does under daprd."""
         fired = 0
         for binding in list(self.cron.due(input_feed.local_now())):
-            delivery = await self.mesh[binding.app_id].send_input_binding_event(
-                binding.name, b"", input_feed.metadata(dt.datetime.now(dt.UTC)),
-                route=binding.route.lstrip("/"), direction="input",
-            )  # fmt: skip
-            self._print([self.flow.add("input_binding", app=binding.app_id, name=binding.name,
-                                       route=binding.route, status=delivery.status)])  # fmt: skip
+            tick = asyncio.create_task(self._tick(binding))
+            self.cron_inflight[tick] = binding.app_id
+            tick.add_done_callback(self._tick_done)
             fired += 1
         return fired
+
+    async def _tick(self, binding: CronBinding) -> None:
+        """One tick posted to its route, retried under the binding's inbound policy, then logged."""
+        statuses, error = await self._post_binding(
+            binding.app_id, binding.name, b"", input_feed.metadata(dt.datetime.now(dt.UTC)), binding.route,
+            self._binding_policy(binding.app_id, binding.name),
+        )  # fmt: skip
+        self._print([self.flow.add("input_binding", app=binding.app_id, name=binding.name, route=binding.route,
+                                   status=statuses[-1], statuses=statuses, error=error)])  # fmt: skip
+
+    def _tick_done(self, task: asyncio.Task[None]) -> None:
+        app_id = self.cron_inflight.pop(task)
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            self.console.standin(f"stand-in error posting a cron tick to {app_id}: {exc!r}")
 
     def _subscribed(self, app_id: str) -> set[tuple[str, str]]:
         double = self.mesh[app_id]
@@ -335,7 +362,7 @@ class Pump:
     def backlog(self) -> int:
         """Messages queued for a subscription of an app that is up, or being delivered."""
         queued = sum(len(self.mesh[a].broker.queues.get(t, ())) for a in self.ready for t in self._subscribed(a))
-        kafka = self.kafka.pending() + len(self.kafka_inflight)
+        kafka = self.kafka.pending() + len(self.kafka_inflight) + len(self.cron_inflight)
         return queued + kafka + sum(len(batch) for _, batch, _ in self.inflight.values())
 
     async def settle(self, within: float = 120.0, quiet: float = 0.3) -> None:
@@ -488,7 +515,9 @@ def _describe(e: dict[str, Any]) -> str:
     if kind == "job_deleted":
         return f"job {e['name']} deleted by {e['app']}: HTTP {e['status']}"
     if kind == "input_binding":
-        return f"cron binding {e['name']} fired on {e['app']} {e['route']}: HTTP {e['status']}"
+        answers = ", ".join("no answer" if s is None else str(s) for s in e.get("statuses", [e["status"]]))
+        line = f"cron binding {e['name']} fired on {e['app']} {e['route']}: HTTP {answers}"
+        return line + (f" ({e['error']})" if e.get("error") else "")
     if kind == "kafka_binding":
         answers = ", ".join("no answer" if s is None else str(s) for s in e["statuses"])
         where = f"{e['topic']} offset {e['offset']} -> {e['app']} {e['route']}"

@@ -1,5 +1,5 @@
-"""Input bindings: Dapr probes OPTIONS /<route> at startup, then posts each event to
-it."""
+"""Input bindings: Dapr posts each event to /<route> (it probes OPTIONS /<route> at
+startup only for a component without `direction`)."""
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response

@@ -447,7 +447,9 @@ async def run_binding(
     handler: Callable[[T, Mapping[str, str], DaprClient], Awaitable[None]],
     dapr: DaprClient,
 ) -> Response:
-    """An input binding event: exactly 200 is success; anything else is retried."""
+    """An input binding event: exactly 200 is success. daprd retries anything else only
+    under the binding's inbound resiliency policy (dapr/dapr
+    pkg/runtime/processor/binding/send.go); the component itself does not redeliver."""
     try:
         data = read(await read_body(request, request.app.state.body_limits.dapr))
     except (ValueError, BodyTooLargeError) as exc:
@@ -459,6 +461,6 @@ async def run_binding(
     try:
         await handler(data, dict(request.headers), dapr)
     except Exception:
-        _logger.exception("binding %s: handler failed; the event will be retried", name)
+        _logger.exception("binding %s: handler failed (500)", name)
         return Response(status_code=500)
     return Response(status_code=200)

@@ -94,7 +94,7 @@ async def test_binding_stock_feed_is_handled(
     assert response.status_code == 200
     ((received, _, _),) = handler.calls
     assert received == Task.model_validate(data)
-    # A failing handler: anything but 200, so that the binding delivers it again.
+    # A failing handler: 500, which daprd retries under the binding's inbound policy.
     handler.raises = RuntimeError("the handler fails")
     response = await client.post("/stock-feed", json=data)
     assert response.status_code == 500
