@@ -58,6 +58,26 @@ def project_spec(profile: Profile, ports: dict[str, int], kafka: str) -> dict[st
     return spec
 
 
+def publish_request(
+    data: Any, *, event_id: str | None, event_type: str | None, raw: bool
+) -> tuple[str, dict[str, str], dict[str, str]]:
+    """The body, headers and query of a test's publish through a sidecar's API (both systems publish this way):
+    a raw payload, a whole CloudEvent with `event_id` (Dapr keeps its id, pkg/runtime/pubsub/cloudevents.go, so
+    publishing it twice is one event delivered twice), or data Dapr wraps, with `event_type` as its type."""
+    headers = {"Content-Type": "application/json"}
+    body: Any = data
+    params: dict[str, str] = {}
+    if raw:
+        params["metadata.rawPayload"] = "true"
+    elif event_id is not None:
+        headers["Content-Type"] = "application/cloudevents+json"
+        body = {"specversion": "1.0", "id": event_id, "source": "runtime-test", "type": event_type or "test",
+                "datacontenttype": "application/json", "data": data}  # fmt: skip
+    elif event_type is not None:
+        params["metadata.cloudevent.type"] = event_type
+    return json.dumps(body), headers, params
+
+
 class SharedHooks:
     """The hooks both systems answer from the observer's record, the launcher's control folder and the apps'
     ports. A subclass sets `ports`, `record` and `control`."""

@@ -40,7 +40,7 @@ from skill.pipeline import generate
 from skill.specs.project import TODO_SYSTEM, ProjectSpec
 from tests.runtime import environment, processes, resources
 from tests.runtime.environment import RuntimeEnv
-from tests.runtime.hooks import APPS, OBSERVER, PROFILES, Profile, SharedHooks
+from tests.runtime.hooks import APPS, OBSERVER, PROFILES, Profile, SharedHooks, publish_request
 from tests.runtime.smtp_sink import SmtpSink
 from tests.runtime.system import TOPICS
 from tests.runtime.tcp_cut import TcpCut
@@ -369,21 +369,9 @@ class RealTodoSystem(SharedHooks):
         raw: bool = False,
     ) -> None:
         url = f"http://127.0.0.1:{self.dapr_ports[OBSERVER]}/v1.0/publish/{self.pubsub_name}/{topic}"
-        headers = {"Content-Type": "application/json"}
-        body: Any = data
-        params: dict[str, str] = {}
-        if raw:
-            params["metadata.rawPayload"] = "true"
-        elif event_id is not None:
-            # A whole CloudEvent: Dapr keeps its id (pkg/runtime/pubsub/cloudevents.go), so publishing it twice
-            # is one event delivered twice.
-            headers["Content-Type"] = "application/cloudevents+json"
-            body = {"specversion": "1.0", "id": event_id, "source": "runtime-test", "type": event_type or "test",
-                    "datacontenttype": "application/json", "data": data}  # fmt: skip
-        elif event_type is not None:
-            params["metadata.cloudevent.type"] = event_type
+        content, headers, params = publish_request(data, event_id=event_id, event_type=event_type, raw=raw)
         async with httpx.AsyncClient(timeout=60) as client:
-            answer = await client.post(url, content=json.dumps(body), headers=headers, params=params)
+            answer = await client.post(url, content=content, headers=headers, params=params)
         if answer.status_code != 204:
             raise RuntimeError(f"publish to {topic}: {answer.status_code} {answer.text}")
 

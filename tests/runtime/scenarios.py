@@ -15,12 +15,15 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from tests.runtime.system import TodoSystem
+
+S = TypeVar("S")
+S_contra = TypeVar("S_contra", contravariant=True)
 
 QUIET = 8.0  # seconds during which a duplicate pub/sub delivery would have shown up
 WAIT = 40.0  # the longest any one expected effect may take
@@ -334,12 +337,22 @@ SCENARIOS: tuple[Scenario, ...] = (
 )  # fmt: skip
 
 
-async def run_all(system: TodoSystem, names: tuple[str, ...] | None = None) -> dict[str, str | None]:
-    """Run the scenarios (all, or `names`): the calm ones side by side, then the others one by one. Answers
-    each scenario's failure (None: passed)."""
-    chosen = [s for s in SCENARIOS if names is None or s.name in names]
+class Runnable(Protocol[S_contra]):
+    """What `run_scenarios` needs of a scenario (this module's and spec_scenarios.py's)."""
 
-    async def outcome(scenario: Scenario) -> str | None:
+    @property
+    def name(self) -> str: ...
+    @property
+    def alone(self) -> bool: ...
+    @property
+    def run(self) -> Callable[[S_contra], Awaitable[None]]: ...
+
+
+async def run_scenarios(system: S, chosen: Sequence[Runnable[S]]) -> dict[str, str | None]:
+    """Run `chosen` on `system`: the calm ones side by side, then the others one by one. Answers each scenario's
+    failure (None: passed; 'n/a: ...' where the system lacks a hook)."""
+
+    async def outcome(scenario: Runnable[S]) -> str | None:
         try:
             await scenario.run(system)
         except NotImplementedError as exc:
@@ -354,3 +367,8 @@ async def run_all(system: TodoSystem, names: tuple[str, ...] | None = None) -> d
         if scenario.alone:
             results[scenario.name] = await outcome(scenario)
     return results
+
+
+async def run_all(system: TodoSystem, names: tuple[str, ...] | None = None) -> dict[str, str | None]:
+    """Run the todo scenarios (all, or `names`) with `run_scenarios`."""
+    return await run_scenarios(system, [s for s in SCENARIOS if names is None or s.name in names])

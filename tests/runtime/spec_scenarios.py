@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from tests.runtime.scenarios import QUIET, eventually
+from tests.runtime.scenarios import QUIET, eventually, run_scenarios
 
 
 class SpecSystem(Protocol):
@@ -327,20 +327,5 @@ BEFORE_START: dict[str, tuple[tuple[str, Any], ...]] = {"bookings": (("bank-paym
 
 
 async def run_all(system: SpecSystem, spec: str, names: tuple[str, ...] | None = None) -> dict[str, str | None]:
-    """Run a spec's scenarios (all, or `names`): the calm ones side by side, then the others one by one. Answers
-    each scenario's failure (None: passed)."""
-    chosen = [s for s in SCENARIOS[spec] if names is None or s.name in names]
-
-    async def outcome(scenario: Scenario) -> str | None:
-        try:
-            await scenario.run(system)
-        except Exception as exc:
-            return f"{type(exc).__name__}: {exc}"
-        return None
-
-    calm = [s for s in chosen if not s.alone]
-    results = dict(zip([s.name for s in calm], await asyncio.gather(*(outcome(s) for s in calm)), strict=True))
-    for scenario in chosen:
-        if scenario.alone:
-            results[scenario.name] = await outcome(scenario)
-    return results
+    """Run a spec's scenarios (all, or `names`) with scenarios.run_scenarios."""
+    return await run_scenarios(system, [s for s in SCENARIOS[spec] if names is None or s.name in names])

@@ -33,7 +33,7 @@ from typing import Any, TextIO
 import httpx
 
 from tests.runtime import observer
-from tests.runtime.hooks import APPS, OBSERVER, Profile, SharedHooks, project_spec
+from tests.runtime.hooks import APPS, OBSERVER, Profile, SharedHooks, project_spec, publish_request
 from tests.runtime.processes import free_port
 from tests.runtime.system import TOPICS
 from tools.cli import main as cli
@@ -190,20 +190,10 @@ class StandinTodoSystem(SharedHooks):
         raw: bool = False,
     ) -> None:
         """Through the observer's sidecar, as real_system.py publishes."""
-        headers = {"Content-Type": "application/json"}
-        body: Any = data
-        params: dict[str, str] = {}
-        if raw:
-            params["metadata.rawPayload"] = "true"
-        elif event_id is not None:
-            headers["Content-Type"] = "application/cloudevents+json"
-            body = {"specversion": "1.0", "id": event_id, "source": "runtime-test", "type": event_type or "test",
-                    "datacontenttype": "application/json", "data": data}  # fmt: skip
-        elif event_type is not None:
-            params["metadata.cloudevent.type"] = event_type
+        content, headers, params = publish_request(data, event_id=event_id, event_type=event_type, raw=raw)
         async with self.mesh.client(OBSERVER, timeout=60) as client:
             answer = await client.post(
-                f"/v1.0/publish/{self.plan.pubsub}/{topic}", content=json.dumps(body), headers=headers, params=params
+                f"/v1.0/publish/{self.plan.pubsub}/{topic}", content=content, headers=headers, params=params
             )
         if answer.status_code != 204:
             raise RuntimeError(f"publish to {topic}: {answer.status_code} {answer.text}")
