@@ -25,7 +25,6 @@ import os
 import signal
 import sys
 import time
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
@@ -35,7 +34,7 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from bench.endpoint.apps import OrderEvent, handle, package_name
+from bench.endpoint.apps import OrderEvent, dapr_ext_app, handle, package_name
 from bench.endpoint.payloads import PUBSUB, ROUTE
 
 KINDS = ("generated", "generated-memory", "dapr-ext-fastapi")
@@ -93,12 +92,7 @@ def _generated(folder: Path, *, memory: bool) -> FastAPI:
 
 
 def _dapr_ext(topic: str) -> FastAPI:
-    with warnings.catch_warnings():  # dapr >= 1.19 warns that the extension now ships inside the core wheel
-        warnings.simplefilter("ignore")
-        extension: Any = importlib.import_module("dapr.ext.fastapi")
-
-    app = FastAPI()
-    dapr_app = extension.DaprApp(app)
+    app, dapr_app = dapr_ext_app()
 
     @dapr_app.subscribe(pubsub=PUBSUB, topic=topic, route=ROUTE)  # type: ignore[untyped-decorator,unused-ignore]
     async def on_order(event: OrderEvent) -> dict[str, str]:

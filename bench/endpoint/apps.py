@@ -123,14 +123,18 @@ class OrderEvent(BaseModel):
     data: Order
 
 
-def _dapr_ext() -> FastAPI:
+def dapr_ext_app() -> tuple[FastAPI, Any]:
+    """A FastAPI app and dapr-ext-fastapi's DaprApp around it (the peer of every subscription bench)."""
     # Imported by name: the bench group installs it, and mypy runs without that group too.
     with warnings.catch_warnings():  # dapr >= 1.19 warns that the extension now ships inside the core wheel
         warnings.simplefilter("ignore")
         extension: Any = importlib.import_module("dapr.ext.fastapi")
-
     app = FastAPI()
-    dapr_app = extension.DaprApp(app)
+    return app, extension.DaprApp(app)
+
+
+def _dapr_ext() -> FastAPI:
+    app, dapr_app = dapr_ext_app()
 
     @dapr_app.subscribe(pubsub=PUBSUB, topic=TOPIC, route=ROUTE)  # type: ignore[untyped-decorator,unused-ignore]
     async def on_order(event: OrderEvent) -> dict[str, str]:
