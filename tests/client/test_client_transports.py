@@ -303,6 +303,13 @@ async def test_a_burst_past_the_pool_that_times_out_leaves_the_client_working(
         )
         assert {type(outcome).__name__ for outcome in outcomes} == {"DaprTimeoutError"}
         server.actions = []
-        await asyncio.sleep(slow)  # the server finishes the answers nobody waits for
-        later = await asyncio.gather(*(client.get_state("statestore", f"later{i}") for i in range(50)))
+        # A leaked slot never comes back, so a broken client fails every round; a machine that stalls past the
+        # deadline under load (CI runs daprd, Kafka and PostgreSQL beside this) fails one round at most.
+        for _ in range(4):
+            await asyncio.sleep(slow)  # the server finishes the answers nobody waits for
+            later = await asyncio.gather(
+                *(client.get_state("statestore", f"later{i}") for i in range(50)), return_exceptions=True
+            )
+            if not any(isinstance(answer, BaseException) for answer in later):
+                break
     assert later == [{"target": f"/v1.0/state/statestore/later{i}"} for i in range(50)]
