@@ -1,11 +1,18 @@
 """Fixtures shared by every test folder."""
 
 import fcntl
+import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# CI replays the same examples on every run (`.ci/run` sets HYPOTHESIS_PROFILE=ci), so a landing is judged on the
+# code that changed; a developer's run explores new ones, and what it finds is kept as an @example.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ import io
 import json
 import threading
 import tokenize
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -391,10 +392,19 @@ def _plain_source(text: str) -> bool:
     return text.isascii() and all(c.isprintable() or c == "\n" for c in text)
 
 
+def _python_spelling(name: str) -> str:
+    """A non-ASCII name as Python reads it (NFKC, PEP 3131), so the source says what the module defines: an enum
+    value 'ªA' made member `ªA` (capitalised: 'ª' has no capital), which Python names `aA`, a mixedCase class
+    attribute. A name that capitalising leaves unchanged stays so once spelled."""
+    spelled = unicodedata.normalize("NFKC", name)
+    return spelled.upper() if name == name.upper() else spelled
+
+
 def _escaped_literals(source: str) -> str:
     """datamodel-code-generator's output with every string literal (docstrings, enum values, defaults) that holds
-    anything but plain ASCII re-written through `_text_literal`, and every comment dropped: schema text (a line
-    separator, a bidi or control character) reaches the module only as escapes, never raw (SECURITY.md)."""
+    anything but plain ASCII re-written through `_text_literal`, every non-ASCII name spelled as Python reads it,
+    and every comment dropped: schema text (a line separator, a bidi or control character) reaches the module only
+    as escapes, never raw (SECURITY.md)."""
     lines = io.StringIO(source).readlines()  # as the tokenizer reads them: str.splitlines also splits at U+2028
     starts = [0]
     for line in lines:
@@ -402,6 +412,10 @@ def _escaped_literals(source: str) -> str:
     edits: list[tuple[int, int, str]] = []
     try:
         for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type == tokenize.NAME and not token.string.isascii():
+                begin = starts[token.start[0] - 1] + token.start[1]
+                edits.append((begin, begin + len(token.string), _python_spelling(token.string)))
+                continue
             if token.type not in (tokenize.STRING, tokenize.COMMENT) or (
                 token.type == tokenize.STRING and _plain_source(token.string)
             ):

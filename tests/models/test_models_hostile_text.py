@@ -85,6 +85,7 @@ _TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), min_siz
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=_TEXT, value=_TEXT)
 @example(text="0", value="O")  # an enum member named O (ruff's E741) once failed generation as "a bug"
+@example(text="0", value="\u00aaA")  # member `ªA`, which Python reads as `aA` (NFKC): once ruff's N815, "a bug"
 def test_any_schema_text_is_escaped_and_round_trips(tmp_path: Path, text: str, value: str) -> None:
     """Whatever the text, the module is plain ASCII and reads its values back unchanged."""
     schema = _schema(text, value) if value != "plain" else _schema(text, value + "!")
