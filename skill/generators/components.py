@@ -647,7 +647,8 @@ def notes_for(spec: ComponentsSpec, *, with_apps: bool = False) -> list[str]:
             f"Access control ({', '.join(guarded)}): on Kubernetes each has a Configuration (resources/kubernetes/"
             "<app-id>-config.yaml, the dapr.io/config annotation) denying every invocation but its callers' "
             f"operations; the sidecar knows callers by their mTLS identity, so keep Dapr's mTLS on. {local}"
-            "Invocation targets that name their callers check the dapr-caller-app-id header the sidecar stamps."
+            "Invocation targets that name their callers check the dapr-caller-app-id header the sidecar stamps, "
+            "and refuse a request carrying two (daprd adds its value beside a caller's own)."
         )
     if any(a.subscribes for a in spec.apps):
         notes.append(

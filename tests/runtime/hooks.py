@@ -45,9 +45,11 @@ PROFILES = {
 }
 
 
-def project_spec(profile: Profile, ports: dict[str, int], kafka: str) -> dict[str, Any]:
-    """The todo system's spec on `profile`, its services on `ports`."""
-    spec = copy.deepcopy(TODO_SYSTEM)
+def project_spec(
+    profile: Profile, ports: dict[str, int], kafka: str, source: dict[str, Any] = TODO_SYSTEM
+) -> dict[str, Any]:
+    """A project spec (the todo system's unless `source`) on `profile`, its services on `ports`."""
+    spec = copy.deepcopy(source)
     for service in spec["services"]:
         service["port"] = ports[service["app_id"]]
     if profile.state == "postgresql-v2":

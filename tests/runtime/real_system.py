@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import copy
 import json
 import secrets
 import subprocess
@@ -40,7 +39,7 @@ from skill.pipeline import generate
 from skill.specs.project import TODO_SYSTEM, ProjectSpec
 from tests.runtime import environment, processes, resources
 from tests.runtime.environment import RuntimeEnv
-from tests.runtime.hooks import APPS, OBSERVER, PROFILES, Profile, SharedHooks, publish_request
+from tests.runtime.hooks import APPS, OBSERVER, PROFILES, Profile, SharedHooks, project_spec, publish_request
 from tests.runtime.smtp_sink import SmtpSink
 from tests.runtime.system import TOPICS
 from tests.runtime.tcp_cut import TcpCut
@@ -107,9 +106,8 @@ def _project_spec(
     kafka_direct: str,
     run_tag: str = "",
 ) -> dict[str, Any]:
-    spec = copy.deepcopy(source.spec)
+    spec = project_spec(profile, ports, kafka, source.spec)
     for service in spec["services"]:
-        service["port"] = ports[service["app_id"]]
         for binding in service.get("output_bindings", []):
             if binding["kind"] == "email":
                 binding["local_smtp"] = smtp
@@ -120,11 +118,6 @@ def _project_spec(
                 binding["source"]["local_brokers"] = [kafka_direct]
                 binding["source"]["topics"] = [f"{t}-{run_tag}" for t in binding["source"]["topics"]]
                 binding["source"]["consumer_group"] = f"{service['app_id']}-{run_tag}"
-    if profile.state == "postgresql-v2":
-        spec["state"] = {**spec.get("state", {}), "postgresql_version": "v2"}
-    if profile.pubsub == "kafka":
-        # A plaintext broker without SASL: the spec's 'none' (Dapr's authType none turns TLS off).
-        spec["pubsub"] = {**spec.get("pubsub", {}), "kafka": {"brokers": [kafka], "auth": "none"}}
     return spec
 
 

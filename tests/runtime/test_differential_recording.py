@@ -54,12 +54,15 @@ def _served(app: app_facts.ProbeApp) -> Iterator[int]:
 
 
 async def _app_answers(url: str, app: app_facts.ProbeApp) -> dict[str, Any]:
+    settled = len(app.calls)
+
     async def settle() -> None:
-        """Until the app has had a call (every app fact makes at least one), then none for QUIET_SECONDS (bounded:
-        a fact that never settles fails)."""
+        """Until the app has had a call since the last fact settled (every app fact makes at least one), then none
+        for QUIET_SECONDS (bounded: a fact that never settles fails). Counted from the last fact, not from this
+        call: pubsub.in-memory may deliver before the publish call has returned."""
+        nonlocal settled
         deadline = time.monotonic() + SETTLE_BOUND_SECONDS
-        before = len(app.calls)
-        while len(app.calls) == before:
+        while len(app.calls) == settled:
             assert time.monotonic() < deadline, f"the app got no call in {SETTLE_BOUND_SECONDS} s"
             await asyncio.sleep(0.05)
         seen, quiet_since = len(app.calls), time.monotonic()
@@ -68,6 +71,7 @@ async def _app_answers(url: str, app: app_facts.ProbeApp) -> dict[str, Any]:
             await asyncio.sleep(0.1)
             if len(app.calls) != seen:
                 seen, quiet_since = len(app.calls), time.monotonic()
+        settled = seen
 
     found: dict[str, Any] = {}
     async with httpx.AsyncClient(base_url=url, timeout=60) as client:
