@@ -39,7 +39,16 @@ from skill.pipeline import generate
 from skill.specs.project import TODO_SYSTEM, ProjectSpec
 from tests.runtime import environment, processes, resources
 from tests.runtime.environment import RuntimeEnv
-from tests.runtime.hooks import APPS, OBSERVER, PROFILES, Profile, SharedHooks, project_spec, publish_request
+from tests.runtime.hooks import (
+    APPS,
+    OBSERVER,
+    PROFILES,
+    Profile,
+    SharedHooks,
+    project_spec,
+    publish_request,
+    shorten_job_retry,
+)
 from tests.runtime.smtp_sink import SmtpSink
 from tests.runtime.system import TOPICS
 from tests.runtime.tcp_cut import TcpCut
@@ -188,6 +197,7 @@ class RealTodoSystem(SharedHooks):
             own = self.spec.handlers / f"{app}.py" if self.spec.handlers is not None else None
             if own is not None and own.exists():
                 (self.root / app / "app" / "handlers.py").write_text(own.read_text(encoding="utf-8"), encoding="utf-8")
+        shorten_job_retry(self.root)
         self.control.mkdir(parents=True, exist_ok=True)
         (self.root / OBSERVER).mkdir(exist_ok=True)
         self._write_resources()

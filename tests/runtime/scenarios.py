@@ -28,7 +28,7 @@ S_contra = TypeVar("S_contra", contravariant=True)
 QUIET = 8.0  # seconds during which a duplicate pub/sub delivery would have shown up
 WAIT = 40.0  # the longest any one expected effect may take
 JOB_RETRY_WAIT = 100.0
-RESTART_WAIT = 150.0  # the generated job failure policy retries a failed reminder after one minute
+RESTART_WAIT = 150.0  # bounds the broker's redelivery after the restart and the job's retry (hooks.TEST_RETRY)
 
 
 async def eventually(what: str, check: Callable[[], Any], within: float = WAIT) -> Any:
@@ -296,7 +296,7 @@ async def restart_mid_flow(system: TodoSystem) -> None:
         return (await system.api("task-api").get(f"/api/tasks/{next_id}")).status_code == 200
 
     # An event in flight at the stop is delivered again once the broker gives up on its consumer: Redis Streams
-    # reclaims it after the component's processingTimeout and redeliverInterval (60 s each by default).
+    # reclaims it once idle for processingTimeout (60 s by default), checked every redeliverInterval (15 s).
     await eventually(f"the next instance {next_id} after the restart", next_exists, RESTART_WAIT)
     await sent_exactly_once(system, task["id"], within=RESTART_WAIT)
 

@@ -33,7 +33,7 @@ from typing import Any, TextIO
 import httpx
 
 from tests.runtime import observer
-from tests.runtime.hooks import APPS, OBSERVER, Profile, SharedHooks, project_spec, publish_request
+from tests.runtime.hooks import APPS, OBSERVER, Profile, SharedHooks, project_spec, publish_request, shorten_job_retry
 from tests.runtime.processes import free_port
 from tests.runtime.system import TOPICS
 from tools.cli import main as cli
@@ -101,6 +101,7 @@ class StandinTodoSystem(SharedHooks):
             code = cli(["new", "--spec", str(spec), str(self.root)])
         if code != 0:
             raise RuntimeError(f"dapr-coder new --spec {spec}: exit {code}: {said.getvalue()}")
+        shorten_job_retry(self.root)
         self.control.mkdir(parents=True, exist_ok=True)
         plan = load_plan(self.root)
         if self.profile_spec.pubsub == "kafka":
