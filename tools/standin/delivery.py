@@ -52,6 +52,11 @@ class DeliveryResult:
     outcome: Outcome
     attempts: list[DeliveryAttempt] = field(default_factory=list)
     event: dict[str, Any] | None = None
+    # How many times the pub/sub component had handed this message over before (its own redelivery of a message
+    # daprd gave back with an error; tools/standin/resiliency.py Redelivery).
+    redelivery: int = 0
+    # What the component did with it when daprd gave it back (shown with the delivery), "" when it did not.
+    returned: str = ""
 
 
 def verdict_of(response: AppResponse) -> Verdict:

@@ -23,8 +23,8 @@ import yaml
 from tools.standin import timeutil
 
 __all__ = [
-    "ENDLESS_CAP", "NO_RETRY", "RetryPolicy", "component_metadata", "inbound_policy", "outbound_app_policies",
-    "pubsub_component",
+    "ENDLESS_CAP", "NO_REDELIVERY", "NO_RETRY", "PubSubComponent", "Redelivery", "RetryPolicy", "component_metadata",
+    "inbound_policy", "outbound_app_policies", "pubsub_component",
 ]  # fmt: skip
 
 ENDLESS_CAP = 100
@@ -173,11 +173,78 @@ def component_metadata(resources: Path, name: str) -> tuple[str, dict[str, str]]
 
 
 @dataclass(frozen=True)
+class Redelivery:
+    """What the pub/sub component does with a message daprd hands back with an error (its inbound retries spent,
+    or no policy, and no `deadLetterTopic`: pkg/runtime/subscription/subscription.go returns the error "for
+    component-level retry"), components-contrib v1.18.4:
+
+    * pubsub.redis (pubsub/redis/redis.go `processMessage`): an error that comes back within `processingTimeout`
+      is acknowledged (XACK): the message is gone. One that comes back later (the handling outlasted the timeout)
+      is not: it stays pending and `reclaimPendingMessagesLoop`, every `redeliverInterval`, claims what has been
+      idle for `processingTimeout` and hands it over again. Either setting 0 disables the timeout and the reclaim.
+    * pubsub.kafka (common/component/kafka/consumer.go `ConsumeClaim`): with `consumeRetryEnabled` (pubsub.kafka
+      defaults it to true) the message is handed over again per the `backOff*` settings (dapr/kit retry: constant
+      5s, without end by default), the partition waiting behind it; once they are spent it is left unmarked and
+      the next message follows. Without it the next message follows at once.
+    """
+
+    processing_timeout: float = 0.0
+    redeliver_interval: float = 0.0
+    backoff: RetryPolicy | None = None
+
+    def reclaims(self, handled_for: float) -> bool:
+        """Whether pubsub.redis leaves a message unacknowledged (to be reclaimed) after a handling that failed
+        after `handled_for` seconds."""
+        return self.processing_timeout > 0 and self.redeliver_interval > 0 and handled_for >= self.processing_timeout
+
+
+NO_REDELIVERY = Redelivery()
+
+
+@dataclass(frozen=True)
 class PubSubComponent:
-    """What the delivery pace depends on: the broker type and its `concurrency` (Redis Streams workers)."""
+    """What the delivery pace depends on: the broker type, its `concurrency` (Redis Streams workers) and what it
+    does with a message daprd gives back."""
 
     type: str
     concurrency: int
+    redelivery: Redelivery = NO_REDELIVERY
+
+
+def _milliseconds_or_duration(value: Any, default: float, *, durations: bool = True) -> float:
+    """common/component/redis/redis.go `ParseRedisMetadata`: a bare number is milliseconds ("legacy reasons");
+    anything else is a Go duration when the settings struct decodes the field (`durations`), else ignored."""
+    text = "" if value is None else str(value)
+    if not text:
+        return default
+    if text.isdigit():
+        return int(text) / 1000
+    if not durations:
+        return default  # redeliverInterval is `mapstructure:"-"`: only the number form is read
+    parsed = timeutil.parse_go_duration(text)
+    if parsed is None:
+        raise ValueError(f"processingTimeout: not a number of milliseconds nor a Go duration: {text!r}")
+    return parsed
+
+
+def _redis_redelivery(items: dict[str, Any]) -> Redelivery:
+    """pubsub.redis: `processingTimeout` 60s, `redeliverInterval` 15s by default (common/component/redis/redis.go)."""
+    return Redelivery(
+        processing_timeout=_milliseconds_or_duration(items.get("processingTimeout"), 60.0),
+        redeliver_interval=_milliseconds_or_duration(items.get("redeliverInterval"), 15.0, durations=False),
+    )
+
+
+def _kafka_redelivery(items: dict[str, Any]) -> Redelivery:
+    """pubsub.kafka: `consumeRetryEnabled` (true unless set) and the `backOff`-prefixed dapr/kit retry settings
+    (common/component/kafka/kafka.go `retry.DecodeConfigWithPrefix(..., "backOff")`)."""
+    enabled = items.get("consumeRetryEnabled")
+    if enabled not in (None, "") and str(enabled).lower() in ("false", "0", "f"):
+        return NO_REDELIVERY
+    prefix = "backoff"
+    settings = {k[len(prefix)].lower() + k[len(prefix) + 1 :]: v for k, v in items.items()
+                if k.lower().startswith(prefix) and len(k) > len(prefix)}  # fmt: skip
+    return Redelivery(backoff=_policy(settings))
 
 
 def pubsub_component(resources: Path, pubsub: str) -> PubSubComponent | None:
@@ -191,5 +258,10 @@ def pubsub_component(resources: Path, pubsub: str) -> PubSubComponent | None:
         items = {str(i.get("name")): i.get("value") for i in spec.get("metadata") or [] if isinstance(i, dict)}
         default = 10 if kind == "pubsub.redis" else 1
         value = items.get("concurrency")
-        return PubSubComponent(kind, int(value) if value not in (None, "") else default)
+        redelivery = (
+            _redis_redelivery(items) if kind == "pubsub.redis"
+            else _kafka_redelivery(items) if kind == "pubsub.kafka"
+            else NO_REDELIVERY
+        )  # fmt: skip
+        return PubSubComponent(kind, int(value) if value not in (None, "") else default, redelivery)
     return None

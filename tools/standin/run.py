@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import math
 import os
 import signal
 import socket
@@ -45,7 +46,9 @@ from tools.standin.processes import AppProcess, Console, start_app, stop_all
 from tools.standin.project import AppPlan, RunError, RunPlan
 from tools.standin.pubsub import PublishedMessage
 from tools.standin.resiliency import (
+    NO_REDELIVERY,
     NO_RETRY,
+    Redelivery,
     RetryPolicy,
     component_metadata,
     inbound_policy,
@@ -112,7 +115,10 @@ def _paces(plan: RunPlan, app_ids: list[str]) -> dict[str, Pace]:
     found = pubsub_component(plan.resources, plan.pubsub) if plan.resources and plan.pubsub else None
     if found is None:
         return {}
-    pace = Pace(concurrency=1, per_key=True) if found.type == "pubsub.kafka" else Pace(concurrency=found.concurrency)
+    if found.type == "pubsub.kafka":
+        pace = Pace(concurrency=1, per_key=True, redelivery=found.redelivery, broker=found.type)
+    else:
+        pace = Pace(concurrency=found.concurrency, redelivery=found.redelivery, broker=found.type)
     return dict.fromkeys(app_ids, pace)
 
 
@@ -194,10 +200,14 @@ class Pace:
     `concurrency` deliveries at once for all its subscriptions (pubsub.redis: `concurrency` workers, 10 by default,
     components-contrib pubsub/redis), or, with `per_key`, one at a time per partition (pubsub.kafka consumes a
     partition serially; a message's partition follows its `partitionKey`, and messages without one share a lane,
-    as on a topic of one partition, Kafka's default for an auto-created topic)."""
+    as on a topic of one partition, Kafka's default for an auto-created topic). `redelivery`: what the component
+    does with a message daprd gives back with an error (tools/standin/resiliency.py Redelivery); `broker` names it
+    in the log."""
 
     concurrency: int = 10
     per_key: bool = False
+    redelivery: Redelivery = NO_REDELIVERY
+    broker: str = "the pub/sub component"
 
 
 _Lane = tuple[str, str, str]  # pubsub, topic, partition key
@@ -224,11 +234,16 @@ class Pump:
         self.resources = resources
         self.kafka_inflight: dict[asyncio.Task[None], tuple[KafkaConsumer, KafkaRecord]] = {}
         self.cron_inflight: dict[asyncio.Task[None], str] = {}  # a tick being posted (with its retries) -> app id
+        # Messages pubsub.redis left pending, to be claimed again: (when, app id, message, its redelivery number).
+        self.reclaims: list[tuple[float, str, PublishedMessage, int]] = []
+        self.redelivered: dict[int, int] = {}  # id() of a reclaimed message queued again -> its redelivery number
+        self.up_at: dict[str, float] = {}  # when each app's subscriptions started (the reclaim loop's first tick)
 
     def up(self, app: AppPlan) -> None:
         """`app` answers: deliveries start, its cron input bindings tick from now and its Kafka input bindings
         join their consumer groups."""
         self.ready.append(app.app_id)
+        self.up_at[app.app_id] = asyncio.get_running_loop().time()
         now = input_feed.local_now()
         for c in app.spec.input_binding_components():
             if c.source.kind == "cron":
@@ -363,7 +378,8 @@ class Pump:
         """Messages queued for a subscription of an app that is up, or being delivered."""
         queued = sum(len(self.mesh[a].broker.queues.get(t, ())) for a in self.ready for t in self._subscribed(a))
         kafka = self.kafka.pending() + len(self.kafka_inflight) + len(self.cron_inflight)
-        return queued + kafka + sum(len(batch) for _, batch, _ in self.inflight.values())
+        pending = sum(1 for _, app_id, _, _ in self.reclaims if app_id in self.ready)
+        return queued + kafka + pending + sum(len(batch) for _, batch, _ in self.inflight.values())
 
     async def settle(self, within: float = 120.0, quiet: float = 0.3) -> None:
         """Until nothing is queued for an app that is up and no delivery is in flight, for `quiet` seconds in a row
@@ -400,7 +416,63 @@ class Pump:
         self._print(self.flow.deliveries(app_id, task.result()))
 
     async def _one(self, app_id: str, msg: PublishedMessage, sub: Subscription) -> list[DeliveryResult]:
-        return [await self.mesh[app_id].deliverer.deliver_one(msg, sub)]
+        """One message handed to daprd's handler; when daprd gives it back with an error, the component does what
+        its Redelivery says: pubsub.kafka hands it over again on this lane (the partition waits), pubsub.redis
+        acknowledges it or leaves it pending to be claimed again."""
+        pace = self.pace.get(app_id, Pace())
+        deliverer = self.mesh[app_id].deliverer
+        loop = asyncio.get_running_loop()
+        handed = loop.time()
+        number = self.redelivered.pop(id(msg), 0)
+        result = await self._deliver(deliverer.deliver_one(msg, sub), number)
+        backoff = pace.redelivery.backoff
+        while _returned(result) and backoff is not None and number < backoff.attempts - 1:
+            number += 1
+            delay = backoff.delay(number)
+            result.returned = f"{pace.broker} hands it over again in {delay:g}s (consumeRetryEnabled, backOff)"
+            self._print(self.flow.deliveries(app_id, [result]))  # each round shows as it ends
+            await asyncio.sleep(delay)
+            result = await self._deliver(deliverer.deliver_one(msg, sub), number)
+        if _returned(result):
+            result.returned = self._give_back(app_id, msg, pace, loop.time() - handed, handed, number)
+        return [result]
+
+    @staticmethod
+    async def _deliver(work: Awaitable[DeliveryResult], number: int) -> DeliveryResult:
+        result = await work
+        result.redelivery = number
+        return result
+
+    def _give_back(
+        self, app_id: str, msg: PublishedMessage, pace: Pace, handled_for: float, handed: float, number: int
+    ) -> str:
+        """The component's answer to daprd's error once its own retries (if any) are over; answers the note shown
+        with the delivery. pubsub.redis claims a message again only when the handling outlasted processingTimeout
+        (else it acknowledged it): at the first reclaim tick (every redeliverInterval since the subscription
+        started) at which it has been idle for processingTimeout."""
+        redelivery = pace.redelivery
+        if redelivery.backoff is not None:
+            return f"{pace.broker} gave up its retries: left unmarked, the next message follows"
+        if not redelivery.reclaims(handled_for):
+            if pace.broker == "pubsub.redis":
+                return f"{pace.broker} acknowledged it (the error came back within processingTimeout)"
+            return ""
+        origin = self.up_at.get(app_id, handed)
+        ready = max(asyncio.get_running_loop().time(), handed + redelivery.processing_timeout)
+        ticks = max(0, math.ceil((ready - origin) / redelivery.redeliver_interval))
+        due = origin + ticks * redelivery.redeliver_interval
+        self.reclaims.append((due, app_id, msg, number + 1))
+        return f"{pace.broker} left it pending (handled for {handled_for:.1f}s): claimed again in {due - handed:.1f}s"
+
+    def _requeue_reclaimed(self) -> None:
+        """Messages whose reclaim tick has come go back to the front of their app's queue."""
+        now = asyncio.get_running_loop().time()
+        due = [r for r in self.reclaims if r[0] <= now and r[1] in self.ready]
+        for entry in due:
+            self.reclaims.remove(entry)
+            _, app_id, msg, number = entry
+            self.redelivered[id(msg)] = number
+            self.mesh[app_id].broker.queues.setdefault((msg.pubsub, msg.topic), deque()).appendleft(msg)
 
     def _dispatch(self, app_id: str) -> int:
         """Start what the app's pace allows; answers how many messages were taken."""
@@ -444,6 +516,7 @@ class Pump:
         self._print(self.flow.sync(self.mesh))
         moved = 0
         if not self.mesh.broker.outage.active():  # a broker that is down delivers nothing
+            self._requeue_reclaimed()
             for app_id in list(self.ready):
                 double = self.mesh[app_id]
                 wanted = self._subscribed(app_id)
@@ -500,13 +573,22 @@ class Pump:
                 self.console.standin(line)
 
 
+def _returned(result: DeliveryResult) -> bool:
+    """Whether daprd gives the message back to the component with an error (pkg/runtime/subscription/
+    subscription.go: retries spent, or a message that is not a CloudEvent, and no dead-letter topic)."""
+    return result.outcome in ("retry_exhausted", "undeliverable")
+
+
 def _describe(e: dict[str, Any]) -> str:
     kind = e["kind"]
     if kind == "publish":
         dead = f" (dead letter from {e['dead_lettered_from']})" if e["dead_lettered_from"] else ""
         return f"published {e['type'] or 'event'} {e['id']} on {e['pubsub']}/{e['topic']}{dead}"
     if kind == "delivery":
-        return f"{e['topic']} -> {e['app']} {e['route']}: {e['answer']} (HTTP {', '.join(map(str, e['statuses']))})"
+        again = f" (redelivery {e['redelivery']})" if e.get("redelivery") else ""
+        statuses = ", ".join(map(str, e["statuses"]))
+        line = f"{e['topic']} -> {e['app']} {e['route']}{again}: {e['answer']} (HTTP {statuses})"
+        return line + (f"; {e['returned']}" if e.get("returned") else "")
     if kind == "job_fired":
         again = " (retry)" if e["retry"] else ""
         return f"job {e['name']} fired on {e['app']}{again}: HTTP {e['status']}"
