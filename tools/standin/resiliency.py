@@ -8,13 +8,15 @@ flows, not this one). A policy is `constant` (`duration` between attempts, 5s by
 (`initialInterval` 500ms, multiplied by `multiplier` 1.5 per retry up to `maxInterval` 60s); `maxRetries` -1 (the
 default) retries without end. `matching.httpStatusCodes` ("500-599", "429,500-503") limits which answers are
 retried (pkg/resiliency/retry.go `mustRetryStatusCode`: no list means every failed answer); an answer outside it
-comes back at once. The stand-in waits the mid-point of each exponential interval (daprd's backoff adds
-a random +-50% to it) and caps an endless policy at `ENDLESS_CAP` retries so that a run cannot loop for ever.
+comes back at once. A target's `timeout` (a `policies.timeouts` entry) bounds each attempt: one that runs out is
+a failure, retried whatever `matching` says. The stand-in waits the mid-point of each exponential interval
+(daprd's backoff adds a random +-50% to it) and caps an endless policy at `ENDLESS_CAP` retries so that a run
+cannot loop for ever.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +44,10 @@ class RetryPolicy:
     max_retries: int = -1
     # `matching.httpStatusCodes` as inclusive ranges; None retries every failed answer.
     http_status_codes: tuple[tuple[int, int], ...] | None = None
+    # The target's `timeout` policy, in seconds, per attempt (0: none). pkg/resiliency/policy.go `NewRunner` runs
+    # each attempt under it; an attempt cut by it fails with "context deadline exceeded", which is not an HTTP
+    # status, so `matching` does not apply: it is retried like any other error.
+    timeout: float = 0.0
 
     def retries_status(self, status: int) -> bool:
         """Whether an answer with `status` (already known to be a failure) is retried."""
@@ -106,6 +112,39 @@ def _policy(spec: dict[str, Any]) -> RetryPolicy:
     )
 
 
+def _timeout(spec: dict[str, Any], name: Any) -> float:
+    """The seconds of the timeout policy `name` in `spec.policies.timeouts` (pkg/resiliency/resiliency.go
+    `parseDuration`: a bare number is milliseconds, else a Go duration); a name it does not define is no timeout
+    (daprd's map lookup gives 0)."""
+    if not name:
+        return 0.0
+    value = ((spec.get("policies") or {}).get("timeouts") or {}).get(str(name))
+    if value is None:
+        return 0.0
+    text = str(value)
+    if text.lstrip("-").isdigit():
+        return int(text) / 1000
+    parsed = timeutil.parse_go_duration(text)
+    if parsed is None:
+        raise ValueError(f"timeout policy {name!r}: invalid duration {text!r}")
+    return parsed
+
+
+def _named_policy(spec: dict[str, Any], names: dict[str, Any], where: str) -> RetryPolicy | None:
+    """The retry and timeout policies a target names (`names`: its `retry`, `timeout`), as one RetryPolicy;
+    None when it names neither."""
+    retry_name, timeout = names.get("retry"), _timeout(spec, names.get("timeout"))
+    if not retry_name and not timeout:
+        return None
+    policy = NO_RETRY
+    if retry_name:
+        retries = (spec.get("policies") or {}).get("retries") or {}
+        if retry_name not in retries:
+            raise ValueError(f"{where}: Resiliency names retry policy {retry_name!r}, which it does not define")
+        policy = _policy(retries[retry_name])
+    return replace(policy, timeout=timeout)
+
+
 def _documents(folder: Path) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for path in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")):
@@ -126,13 +165,9 @@ def inbound_policy(resources: Path, pubsub: str, app_id: str) -> RetryPolicy:
             continue
         spec = document.get("spec") or {}
         target = ((spec.get("targets") or {}).get("components") or {}).get(pubsub) or {}
-        name = (target.get("inbound") or {}).get("retry")
-        if name:
-            retries = (spec.get("policies") or {}).get("retries") or {}
-            if name not in retries:
-                raise ValueError(f"{resources}: Resiliency {document.get('metadata', {}).get('name')} names retry "
-                                 f"policy {name!r}, which it does not define")  # fmt: skip
-            return _policy(retries[name])
+        found = _named_policy(spec, target.get("inbound") or {}, f"{resources}: {pubsub} inbound")
+        if found is not None:
+            return found
     return NO_RETRY
 
 
@@ -148,15 +183,10 @@ def outbound_app_policies(resources: Path, app_id: str) -> dict[str, RetryPolicy
         if scopes and app_id not in scopes:
             continue
         spec = document.get("spec") or {}
-        retries = (spec.get("policies") or {}).get("retries") or {}
         for target, names in ((spec.get("targets") or {}).get("apps") or {}).items():
-            name = (names or {}).get("retry")
-            if not name:
-                continue
-            if name not in retries:
-                raise ValueError(f"{resources}: Resiliency {document.get('metadata', {}).get('name')} names retry "
-                                 f"policy {name!r}, which it does not define")  # fmt: skip
-            policies.setdefault(str(target), _policy(retries[name]))
+            found = _named_policy(spec, names or {}, f"{resources}: apps.{target}")
+            if found is not None:
+                policies.setdefault(str(target), found)
     return policies
 
 

@@ -35,7 +35,7 @@ from skill.specs.bindings import KafkaBinding, KafkaSource
 from tools.standin import acl, input_feed
 from tools.standin.bindings import BindingHandler, BindingInvocation, BindingResult
 from tools.standin.core import ASGIApp
-from tools.standin.delivery import DeliveryResult
+from tools.standin.delivery import TIMED_OUT, DeliveryResult
 from tools.standin.flow import FlowLog
 from tools.standin.http_app import HttpApp
 from tools.standin.input_feed import CronBinding, CronFeed
@@ -309,10 +309,13 @@ class Pump:
             if attempt:
                 await asyncio.sleep(policy.delay(attempt))
             try:
-                delivery = await double.send_input_binding_event(
-                    name, body, metadata, route=route.lstrip("/"), direction="input"
-                )
+                send = double.send_input_binding_event(name, body, metadata, route=route.lstrip("/"), direction="input")
+                # The binding's inbound `timeout` cuts the attempt (its context cancelled): an error, retried.
+                delivery = await (asyncio.wait_for(send, policy.timeout) if policy.timeout > 0 else send)
                 statuses.append(delivery.status)
+            except TimeoutError:
+                statuses.append(None)
+                error = "context deadline exceeded (the binding's inbound timeout)"
             except Exception as exc:  # the app did not answer: an error for the binding, as daprd's app channel gives
                 statuses.append(None)
                 error = f"{type(exc).__name__}: {exc}"
@@ -586,7 +589,7 @@ def _describe(e: dict[str, Any]) -> str:
         return f"published {e['type'] or 'event'} {e['id']} on {e['pubsub']}/{e['topic']}{dead}"
     if kind == "delivery":
         again = f" (redelivery {e['redelivery']})" if e.get("redelivery") else ""
-        statuses = ", ".join(map(str, e["statuses"]))
+        statuses = ", ".join("timed out" if s == TIMED_OUT else str(s) for s in e["statuses"])
         line = f"{e['topic']} -> {e['app']} {e['route']}{again}: {e['answer']} (HTTP {statuses})"
         return line + (f"; {e['returned']}" if e.get("returned") else "")
     if kind == "job_fired":
