@@ -5,10 +5,12 @@ section "Observed on the real runtime"). Each test states one fact; a fake that 
 from __future__ import annotations
 
 import http.server
+import json
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
@@ -156,3 +158,71 @@ def test_kafka_password_auth_turns_tls_on(runtime: RuntimeEnv, kafka: str, tmp_p
     with processes.daprd(runtime, tmp_path / "none", "facts", folder) as sidecar:
         answer = httpx.post(f"{sidecar.url}/v1.0/publish/kafka/{resources.unique('facts')}", json={"a": 1}, timeout=60)
     assert answer.status_code == 204, answer.text
+
+
+class _Failing(http.server.BaseHTTPRequestHandler):
+    """Subscribed to `topic` (no dead-letter topic); answers every event 500, after `delay` seconds."""
+
+    topic = ""
+    delay = 0.0
+    events: ClassVar[list[float]] = []
+
+    def do_GET(self) -> None:
+        body = b"[]"
+        if self.path == "/dapr/subscribe":
+            body = json.dumps([{"pubsubname": "pubsub", "topic": self.topic, "route": "/events"}]).encode()
+        self._answer(200 if self.path == "/dapr/subscribe" else 404, body)
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        _Failing.events.append(time.monotonic())
+        time.sleep(self.delay)
+        self._answer(500, b'{"detail":"boom"}')
+
+    def _answer(self, status: int, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+@pytest.mark.parametrize(("delay", "redelivered"), [(0.0, False), (3.0, True)])
+def test_redis_acknowledges_an_error_unless_the_handling_outlasted_processing_timeout(
+    runtime: RuntimeEnv, tmp_path: Path, delay: float, redelivered: bool
+) -> None:
+    """pubsub.redis (components-contrib v1.18.4 `processMessage`), no dead-letter topic, no resiliency: an event
+    the app answers 500 at once is acknowledged and never delivered again; one answered after `processingTimeout`
+    (2 s here) stays pending and is claimed again every `redeliverInterval` (500 ms) once idle for 2 s, while the
+    first handling still runs."""
+    _Failing.topic, _Failing.delay, _Failing.events = resources.unique("redeliver"), delay, []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Failing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings = {"redisHost": runtime.redis_host, "redisPassword": "", "processingTimeout": "2000",
+                "redeliverInterval": "500"}  # fmt: skip
+    folder = resources.write(
+        tmp_path / "resources", {"pubsub": resources.component("pubsub", "pubsub.redis", settings)}
+    )
+    try:
+        with processes.daprd(runtime, tmp_path, "redeliver", folder, app_port=int(server.server_address[1])) as sidecar:
+            time.sleep(2)  # the subscription is made once the app answers /dapr/subscribe
+            published = time.monotonic()
+            assert (
+                httpx.post(f"{sidecar.url}/v1.0/publish/pubsub/{_Failing.topic}", json={}, timeout=30).status_code
+                == 204
+            )
+            time.sleep(8)
+    finally:
+        server.shutdown()
+        server.server_close()
+    seen = [round(t - published, 1) for t in _Failing.events]
+    if not redelivered:
+        assert len(seen) == 1, seen
+    else:
+        assert len(seen) >= 3, seen
+        assert 2.0 <= seen[1] <= 3.0, (
+            seen
+        )  # idle for processingTimeout, then the next 500 ms tick: before the 3 s answer
