@@ -213,6 +213,17 @@ class Pace:
 _Lane = tuple[str, str, str]  # pubsub, topic, partition key
 
 
+@dataclass(eq=False)
+class _Reclaim:
+    """A message in pubsub.redis's pending list: claimed again at `due` (loop time) unless acknowledged first;
+    `number` is the redelivery it would be."""
+
+    due: float
+    app_id: str
+    msg: PublishedMessage
+    number: int
+
+
 class Pump:
     """Delivers queued messages to the apps that are up and fires due jobs, logging each step.
 
@@ -234,8 +245,8 @@ class Pump:
         self.resources = resources
         self.kafka_inflight: dict[asyncio.Task[None], tuple[KafkaConsumer, KafkaRecord]] = {}
         self.cron_inflight: dict[asyncio.Task[None], str] = {}  # a tick being posted (with its retries) -> app id
-        # Messages pubsub.redis left pending, to be claimed again: (when, app id, message, its redelivery number).
-        self.reclaims: list[tuple[float, str, PublishedMessage, int]] = []
+        # pubsub.redis's pending entries: each message handed over until it is acknowledged, claimed again when due.
+        self.reclaims: list[_Reclaim] = []
         self.redelivered: dict[int, int] = {}  # id() of a reclaimed message queued again -> its redelivery number
         self.up_at: dict[str, float] = {}  # when each app's subscriptions started (the reclaim loop's first tick)
 
@@ -381,7 +392,9 @@ class Pump:
         """Messages queued for a subscription of an app that is up, or being delivered."""
         queued = sum(len(self.mesh[a].broker.queues.get(t, ())) for a in self.ready for t in self._subscribed(a))
         kafka = self.kafka.pending() + len(self.kafka_inflight) + len(self.cron_inflight)
-        pending = sum(1 for _, app_id, _, _ in self.reclaims if app_id in self.ready)
+        # A message being handled is pending too: count it once.
+        handled = {id(m) for _, batch, _ in self.inflight.values() for m in batch}
+        pending = sum(1 for r in self.reclaims if r.app_id in self.ready and id(r.msg) not in handled)
         return queued + kafka + pending + sum(len(batch) for _, batch, _ in self.inflight.values())
 
     async def settle(self, within: float = 120.0, quiet: float = 0.3) -> None:
@@ -420,13 +433,15 @@ class Pump:
 
     async def _one(self, app_id: str, msg: PublishedMessage, sub: Subscription) -> list[DeliveryResult]:
         """One message handed to daprd's handler; when daprd gives it back with an error, the component does what
-        its Redelivery says: pubsub.kafka hands it over again on this lane (the partition waits), pubsub.redis
-        acknowledges it or leaves it pending to be claimed again."""
+        its Redelivery says: pubsub.kafka hands it over again on this lane (the partition waits); pubsub.redis
+        keeps it pending from the hand-over (claimed again once idle for processingTimeout, even while it is being
+        handled, as seen on daprd: references/dapr-contract.md §18.11) until it acknowledges it."""
         pace = self.pace.get(app_id, Pace())
         deliverer = self.mesh[app_id].deliverer
         loop = asyncio.get_running_loop()
         handed = loop.time()
         number = self.redelivered.pop(id(msg), 0)
+        pending = self._pending(app_id, msg, pace, handed, number)
         result = await self._deliver(deliverer.deliver_one(msg, sub), number)
         backoff = pace.redelivery.backoff
         while _returned(result) and backoff is not None and number < backoff.attempts - 1:
@@ -436,8 +451,11 @@ class Pump:
             self._print(self.flow.deliveries(app_id, [result]))  # each round shows as it ends
             await asyncio.sleep(delay)
             result = await self._deliver(deliverer.deliver_one(msg, sub), number)
-        if _returned(result):
-            result.returned = self._give_back(app_id, msg, pace, loop.time() - handed, handed, number)
+        handled_for = loop.time() - handed
+        if pending is not None:
+            result.returned = self._settle_pending(pending, pace, returned=_returned(result), handled_for=handled_for)
+        elif _returned(result) and backoff is not None:
+            result.returned = f"{pace.broker} gave up its retries: left unmarked, the next message follows"
         return [result]
 
     @staticmethod
@@ -446,36 +464,43 @@ class Pump:
         result.redelivery = number
         return result
 
-    def _give_back(
-        self, app_id: str, msg: PublishedMessage, pace: Pace, handled_for: float, handed: float, number: int
-    ) -> str:
-        """The component's answer to daprd's error once its own retries (if any) are over; answers the note shown
-        with the delivery. pubsub.redis claims a message again only when the handling outlasted processingTimeout
-        (else it acknowledged it): at the first reclaim tick (every redeliverInterval since the subscription
-        started) at which it has been idle for processingTimeout."""
+    def _pending(self, app_id: str, msg: PublishedMessage, pace: Pace, handed: float, number: int) -> _Reclaim | None:
+        """pubsub.redis's pending entry for a message handed over now: due at the first reclaim tick (every
+        redeliverInterval since the subscription started) at which it has been idle for processingTimeout; None
+        for a component that does not reclaim."""
         redelivery = pace.redelivery
-        if redelivery.backoff is not None:
-            return f"{pace.broker} gave up its retries: left unmarked, the next message follows"
-        if not redelivery.reclaims(handled_for):
-            if pace.broker == "pubsub.redis":
-                return f"{pace.broker} acknowledged it (the error came back within processingTimeout)"
-            return ""
+        if not redelivery.reclaims(float("inf")):
+            return None
         origin = self.up_at.get(app_id, handed)
-        ready = max(asyncio.get_running_loop().time(), handed + redelivery.processing_timeout)
-        ticks = max(0, math.ceil((ready - origin) / redelivery.redeliver_interval))
-        due = origin + ticks * redelivery.redeliver_interval
-        self.reclaims.append((due, app_id, msg, number + 1))
-        return f"{pace.broker} left it pending (handled for {handled_for:.1f}s): claimed again in {due - handed:.1f}s"
+        ticks = max(0, math.ceil((handed + redelivery.processing_timeout - origin) / redelivery.redeliver_interval))
+        entry = _Reclaim(origin + ticks * redelivery.redeliver_interval, app_id, msg, number + 1)
+        self.reclaims.append(entry)
+        return entry
+
+    def _settle_pending(self, entry: _Reclaim, pace: Pace, *, returned: bool, handled_for: float) -> str:
+        """The handling ended: pubsub.redis acknowledges the message (its entry goes) unless daprd gave it back
+        with an error after processingTimeout; answers the note shown with the delivery."""
+        claimed = entry not in self.reclaims  # already handed over again while this handling ran
+        kept = returned and pace.redelivery.reclaims(handled_for)
+        if not kept and not claimed:
+            self.reclaims.remove(entry)
+        if claimed:
+            return f"{pace.broker} had claimed it again while it was handled (idle for processingTimeout)"
+        if kept:
+            wait = entry.due - asyncio.get_running_loop().time()
+            return f"{pace.broker} left it pending (handled for {handled_for:.1f}s): claimed again in {wait:.1f}s"
+        if returned:
+            return f"{pace.broker} acknowledged it (the error came back within processingTimeout)"
+        return ""
 
     def _requeue_reclaimed(self) -> None:
         """Messages whose reclaim tick has come go back to the front of their app's queue."""
         now = asyncio.get_running_loop().time()
-        due = [r for r in self.reclaims if r[0] <= now and r[1] in self.ready]
-        for entry in due:
+        for entry in [r for r in self.reclaims if r.due <= now and r.app_id in self.ready]:
             self.reclaims.remove(entry)
-            _, app_id, msg, number = entry
-            self.redelivered[id(msg)] = number
-            self.mesh[app_id].broker.queues.setdefault((msg.pubsub, msg.topic), deque()).appendleft(msg)
+            self.redelivered[id(entry.msg)] = entry.number
+            queue = self.mesh[entry.app_id].broker.queues.setdefault((entry.msg.pubsub, entry.msg.topic), deque())
+            queue.appendleft(entry.msg)
 
     def _dispatch(self, app_id: str) -> int:
         """Start what the app's pace allows; answers how many messages were taken."""
@@ -550,6 +575,9 @@ class Pump:
         queues = self.mesh[app_id].broker.queues
         for _, batch, (pubsub, topic, _) in cut:
             queues.setdefault((pubsub, topic), deque()).extendleft(reversed(batch))
+        # Queued again at once (the stand-in's shortcut for the reclaim after the restart): no pending entry too.
+        again = {id(m) for _, batch, _ in cut for m in batch}
+        self.reclaims = [r for r in self.reclaims if r.app_id != app_id or id(r.msg) not in again]
         feeding = [t for t, (c, _) in self.kafka_inflight.items() if c.app_id == app_id]
         self.down(app_id)
         for feed in feeding:
