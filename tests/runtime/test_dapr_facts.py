@@ -4,6 +4,7 @@ section "Observed on the real runtime"). Each test states one fact; a fake that 
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import json
 import threading
@@ -226,3 +227,55 @@ def test_redis_acknowledges_an_error_unless_the_handling_outlasted_processing_ti
         assert 2.0 <= seen[1] <= 3.0, (
             seen
         )  # idle for processingTimeout, then the next 500 ms tick: before the 3 s answer
+
+
+class _Slow(http.server.BaseHTTPRequestHandler):
+    """An app that answers every POST 200 after `delay` seconds and counts the calls."""
+
+    delay = 2.0
+    calls: ClassVar[list[str]] = []
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        _Slow.calls.append(self.path)
+        time.sleep(self.delay)
+        with contextlib.suppress(OSError):  # daprd has given up on this call
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+def test_a_timed_out_invocation_attempt_is_retried_outside_the_matching(runtime: RuntimeEnv, tmp_path: Path) -> None:
+    """A `timeout` policy bounds each attempt (pkg/resiliency/policy.go): the attempt fails with "context deadline
+    exceeded", not an HTTP status, so a retry policy matching only 500-599 retries it; when the last one times out
+    the caller gets 500 ERR_DIRECT_INVOKE."""
+    _Slow.calls = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Slow)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    retry = {"policy": "constant", "duration": "100ms", "maxRetries": 2, "matching": {"httpStatusCodes": "500-599"}}
+    resiliency = {
+        "apiVersion": "dapr.io/v1alpha1",
+        "kind": "Resiliency",
+        "metadata": {"name": "resiliency"},
+        "spec": {
+            "policies": {"timeouts": {"quick": "500ms"}, "retries": {"matched": retry}},
+            "targets": {"apps": {"slow": {"timeout": "quick", "retry": "matched"}}},
+        },
+    }
+    try:
+        folder = resources.write(tmp_path / "resources", {"resiliency": resiliency})
+        with processes.daprd(runtime, tmp_path, "slow", folder, app_port=int(server.server_address[1])) as sidecar:
+            answer = httpx.post(f"{sidecar.url}/v1.0/invoke/slow/method/work", json={}, timeout=60)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert answer.status_code == 500, answer.text
+    assert answer.json() == {
+        "errorCode": "ERR_DIRECT_INVOKE", "message": "failed to invoke, id: slow, err: context deadline exceeded",
+    }  # fmt: skip
+    assert _Slow.calls == ["/work"] * 3
