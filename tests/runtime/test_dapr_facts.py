@@ -279,3 +279,69 @@ def test_a_timed_out_invocation_attempt_is_retried_outside_the_matching(runtime:
         "errorCode": "ERR_DIRECT_INVOKE", "message": "failed to invoke, id: slow, err: context deadline exceeded",
     }  # fmt: skip
     assert _Slow.calls == ["/work"] * 3
+
+
+class _FirstFails(http.server.BaseHTTPRequestHandler):
+    """Subscribed to `topic` (no dead-letter topic); answers 500 to the event whose data has n == 0, 200 to the
+    rest; `events` is (seconds since the publish, n) per delivery."""
+
+    topic = ""
+    published = 0.0
+    events: ClassVar[list[tuple[float, int]]] = []
+
+    def do_GET(self) -> None:
+        body = json.dumps([{"pubsubname": "pubsub", "topic": self.topic, "route": "/events"}]).encode()
+        self._answer(200 if self.path == "/dapr/subscribe" else 404, body)
+
+    def do_POST(self) -> None:
+        n = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))["data"]["n"]
+        _FirstFails.events.append((round(time.monotonic() - self.published, 1), n))
+        self._answer(500 if n == 0 else 200, b"{}")
+
+    def _answer(self, status: int, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+@pytest.mark.parametrize("bounded", [False, True])
+def test_kafka_hands_an_errored_event_over_again_per_its_backoff(
+    runtime: RuntimeEnv, kafka: str, tmp_path: Path, bounded: bool
+) -> None:
+    """pubsub.kafka (components-contrib v1.18.4 `ConsumeClaim`, consumeRetryEnabled on), no dead-letter topic, no
+    resiliency: an event answered 500 is handed over again every `backOffDuration` (5 s by default, for ever), the
+    next event of the partition waiting; with `backOffMaxRetries: 2` it gets 3 deliveries, then the next follows."""
+    topic = resources.unique("kredeliver")
+    _FirstFails.topic, _FirstFails.events = topic, []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _FirstFails)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings = {"brokers": kafka, "authType": "none", "consumerGroup": topic, "initialOffset": "oldest"}
+    if bounded:
+        settings |= {"backOffDuration": "500ms", "backOffMaxRetries": "2"}
+    folder = resources.write(
+        tmp_path / "resources", {"pubsub": resources.component("pubsub", "pubsub.kafka", settings)}
+    )
+    try:
+        with processes.daprd(
+            runtime, tmp_path, "kredeliver", folder, app_port=int(server.server_address[1])
+        ) as sidecar:
+            time.sleep(3)  # the consumer group joins once the app answers /dapr/subscribe
+            _FirstFails.published = time.monotonic()
+            for n in (0, 1):
+                published = httpx.post(f"{sidecar.url}/v1.0/publish/pubsub/{topic}", json={"n": n}, timeout=30)
+                assert published.status_code == 204, published.text
+            time.sleep(12)
+    finally:
+        server.shutdown()
+        server.server_close()
+    numbers = [n for _, n in _FirstFails.events]
+    if bounded:
+        assert numbers == [0, 0, 0, 1], _FirstFails.events
+    else:
+        assert numbers == [0, 0, 0], _FirstFails.events  # at 0, 5 and 10 s; n=1 still waits
+        assert 4.5 <= _FirstFails.events[1][0] <= 6.0, _FirstFails.events
