@@ -4,11 +4,14 @@ section "Observed on the real runtime"). Each test states one fact; a fake that 
 
 from __future__ import annotations
 
+import contextlib
 import http.server
+import json
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
@@ -156,3 +159,189 @@ def test_kafka_password_auth_turns_tls_on(runtime: RuntimeEnv, kafka: str, tmp_p
     with processes.daprd(runtime, tmp_path / "none", "facts", folder) as sidecar:
         answer = httpx.post(f"{sidecar.url}/v1.0/publish/kafka/{resources.unique('facts')}", json={"a": 1}, timeout=60)
     assert answer.status_code == 204, answer.text
+
+
+class _Failing(http.server.BaseHTTPRequestHandler):
+    """Subscribed to `topic` (no dead-letter topic); answers every event 500, after `delay` seconds."""
+
+    topic = ""
+    delay = 0.0
+    events: ClassVar[list[float]] = []
+
+    def do_GET(self) -> None:
+        body = b"[]"
+        if self.path == "/dapr/subscribe":
+            body = json.dumps([{"pubsubname": "pubsub", "topic": self.topic, "route": "/events"}]).encode()
+        self._answer(200 if self.path == "/dapr/subscribe" else 404, body)
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        _Failing.events.append(time.monotonic())
+        time.sleep(self.delay)
+        self._answer(500, b'{"detail":"boom"}')
+
+    def _answer(self, status: int, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+@pytest.mark.parametrize(("delay", "redelivered"), [(0.0, False), (3.0, True)])
+def test_redis_acknowledges_an_error_unless_the_handling_outlasted_processing_timeout(
+    runtime: RuntimeEnv, tmp_path: Path, delay: float, redelivered: bool
+) -> None:
+    """pubsub.redis (components-contrib v1.18.4 `processMessage`), no dead-letter topic, no resiliency: an event
+    the app answers 500 at once is acknowledged and never delivered again; one answered after `processingTimeout`
+    (2 s here) stays pending and is claimed again every `redeliverInterval` (500 ms) once idle for 2 s, while the
+    first handling still runs."""
+    _Failing.topic, _Failing.delay, _Failing.events = resources.unique("redeliver"), delay, []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Failing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings = {"redisHost": runtime.redis_host, "redisPassword": "", "processingTimeout": "2000",
+                "redeliverInterval": "500"}  # fmt: skip
+    folder = resources.write(
+        tmp_path / "resources", {"pubsub": resources.component("pubsub", "pubsub.redis", settings)}
+    )
+    try:
+        with processes.daprd(runtime, tmp_path, "redeliver", folder, app_port=int(server.server_address[1])) as sidecar:
+            time.sleep(2)  # the subscription is made once the app answers /dapr/subscribe
+            published = time.monotonic()
+            assert (
+                httpx.post(f"{sidecar.url}/v1.0/publish/pubsub/{_Failing.topic}", json={}, timeout=30).status_code
+                == 204
+            )
+            time.sleep(8)
+    finally:
+        server.shutdown()
+        server.server_close()
+    seen = [round(t - published, 1) for t in _Failing.events]
+    if not redelivered:
+        assert len(seen) == 1, seen
+    else:
+        assert len(seen) >= 3, seen
+        assert 2.0 <= seen[1] <= 3.0, (
+            seen
+        )  # idle for processingTimeout, then the next 500 ms tick: before the 3 s answer
+
+
+class _Slow(http.server.BaseHTTPRequestHandler):
+    """An app that answers every POST 200 after `delay` seconds and counts the calls."""
+
+    delay = 2.0
+    calls: ClassVar[list[str]] = []
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        _Slow.calls.append(self.path)
+        time.sleep(self.delay)
+        with contextlib.suppress(OSError):  # daprd has given up on this call
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+def test_a_timed_out_invocation_attempt_is_retried_outside_the_matching(runtime: RuntimeEnv, tmp_path: Path) -> None:
+    """A `timeout` policy bounds each attempt (pkg/resiliency/policy.go): the attempt fails with "context deadline
+    exceeded", not an HTTP status, so a retry policy matching only 500-599 retries it; when the last one times out
+    the caller gets 500 ERR_DIRECT_INVOKE."""
+    _Slow.calls = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Slow)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    retry = {"policy": "constant", "duration": "100ms", "maxRetries": 2, "matching": {"httpStatusCodes": "500-599"}}
+    resiliency = {
+        "apiVersion": "dapr.io/v1alpha1",
+        "kind": "Resiliency",
+        "metadata": {"name": "resiliency"},
+        "spec": {
+            "policies": {"timeouts": {"quick": "500ms"}, "retries": {"matched": retry}},
+            "targets": {"apps": {"slow": {"timeout": "quick", "retry": "matched"}}},
+        },
+    }
+    try:
+        folder = resources.write(tmp_path / "resources", {"resiliency": resiliency})
+        with processes.daprd(runtime, tmp_path, "slow", folder, app_port=int(server.server_address[1])) as sidecar:
+            answer = httpx.post(f"{sidecar.url}/v1.0/invoke/slow/method/work", json={}, timeout=60)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert answer.status_code == 500, answer.text
+    assert answer.json() == {
+        "errorCode": "ERR_DIRECT_INVOKE", "message": "failed to invoke, id: slow, err: context deadline exceeded",
+    }  # fmt: skip
+    assert _Slow.calls == ["/work"] * 3
+
+
+class _FirstFails(http.server.BaseHTTPRequestHandler):
+    """Subscribed to `topic` (no dead-letter topic); answers 500 to the event whose data has n == 0, 200 to the
+    rest; `events` is (seconds since the publish, n) per delivery."""
+
+    topic = ""
+    published = 0.0
+    events: ClassVar[list[tuple[float, int]]] = []
+
+    def do_GET(self) -> None:
+        body = json.dumps([{"pubsubname": "pubsub", "topic": self.topic, "route": "/events"}]).encode()
+        self._answer(200 if self.path == "/dapr/subscribe" else 404, body)
+
+    def do_POST(self) -> None:
+        n = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))["data"]["n"]
+        _FirstFails.events.append((round(time.monotonic() - self.published, 1), n))
+        self._answer(500 if n == 0 else 200, b"{}")
+
+    def _answer(self, status: int, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+@pytest.mark.parametrize("bounded", [False, True])
+def test_kafka_hands_an_errored_event_over_again_per_its_backoff(
+    runtime: RuntimeEnv, kafka: str, tmp_path: Path, bounded: bool
+) -> None:
+    """pubsub.kafka (components-contrib v1.18.4 `ConsumeClaim`, consumeRetryEnabled on), no dead-letter topic, no
+    resiliency: an event answered 500 is handed over again every `backOffDuration` (5 s by default, for ever), the
+    next event of the partition waiting; with `backOffMaxRetries: 2` it gets 3 deliveries, then the next follows."""
+    topic = resources.unique("kredeliver")
+    _FirstFails.topic, _FirstFails.events = topic, []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _FirstFails)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings = {"brokers": kafka, "authType": "none", "consumerGroup": topic, "initialOffset": "oldest"}
+    if bounded:
+        settings |= {"backOffDuration": "500ms", "backOffMaxRetries": "2"}
+    folder = resources.write(
+        tmp_path / "resources", {"pubsub": resources.component("pubsub", "pubsub.kafka", settings)}
+    )
+    try:
+        with processes.daprd(
+            runtime, tmp_path, "kredeliver", folder, app_port=int(server.server_address[1])
+        ) as sidecar:
+            time.sleep(3)  # the consumer group joins once the app answers /dapr/subscribe
+            _FirstFails.published = time.monotonic()
+            for n in (0, 1):
+                published = httpx.post(f"{sidecar.url}/v1.0/publish/pubsub/{topic}", json={"n": n}, timeout=30)
+                assert published.status_code == 204, published.text
+            time.sleep(12)
+    finally:
+        server.shutdown()
+        server.server_close()
+    numbers = [n for _, n in _FirstFails.events]
+    if bounded:
+        assert numbers == [0, 0, 0, 1], _FirstFails.events
+    else:
+        assert numbers == [0, 0, 0], _FirstFails.events  # at 0, 5 and 10 s; n=1 still waits
+        assert 4.5 <= _FirstFails.events[1][0] <= 6.0, _FirstFails.events

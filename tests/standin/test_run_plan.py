@@ -13,7 +13,7 @@ from tests.standin.conftest import generate_project
 from tools.cli import main as cli
 from tools.standin import run
 from tools.standin.project import RunError, load_plan
-from tools.standin.resiliency import NO_RETRY, RetryPolicy
+from tools.standin.resiliency import NO_RETRY, Redelivery, RetryPolicy
 
 
 @pytest.fixture(scope="module")
@@ -47,14 +47,18 @@ async def test_the_sidecars_pace_deliveries_by_the_generated_resources(
     double = mesh.add("notification")
     assert double.deliverer.retry == RetryPolicy(policy="constant", duration=5.0, max_retries=5)
     assert double.deliverer.max_attempts == 6
-    assert run._paces(plan, ["notification"]) == {"notification": run.Pace(concurrency=10)}
+    # The generated pubsub.redis states no processingTimeout nor redeliverInterval: components-contrib's 60s, 15s.
+    redis = run.Pace(concurrency=10, redelivery=Redelivery(60.0, 15.0), broker="pubsub.redis")
+    assert run._paces(plan, ["notification"]) == {"notification": redis}
     async with double.client() as sidecar:
         assert (await sidecar.get("/v1.0/metadata")).json()["runtimeVersion"] == "1.18.3"
     component = {"apiVersion": "dapr.io/v1alpha1", "kind": "Component", "metadata": {"name": "pubsub"},
                  "spec": {"type": "pubsub.kafka", "version": "v1", "metadata": []}}  # fmt: skip
     (tmp_path / "pubsub.yaml").write_text(json.dumps(component), encoding="utf-8")
     kafka = dataclasses.replace(plan, resources=tmp_path)
-    assert run._paces(kafka, ["a"]) == {"a": run.Pace(concurrency=1, per_key=True)}
+    # pubsub.kafka retries a returned message every 5s without end (consumeRetryEnabled, dapr/kit retry defaults).
+    endless = Redelivery(backoff=RetryPolicy(duration=5.0, max_retries=-1))
+    assert run._paces(kafka, ["a"]) == {"a": run.Pace(1, per_key=True, redelivery=endless, broker="pubsub.kafka")}
     assert run._mesh(kafka).add("notification").deliverer.retry is NO_RETRY  # no Resiliency there: one attempt
 
 

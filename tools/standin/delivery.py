@@ -15,7 +15,8 @@ An expired CloudEvent (``expiration`` passed) is dropped without a delivery, to 
 configured (every version). RETRY is retried under the component's inbound resiliency policy (``retry``, a
 tools/standin/resiliency.py RetryPolicy: paced as daprd paces it); without one, each message gets at most
 ``max_attempts`` immediate tries. Retries exhausted: ``retry_exhausted``, dead-lettered when configured (daprd
-1.18 publishes it to ``deadLetterTopic``; without one the error goes back to the broker).
+1.18 publishes it to ``deadLetterTopic``; without one the error goes back to the broker). An attempt that outlasts
+the policy's ``timeout`` is cut and counts as a RETRY (recorded with status 0).
 """
 
 from __future__ import annotations
@@ -32,6 +33,11 @@ from tools.standin.core import AppChannel, AppResponse
 from tools.standin.pubsub import Broker, PublishedMessage
 from tools.standin.resiliency import RetryPolicy
 from tools.standin.subscriptions import Subscription
+from tools.standin.wire import Headers
+
+# An attempt cut by the policy's timeout has no HTTP status; the stand-in records it as 0, with Go's error text.
+TIMED_OUT = 0
+DEADLINE_EXCEEDED = "context deadline exceeded"
 
 Verdict = Literal["SUCCESS", "RETRY", "DROP", "NOT_FOUND"]
 Outcome = Literal["delivered", "dropped", "dead_lettered", "retry_exhausted", "expired", "no_route", "undeliverable"]
@@ -52,6 +58,11 @@ class DeliveryResult:
     outcome: Outcome
     attempts: list[DeliveryAttempt] = field(default_factory=list)
     event: dict[str, Any] | None = None
+    # How many times the pub/sub component had handed this message over before (its own redelivery of a message
+    # daprd gave back with an error; tools/standin/resiliency.py Redelivery).
+    redelivery: int = 0
+    # What the component did with it when daprd gave it back (shown with the delivery), "" when it did not.
+    returned: str = ""
 
 
 def verdict_of(response: AppResponse) -> Verdict:
@@ -135,6 +146,18 @@ class Deliverer:
         if self.retry is not None and (delay := self.retry.delay(retry)) > 0:
             await asyncio.sleep(delay)
 
+    async def _call(self, path: str, headers: list[tuple[str, str]], body: bytes) -> AppResponse:
+        """One delivery attempt, cut after the inbound policy's `timeout` (the resiliency runner cancels the
+        attempt's context, and with it the app's request): a failure, retried like a RETRY answer."""
+        call = self.channel.call("POST", path, headers, body)
+        timeout = self.retry.timeout if self.retry is not None else 0.0
+        if timeout <= 0:
+            return await call
+        try:
+            return await asyncio.wait_for(call, timeout)
+        except TimeoutError:
+            return AppResponse(TIMED_OUT, Headers(), DEADLINE_EXCEEDED.encode())
+
     def _dead_letter(self, msg: PublishedMessage, sub: Subscription) -> None:
         self.broker.put(
             PublishedMessage(
@@ -173,9 +196,7 @@ class Deliverer:
         for attempt in range(self.max_attempts):
             if attempt:
                 await self._pause(attempt)
-            response = await self.channel.call(
-                "POST", path, self._headers(msg, event, "application/cloudevents+json"), body
-            )
+            response = await self._call(path, self._headers(msg, event, "application/cloudevents+json"), body)
             verdict = verdict_of(response)
             result.attempts.append(DeliveryAttempt(path, response.status, response.body, verdict))
             if verdict == "SUCCESS":
@@ -223,7 +244,7 @@ class Deliverer:
                     )
                 )  # fmt: skip
                 first = pending[ids[0]][0].message
-                response = await self.channel.call("POST", path, self._headers(first, {}, "application/json"), body)
+                response = await self._call(path, self._headers(first, {}, "application/json"), body)
                 statuses = _bulk_statuses(response, ids)
                 for entry_id in ids:
                     result = pending[entry_id][0]

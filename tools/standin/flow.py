@@ -77,7 +77,7 @@ class FlowLog:
                     "delivery", app=app_id, pubsub=r.message.pubsub, topic=r.message.topic, id=_event_id(r.message),
                     answer=answer_of(r), outcome=r.outcome, route=r.attempts[-1].route if r.attempts else "",
                     statuses=statuses, attempts=len(r.attempts), body=_excerpt(r.attempts[-1].body, 200)
-                    if r.attempts else "",
+                    if r.attempts else "", redelivery=r.redelivery, returned=r.returned,
                 )
             )  # fmt: skip
         return out

@@ -57,13 +57,19 @@ def find_target(raw_path: str, headers: Headers) -> tuple[str, str, bool]:
     return "", "", False
 
 
+# What the resiliency runner's timeout returns (Go's `context.DeadlineExceeded`), as daprd words it.
+DEADLINE_EXCEEDED = "context deadline exceeded"
+
+
 class InvokeBlock:
     """Forwards invocations to in-process ASGI apps and relays their answers verbatim.
 
     ``retries``: target app id -> the caller's outbound retry policy for it (its Resiliency's `targets.apps`). As
     daprd's `onDirectMessage` (pkg/api/http/directmessaging.go) runs the call under that policy, an answer outside
     200-399 whose status the policy matches is sent again after the policy's pause; once the retries are spent, or
-    for a status it does not match, the last answer comes back as the app gave it."""
+    for a status it does not match, the last answer comes back as the app gave it. An attempt that outlasts the
+    policy's `timeout` is cut and retried like a matched failure; when the last one is cut the caller gets 500
+    ERR_DIRECT_INVOKE "... err: context deadline exceeded"."""
 
     def __init__(
         self, config: SidecarConfig, channel: AppChannel, retries: Mapping[str, RetryPolicy] | None = None
@@ -107,21 +113,42 @@ class InvokeBlock:
             headers.append(("traceparent", timeutil.child_traceparent(req.headers.get("traceparent"))))
         path = "/" + method + (f"?{req.query_string}" if req.query_string else "")
         answer = await self._call(target, req.method, path, headers, req.body)
+        if answer is None:  # the last attempt ran out of the policy's timeout: onDirectMessage's default branch
+            return wire.error(500, "ERR_DIRECT_INVOKE", f"failed to invoke, id: {target}, err: {DEADLINE_EXCEEDED}")
         out = [(k, v) for k, v in answer.headers.items if k.lower() not in _HOP]
         return Response(answer.status, out, answer.body)
 
     async def _call(
         self, target: str, verb: str, path: str, headers: list[tuple[str, str]], body: bytes
-    ) -> AppResponse:
+    ) -> AppResponse | None:
+        """The app's last answer under the policy, or None when the last attempt timed out."""
         policy = self.retries.get(target.split(".", 1)[0])
         retry = 0
         while True:
-            answer = await self.channel.call(verb, path, headers, body, app_id=target)
-            failed = not 200 <= answer.status <= 399
-            if not failed or policy is None or retry >= policy.attempts - 1 or not policy.retries_status(answer.status):
+            answer = await self._attempt(policy, verb, path, headers, body, target)
+            if answer is None:  # timed out: an error, not a status, so retried whatever `matching` lists
+                failed, matched = True, True
+            else:
+                failed = not 200 <= answer.status <= 399
+                matched = policy is not None and policy.retries_status(answer.status)
+            if not failed or policy is None or retry >= policy.attempts - 1 or not matched:
                 return answer
             retry += 1
             await asyncio.sleep(policy.delay(retry))
+
+    async def _attempt(
+        self, policy: RetryPolicy | None, verb: str, path: str, headers: list[tuple[str, str]], body: bytes,
+        target: str,
+    ) -> AppResponse | None:  # fmt: skip
+        """One call to the target, cut (the app's request cancelled) after the policy's `timeout`, as the resiliency
+        runner cancels the attempt's context; None when it was cut."""
+        call = self.channel.call(verb, path, headers, body, app_id=target)
+        if policy is None or policy.timeout <= 0:
+            return await call
+        try:
+            return await asyncio.wait_for(call, policy.timeout)
+        except TimeoutError:
+            return None
 
     def _denied(self, target: str, method: str, verb: str) -> Response | None:
         """The callee sidecar's access control (tools/standin/acl.py), applied to a call from another sidecar;

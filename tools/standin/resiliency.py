@@ -8,13 +8,15 @@ flows, not this one). A policy is `constant` (`duration` between attempts, 5s by
 (`initialInterval` 500ms, multiplied by `multiplier` 1.5 per retry up to `maxInterval` 60s); `maxRetries` -1 (the
 default) retries without end. `matching.httpStatusCodes` ("500-599", "429,500-503") limits which answers are
 retried (pkg/resiliency/retry.go `mustRetryStatusCode`: no list means every failed answer); an answer outside it
-comes back at once. The stand-in waits the mid-point of each exponential interval (daprd's backoff adds
-a random +-50% to it) and caps an endless policy at `ENDLESS_CAP` retries so that a run cannot loop for ever.
+comes back at once. A target's `timeout` (a `policies.timeouts` entry) bounds each attempt: one that runs out is
+a failure, retried whatever `matching` says. The stand-in waits the mid-point of each exponential interval
+(daprd's backoff adds a random +-50% to it) and caps an endless policy at `ENDLESS_CAP` retries so that a run
+cannot loop for ever.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +25,8 @@ import yaml
 from tools.standin import timeutil
 
 __all__ = [
-    "ENDLESS_CAP", "NO_RETRY", "RetryPolicy", "component_metadata", "inbound_policy", "outbound_app_policies",
-    "pubsub_component",
+    "ENDLESS_CAP", "NO_REDELIVERY", "NO_RETRY", "PubSubComponent", "Redelivery", "RetryPolicy", "component_metadata",
+    "inbound_policy", "outbound_app_policies", "pubsub_component",
 ]  # fmt: skip
 
 ENDLESS_CAP = 100
@@ -42,6 +44,10 @@ class RetryPolicy:
     max_retries: int = -1
     # `matching.httpStatusCodes` as inclusive ranges; None retries every failed answer.
     http_status_codes: tuple[tuple[int, int], ...] | None = None
+    # The target's `timeout` policy, in seconds, per attempt (0: none). pkg/resiliency/policy.go `NewRunner` runs
+    # each attempt under it; an attempt cut by it fails with "context deadline exceeded", which is not an HTTP
+    # status, so `matching` does not apply: it is retried like any other error.
+    timeout: float = 0.0
 
     def retries_status(self, status: int) -> bool:
         """Whether an answer with `status` (already known to be a failure) is retried."""
@@ -106,6 +112,39 @@ def _policy(spec: dict[str, Any]) -> RetryPolicy:
     )
 
 
+def _timeout(spec: dict[str, Any], name: Any) -> float:
+    """The seconds of the timeout policy `name` in `spec.policies.timeouts` (pkg/resiliency/resiliency.go
+    `parseDuration`: a bare number is milliseconds, else a Go duration); a name it does not define is no timeout
+    (daprd's map lookup gives 0)."""
+    if not name:
+        return 0.0
+    value = ((spec.get("policies") or {}).get("timeouts") or {}).get(str(name))
+    if value is None:
+        return 0.0
+    text = str(value)
+    if text.lstrip("-").isdigit():
+        return int(text) / 1000
+    parsed = timeutil.parse_go_duration(text)
+    if parsed is None:
+        raise ValueError(f"timeout policy {name!r}: invalid duration {text!r}")
+    return parsed
+
+
+def _named_policy(spec: dict[str, Any], names: dict[str, Any], where: str) -> RetryPolicy | None:
+    """The retry and timeout policies a target names (`names`: its `retry`, `timeout`), as one RetryPolicy;
+    None when it names neither."""
+    retry_name, timeout = names.get("retry"), _timeout(spec, names.get("timeout"))
+    if not retry_name and not timeout:
+        return None
+    policy = NO_RETRY
+    if retry_name:
+        retries = (spec.get("policies") or {}).get("retries") or {}
+        if retry_name not in retries:
+            raise ValueError(f"{where}: Resiliency names retry policy {retry_name!r}, which it does not define")
+        policy = _policy(retries[retry_name])
+    return replace(policy, timeout=timeout)
+
+
 def _documents(folder: Path) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for path in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")):
@@ -126,13 +165,9 @@ def inbound_policy(resources: Path, pubsub: str, app_id: str) -> RetryPolicy:
             continue
         spec = document.get("spec") or {}
         target = ((spec.get("targets") or {}).get("components") or {}).get(pubsub) or {}
-        name = (target.get("inbound") or {}).get("retry")
-        if name:
-            retries = (spec.get("policies") or {}).get("retries") or {}
-            if name not in retries:
-                raise ValueError(f"{resources}: Resiliency {document.get('metadata', {}).get('name')} names retry "
-                                 f"policy {name!r}, which it does not define")  # fmt: skip
-            return _policy(retries[name])
+        found = _named_policy(spec, target.get("inbound") or {}, f"{resources}: {pubsub} inbound")
+        if found is not None:
+            return found
     return NO_RETRY
 
 
@@ -148,15 +183,10 @@ def outbound_app_policies(resources: Path, app_id: str) -> dict[str, RetryPolicy
         if scopes and app_id not in scopes:
             continue
         spec = document.get("spec") or {}
-        retries = (spec.get("policies") or {}).get("retries") or {}
         for target, names in ((spec.get("targets") or {}).get("apps") or {}).items():
-            name = (names or {}).get("retry")
-            if not name:
-                continue
-            if name not in retries:
-                raise ValueError(f"{resources}: Resiliency {document.get('metadata', {}).get('name')} names retry "
-                                 f"policy {name!r}, which it does not define")  # fmt: skip
-            policies.setdefault(str(target), _policy(retries[name]))
+            found = _named_policy(spec, names or {}, f"{resources}: apps.{target}")
+            if found is not None:
+                policies.setdefault(str(target), found)
     return policies
 
 
@@ -173,11 +203,78 @@ def component_metadata(resources: Path, name: str) -> tuple[str, dict[str, str]]
 
 
 @dataclass(frozen=True)
+class Redelivery:
+    """What the pub/sub component does with a message daprd hands back with an error (its inbound retries spent,
+    or no policy, and no `deadLetterTopic`: pkg/runtime/subscription/subscription.go returns the error "for
+    component-level retry"), components-contrib v1.18.4:
+
+    * pubsub.redis (pubsub/redis/redis.go `processMessage`): an error that comes back within `processingTimeout`
+      is acknowledged (XACK): the message is gone. One that comes back later (the handling outlasted the timeout)
+      is not: it stays pending and `reclaimPendingMessagesLoop`, every `redeliverInterval`, claims what has been
+      idle for `processingTimeout` and hands it over again. Either setting 0 disables the timeout and the reclaim.
+    * pubsub.kafka (common/component/kafka/consumer.go `ConsumeClaim`): with `consumeRetryEnabled` (pubsub.kafka
+      defaults it to true) the message is handed over again per the `backOff*` settings (dapr/kit retry: constant
+      5s, without end by default), the partition waiting behind it; once they are spent it is left unmarked and
+      the next message follows. Without it the next message follows at once.
+    """
+
+    processing_timeout: float = 0.0
+    redeliver_interval: float = 0.0
+    backoff: RetryPolicy | None = None
+
+    def reclaims(self, handled_for: float) -> bool:
+        """Whether pubsub.redis leaves a message unacknowledged (to be reclaimed) after a handling that failed
+        after `handled_for` seconds."""
+        return self.processing_timeout > 0 and self.redeliver_interval > 0 and handled_for >= self.processing_timeout
+
+
+NO_REDELIVERY = Redelivery()
+
+
+@dataclass(frozen=True)
 class PubSubComponent:
-    """What the delivery pace depends on: the broker type and its `concurrency` (Redis Streams workers)."""
+    """What the delivery pace depends on: the broker type, its `concurrency` (Redis Streams workers) and what it
+    does with a message daprd gives back."""
 
     type: str
     concurrency: int
+    redelivery: Redelivery = NO_REDELIVERY
+
+
+def _milliseconds_or_duration(value: Any, default: float, *, durations: bool = True) -> float:
+    """common/component/redis/redis.go `ParseRedisMetadata`: a bare number is milliseconds ("legacy reasons");
+    anything else is a Go duration when the settings struct decodes the field (`durations`), else ignored."""
+    text = "" if value is None else str(value)
+    if not text:
+        return default
+    if text.isdigit():
+        return int(text) / 1000
+    if not durations:
+        return default  # redeliverInterval is `mapstructure:"-"`: only the number form is read
+    parsed = timeutil.parse_go_duration(text)
+    if parsed is None:
+        raise ValueError(f"processingTimeout: not a number of milliseconds nor a Go duration: {text!r}")
+    return parsed
+
+
+def _redis_redelivery(items: dict[str, Any]) -> Redelivery:
+    """pubsub.redis: `processingTimeout` 60s, `redeliverInterval` 15s by default (common/component/redis/redis.go)."""
+    return Redelivery(
+        processing_timeout=_milliseconds_or_duration(items.get("processingTimeout"), 60.0),
+        redeliver_interval=_milliseconds_or_duration(items.get("redeliverInterval"), 15.0, durations=False),
+    )
+
+
+def _kafka_redelivery(items: dict[str, Any]) -> Redelivery:
+    """pubsub.kafka: `consumeRetryEnabled` (true unless set) and the `backOff`-prefixed dapr/kit retry settings
+    (common/component/kafka/kafka.go `retry.DecodeConfigWithPrefix(..., "backOff")`)."""
+    enabled = items.get("consumeRetryEnabled")
+    if enabled not in (None, "") and str(enabled).lower() in ("false", "0", "f"):
+        return NO_REDELIVERY
+    prefix = "backoff"
+    settings = {k[len(prefix)].lower() + k[len(prefix) + 1 :]: v for k, v in items.items()
+                if k.lower().startswith(prefix) and len(k) > len(prefix)}  # fmt: skip
+    return Redelivery(backoff=_policy(settings))
 
 
 def pubsub_component(resources: Path, pubsub: str) -> PubSubComponent | None:
@@ -191,5 +288,10 @@ def pubsub_component(resources: Path, pubsub: str) -> PubSubComponent | None:
         items = {str(i.get("name")): i.get("value") for i in spec.get("metadata") or [] if isinstance(i, dict)}
         default = 10 if kind == "pubsub.redis" else 1
         value = items.get("concurrency")
-        return PubSubComponent(kind, int(value) if value not in (None, "") else default)
+        redelivery = (
+            _redis_redelivery(items) if kind == "pubsub.redis"
+            else _kafka_redelivery(items) if kind == "pubsub.kafka"
+            else NO_REDELIVERY
+        )  # fmt: skip
+        return PubSubComponent(kind, int(value) if value not in (None, "") else default, redelivery)
     return None

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import math
 import os
 import signal
 import socket
@@ -34,7 +35,7 @@ from skill.specs.bindings import KafkaBinding, KafkaSource
 from tools.standin import acl, input_feed
 from tools.standin.bindings import BindingHandler, BindingInvocation, BindingResult
 from tools.standin.core import ASGIApp
-from tools.standin.delivery import DeliveryResult
+from tools.standin.delivery import TIMED_OUT, DeliveryResult
 from tools.standin.flow import FlowLog
 from tools.standin.http_app import HttpApp
 from tools.standin.input_feed import CronBinding, CronFeed
@@ -45,7 +46,9 @@ from tools.standin.processes import AppProcess, Console, start_app, stop_all
 from tools.standin.project import AppPlan, RunError, RunPlan
 from tools.standin.pubsub import PublishedMessage
 from tools.standin.resiliency import (
+    NO_REDELIVERY,
     NO_RETRY,
+    Redelivery,
     RetryPolicy,
     component_metadata,
     inbound_policy,
@@ -112,7 +115,10 @@ def _paces(plan: RunPlan, app_ids: list[str]) -> dict[str, Pace]:
     found = pubsub_component(plan.resources, plan.pubsub) if plan.resources and plan.pubsub else None
     if found is None:
         return {}
-    pace = Pace(concurrency=1, per_key=True) if found.type == "pubsub.kafka" else Pace(concurrency=found.concurrency)
+    if found.type == "pubsub.kafka":
+        pace = Pace(concurrency=1, per_key=True, redelivery=found.redelivery, broker=found.type)
+    else:
+        pace = Pace(concurrency=found.concurrency, redelivery=found.redelivery, broker=found.type)
     return dict.fromkeys(app_ids, pace)
 
 
@@ -194,13 +200,28 @@ class Pace:
     `concurrency` deliveries at once for all its subscriptions (pubsub.redis: `concurrency` workers, 10 by default,
     components-contrib pubsub/redis), or, with `per_key`, one at a time per partition (pubsub.kafka consumes a
     partition serially; a message's partition follows its `partitionKey`, and messages without one share a lane,
-    as on a topic of one partition, Kafka's default for an auto-created topic)."""
+    as on a topic of one partition, Kafka's default for an auto-created topic). `redelivery`: what the component
+    does with a message daprd gives back with an error (tools/standin/resiliency.py Redelivery); `broker` names it
+    in the log."""
 
     concurrency: int = 10
     per_key: bool = False
+    redelivery: Redelivery = NO_REDELIVERY
+    broker: str = "the pub/sub component"
 
 
 _Lane = tuple[str, str, str]  # pubsub, topic, partition key
+
+
+@dataclass(eq=False)
+class _Reclaim:
+    """A message in pubsub.redis's pending list: claimed again at `due` (loop time) unless acknowledged first;
+    `number` is the redelivery it would be."""
+
+    due: float
+    app_id: str
+    msg: PublishedMessage
+    number: int
 
 
 class Pump:
@@ -224,11 +245,16 @@ class Pump:
         self.resources = resources
         self.kafka_inflight: dict[asyncio.Task[None], tuple[KafkaConsumer, KafkaRecord]] = {}
         self.cron_inflight: dict[asyncio.Task[None], str] = {}  # a tick being posted (with its retries) -> app id
+        # pubsub.redis's pending entries: each message handed over until it is acknowledged, claimed again when due.
+        self.reclaims: list[_Reclaim] = []
+        self.redelivered: dict[int, int] = {}  # id() of a reclaimed message queued again -> its redelivery number
+        self.up_at: dict[str, float] = {}  # when each app's subscriptions started (the reclaim loop's first tick)
 
     def up(self, app: AppPlan) -> None:
         """`app` answers: deliveries start, its cron input bindings tick from now and its Kafka input bindings
         join their consumer groups."""
         self.ready.append(app.app_id)
+        self.up_at[app.app_id] = asyncio.get_running_loop().time()
         now = input_feed.local_now()
         for c in app.spec.input_binding_components():
             if c.source.kind == "cron":
@@ -294,10 +320,13 @@ class Pump:
             if attempt:
                 await asyncio.sleep(policy.delay(attempt))
             try:
-                delivery = await double.send_input_binding_event(
-                    name, body, metadata, route=route.lstrip("/"), direction="input"
-                )
+                send = double.send_input_binding_event(name, body, metadata, route=route.lstrip("/"), direction="input")
+                # The binding's inbound `timeout` cuts the attempt (its context cancelled): an error, retried.
+                delivery = await (asyncio.wait_for(send, policy.timeout) if policy.timeout > 0 else send)
                 statuses.append(delivery.status)
+            except TimeoutError:
+                statuses.append(None)
+                error = "context deadline exceeded (the binding's inbound timeout)"
             except Exception as exc:  # the app did not answer: an error for the binding, as daprd's app channel gives
                 statuses.append(None)
                 error = f"{type(exc).__name__}: {exc}"
@@ -363,7 +392,10 @@ class Pump:
         """Messages queued for a subscription of an app that is up, or being delivered."""
         queued = sum(len(self.mesh[a].broker.queues.get(t, ())) for a in self.ready for t in self._subscribed(a))
         kafka = self.kafka.pending() + len(self.kafka_inflight) + len(self.cron_inflight)
-        return queued + kafka + sum(len(batch) for _, batch, _ in self.inflight.values())
+        # A message being handled is pending too: count it once.
+        handled = {id(m) for _, batch, _ in self.inflight.values() for m in batch}
+        pending = sum(1 for r in self.reclaims if r.app_id in self.ready and id(r.msg) not in handled)
+        return queued + kafka + pending + sum(len(batch) for _, batch, _ in self.inflight.values())
 
     async def settle(self, within: float = 120.0, quiet: float = 0.3) -> None:
         """Until nothing is queued for an app that is up and no delivery is in flight, for `quiet` seconds in a row
@@ -400,7 +432,75 @@ class Pump:
         self._print(self.flow.deliveries(app_id, task.result()))
 
     async def _one(self, app_id: str, msg: PublishedMessage, sub: Subscription) -> list[DeliveryResult]:
-        return [await self.mesh[app_id].deliverer.deliver_one(msg, sub)]
+        """One message handed to daprd's handler; when daprd gives it back with an error, the component does what
+        its Redelivery says: pubsub.kafka hands it over again on this lane (the partition waits); pubsub.redis
+        keeps it pending from the hand-over (claimed again once idle for processingTimeout, even while it is being
+        handled, as seen on daprd: references/dapr-contract.md §18.11) until it acknowledges it."""
+        pace = self.pace.get(app_id, Pace())
+        deliverer = self.mesh[app_id].deliverer
+        loop = asyncio.get_running_loop()
+        handed = loop.time()
+        number = self.redelivered.pop(id(msg), 0)
+        pending = self._pending(app_id, msg, pace, handed, number)
+        result = await self._deliver(deliverer.deliver_one(msg, sub), number)
+        backoff = pace.redelivery.backoff
+        while _returned(result) and backoff is not None and number < backoff.attempts - 1:
+            number += 1
+            delay = backoff.delay(number)
+            result.returned = f"{pace.broker} hands it over again in {delay:g}s (consumeRetryEnabled, backOff)"
+            self._print(self.flow.deliveries(app_id, [result]))  # each round shows as it ends
+            await asyncio.sleep(delay)
+            result = await self._deliver(deliverer.deliver_one(msg, sub), number)
+        handled_for = loop.time() - handed
+        if pending is not None:
+            result.returned = self._settle_pending(pending, pace, returned=_returned(result), handled_for=handled_for)
+        elif _returned(result) and backoff is not None:
+            result.returned = f"{pace.broker} gave up its retries: left unmarked, the next message follows"
+        return [result]
+
+    @staticmethod
+    async def _deliver(work: Awaitable[DeliveryResult], number: int) -> DeliveryResult:
+        result = await work
+        result.redelivery = number
+        return result
+
+    def _pending(self, app_id: str, msg: PublishedMessage, pace: Pace, handed: float, number: int) -> _Reclaim | None:
+        """pubsub.redis's pending entry for a message handed over now: due at the first reclaim tick (every
+        redeliverInterval since the subscription started) at which it has been idle for processingTimeout; None
+        for a component that does not reclaim."""
+        redelivery = pace.redelivery
+        if not redelivery.reclaims(float("inf")):
+            return None
+        origin = self.up_at.get(app_id, handed)
+        ticks = max(0, math.ceil((handed + redelivery.processing_timeout - origin) / redelivery.redeliver_interval))
+        entry = _Reclaim(origin + ticks * redelivery.redeliver_interval, app_id, msg, number + 1)
+        self.reclaims.append(entry)
+        return entry
+
+    def _settle_pending(self, entry: _Reclaim, pace: Pace, *, returned: bool, handled_for: float) -> str:
+        """The handling ended: pubsub.redis acknowledges the message (its entry goes) unless daprd gave it back
+        with an error after processingTimeout; answers the note shown with the delivery."""
+        claimed = entry not in self.reclaims  # already handed over again while this handling ran
+        kept = returned and pace.redelivery.reclaims(handled_for)
+        if not kept and not claimed:
+            self.reclaims.remove(entry)
+        if claimed:
+            return f"{pace.broker} had claimed it again while it was handled (idle for processingTimeout)"
+        if kept:
+            wait = entry.due - asyncio.get_running_loop().time()
+            return f"{pace.broker} left it pending (handled for {handled_for:.1f}s): claimed again in {wait:.1f}s"
+        if returned:
+            return f"{pace.broker} acknowledged it (the error came back within processingTimeout)"
+        return ""
+
+    def _requeue_reclaimed(self) -> None:
+        """Messages whose reclaim tick has come go back to the front of their app's queue."""
+        now = asyncio.get_running_loop().time()
+        for entry in [r for r in self.reclaims if r.due <= now and r.app_id in self.ready]:
+            self.reclaims.remove(entry)
+            self.redelivered[id(entry.msg)] = entry.number
+            queue = self.mesh[entry.app_id].broker.queues.setdefault((entry.msg.pubsub, entry.msg.topic), deque())
+            queue.appendleft(entry.msg)
 
     def _dispatch(self, app_id: str) -> int:
         """Start what the app's pace allows; answers how many messages were taken."""
@@ -444,6 +544,7 @@ class Pump:
         self._print(self.flow.sync(self.mesh))
         moved = 0
         if not self.mesh.broker.outage.active():  # a broker that is down delivers nothing
+            self._requeue_reclaimed()
             for app_id in list(self.ready):
                 double = self.mesh[app_id]
                 wanted = self._subscribed(app_id)
@@ -474,6 +575,9 @@ class Pump:
         queues = self.mesh[app_id].broker.queues
         for _, batch, (pubsub, topic, _) in cut:
             queues.setdefault((pubsub, topic), deque()).extendleft(reversed(batch))
+        # Queued again at once (the stand-in's shortcut for the reclaim after the restart): no pending entry too.
+        again = {id(m) for _, batch, _ in cut for m in batch}
+        self.reclaims = [r for r in self.reclaims if r.app_id != app_id or id(r.msg) not in again]
         feeding = [t for t, (c, _) in self.kafka_inflight.items() if c.app_id == app_id]
         self.down(app_id)
         for feed in feeding:
@@ -500,13 +604,22 @@ class Pump:
                 self.console.standin(line)
 
 
+def _returned(result: DeliveryResult) -> bool:
+    """Whether daprd gives the message back to the component with an error (pkg/runtime/subscription/
+    subscription.go: retries spent, or a message that is not a CloudEvent, and no dead-letter topic)."""
+    return result.outcome in ("retry_exhausted", "undeliverable")
+
+
 def _describe(e: dict[str, Any]) -> str:
     kind = e["kind"]
     if kind == "publish":
         dead = f" (dead letter from {e['dead_lettered_from']})" if e["dead_lettered_from"] else ""
         return f"published {e['type'] or 'event'} {e['id']} on {e['pubsub']}/{e['topic']}{dead}"
     if kind == "delivery":
-        return f"{e['topic']} -> {e['app']} {e['route']}: {e['answer']} (HTTP {', '.join(map(str, e['statuses']))})"
+        again = f" (redelivery {e['redelivery']})" if e.get("redelivery") else ""
+        statuses = ", ".join("timed out" if s == TIMED_OUT else str(s) for s in e["statuses"])
+        line = f"{e['topic']} -> {e['app']} {e['route']}{again}: {e['answer']} (HTTP {statuses})"
+        return line + (f"; {e['returned']}" if e.get("returned") else "")
     if kind == "job_fired":
         again = " (retry)" if e["retry"] else ""
         return f"job {e['name']} fired on {e['app']}{again}: HTTP {e['status']}"

@@ -1,7 +1,7 @@
 """`dapr-coder run DIR --smoke`: once every app is up, drive each public route with valid and invalid input, publish
-a sample event to every subscription, fire every job once, wait for the flow to settle, and report what each service
-answered. Exit 0 when every answer is the one the route's contract promises, 1 otherwise (each failure names the
-service and the route).
+a sample event to every subscription, write a sample message to each Kafka topic a Kafka input binding of a service
+reads, fire every job once, wait for the flow to settle, and report what each service answered. Exit 0 when every
+answer is the one the route's contract promises, 1 otherwise (each failure names the service and the route).
 
 Samples come from the models of the spec each service was generated from (skill/generators/samples.py), so they
 pass the generated validation; the invalid inputs are an empty object (a required field missing) and a JSON array.
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from skill.generators import samples
+from skill.specs.bindings import KafkaSource
 from skill.specs.endpoint import EndpointSpec
 from tools.standin.project import AppPlan
 
@@ -127,6 +128,30 @@ async def _publish(client: httpx.AsyncClient, running: Running, report: Report, 
     return ids
 
 
+# A Kafka record the smoke run wrote for one input binding: (app id, binding, topic, offset).
+_Fed = tuple[str, str, str, int]
+
+
+def _feed_kafka(running: Running, report: Report, app: AppPlan) -> list[_Fed]:
+    """A sample message on each topic each of `app`'s Kafka input bindings reads, written to the stand-in's Kafka
+    log as a producer would write it (tools/standin/kafka_feed.py): the binding's model as JSON, raw bytes without
+    one. The binding's consumer group reads it like any record, so its route's answer shows in the flow."""
+    spec = app.spec.endpoint_spec()
+    models = {b.name: b.model for b in spec.bindings}
+    fed = []
+    for component in app.spec.input_binding_components():
+        if not isinstance(component.source, KafkaSource):
+            continue
+        model = models.get(component.name)
+        value = json.dumps(samples.sample(spec.models, model)).encode() if model else b"dapr-coder smoke sample"
+        for topic in component.source.topics:
+            record = running.pump.kafka.log.append(topic, value, {"dapr-coder-smoke": component.name})
+            report.add(app.app_id, f"write a sample to Kafka topic {topic} ({component.name})",
+                       f"offset {record.offset}", True)  # fmt: skip
+            fed.append((app.app_id, component.name, topic, record.offset))
+    return fed
+
+
 async def _jobs(client: httpx.AsyncClient, running: Running, report: Report, app: AppPlan) -> list[str]:
     names = []
     spec = app.spec.endpoint_spec()
@@ -155,10 +180,17 @@ async def _settle(running: Running) -> None:
             return
 
 
-def _judge(running: Running, report: Report, start: int, event_ids: set[str], job_names: set[str]) -> None:
-    """Every delivery and job firing since `start`: ours and what they set off."""
+def _judge(
+    running: Running, report: Report, start: int, event_ids: set[str], job_names: set[str], fed: set[_Fed]
+) -> None:
+    """Every delivery, Kafka binding event and job firing since `start`: ours and what they set off."""
     fired: set[str] = set()
+    posted: set[_Fed] = set()
     for e in running.flow.since(start):
+        if e["kind"] == "kafka_binding":
+            posted.add((e["app"], e["name"], e["topic"], e["offset"]))
+            _judge_kafka(report, e, fed)
+            continue
         if e["kind"] == "delivery":
             ok = e["outcome"] in ("delivered", "dropped")  # a RETRY that later succeeded shows in the statuses
             mine = " (the smoke sample)" if e["id"] in event_ids else ""
@@ -175,24 +207,37 @@ def _judge(running: Running, report: Report, start: int, event_ids: set[str], jo
             report.add("broker", f"dead letter on {e['topic']} from {e['dead_lettered_from']}", e["id"], False)
     for name in sorted(job_names - fired):
         report.add("scheduler", f"job {name}", "never fired", False)
+    for app_id, name, topic, offset in sorted(fed - posted):
+        report.add(app_id, f"kafka binding {name}: {topic} offset {offset}", "never posted to the route", False)
+
+
+def _judge_kafka(report: Report, e: dict[str, Any], fed: set[_Fed]) -> None:
+    """One Kafka record posted to an input binding's route: handled (committed) or not."""
+    mine = " (the smoke sample)" if (e["app"], e["name"], e["topic"], e["offset"]) in fed else ""
+    what = f"kafka binding {e['name']}: {e['topic']} offset {e['offset']}{mine} -> POST {e['route']}"
+    answers = ", ".join("no answer" if s is None else str(s) for s in e["statuses"])
+    said = f" ({e['error']})" if e["error"] else ""
+    report.add(e["app"], what, f"HTTP {answers}{said}", bool(e["committed"]))
 
 
 async def smoke(running: Running) -> int:
     """Drive everything once and print the report; 0 when every check passed."""
     report = Report()
     console = running.pump.console
-    console.standin("smoke: driving every public route, subscription and job")
+    console.standin("smoke: driving every public route, subscription, Kafka input binding and job")
     start = running.flow.seq
     event_ids: set[str] = set()
     job_names: set[str] = set()
+    fed: set[_Fed] = set()
     async with httpx.AsyncClient(timeout=30, trust_env=False) as client:
         for app in running.plan.apps:
             await _routes(client, report, app, app.spec.endpoint_spec())
         for app in running.plan.apps:
             event_ids |= set(await _publish(client, running, report, app))
             job_names |= set(await _jobs(client, running, report, app))
+            fed |= set(_feed_kafka(running, report, app))
     await _settle(running)
-    _judge(running, report, start, event_ids, job_names)
+    _judge(running, report, start, event_ids, job_names, fed)
     for check in report.checks:
         console.standin(check.line())
     failed = report.failed
