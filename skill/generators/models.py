@@ -17,12 +17,14 @@ import functools
 import inspect
 import io
 import json
+import re
 import threading
 import tokenize
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from skill.errors import FieldProblem, SpecError
 from skill.filters import py_literal, py_str
@@ -371,12 +373,32 @@ def _compile_schema(schema_json: str, extra: str, frozen: bool) -> tuple[str, tu
                 allow_remote_refs=False,
                 formatters=[],
                 custom_file_header="",
+                aliases=_respelled_properties(json.loads(schema_json)),
             )
     except Exception as exc:  # its errors are about the schema the caller gave: report them as such
         raise _schema_error(f"datamodel-code-generator could not compile it: {type(exc).__name__}: {exc}") from None
     if not isinstance(out, str):
         raise _schema_error("datamodel-code-generator made several modules; give one self-contained schema")
     return out, tuple(dict.fromkeys(f"datamodel-code-generator: {w.message}" for w in caught))
+
+
+def _respelled_properties(schema: Any) -> dict[str, str]:
+    """Property names Python would read as another name (NFKC, PEP 3131: 'ª' is `a`), each with the field name
+    it gets instead, so datamodel-code-generator writes that name and the property's own as its alias: written
+    as-is, the field would be named as Python reads it and never match the property in a document."""
+    found: dict[str, str] = {}
+    if isinstance(schema, dict):
+        for key, value in schema.items():
+            if key == "properties" and isinstance(value, dict):
+                for name in value:
+                    spelled = unicodedata.normalize("NFKC", str(name))
+                    if spelled != name and str(name).isidentifier():
+                        found[str(name)] = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", spelled).lower()
+            found.update(_respelled_properties(value))
+    elif isinstance(schema, list):
+        for item in schema:
+            found.update(_respelled_properties(item))
+    return found
 
 
 def _schema_warnings(spec: ModelsSpec) -> tuple[str, ...]:
@@ -393,11 +415,34 @@ def _plain_source(text: str) -> bool:
 
 
 def _python_spelling(name: str) -> str:
-    """A non-ASCII name as Python reads it (NFKC, PEP 3131), so the source says what the module defines: an enum
-    value 'ªA' made member `ªA` (capitalised: 'ª' has no capital), which Python names `aA`, a mixedCase class
-    attribute. A name that capitalising leaves unchanged stays so once spelled."""
+    """A non-ASCII name as Python reads it (NFKC, PEP 3131), so the source says what the module defines. A name in
+    capitals stays in capitals: an enum value 'ªA' makes member `ªA` ('ª' has no capital), which Python would name
+    `aA`, a mixedCase class attribute, so it is spelled `AA`; a field `ª` (no capital letter in it) is `a`."""
     spelled = unicodedata.normalize("NFKC", name)
-    return spelled.upper() if name == name.upper() else spelled
+    in_capitals = name == name.upper() and name != name.lower()
+    return spelled.upper() if in_capitals else spelled
+
+
+def _names_met_twice(source: str) -> None:
+    """Refuse two names of one class that are one name to Python (enum values 'ªA' and 'AA' both make member `AA`
+    once spelled as Python reads them): the later would silently replace the earlier."""
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.ClassDef):
+            continue
+        seen: set[str] = set()
+        for statement in node.body:
+            target: ast.expr | None = statement.target if isinstance(statement, ast.AnnAssign) else None
+            if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+                target = statement.targets[0]
+            if not isinstance(target, ast.Name):
+                continue
+            if target.id in seen:
+                raise _schema_error(
+                    f"two names of {node.name} are both {target.id!r} as Python reads them (NFKC, PEP 3131):"
+                    " rename one in the schema",
+                    target.id,
+                )
+            seen.add(target.id)
 
 
 def _escaped_literals(source: str) -> str:
@@ -435,6 +480,7 @@ def _escaped_literals(source: str) -> str:
         raise _schema_error(f"datamodel-code-generator's output does not tokenize ({exc})") from None
     for begin, end, text in reversed(edits):
         source = source[:begin] + text + source[end:]
+    _names_met_twice(source)
     return source
 
 

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import inspect
 import json
+import unicodedata
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
+from skill.errors import SpecError
 from tests.models.conftest import load_module, render_models
 from tools.cli import main
 
@@ -88,6 +90,8 @@ _TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), min_siz
 @example(text="0", value="\u00aaA")  # member `ªA`, which Python reads as `aA` (NFKC): once ruff's N815, "a bug"
 def test_any_schema_text_is_escaped_and_round_trips(tmp_path: Path, text: str, value: str) -> None:
     """Whatever the text, the module is plain ASCII and reads its values back unchanged."""
+    # a value Python would read as the other member's name is refused (the last tests below)
+    assume(unicodedata.normalize("NFKC", value).upper() != "PLAIN")
     schema = _schema(text, value) if value != "plain" else _schema(text, value + "!")
     source = render_models({"json_schema": schema})
     _no_raw_text(source)
@@ -107,3 +111,20 @@ def test_a_property_name_longer_than_yaml_allows_is_read_as_json(
     out, err = capsys.readouterr()
     assert code == 0, err
     assert f"\n    {name}: " in out
+
+
+def test_a_property_python_would_read_as_another_name_keeps_its_own_as_the_alias(tmp_path: Path) -> None:
+    """Python reads the identifier `ª` as `a` (NFKC): the field is `a`, and documents still carry `ª`."""
+    properties = {"\u00aa": {"type": "string"}, "a": {"type": "integer"}}
+    schema = {"title": "Order", "type": "object", "properties": properties}
+    module = load_module(render_models({"json_schema": schema}), tmp_path, "respelled")
+    order = module.Order.model_validate({"\u00aa": "x", "a": 1})
+    assert (order.a, order.a_1) == ("x", 1)
+    assert order.model_dump(by_alias=True) == {"\u00aa": "x", "a": 1}
+
+
+def test_enum_values_that_are_one_member_name_to_python_are_refused_naming_both() -> None:
+    schema = {"title": "Order", "type": "object", "properties": {"kind": {"$ref": "#/$defs/Kind"}},
+              "$defs": {"Kind": {"type": "string", "enum": ["\u00aaA", "AA"]}}}  # fmt: skip
+    with pytest.raises(SpecError, match=r"json_schema: two names of Kind are both 'AA' as Python reads them"):
+        render_models({"json_schema": schema})

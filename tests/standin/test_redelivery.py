@@ -132,6 +132,35 @@ async def test_redis_reclaims_an_error_returned_after_processing_timeout() -> No
     assert re.search(r"pubsub.redis left it pending \(handled for 0\.\ds\): claimed again in 0\.\ds", console)
 
 
+async def test_an_app_stopped_while_a_message_is_handled_twice_gets_it_queued_once() -> None:
+    """Claimed again while its first handling still runs, a message is in flight twice when the app stops: it is
+    queued again once, with no pending entry and no redelivery number left behind."""
+
+    async def hang(_: SeenRequest) -> Answer:
+        await asyncio.sleep(30)
+        return SUCCESS
+
+    mesh = SidecarMesh(state_stores=(), pubsubs=("pubsub",), max_delivery_attempts=1)
+    pump = Pump(mesh, FlowLog(), Console(["orders"], io.StringIO()), {"orders": REDIS_QUICK})
+    app = ScriptedApp().handle("POST", "/orders", hang)
+    double = mesh.add("orders", app.on("GET", "/dapr/subscribe", answer(200, [SUBSCRIPTION])))
+    async with double.client() as sidecar:
+        await sidecar.post("/v1.0/publish/pubsub/orders", json={"n": 0})
+    await double.load_subscriptions()
+    pump.ready.append("orders")
+    pump.up_at["orders"] = asyncio.get_running_loop().time()
+    for _ in range(50):
+        await pump.step()
+        if len(app.requests_to("/orders")) >= 2:
+            break
+        await asyncio.sleep(0.05)
+    assert len(app.requests_to("/orders")) == 2, "not claimed again while the first handling ran"
+    await pump.halt("orders")
+    assert [m.json()["data"] for m in double.broker.queues[("pubsub", "orders")]] == [{"n": 0}]
+    assert pump.reclaims == []
+    assert pump.redelivered == {}
+
+
 async def test_a_component_without_redelivery_gives_the_message_up() -> None:
     app = ScriptedApp().on("POST", "/orders", RETRY, SUCCESS)
     _, console = await _run(Pace(), app, ["a"])
@@ -165,7 +194,6 @@ def test_redis_redelivery_settings_are_read_as_components_contrib_reads_them(
     tmp_path: Path, items: dict[str, str], expected: Redelivery
 ) -> None:
     assert _redelivery(tmp_path, "pubsub.redis", items) == expected
-    assert expected.reclaims(1000) == (expected.processing_timeout > 0)
 
 
 def test_kafka_retries_for_ever_every_5s_unless_its_component_says_otherwise(tmp_path: Path) -> None:
@@ -175,3 +203,8 @@ def test_kafka_retries_for_ever_every_5s_unless_its_component_says_otherwise(tmp
     bounded = RetryPolicy(policy="exponential", initial_interval=1.0, max_retries=3)
     assert _redelivery(tmp_path, "pubsub.kafka", items) == Redelivery(backoff=bounded)
     assert _redelivery(tmp_path, "pubsub.kafka", {"consumeRetryEnabled": "false"}) == Redelivery()
+    # dapr/kit: a bare number is milliseconds; the prefix is case-sensitive (`backoff...` is no setting of it)
+    items = {"backOffDuration": "250", "backoffMaxRetries": "1"}
+    assert _redelivery(tmp_path, "pubsub.kafka", items) == Redelivery(backoff=RetryPolicy(duration=0.25))
+    with pytest.raises(ValueError, match="duration: '5 s' is neither"):
+        _redelivery(tmp_path, "pubsub.kafka", {"backOffDuration": "5 s"})

@@ -17,6 +17,8 @@ from tests.standin.conftest import Run, listening, survivors
 from tools.cli import main as cli
 
 PORTS = (8460, 8461)
+# the fixed ports above: such tests take turns across xdist workers
+pytestmark = pytest.mark.usefixtures("app_ports")
 SPEC = {
     "name": "ledger",
     "environments": ["kubernetes"],

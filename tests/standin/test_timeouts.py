@@ -108,3 +108,13 @@ def test_a_timeout_alone_is_one_attempt_under_it_and_a_number_is_milliseconds(tm
     )
     assert outbound_app_policies(tmp_path, "checkout") == {"seats": RetryPolicy(max_retries=0, timeout=1.5)}
     assert inbound_policy(tmp_path, "pubsub", "orders") == RetryPolicy(max_retries=0, timeout=120.0)
+
+
+def test_retry_durations_are_milliseconds_when_bare_numbers_and_keys_match_in_any_case(tmp_path: Path) -> None:
+    (tmp_path / "resiliency.yaml").write_text(
+        "apiVersion: dapr.io/v1alpha1\nkind: Resiliency\nmetadata: {name: r}\nspec:\n"
+        "  policies:\n    retries: {quick: {policy: constant, duration: '250', MaxRetries: 2}}\n"
+        "  targets:\n    apps: {seats: {retry: quick}}\n",
+        encoding="utf-8",
+    )
+    assert outbound_app_policies(tmp_path, "checkout") == {"seats": RetryPolicy(duration=0.25, max_retries=2)}

@@ -69,12 +69,13 @@ class RetryPolicy:
 NO_RETRY = RetryPolicy(max_retries=0)
 
 
-def _seconds(value: Any, default: float) -> float:
+def _seconds(value: Any, default: float, name: str) -> float:
+    """A retry setting decoded by dapr/kit config/decode.go: a bare integer is milliseconds, else a Go duration."""
     if value is None or value == "":
         return default
-    parsed = timeutil.parse_go_duration(str(value))
+    parsed = timeutil.parse_milliseconds_or_go_duration(str(value))
     if parsed is None:
-        raise ValueError(f"not a Go duration: {value!r}")
+        raise ValueError(f"{name}: {value!r} is neither a number of milliseconds nor a Go duration")
     return parsed
 
 
@@ -98,17 +99,19 @@ def _status_ranges(patterns: Any) -> tuple[tuple[int, int], ...] | None:
 
 
 def _policy(spec: dict[str, Any]) -> RetryPolicy:
-    kind = str(spec.get("policy", "constant")).lower()
+    # mapstructure matches a key to a field name case-insensitively
+    items = {str(k).lower(): v for k, v in spec.items()}
+    kind = str(items.get("policy", "constant")).lower()
     if kind not in ("constant", "exponential"):
         raise ValueError(f"retry policy {kind!r}: daprd knows constant and exponential")
     return RetryPolicy(
         policy=kind,
-        duration=_seconds(spec.get("duration"), 5.0),
-        initial_interval=_seconds(spec.get("initialInterval"), 0.5),
-        multiplier=float(spec.get("multiplier") or 1.5),
-        max_interval=_seconds(spec.get("maxInterval"), 60.0),
-        max_retries=int(spec.get("maxRetries", -1)),
-        http_status_codes=_status_ranges((spec.get("matching") or {}).get("httpStatusCodes")),
+        duration=_seconds(items.get("duration"), 5.0, "duration"),
+        initial_interval=_seconds(items.get("initialinterval"), 0.5, "initialInterval"),
+        multiplier=float(items.get("multiplier") or 1.5),
+        max_interval=_seconds(items.get("maxinterval"), 60.0, "maxInterval"),
+        max_retries=int(items.get("maxretries", -1)),
+        http_status_codes=_status_ranges((items.get("matching") or {}).get("httpStatusCodes")),
     )
 
 
@@ -121,12 +124,9 @@ def _timeout(spec: dict[str, Any], name: Any) -> float:
     value = ((spec.get("policies") or {}).get("timeouts") or {}).get(str(name))
     if value is None:
         return 0.0
-    text = str(value)
-    if text.lstrip("-").isdigit():
-        return int(text) / 1000
-    parsed = timeutil.parse_go_duration(text)
+    parsed = timeutil.parse_milliseconds_or_go_duration(str(value))
     if parsed is None:
-        raise ValueError(f"timeout policy {name!r}: invalid duration {text!r}")
+        raise ValueError(f"timeout policy {name!r}: invalid duration {value!r}")
     return parsed
 
 
@@ -241,17 +241,15 @@ class PubSubComponent:
     redelivery: Redelivery = NO_REDELIVERY
 
 
-def _milliseconds_or_duration(value: Any, default: float, *, durations: bool = True) -> float:
+def _redis_duration(value: Any, default: float, *, durations: bool = True) -> float:
     """common/component/redis/redis.go `ParseRedisMetadata`: a bare number is milliseconds ("legacy reasons");
     anything else is a Go duration when the settings struct decodes the field (`durations`), else ignored."""
     text = "" if value is None else str(value)
     if not text:
         return default
-    if text.isdigit():
-        return int(text) / 1000
-    if not durations:
+    if not durations and not (text.isascii() and text.isdigit()):
         return default  # redeliverInterval is `mapstructure:"-"`: only the number form is read
-    parsed = timeutil.parse_go_duration(text)
+    parsed = timeutil.parse_milliseconds_or_go_duration(text, signed=False)
     if parsed is None:
         raise ValueError(f"processingTimeout: not a number of milliseconds nor a Go duration: {text!r}")
     return parsed
@@ -260,8 +258,8 @@ def _milliseconds_or_duration(value: Any, default: float, *, durations: bool = T
 def _redis_redelivery(items: dict[str, Any]) -> Redelivery:
     """pubsub.redis: `processingTimeout` 60s, `redeliverInterval` 15s by default (common/component/redis/redis.go)."""
     return Redelivery(
-        processing_timeout=_milliseconds_or_duration(items.get("processingTimeout"), 60.0),
-        redeliver_interval=_milliseconds_or_duration(items.get("redeliverInterval"), 15.0, durations=False),
+        processing_timeout=_redis_duration(items.get("processingTimeout"), 60.0),
+        redeliver_interval=_redis_duration(items.get("redeliverInterval"), 15.0, durations=False),
     )
 
 
@@ -271,9 +269,10 @@ def _kafka_redelivery(items: dict[str, Any]) -> Redelivery:
     enabled = items.get("consumeRetryEnabled")
     if enabled not in (None, "") and str(enabled).lower() in ("false", "0", "f"):
         return NO_REDELIVERY
-    prefix = "backoff"
+    # dapr/kit config.PrefixedBy: a case-sensitive prefix, the rest's first letter lowered
+    prefix = "backOff"
     settings = {k[len(prefix)].lower() + k[len(prefix) + 1 :]: v for k, v in items.items()
-                if k.lower().startswith(prefix) and len(k) > len(prefix)}  # fmt: skip
+                if k.startswith(prefix) and len(k) > len(prefix)}  # fmt: skip
     return Redelivery(backoff=_policy(settings))
 
 

@@ -247,7 +247,9 @@ class Pump:
         self.cron_inflight: dict[asyncio.Task[None], str] = {}  # a tick being posted (with its retries) -> app id
         # pubsub.redis's pending entries: each message handed over until it is acknowledged, claimed again when due.
         self.reclaims: list[_Reclaim] = []
-        self.redelivered: dict[int, int] = {}  # id() of a reclaimed message queued again -> its redelivery number
+        # a reclaimed message queued again, by (app id, id()): the message (held, so its id() is not reused while
+        # the entry lives) and the redelivery number its next hand-over is
+        self.redelivered: dict[tuple[str, int], tuple[PublishedMessage, int]] = {}
         self.up_at: dict[str, float] = {}  # when each app's subscriptions started (the reclaim loop's first tick)
 
     def up(self, app: AppPlan) -> None:
@@ -440,7 +442,7 @@ class Pump:
         deliverer = self.mesh[app_id].deliverer
         loop = asyncio.get_running_loop()
         handed = loop.time()
-        number = self.redelivered.pop(id(msg), 0)
+        number = self.redelivered.pop((app_id, id(msg)), (msg, 0))[1]
         pending = self._pending(app_id, msg, pace, handed, number)
         result = await self._deliver(deliverer.deliver_one(msg, sub), number)
         backoff = pace.redelivery.backoff
@@ -498,7 +500,7 @@ class Pump:
         now = asyncio.get_running_loop().time()
         for entry in [r for r in self.reclaims if r.due <= now and r.app_id in self.ready]:
             self.reclaims.remove(entry)
-            self.redelivered[id(entry.msg)] = entry.number
+            self.redelivered[(entry.app_id, id(entry.msg))] = (entry.msg, entry.number)
             queue = self.mesh[entry.app_id].broker.queues.setdefault((entry.msg.pubsub, entry.msg.topic), deque())
             queue.appendleft(entry.msg)
 
@@ -550,7 +552,9 @@ class Pump:
                 wanted = self._subscribed(app_id)
                 for topic, queue in double.broker.queues.items():
                     if topic not in wanted:
-                        queue.clear()  # an app consumes only what it subscribed to; the rest is not kept for it
+                        for msg in queue:  # an app consumes only what it subscribed to; the rest is not kept for it
+                            self.redelivered.pop((app_id, id(msg)), None)
+                        queue.clear()
                 moved += self._dispatch(app_id)
         try:
             fired = await self.mesh.fire_due_jobs()
@@ -573,10 +577,15 @@ class Pump:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         queues = self.mesh[app_id].broker.queues
+        again: set[int] = set()
         for _, batch, (pubsub, topic, _) in cut:
-            queues.setdefault((pubsub, topic), deque()).extendleft(reversed(batch))
+            queue = queues.setdefault((pubsub, topic), deque())
+            # A message reclaimed while it was handled is in flight twice, or queued already: queue it once.
+            queued = {id(m) for m in queue}
+            fresh = [m for m in batch if id(m) not in again and id(m) not in queued]
+            again.update(id(m) for m in batch)
+            queue.extendleft(reversed(fresh))
         # Queued again at once (the stand-in's shortcut for the reclaim after the restart): no pending entry too.
-        again = {id(m) for _, batch, _ in cut for m in batch}
         self.reclaims = [r for r in self.reclaims if r.app_id != app_id or id(r.msg) not in again]
         feeding = [t for t, (c, _) in self.kafka_inflight.items() if c.app_id == app_id]
         self.down(app_id)

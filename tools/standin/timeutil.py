@@ -30,6 +30,20 @@ def parse_go_duration(text: str) -> float | None:
     return sign * total
 
 
+_SIGNED_INTEGER = re.compile(r"[+-]?[0-9]+")
+_UNSIGNED_INTEGER = re.compile(r"[0-9]+")
+
+
+def parse_milliseconds_or_go_duration(text: str, *, signed: bool = True) -> float | None:
+    """Seconds of a Dapr duration setting: a bare integer is milliseconds, anything else a Go duration; None when
+    it is neither. dapr/kit config/decode.go (`strconv.Atoi`) and pkg/resiliency `parseDuration`
+    (`strconv.ParseInt`) take a sign; components-contrib's Redis settings read the number with `ParseUint`
+    (`signed=False`)."""
+    if (_SIGNED_INTEGER if signed else _UNSIGNED_INTEGER).fullmatch(text):
+        return int(text) / 1000
+    return parse_go_duration(text)
+
+
 def rfc3339(moment: dt.datetime) -> str:
     """``time.Format(time.RFC3339)`` in UTC: second precision, ``Z`` suffix."""
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
