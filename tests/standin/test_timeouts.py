@@ -15,7 +15,7 @@ from skill.pipeline import generate
 from skill.specs.project import TODO_SYSTEM
 from tests.sidecar import ScriptedApp, SeenRequest, answer
 from tools.standin import SidecarMesh
-from tools.standin.resiliency import RetryPolicy, inbound_policy, outbound_app_policies
+from tools.standin.resiliency import RetryPolicy, attempt, inbound_policy, outbound_app_policies
 
 pytestmark = pytest.mark.anyio
 
@@ -118,3 +118,18 @@ def test_retry_durations_are_milliseconds_when_bare_numbers_and_keys_match_in_an
         encoding="utf-8",
     )
     assert outbound_app_policies(tmp_path, "checkout") == {"seats": RetryPolicy(duration=0.25, max_retries=2)}
+
+
+async def test_an_attempt_is_none_only_when_the_policy_s_timeout_cut_it() -> None:
+    async def slow() -> str:
+        await asyncio.sleep(5)
+        return "late"
+
+    async def own_timeout() -> str:
+        raise TimeoutError("the call's own")
+
+    assert await attempt(slow(), RetryPolicy(timeout=0.05)) is None
+    assert await attempt(asyncio.sleep(0, "now"), RetryPolicy(timeout=1)) == "now"
+    assert await attempt(asyncio.sleep(0, "no policy"), None) == "no policy"
+    with pytest.raises(TimeoutError, match="the call's own"):  # not mistaken for the policy's deadline
+        await attempt(own_timeout(), RetryPolicy(timeout=1))

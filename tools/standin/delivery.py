@@ -28,16 +28,15 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from tools.standin import gojson, timeutil
+from tools.standin import gojson, resiliency, timeutil
 from tools.standin.core import AppChannel, AppResponse
 from tools.standin.pubsub import Broker, PublishedMessage
-from tools.standin.resiliency import RetryPolicy
+from tools.standin.resiliency import DEADLINE_EXCEEDED, RetryPolicy
 from tools.standin.subscriptions import Subscription
 from tools.standin.wire import Headers
 
 # An attempt cut by the policy's timeout has no HTTP status; the stand-in records it as 0, with Go's error text.
 TIMED_OUT = 0
-DEADLINE_EXCEEDED = "context deadline exceeded"
 
 Verdict = Literal["SUCCESS", "RETRY", "DROP", "NOT_FOUND"]
 Outcome = Literal["delivered", "dropped", "dead_lettered", "retry_exhausted", "expired", "no_route", "undeliverable"]
@@ -149,14 +148,8 @@ class Deliverer:
     async def _call(self, path: str, headers: list[tuple[str, str]], body: bytes) -> AppResponse:
         """One delivery attempt, cut after the inbound policy's `timeout` (the resiliency runner cancels the
         attempt's context, and with it the app's request): a failure, retried like a RETRY answer."""
-        call = self.channel.call("POST", path, headers, body)
-        timeout = self.retry.timeout if self.retry is not None else 0.0
-        if timeout <= 0:
-            return await call
-        try:
-            return await asyncio.wait_for(call, timeout)
-        except TimeoutError:
-            return AppResponse(TIMED_OUT, Headers(), DEADLINE_EXCEEDED.encode())
+        answer = await resiliency.attempt(self.channel.call("POST", path, headers, body), self.retry)
+        return answer if answer is not None else AppResponse(TIMED_OUT, Headers(), DEADLINE_EXCEEDED.encode())
 
     def _dead_letter(self, msg: PublishedMessage, sub: Subscription) -> None:
         self.broker.put(

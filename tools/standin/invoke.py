@@ -11,9 +11,9 @@ import base64
 from collections.abc import Mapping
 from urllib.parse import unquote
 
-from tools.standin import acl, timeutil, wire
+from tools.standin import acl, resiliency, timeutil, wire
 from tools.standin.core import AppChannel, AppResponse, NoAppError, SidecarConfig
-from tools.standin.resiliency import RetryPolicy
+from tools.standin.resiliency import DEADLINE_EXCEEDED, RetryPolicy
 from tools.standin.wire import Headers, Request, Response, go_path_clean
 
 NO_APP_ID = "failed getting app id either from the URL path or the header dapr-app-id"
@@ -55,10 +55,6 @@ def find_target(raw_path: str, headers: Headers) -> tuple[str, str, bool]:
             unescaped = ""
         return unescaped or target, rest[idx + len("/method/") :], False
     return "", "", False
-
-
-# What the resiliency runner's timeout returns (Go's `context.DeadlineExceeded`), as daprd words it.
-DEADLINE_EXCEEDED = "context deadline exceeded"
 
 
 class InvokeBlock:
@@ -142,13 +138,7 @@ class InvokeBlock:
     ) -> AppResponse | None:  # fmt: skip
         """One call to the target, cut (the app's request cancelled) after the policy's `timeout`, as the resiliency
         runner cancels the attempt's context; None when it was cut."""
-        call = self.channel.call(verb, path, headers, body, app_id=target)
-        if policy is None or policy.timeout <= 0:
-            return await call
-        try:
-            return await asyncio.wait_for(call, policy.timeout)
-        except TimeoutError:
-            return None
+        return await resiliency.attempt(self.channel.call(verb, path, headers, body, app_id=target), policy)
 
     def _denied(self, target: str, method: str, verb: str) -> Response | None:
         """The callee sidecar's access control (tools/standin/acl.py), applied to a call from another sidecar;

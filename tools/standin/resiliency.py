@@ -16,20 +16,26 @@ cannot loop for ever.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
 from tools.standin import timeutil
 
 __all__ = [
-    "ENDLESS_CAP", "NO_REDELIVERY", "NO_RETRY", "PubSubComponent", "Redelivery", "RetryPolicy", "component_metadata",
-    "inbound_policy", "outbound_app_policies", "pubsub_component",
+    "DEADLINE_EXCEEDED", "ENDLESS_CAP", "NO_REDELIVERY", "NO_RETRY", "PubSubComponent", "Redelivery", "RetryPolicy",
+    "attempt", "component_metadata", "inbound_policy", "outbound_app_policies", "pubsub_component",
 ]  # fmt: skip
 
 ENDLESS_CAP = 100
+# What an attempt cut by a timeout policy fails with (Go's `context.DeadlineExceeded`), as daprd words it.
+DEADLINE_EXCEEDED = "context deadline exceeded"
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,22 @@ class RetryPolicy:
 
 
 NO_RETRY = RetryPolicy(max_retries=0)
+
+
+async def attempt(call: Awaitable[T], policy: RetryPolicy | None) -> T | None:
+    """One attempt under `policy`'s `timeout` (pkg/resiliency/policy.go `NewRunner` gives each attempt a context
+    with that deadline, and cancelling it cancels the app's request); None when the timeout cut it. A TimeoutError
+    raised by the call itself is not the policy's: it propagates."""
+    if policy is None or policy.timeout <= 0:
+        return await call
+    deadline = asyncio.timeout(policy.timeout)
+    try:
+        async with deadline:
+            return await call
+    except TimeoutError:
+        if deadline.expired():
+            return None
+        raise
 
 
 def _seconds(value: Any, default: float, name: str) -> float:

@@ -32,7 +32,7 @@ from typing import Any, Literal, TypeVar
 import httpx
 
 from skill.specs.bindings import KafkaBinding, KafkaSource
-from tools.standin import acl, input_feed
+from tools.standin import acl, input_feed, resiliency
 from tools.standin.bindings import BindingHandler, BindingInvocation, BindingResult
 from tools.standin.core import ASGIApp
 from tools.standin.delivery import TIMED_OUT, DeliveryResult
@@ -324,11 +324,10 @@ class Pump:
             try:
                 send = double.send_input_binding_event(name, body, metadata, route=route.lstrip("/"), direction="input")
                 # The binding's inbound `timeout` cuts the attempt (its context cancelled): an error, retried.
-                delivery = await (asyncio.wait_for(send, policy.timeout) if policy.timeout > 0 else send)
-                statuses.append(delivery.status)
-            except TimeoutError:
-                statuses.append(None)
-                error = "context deadline exceeded (the binding's inbound timeout)"
+                delivery = await resiliency.attempt(send, policy)
+                statuses.append(None if delivery is None else delivery.status)
+                if delivery is None:
+                    error = f"{resiliency.DEADLINE_EXCEEDED} (the binding's inbound timeout)"
             except Exception as exc:  # the app did not answer: an error for the binding, as daprd's app channel gives
                 statuses.append(None)
                 error = f"{type(exc).__name__}: {exc}"
