@@ -163,3 +163,9 @@ def _request_event(app_id: str, method: str, raw_path: str, status: int, body: b
                 due = ""
         return {"kind": kind, "app": app_id, "name": parts[2], "status": status, "due": due}
     return None
+
+
+def binding_answers(e: dict[str, Any]) -> str:
+    """An input binding event's attempts, "HTTP 500, no answer (the last error)"."""
+    answers = ", ".join("no answer" if s is None else str(s) for s in e.get("statuses", [e.get("status")]))
+    return f"HTTP {answers}" + (f" ({e['error']})" if e.get("error") else "")

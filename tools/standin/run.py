@@ -36,7 +36,7 @@ from tools.standin import acl, input_feed, resiliency
 from tools.standin.bindings import BindingHandler, BindingInvocation, BindingResult
 from tools.standin.core import ASGIApp
 from tools.standin.delivery import TIMED_OUT, DeliveryResult
-from tools.standin.flow import FlowLog
+from tools.standin.flow import FlowLog, binding_answers
 from tools.standin.http_app import HttpApp
 from tools.standin.input_feed import CronBinding, CronFeed
 from tools.standin.kafka_feed import InitialOffset, KafkaConsumer, KafkaFeed, KafkaLog, KafkaRecord, handled
@@ -488,7 +488,7 @@ class Pump:
         if claimed:
             return f"{pace.broker} had claimed it again while it was handled (idle for processingTimeout)"
         if kept:
-            wait = entry.due - asyncio.get_running_loop().time()
+            wait = max(0.0, entry.due - asyncio.get_running_loop().time())
             return f"{pace.broker} left it pending (handled for {handled_for:.1f}s): claimed again in {wait:.1f}s"
         if returned:
             return f"{pace.broker} acknowledged it (the error came back within processingTimeout)"
@@ -636,13 +636,10 @@ def _describe(e: dict[str, Any]) -> str:
     if kind == "job_deleted":
         return f"job {e['name']} deleted by {e['app']}: HTTP {e['status']}"
     if kind == "input_binding":
-        answers = ", ".join("no answer" if s is None else str(s) for s in e.get("statuses", [e["status"]]))
-        line = f"cron binding {e['name']} fired on {e['app']} {e['route']}: HTTP {answers}"
-        return line + (f" ({e['error']})" if e.get("error") else "")
+        return f"cron binding {e['name']} fired on {e['app']} {e['route']}: {binding_answers(e)}"
     if kind == "kafka_binding":
-        answers = ", ".join("no answer" if s is None else str(s) for s in e["statuses"])
         where = f"{e['topic']} offset {e['offset']} -> {e['app']} {e['route']}"
-        line = f"kafka binding {e['name']}: {where}: HTTP {answers}" + (f" ({e['error']})" if e["error"] else "")
+        line = f"kafka binding {e['name']}: {where}: {binding_answers(e)}"
         return line if e["committed"] else line + " (not committed; the binding goes on to the next message)"
     if kind == "invoke":
         return f"{e['app']} invoked {e['target']} {e['method']} {e['path']}: HTTP {e['status']}"

@@ -20,6 +20,7 @@ import httpx
 from skill.generators import samples
 from skill.specs.bindings import KafkaSource
 from skill.specs.endpoint import EndpointSpec
+from tools.standin.flow import binding_answers
 from tools.standin.project import AppPlan
 
 if TYPE_CHECKING:
@@ -135,19 +136,25 @@ _Fed = tuple[str, str, str, int]
 def _feed_kafka(running: Running, report: Report, app: AppPlan) -> list[_Fed]:
     """A sample message on each topic each of `app`'s Kafka input bindings reads, written to the stand-in's Kafka
     log as a producer would write it (tools/standin/kafka_feed.py): the binding's model as JSON, raw bytes without
-    one. The binding's consumer group reads it like any record, so its route's answer shows in the flow."""
+    one. The binding's consumer group reads it like any record, so its route's answer shows in the flow; a binding
+    whose consumer never joined its group (the app is not up) fails here."""
     spec = app.spec.endpoint_spec()
     models = {b.name: b.model for b in spec.bindings}
+    joined = {c.name: c for c in running.pump.kafka.consumers if c.app_id == app.app_id}
     fed = []
     for component in app.spec.input_binding_components():
         if not isinstance(component.source, KafkaSource):
             continue
+        consumer = joined.get(component.name)
+        if consumer is None:
+            report.add(app.app_id, f"kafka binding {component.name}", "no consumer reads its topics", False)
+            continue
         model = models.get(component.name)
         value = json.dumps(samples.sample(spec.models, model)).encode() if model else b"dapr-coder smoke sample"
-        for topic in component.source.topics:
+        for topic in consumer.topics:
             record = running.pump.kafka.log.append(topic, value, {"dapr-coder-smoke": component.name})
-            report.add(app.app_id, f"write a sample to Kafka topic {topic} ({component.name})",
-                       f"offset {record.offset}", True)  # fmt: skip
+            what = f"write a sample to Kafka topic {topic} ({component.name})"
+            report.add(app.app_id, what, f"offset {record.offset}, read by group {consumer.group}", True)
             fed.append((app.app_id, component.name, topic, record.offset))
     return fed
 
@@ -215,9 +222,7 @@ def _judge_kafka(report: Report, e: dict[str, Any], fed: set[_Fed]) -> None:
     """One Kafka record posted to an input binding's route: handled (committed) or not."""
     mine = " (the smoke sample)" if (e["app"], e["name"], e["topic"], e["offset"]) in fed else ""
     what = f"kafka binding {e['name']}: {e['topic']} offset {e['offset']}{mine} -> POST {e['route']}"
-    answers = ", ".join("no answer" if s is None else str(s) for s in e["statuses"])
-    said = f" ({e['error']})" if e["error"] else ""
-    report.add(e["app"], what, f"HTTP {answers}{said}", bool(e["committed"]))
+    report.add(e["app"], what, binding_answers(e), bool(e["committed"]))
 
 
 async def smoke(running: Running) -> int:
