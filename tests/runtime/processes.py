@@ -23,18 +23,24 @@ from tests.runtime.environment import RuntimeEnv
 # Below Linux's ephemeral range (net.ipv4.ip_local_port_range, 32768-60999 by default): a port the OS hands out
 # is also what an outgoing connection may take, so an app restarted on its old port found it in use.
 _PORTS = range(20000, 32768)
+# A port is handed out once per process: a run asks for twenty at once before any is bound, and a free port chosen
+# twice would be given to two listeners.
+_HANDED_OUT: set[int] = set()
 
 
 def free_port() -> int:
     """A loopback port nobody listens on now, chosen at random outside the ephemeral range (parallel workers
-    rarely meet, and no outgoing connection takes it while an app restarts)."""
+    rarely meet, and no outgoing connection takes it while an app restarts), never the same one twice."""
     for _ in range(200):
         port = random.choice(_PORTS)
+        if port in _HANDED_OUT:
+            continue
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
             try:
                 s.bind(("127.0.0.1", port))
             except OSError:
                 continue
+            _HANDED_OUT.add(port)
             return port
     raise RuntimeError(f"no free loopback port in {_PORTS.start}-{_PORTS.stop - 1}")
 

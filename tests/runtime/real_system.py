@@ -10,7 +10,9 @@ What differs from a user's run, and why:
 - dapr.yaml runs each service as `python tests/runtime/launcher.py PORT CONTROL` with this project's
   interpreter instead of `uv run uvicorn ...`: every dependency the services declare is in the dev environment,
   and a start then costs no `uv` resolution and no network. It adds the observer app and the scheduler's
-  address, and fixes each sidecar's HTTP port.
+  address, and fixes each sidecar's ports: HTTP, gRPC, internal gRPC and metrics (the CLI picks the others with
+  a listen on port 0, inside the ephemeral range, and daprd binds them seconds later: an outgoing connection of a
+  parallel test took one in between, and daprd exited with "bind: address already in use").
 - The CLI's runtime folder is a temp folder (DAPR_RUNTIME_PATH), never the user's ~/.dapr.
 - A spec of tests/runtime/specs/ brings each service's business logic (`handlers/<app id>.py`), written over the
   generated app/handlers.py. Its email bindings send to an SMTP sink (smtp_sink.py), its Kafka input bindings read
@@ -170,6 +172,13 @@ class RealTodoSystem(SharedHooks):
         self.redis_db = str(secrets.randbelow(15) + 1)
         self.ports = {app: processes.free_port() for app in (*self.apps, OBSERVER)}
         self.dapr_ports = {app: processes.free_port() for app in (*self.apps, OBSERVER)}
+        self.sidecar_ports = {
+            app: {
+                "daprHTTPPort": self.dapr_ports[app],
+                **{key: processes.free_port() for key in ("daprGRPCPort", "daprInternalGRPCPort", "metricsPort")},
+            }
+            for app in (*self.apps, OBSERVER)
+        }
         self._relay: TcpCut | None = None
         self.smtp = SmtpSink()
         self.run_tag = uuid.uuid4().hex[:8]
@@ -268,13 +277,13 @@ class RealTodoSystem(SharedHooks):
                 sys.executable, str(HERE / "launcher.py"), str(self.ports[app_id]), str(self.control), app_id,
             ]  # fmt: skip
             app["env"] = {**app.get("env", {}), "PYTHONPATH": str(self.root / app["appDirPath"])}
-            app["daprHTTPPort"] = self.dapr_ports[app_id]
+            app.update(self.sidecar_ports[app_id])
         config["apps"].append(
             {
                 "appID": OBSERVER,
                 "appDirPath": f"./{OBSERVER}",
                 "appPort": self.ports[OBSERVER],
-                "daprHTTPPort": self.dapr_ports[OBSERVER],
+                **self.sidecar_ports[OBSERVER],
                 "command": [
                     sys.executable,
                     str(HERE / "observer.py"),
