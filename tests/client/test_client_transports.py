@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import socket
@@ -315,3 +316,38 @@ async def test_a_burst_past_the_pool_that_times_out_leaves_the_client_working(
             if not any(isinstance(answer, BaseException) for answer in later):
                 break
     assert later == [{"target": f"/v1.0/state/statestore/later{i}"} for i in range(50)]
+
+
+@pytest.mark.parametrize("pool", ["own", "caller httpx.AsyncClient"])
+async def test_a_deadline_that_falls_while_httpx_closes_a_connection_leaves_the_pool_working(
+    dapr_by_transport: dict[str, ModuleType], pool: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """asyncio's cancellation passes through httpcore's shields: cancelled while the pool closes an expired
+    connection, a request strands the new connection it was given (still "connecting"), or the answer it has
+    read (still "active"); with one connection in the pool every later call then waits for a slot that never
+    frees. The httpx backend ends an exchange by httpx's timeouts and its own checks, never by cancelling it."""
+    import httpcore
+
+    module = dapr_by_transport["httpx"]
+    close = httpcore.AsyncConnectionPool._close_connections
+    slow_closes: list[float] = []
+
+    async def closing_slowly(self: httpcore.AsyncConnectionPool, closing: list[Any]) -> None:
+        if closing and slow_closes:
+            await asyncio.sleep(slow_closes[0])  # a loaded machine: longer than the whole deadline
+        await close(self, closing)
+
+    monkeypatch.setattr(httpcore.AsyncConnectionPool, "_close_connections", closing_slowly)
+    # Idle connections expire at once, so the next request finds one to close.
+    monkeypatch.setattr(httpx, "Limits", functools.partial(httpx.Limits, keepalive_expiry=0.01))
+    settings = {**FAST, "max_connections": 1, "api_timeout_seconds": 0.2, "api_max_retries": 0}
+    async with raw_server() as server, burst_client(module, server.url, pool, **settings) as client:
+        assert await client.get_state("statestore", "first") == {"target": "/v1.0/state/statestore/first"}
+        await asyncio.sleep(0.05)
+        slow_closes.append(0.3)
+        with pytest.raises(module.DaprTimeoutError):
+            await client.get_state("statestore", "late")
+        slow_closes.clear()
+        await asyncio.sleep(0.3)  # any close still running ends
+        answers = [await client.get_state("statestore", f"after{i}") for i in range(3)]
+    assert answers == [{"target": f"/v1.0/state/statestore/after{i}"} for i in range(3)]

@@ -421,19 +421,19 @@ def _may_have_been_sent(exc: httpx.TransportError) -> bool:
 class _HttpxBackend:
     """httpx: our own pooled client (we close it) or the caller's (never closed)."""
 
-    __slots__ = ("_client", "_deadline", "_extensions", "_owned", "_slots")
+    __slots__ = ("_client", "_deadline", "_owned", "_slots", "_timeouts")
 
     def __init__(
         self, client: httpx.AsyncClient, *, owned: bool, deadline: float, slots: int
     ) -> None:
         self._client = client
         self._owned = owned
-        self._extensions = {"timeout": client.timeout.as_dict()}
+        self._timeouts = client.timeout.as_dict()
         # httpx's timeouts bound each read, so a slow drip of bytes could go on for
         # ever: this bounds the whole exchange.
         self._deadline = deadline
         # No more requests in flight than the pool has connections, so none waits
-        # inside httpx's pool: a request cancelled there (by the deadline) can leave a
+        # inside httpx's pool: a request cancelled there (by its caller) can leave a
         # connection slot that is never freed, until every later request times out
         # (https://github.com/encode/httpcore/issues/1093). Waiting here is safe.
         self._slots = asyncio.Semaphore(slots)
@@ -446,28 +446,37 @@ class _HttpxBackend:
         headers: Mapping[str, str],
         content: bytes | None,
     ) -> _Response:
-        if self._owned:
-            # Our client has no defaults to merge in, so skip httpx's request building
-            # (~10%).
-            request = httpx.Request(
-                method,
-                url,
-                params=params,
-                headers=headers,
-                content=content,
-                extensions=self._extensions,
-            )
-        else:  # the caller's client: its headers, auth and event hooks apply
-            request = self._client.build_request(
-                method, url, params=params, headers=headers, content=content
-            )
+        loop = asyncio.get_running_loop()
+        end = loop.time() + self._deadline
         try:
-            async with asyncio.timeout(self._deadline), self._slots:
-                response = await self._client.send(request, stream=True)
-                try:
-                    body = await response.aread()
-                finally:
-                    await response.aclose()
+            async with asyncio.timeout_at(end):
+                await self._slots.acquire()
+        except TimeoutError as exc:  # nothing reached httpx, let alone the sidecar
+            raise _SendError(exc, sent=False) from exc
+        try:
+            # Nothing here cancels httpx: a cancellation inside it (httpcore and anyio
+            # cannot shield against asyncio's) can strand a connection being opened or
+            # closed, and the pool counts it for ever. So httpx's own timeouts, each
+            # capped at what is left, end the exchange, and a body dripped byte by byte
+            # is cut at the first part that arrives past the deadline.
+            left = max(end - loop.time(), 0.001)
+            timeouts = {
+                phase: left if limit is None else min(limit, left)
+                for phase, limit in self._timeouts.items()
+            }
+            response = await self._client.send(
+                self._request(method, url, params, headers, content, timeouts),
+                stream=True,
+            )
+            try:
+                parts: list[bytes] = []
+                async for part in response.aiter_bytes():  # closed with the response
+                    parts.append(part)
+                    if loop.time() > end:
+                        raise TimeoutError
+                body = b"".join(parts)
+            finally:
+                await response.aclose()
         except httpx.DecodingError as exc:  # a Content-Encoding the body does not match
             raise _unreadable(
                 response.status_code,
@@ -479,7 +488,40 @@ class _HttpxBackend:
             raise _SendError(exc, sent=_may_have_been_sent(exc)) from exc
         except TimeoutError as exc:
             raise _SendError(exc, sent=True) from exc
+        finally:
+            self._slots.release()
         return _Response(response.status_code, response.headers, body)
+
+    def _request(
+        self,
+        method: str,
+        url: str,
+        params: _Params,
+        headers: Mapping[str, str],
+        content: bytes | None,
+        timeouts: dict[str, float],
+    ) -> httpx.Request:
+        extensions = {"timeout": timeouts}
+        if self._owned:
+            # Our client has no defaults to merge in, so skip httpx's request building
+            # (~10%).
+            return httpx.Request(
+                method,
+                url,
+                params=params,
+                headers=headers,
+                content=content,
+                extensions=extensions,
+            )
+        # The caller's client: its headers, auth and event hooks apply.
+        return self._client.build_request(
+            method,
+            url,
+            params=params,
+            headers=headers,
+            content=content,
+            extensions=extensions,
+        )
 
     async def aclose(self) -> None:
         if self._owned:
