@@ -432,7 +432,14 @@ def _may_have_been_sent(exc: httpx.TransportError) -> bool:
 class _HttpxBackend:
     """httpx: our own pooled client (we close it) or the caller's (never closed)."""
 
-    __slots__ = ("_client", "_deadline", "_owned", "_slots", "_timeouts")
+    __slots__ = (
+        "_abandoned",
+        "_client",
+        "_deadline",
+        "_owned",
+        "_slots",
+        "_timeouts",
+    )
 
     def __init__(
         self, client: httpx.AsyncClient, *, owned: bool, deadline: float, slots: int
@@ -444,12 +451,42 @@ class _HttpxBackend:
         # ever: this bounds the whole exchange.
         self._deadline = deadline
         # No more requests in flight than the pool has connections, so none waits
-        # inside httpx's pool: a request cancelled there (by its caller) can leave a
-        # connection slot that is never freed, until every later request times out
-        # (https://github.com/encode/httpcore/issues/1093). Waiting here is safe.
+        # inside httpx's pool, where the deadline could not cancel the wait: waiting
+        # for a slot here can be.
         self._slots = asyncio.Semaphore(slots)
+        self._abandoned: set[asyncio.Task[_Response]] = set()
 
     async def send(
+        self,
+        method: str,
+        url: str,
+        params: _Params,
+        headers: Mapping[str, str],
+        content: bytes | None,
+    ) -> _Response:
+        # Nothing may cancel a request inside httpx: asyncio's cancellation passes
+        # through httpcore's anyio shields, and a request cancelled while the pool
+        # opens or closes a connection strands that connection, which the pool then
+        # counts for ever until every call times out (the family of
+        # https://github.com/encode/httpcore/issues/1093). So the exchange is a task
+        # of its own, ended by its deadline; a caller that stops waiting (its own
+        # timeout, a task group) leaves it to finish.
+        exchange = asyncio.ensure_future(
+            self._exchange(method, url, params, headers, content)
+        )
+        try:
+            return await asyncio.shield(exchange)
+        except asyncio.CancelledError:
+            self._abandoned.add(exchange)
+            exchange.add_done_callback(self._forget)
+            raise
+
+    def _forget(self, exchange: asyncio.Task[_Response]) -> None:
+        self._abandoned.discard(exchange)
+        if not exchange.cancelled():
+            exchange.exception()  # nobody waits for its outcome any more
+
+    async def _exchange(
         self,
         method: str,
         url: str,
@@ -465,11 +502,8 @@ class _HttpxBackend:
         except TimeoutError as exc:  # nothing reached httpx, let alone the sidecar
             raise _SendError(exc, sent=False) from exc
         try:
-            # Nothing here cancels httpx: a cancellation inside it (httpcore and anyio
-            # cannot shield against asyncio's) can strand a connection being opened or
-            # closed, and the pool counts it for ever. So httpx's own timeouts, each
-            # capped at what is left, end the exchange, and a body dripped byte by byte
-            # is cut at the first part that arrives past the deadline.
+            # httpx's own timeouts, each capped at what is left, end the exchange, and a
+            # body dripped byte by byte is cut at the first part past the deadline.
             left = max(end - loop.time(), 0.001)
             timeouts = {
                 phase: left if limit is None else min(limit, left)
@@ -536,6 +570,10 @@ class _HttpxBackend:
 
     async def aclose(self) -> None:
         if self._owned:
+            # Our pool goes: exchanges nobody waits for may stop wherever they are.
+            for exchange in list(self._abandoned):
+                exchange.cancel()
+            await asyncio.gather(*self._abandoned, return_exceptions=True)
             await self._client.aclose()
 
 
