@@ -10,6 +10,7 @@ advance() moves."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -116,32 +117,73 @@ async def test_a_stopped_delivery_s_claim_runs_out_within_daprs_inbound_retries(
     assert [i for i, _ in running.seen] == ["e-7"]
 
 
-async def test_a_handler_that_outruns_its_claim_is_cut_off_and_gives_the_claim_up(
-    package: Package, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Past its claim another delivery may take the event, so the handler stops there (RETRY) rather than run
-    beside it; its claim is released, so the redelivery runs at once."""
+@contextlib.asynccontextmanager
+async def _short_claims(
+    package: Package, monkeypatch: pytest.MonkeyPatch, on_task_deleted: Any, claim_seconds: int = 1
+) -> AsyncIterator[Running]:
+    """The app over a Redis fake, with short claims (the fake's clock runs in real time, plus what advance adds)."""
     fake = package.fake_dapr.FakeDapr(app_id="myapp", state_store_type="redis")
-    stuck = asyncio.Event()
-    runs: list[str] = []
-
-    async def on_task_deleted(event: Any, dapr: Any) -> None:
-        runs.append(event.id)
-        if len(runs) == 1:
-            await stuck.wait()  # never set: a handler that would hold the event for ever
-
     monkeypatch.setattr(package.handlers, "on_task_deleted", on_task_deleted)
     settings = package.dapr_client.DaprSettings(http_endpoint=fake.base_url)
     async with (
         httpx.AsyncClient(transport=fake.transport) as http,
         package.dapr_client.DaprClient(settings, http_client=http) as dapr,
     ):
-        processed = package.contract.StateProcessedEvents(dapr, "statestore", claim_seconds=1, retain_seconds=60)
+        processed = package.contract.StateProcessedEvents(
+            dapr, "statestore", claim_seconds=claim_seconds, retain_seconds=60
+        )
         fake.app = package.main.create_app(dapr=dapr, processed=processed)
-        r = Running(package, fake, fake.app, [], [])
+        yield Running(package, fake, fake.app, [], [])
+
+
+async def test_a_handler_that_outruns_its_claim_is_cut_off_and_the_redelivery_runs(
+    package: Package, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past its claim another delivery may take the event, so the handler stops there (RETRY) rather than run
+    beside it; the claim ran out with it, so the redelivery runs."""
+    runs: list[str] = []
+
+    async def on_task_deleted(event: Any, dapr: Any) -> None:
+        runs.append(event.id)
+        if len(runs) == 1:
+            await asyncio.Event().wait()  # never set: a handler that would hold the event for ever
+
+    async with _short_claims(package, monkeypatch, on_task_deleted) as r:
         assert await asyncio.wait_for(_deliver(r, "e-8"), 30) == "RETRY"
-        assert await asyncio.wait_for(_deliver(r, "e-8"), 30) == "SUCCESS"  # not "busy": the claim was given up
+        assert await _deliver(r, "e-8") == "SUCCESS"
     assert runs == ["e-8", "e-8"]
+
+
+async def test_a_handler_cut_off_never_deletes_the_claim_another_delivery_took(
+    package: Package, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store's claim ran out while the first handler still ran, and a redelivery took it: when the first is cut
+    off, a third delivery must still find the event busy, not run beside the second."""
+    runs: list[str] = []
+    first_running, second_running, second_may_end = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+    async def on_task_deleted(event: Any, dapr: Any) -> None:
+        runs.append(event.id)
+        if len(runs) == 1:
+            first_running.set()
+            await asyncio.Event().wait()  # cut off at its claim's end
+        elif len(runs) == 2:
+            second_running.set()
+            await second_may_end.wait()
+
+    # Claims of 2 s: the first handler is cut off at 2 s, the second, started at 1 s, holds its claim until 3 s.
+    async with _short_claims(package, monkeypatch, on_task_deleted, claim_seconds=2) as r:
+        first = asyncio.create_task(_deliver(r, "e-9"))
+        await asyncio.wait_for(first_running.wait(), 10)
+        await asyncio.sleep(1.0)
+        r.fake.advance(2)  # the store's claim ran out early (a store's clock runs its own way)
+        second = asyncio.create_task(_deliver(r, "e-9"))
+        await asyncio.wait_for(second_running.wait(), 10)
+        assert await asyncio.wait_for(first, 30) == "RETRY"
+        assert await _deliver(r, "e-9") == "RETRY"  # busy: the second delivery's claim stands
+        second_may_end.set()
+        assert await asyncio.wait_for(second, 30) == "SUCCESS"
+    assert runs == ["e-9", "e-9"]
 
 
 async def test_a_handled_event_is_remembered_for_the_retention(running: Running) -> None:

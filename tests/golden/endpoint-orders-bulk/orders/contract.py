@@ -301,6 +301,11 @@ async def _outcome(
     return "SUCCESS"
 
 
+# A claim is given up only while it has this long left, so that the delete lands
+# before the claim could have expired and been taken by another delivery.
+_RELEASE_MARGIN_SECONDS = 1.0
+
+
 async def _run(
     event: E,
     handler: Callable[[E, DaprClient], Awaitable[None]],
@@ -329,10 +334,12 @@ async def _run(
         return "SUCCESS" if claim == "done" else "RETRY"
     status = await _outcome(event, handler, dapr, deadline)
     try:
-        if status == "RETRY":
-            await processed.release(key)
-        else:
+        if status != "RETRY":
             await processed.done(key)
+        elif asyncio.get_running_loop().time() < deadline - _RELEASE_MARGIN_SECONDS:
+            await processed.release(key)
+        # else: the claim runs out on its own, and another delivery may hold it
+        # already: deleting it then would let a third run beside that one.
     except Exception:
         # The outcome stands; at worst a redelivery after the claim expires runs it
         # again.
