@@ -273,26 +273,36 @@ async def test_cookies_set_by_one_app_are_never_sent_on_later_calls(
 
 @contextlib.asynccontextmanager
 async def burst_client(module: ModuleType, url: str, pool: str, **settings: Any) -> AsyncIterator[Any]:
-    """The generated client with its own pool, or over a caller's httpx client whose pool is as large."""
+    """The generated client with its own pool, or over a caller's httpx client whose pool is as large (or smaller)."""
     config = module.DaprSettings(http_endpoint=url, **settings)
     if pool == "own":
         async with module.DaprClient(config) as client:
             yield client
         return
-    limits = httpx.Limits(max_connections=config.max_connections)
-    async with httpx.AsyncClient(limits=limits) as http, module.DaprClient(config, http_client=http) as client:
+    # "caller httpx.AsyncClient, smaller pool": requests wait inside httpx's pool too, ended by its pool timeout.
+    size = config.max_connections // 4 if pool.endswith("smaller pool") else config.max_connections
+    async with (
+        httpx.AsyncClient(limits=httpx.Limits(max_connections=size)) as http,
+        module.DaprClient(config, http_client=http) as client,
+    ):
         yield client
 
 
 @pytest.mark.parametrize(
-    ("transport", "pool"), [*((t, "own") for t in TRANSPORTS), ("httpx", "caller httpx.AsyncClient")]
+    ("transport", "pool"),
+    [
+        *((t, "own") for t in TRANSPORTS),
+        ("httpx", "caller httpx.AsyncClient"),
+        ("httpx", "caller httpx.AsyncClient, smaller pool"),
+    ],
 )
 async def test_a_burst_past_the_pool_that_times_out_leaves_the_client_working(
     dapr_by_transport: dict[str, ModuleType], transport: str, pool: str
 ) -> None:
     """Requests cancelled by the deadline while queued inside httpx's pool leave connection slots that are never
-    freed (httpcore#1093), after which every call fails: the client keeps no more requests in flight than the
-    pool holds, so none ever queues there."""
+    freed (httpcore#1093), after which every call fails: the client keeps no more requests in flight than its
+    pool holds and never cancels one inside httpx, so a caller's smaller pool queues requests that its pool
+    timeout ends."""
     module = dapr_by_transport[transport]
     # A deadline of 1.5 s: each later round of quick answers has that long, so a loaded machine (CI runs daprd,
     # Kafka and PostgreSQL beside this) does not fail it; retries: a later call survives a stall too.

@@ -963,8 +963,9 @@ class DaprClient:
     to `DaprSettings()` (the environment). Pass `http_client` to bring your own
     `httpx.AsyncClient` (tests use `httpx.MockTransport` or `httpx.ASGITransport`): it
     is never closed by this client, and its timeout and limits apply; URLs always come
-    from `settings`. At most `settings.max_connections` requests are in flight at once,
-    so give that client at least as many connections (httpx's default is 100).
+    from `settings`. At most `settings.max_connections` requests are in flight at once;
+    with fewer connections in that client's pool the rest wait in it (httpx's default
+    is 100).
 
     Its own pool is an aiohttp session used directly when aiohttp is installed,
     several times faster under concurrency than httpx's own pool, the fallback.
