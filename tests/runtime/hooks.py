@@ -121,7 +121,11 @@ class SharedHooks:
     def _observed(self) -> list[dict[str, Any]]:
         if not self.record.exists():
             return []
-        return [json.loads(line) for line in self.record.read_text(encoding="utf-8").splitlines() if line]
+        text = self.record.read_text(encoding="utf-8")
+        # The observer appends from its own process: a line it is still writing has no newline yet (a read beside
+        # a write saw half a line, "Unterminated string"); the next read has all of it.
+        complete = text[: text.rfind("\n") + 1]
+        return [json.loads(line) for line in complete.splitlines() if line]
 
     def events(self, topic: str) -> list[dict[str, Any]]:
         return [o["event"] for o in self._observed() if o["topic"] == topic]
