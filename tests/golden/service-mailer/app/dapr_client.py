@@ -436,46 +436,15 @@ class _HttpxBackend:
         self._client = client
         self._owned = owned
         self._timeouts = client.timeout.as_dict()
-        # httpx's timeouts bound each read, so a slow drip of bytes could go on for
-        # ever: this bounds the whole exchange.
         self._deadline = deadline
-        # No more requests in flight than the pool has connections, so none waits
-        # inside httpx's pool, where the deadline could not cancel the wait: waiting
-        # for a slot here can be.
+        # No more requests in flight than our pool has connections, so none waits
+        # inside httpx's pool: waiting for a slot here can be cut at the deadline, a
+        # wait in there cannot (see send). A caller's smaller pool queues the rest,
+        # each until a connection frees.
         self._slots = asyncio.Semaphore(slots)
         self._abandoned: set[asyncio.Task[_Response]] = set()
 
     async def send(
-        self,
-        method: str,
-        url: str,
-        params: _Params,
-        headers: Mapping[str, str],
-        content: bytes | None,
-    ) -> _Response:
-        # Nothing may cancel a request inside httpx: asyncio's cancellation passes
-        # through httpcore's anyio shields, and a request cancelled while the pool
-        # opens or closes a connection strands that connection, which the pool then
-        # counts for ever until every call times out (the family of
-        # https://github.com/encode/httpcore/issues/1093). So the exchange is a task
-        # of its own, ended by its deadline; a caller that stops waiting (its own
-        # timeout, a task group) leaves it to finish.
-        exchange = asyncio.ensure_future(
-            self._exchange(method, url, params, headers, content)
-        )
-        try:
-            return await asyncio.shield(exchange)
-        except asyncio.CancelledError:
-            self._abandoned.add(exchange)
-            exchange.add_done_callback(self._forget)
-            raise
-
-    def _forget(self, exchange: asyncio.Task[_Response]) -> None:
-        self._abandoned.discard(exchange)
-        if not exchange.cancelled():
-            exchange.exception()  # nobody waits for its outcome any more
-
-    async def _exchange(
         self,
         method: str,
         url: str,
@@ -490,41 +459,81 @@ class _HttpxBackend:
                 await self._slots.acquire()
         except TimeoutError as exc:  # nothing reached httpx, let alone the sidecar
             raise _SendError(exc, sent=False) from exc
+        # Nothing may cancel or time out a request inside httpx's pool: asyncio's
+        # cancellation passes through httpcore's anyio shields, and a request cut
+        # while the pool opens, hands out or closes a connection strands that
+        # connection, which the pool counts for ever until every call times out (the
+        # family of https://github.com/encode/httpcore/issues/1093). So the exchange
+        # is a task of its own that keeps the slot until httpx is done with it; a
+        # caller past the deadline (or cancelled: its own timeout, a task group)
+        # stops waiting for it, and httpx's own timeouts end it soon after.
+        exchange = asyncio.ensure_future(
+            self._exchange(method, url, params, headers, content, end)
+        )
+        exchange.add_done_callback(self._finished)
         try:
-            # httpx's own timeouts, each capped at what is left, end the exchange, and a
-            # body dripped byte by byte is cut at the first part past the deadline.
-            left = max(end - loop.time(), 0.001)
-            timeouts = {
-                phase: left if limit is None else min(limit, left)
-                for phase, limit in self._timeouts.items()
-            }
+            done, _ = await asyncio.wait({exchange}, timeout=end - loop.time())
+        except asyncio.CancelledError:
+            self._abandoned.add(exchange)
+            raise
+        if not done:
+            self._abandoned.add(exchange)
+            raise _SendError(TimeoutError(), sent=True)
+        return exchange.result()
+
+    def _finished(self, exchange: asyncio.Task[_Response]) -> None:
+        self._slots.release()
+        self._abandoned.discard(exchange)
+        if not exchange.cancelled():
+            exchange.exception()  # retrieved, should nobody wait for it any more
+
+    async def _exchange(
+        self,
+        method: str,
+        url: str,
+        params: _Params,
+        headers: Mapping[str, str],
+        content: bytes | None,
+        end: float,
+    ) -> _Response:
+        loop = asyncio.get_running_loop()
+        # Each httpx timeout capped at what is left, except the pool's: with a slot
+        # held a connection is free, and a pool timeout firing as the pool hands
+        # one over strands it.
+        left = max(end - loop.time(), 0.001)
+        timeouts: dict[str, float | None] = {
+            phase: left if limit is None else min(limit, left)
+            for phase, limit in self._timeouts.items()
+        }
+        timeouts["pool"] = None
+        try:
             response = await self._client.send(
                 self._request(method, url, params, headers, content, timeouts),
                 stream=True,
+                # A caller's client may follow redirects: never send
+                # dapr-api-token elsewhere.
+                follow_redirects=False,
             )
             try:
                 parts: list[bytes] = []
                 async for part in response.aiter_bytes():  # closed with the response
                     parts.append(part)
-                    if loop.time() > end:
+                    if loop.time() > end:  # a body dripped byte by byte
                         raise TimeoutError
-                body = b"".join(parts)
+            except httpx.DecodingError as exc:  # the body does not fit its encoding
+                raise _unreadable(
+                    response.status_code,
+                    response.headers,
+                    b"",
+                    f"the body could not be decoded ({exc})",
+                ) from exc
             finally:
                 await response.aclose()
-        except httpx.DecodingError as exc:  # a Content-Encoding the body does not match
-            raise _unreadable(
-                response.status_code,
-                response.headers,
-                b"",
-                f"the body could not be decoded ({exc})",
-            ) from exc
         except httpx.TransportError as exc:
             raise _SendError(exc, sent=_may_have_been_sent(exc)) from exc
-        except TimeoutError as exc:
+        except (httpx.RequestError, TimeoutError) as exc:  # a caller's hook, say
             raise _SendError(exc, sent=True) from exc
-        finally:
-            self._slots.release()
-        return _Response(response.status_code, response.headers, body)
+        return _Response(response.status_code, response.headers, b"".join(parts))
 
     def _request(
         self,
@@ -533,7 +542,7 @@ class _HttpxBackend:
         params: _Params,
         headers: Mapping[str, str],
         content: bytes | None,
-        timeouts: dict[str, float],
+        timeouts: dict[str, float | None],
     ) -> httpx.Request:
         extensions = {"timeout": timeouts}
         if self._owned:
@@ -560,6 +569,7 @@ class _HttpxBackend:
     async def aclose(self) -> None:
         if self._owned:
             # Our pool goes: exchanges nobody waits for may stop wherever they are.
+            # (On a caller's client they run on, each ended by httpx's timeouts.)
             for exchange in list(self._abandoned):
                 exchange.cancel()
             await asyncio.gather(*self._abandoned, return_exceptions=True)
