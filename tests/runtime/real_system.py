@@ -171,14 +171,11 @@ class RealTodoSystem(SharedHooks):
         # emptied first, so that no earlier run's pending message or job data reaches this one.
         self.redis_db = str(secrets.randbelow(15) + 1)
         self.ports = {app: processes.free_port() for app in (*self.apps, OBSERVER)}
-        self.dapr_ports = {app: processes.free_port() for app in (*self.apps, OBSERVER)}
+        sidecar_keys = ("daprHTTPPort", "daprGRPCPort", "daprInternalGRPCPort", "metricsPort")
         self.sidecar_ports = {
-            app: {
-                "daprHTTPPort": self.dapr_ports[app],
-                **{key: processes.free_port() for key in ("daprGRPCPort", "daprInternalGRPCPort", "metricsPort")},
-            }
-            for app in (*self.apps, OBSERVER)
+            app: {key: processes.free_port() for key in sidecar_keys} for app in (*self.apps, OBSERVER)
         }
+        self.dapr_ports = {app: ports["daprHTTPPort"] for app, ports in self.sidecar_ports.items()}
         self._relay: TcpCut | None = None
         self.smtp = SmtpSink()
         self.run_tag = uuid.uuid4().hex[:8]
