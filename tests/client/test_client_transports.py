@@ -279,7 +279,7 @@ async def burst_client(module: ModuleType, url: str, pool: str, **settings: Any)
         async with module.DaprClient(config) as client:
             yield client
         return
-    # "caller httpx.AsyncClient, smaller pool": requests wait inside httpx's pool too, ended by its pool timeout.
+    # "caller httpx.AsyncClient, smaller pool": requests also wait inside httpx's pool, each until a connection frees.
     size = config.max_connections // 4 if pool.endswith("smaller pool") else config.max_connections
     async with (
         httpx.AsyncClient(limits=httpx.Limits(max_connections=size)) as http,
@@ -301,8 +301,7 @@ async def test_a_burst_past_the_pool_that_times_out_leaves_the_client_working(
 ) -> None:
     """Requests cancelled by the deadline while queued inside httpx's pool leave connection slots that are never
     freed (httpcore#1093), after which every call fails: the client keeps no more requests in flight than its
-    pool holds and never cancels one inside httpx, so a caller's smaller pool queues requests that its pool
-    timeout ends."""
+    pool holds and never cancels or times one out inside httpx, so a caller's smaller pool only queues them."""
     module = dapr_by_transport[transport]
     # A deadline of 1.5 s: each later round of quick answers has that long, so a loaded machine (CI runs daprd,
     # Kafka and PostgreSQL beside this) does not fail it; retries: a later call survives a stall too.
