@@ -581,9 +581,10 @@ class _HttpxBackend:
         if self._owned:
             # Our pool goes: exchanges nobody waits for may stop wherever they are.
             # (On a caller's client they run on, each ended by httpx's timeouts.)
-            for exchange in list(self._abandoned):
+            abandoned = list(self._abandoned)  # each leaves the set as it ends
+            for exchange in abandoned:
                 exchange.cancel()
-            await asyncio.gather(*self._abandoned, return_exceptions=True)
+            await asyncio.gather(*abandoned, return_exceptions=True)
             await self._client.aclose()
 
 
