@@ -22,6 +22,7 @@ import pytest
 
 from skill import REGISTRY
 from skill._ruff import ruff_argv
+from tests.runtime.processes import free_port
 from tools._answer import Answer, written_budget
 from tools._mcp_tools import ANNOTATION_HINTS, GENERATOR_HINTS, TOOL_NAMES_BROWSE
 
@@ -166,16 +167,9 @@ def test_typescript_sdk_over_stdio(node: str, tmp_path: Path) -> None:
     _check_report(_run_client(node, "stdio", *_server_command(), "mcp", root=root, outside=outside), root, outside)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def http_server() -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [*_server_command(), "mcp", "--http", "--port", str(port)],
         cwd=ROOT,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -17,17 +16,11 @@ import anyio
 import httpx
 import pytest
 
+from tests.runtime.processes import free_port
 from tests.service.conftest import write_service
 from tests.sidecar import SidecarDouble, serve_double
 
 TASK = {"id": "t-1", "user_id": "u-1", "title": "Pay rent", "created_at": "2027-01-01T00:00:00Z"}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 class App:
@@ -39,7 +32,7 @@ class App:
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     folder = tmp_path_factory.mktemp("no_sidecar")
     write_service({}, folder)
-    port, dapr_port = _free_port(), _free_port()
+    port, dapr_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DAPR_", "APP_API_TOKEN"))}
     env |= {"DAPR_HTTP_PORT": str(dapr_port), "PYTHONDONTWRITEBYTECODE": "1"}
     log = folder / "uvicorn.log"
