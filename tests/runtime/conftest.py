@@ -1,12 +1,44 @@
 """The `runtime` fixture: the real Dapr runtime and its servers, or one skip (a failure under
-DAPR_CODER_REQUIRE_RUNTIME=1) with the reason, the same for every runtime test so pytest reports it once."""
+DAPR_CODER_REQUIRE_RUNTIME=1) with the reason, the same for every runtime test so pytest reports it once. And the
+start of the run's systems (tests/runtime/systems.py) as soon as the tests are collected, their tests last."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.runtime import environment
+from tests.runtime import environment, systems
 from tests.runtime.environment import RuntimeEnv
+
+
+def _system(item: pytest.Item) -> systems.Job | None:
+    """The system whose outcomes a scenario test reads, or None for any other test."""
+    if not isinstance(item, pytest.Function) or not hasattr(item, "callspec"):
+        return None
+    where, params = (item.module.__name__, item.originalname), item.callspec.params
+    if where == ("tests.runtime.test_scenarios", "test_scenario"):
+        return systems.TODO, str(params["profile"])
+    if where == ("tests.runtime.test_spec_scenarios", "test_spec_scenario"):
+        return str(params["spec"]), str(params["profile"])
+    return None
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The scenario tests last (a stable sort): by the time a worker gets to them, their systems have run."""
+    items.sort(key=lambda item: _system(item) is not None)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the systems the collected tests read, in the background, while the other tests run."""
+    if session.config.option.collectonly:
+        return
+    jobs = list(dict.fromkeys(job for item in session.items if (job := _system(item)) is not None))
+    runtime = environment.load()
+    if not jobs or isinstance(runtime, str):  # without the runtime, every runtime test says why it cannot run
+        return
+    if environment.kafka_unavailable(runtime) is not None:  # their tests say why, through the `kafka` fixture
+        jobs = [job for job in jobs if not systems.needs_kafka(*job)]
+    if jobs:
+        systems.start(jobs)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

@@ -21,8 +21,7 @@ import tempfile
 from pathlib import Path
 
 from tests.runtime import environment, real_system, scenarios, spec_scenarios
-from tests.runtime.test_scenarios import NOT_ON, one_system_at_a_time, run_profile
-from tests.runtime.test_spec_scenarios import run_spec_profile
+from tests.runtime.systems import NOT_ON, one_system_at_a_time, run_profile, run_spec_profile
 from tests.runtime.test_standin_scenarios import NOT_MODELLED
 from tests.runtime.test_standin_scenarios import run_profile as run_standin
 

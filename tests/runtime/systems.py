@@ -1,0 +1,212 @@
+"""The real-runtime systems of one pytest run (the todo preset and the specs of tests/runtime/specs/, on each
+profile), run one after another by a process of their own.
+
+Two systems must never run at once on one machine (their apps answer to the same ids through mDNS), so they take
+a file lock in the cache folder. When a pytest worker ran a system itself, a second worker that asked for one
+waited on that lock with nothing to do: with two workers, half the machine idled for the ten minutes the systems
+take. So the systems start as soon as the tests are collected (tests/runtime/conftest.py), in this process
+(`python -m tests.runtime.systems`), and the workers run every other test meanwhile; the scenario tests are
+collected last and read each system's outcomes from a file per test run (PYTEST_XDIST_TESTRUNUID) that this
+process writes as each system ends. It stops when the pytest process that started the run ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import functools
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from tests.runtime import environment, processes, real_system, scenarios, spec_scenarios
+from tests.runtime.environment import RuntimeEnv
+
+Outcomes = dict[str, str | None]  # scenario name -> None (passed) or why it failed
+Job = tuple[str, str]  # (spec, profile); the spec "todo" is the todo preset with tests/runtime/scenarios.py
+TODO = "todo"
+ROOT = Path(__file__).resolve().parents[2]
+WAIT_SECONDS = 3600.0  # a test gives up waiting for its system's outcomes after this long
+
+# (profile, scenario) pairs of the todo preset not run: none since the Kafka broker has a relayed listener
+# (tests/runtime/setup.sh).
+NOT_ON: set[tuple[str, str]] = set()
+
+
+@contextlib.contextmanager
+def one_system_at_a_time() -> Iterator[None]:
+    lock = environment.cache_dir() / "systems.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+async def run_profile(runtime: RuntimeEnv, profile: str, workdir: Path, names: tuple[str, ...]) -> Outcomes:
+    """The todo preset on `profile`, with a scheduler of its own (a job left by an earlier system must not fire
+    into this one, whose apps have the same ids)."""
+    with processes.scheduler(runtime, workdir / "scheduler") as scheduler:
+        async with real_system.running(runtime, real_system.PROFILES[profile], workdir, scheduler.address) as system:
+            results = await scenarios.run_all(system, names)
+            if any(results.values()):
+                (workdir / "logs.txt").write_text(system.logs(), encoding="utf-8")
+            return results
+
+
+async def run_spec_profile(
+    runtime: RuntimeEnv, spec: str, profile: str, workdir: Path, names: tuple[str, ...] | None = None
+) -> Outcomes:
+    """The system of `spec` on `profile`, with a scheduler of its own."""
+    with processes.scheduler(runtime, workdir / "scheduler") as scheduler:
+        early = spec_scenarios.BEFORE_START.get(spec, ())
+        async with real_system.running(
+            runtime, real_system.PROFILES[profile], workdir, scheduler.address, spec, early
+        ) as system:
+            results = await spec_scenarios.run_all(system, spec, names)
+            if any(results.values()):
+                (workdir / "logs.txt").write_text(system.logs(), encoding="utf-8")
+            return results
+
+
+def scenario_names(spec: str, profile: str) -> tuple[str, ...]:
+    if spec == TODO:
+        return tuple(s.name for s in scenarios.SCENARIOS if (profile, s.name) not in NOT_ON)
+    return tuple(s.name for s in spec_scenarios.SCENARIOS[spec])
+
+
+def needs_kafka(spec: str, profile: str) -> bool:
+    """The profile's broker, or the one a spec's Kafka input bindings read."""
+    return profile == "kafka" or (spec != TODO and bool(real_system.SPECS[spec].kafka_sources()))
+
+
+@functools.cache
+def _run_folder() -> Path:
+    run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID") or uuid.uuid4().hex  # one pytest run, all its workers
+    return environment.cache_dir() / "scenario-runs" / run_id
+
+
+def _outcomes_file(folder: Path, job: Job) -> Path:
+    return folder / f"{job[0]}-{job[1]}.json"
+
+
+def start(jobs: Sequence[Job]) -> None:
+    """Start the systems of this pytest run in the background, unless a worker of the run started them already."""
+    folder = _run_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        pid_file = os.open(folder / "systems.pid", os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        return
+    # The process that owns the run: an xdist worker's parent, or pytest itself. A worker may end first.
+    owner = os.getppid() if os.environ.get("PYTEST_XDIST_WORKER") else os.getpid()
+    # Through sh, so that the process is nobody's child here: no pytest process waits for it or leaves a zombie.
+    command = [sys.executable, "-m", "tests.runtime.systems", str(folder), str(owner), *(f"{s}/{p}" for s, p in jobs)]
+    launched = subprocess.run(
+        ["sh", "-c", '"$@" > "$0" 2>&1 < /dev/null & echo $!', str(folder / "systems.log"), *command],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    os.write(pid_file, launched.stdout.strip().encode())
+    os.close(pid_file)
+
+
+def _alive(pid: int) -> bool:
+    """Running: neither ended nor a zombie."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] not in ("Z", "X")
+
+
+def outcomes(spec: str, profile: str) -> Outcomes:
+    """The outcomes of `spec` on `profile` in this pytest run, once its system has run."""
+    folder = _run_folder()
+    done = _outcomes_file(folder, (spec, profile))
+    pid_file = folder / "systems.pid"
+    started = time.monotonic()
+    while not done.exists():
+        text = pid_file.read_text(encoding="ascii") if pid_file.exists() else ""
+        if not text.isdigit():
+            if pid_file.exists() and time.monotonic() < started + 30:  # its pid is being written
+                time.sleep(0.2)
+                continue
+            raise AssertionError(f"no process runs this pytest run's systems ({folder}): tests/runtime/conftest.py")
+        if not _alive(int(text)) and not done.exists():
+            log = (folder / "systems.log").read_text(encoding="utf-8", errors="replace")
+            raise AssertionError(f"the systems' process ended without running {spec} on {profile}:\n{log[-4000:]}")
+        if time.monotonic() > started + WAIT_SECONDS:
+            raise AssertionError(f"{spec} on {profile} did not end within {WAIT_SECONDS:g} s: {folder}/systems.log")
+        time.sleep(0.5)
+    loaded: Outcomes = json.loads(done.read_text(encoding="utf-8"))
+    return loaded
+
+
+def _run_one(runtime: RuntimeEnv, job: Job) -> Outcomes:
+    """One system's outcomes; a system that fails to start or stop fails each of its scenarios with the reason.
+    A failing system's folder (logs.txt, each app's daprd log) is kept and named in each failure."""
+    spec, profile = job
+    names = scenario_names(spec, profile)
+    workdir = Path(tempfile.mkdtemp(prefix=f"dapr-coder-{spec}-{profile}-"))
+    try:
+        with one_system_at_a_time():
+            if spec == TODO:
+                results = asyncio.run(run_profile(runtime, profile, workdir, names))
+            else:
+                results = asyncio.run(run_spec_profile(runtime, spec, profile, workdir, names))
+    except Exception:
+        results = dict.fromkeys(names, f"the system did not run to its end:\n{traceback.format_exc()}")
+    except BaseException:  # the run was cancelled: nothing to look at
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise
+    if not any(results.values()):
+        shutil.rmtree(workdir, ignore_errors=True)
+        return results
+    return {name: None if why is None else f"{why}\n(the system's folder, logs.txt: {workdir})" for name, why in
+            results.items()}  # fmt: skip
+
+
+def _stop_with(owner: int) -> None:
+    """Interrupt this process (its systems stop as a cancelled run does) once `owner` has ended."""
+    while _alive(owner):
+        time.sleep(1)
+    os.kill(os.getpid(), signal.SIGINT)
+
+
+def main(argv: list[str]) -> int:
+    folder, owner, jobs = Path(argv[0]), int(argv[1]), [(j.split("/")[0], j.split("/")[1]) for j in argv[2:]]
+    # sh started this process in the background, with SIGINT ignored: a cancelled run must stop its systems.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    threading.Thread(target=_stop_with, args=(owner,), daemon=True).start()
+    runtime = environment.load()
+    for job in jobs:
+        results: Outcomes
+        if isinstance(runtime, str):
+            results = dict.fromkeys(scenario_names(*job), runtime)
+        else:
+            print(f"{time.strftime('%H:%M:%S')} {job[0]} on {job[1]}: starting", flush=True)
+            results = _run_one(runtime, job)
+            failed = sum(why is not None for why in results.values())
+            print(f"{time.strftime('%H:%M:%S')} {job[0]} on {job[1]}: {failed} failed", flush=True)
+        written = _outcomes_file(folder, job)
+        partial = written.with_suffix(".part")
+        partial.write_text(json.dumps(results), encoding="utf-8")
+        partial.replace(written)  # a reader never sees half a file
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
