@@ -4,6 +4,8 @@ start of the run's systems (tests/runtime/systems.py) as soon as the tests are c
 
 from __future__ import annotations
 
+from collections.abc import Generator
+
 import pytest
 
 from tests.runtime import environment, systems
@@ -22,8 +24,11 @@ def _system(item: pytest.Item) -> systems.Job | None:
     return None
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The scenario tests last (a stable sort): by the time a worker gets to them, their systems have run."""
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> Generator[None]:
+    """The scenario tests last (a stable sort, after every other plugin's order, --ff's included): by the time a
+    worker gets to them, their systems have run."""
+    yield
     items.sort(key=lambda item: _system(item) is not None)
 
 
@@ -33,11 +38,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         return
     jobs = list(dict.fromkeys(job for item in session.items if (job := _system(item)) is not None))
     runtime = environment.load()
-    if not jobs or isinstance(runtime, str):  # without the runtime, every runtime test says why it cannot run
-        return
-    if environment.kafka_unavailable(runtime) is not None:  # their tests say why, through the `kafka` fixture
-        jobs = [job for job in jobs if not systems.needs_kafka(*job)]
-    if jobs:
+    if jobs and not isinstance(runtime, str):  # without the runtime, every runtime test says why it cannot run
         systems.start(jobs)
 
 

@@ -37,7 +37,7 @@ Outcomes = dict[str, str | None]  # scenario name -> None (passed) or why it fai
 Job = tuple[str, str]  # (spec, profile); the spec "todo" is the todo preset with tests/runtime/scenarios.py
 TODO = "todo"
 ROOT = Path(__file__).resolve().parents[2]
-WAIT_SECONDS = 3600.0  # a test gives up waiting for its system's outcomes after this long
+WAIT_SECONDS = 3600.0  # the tests give up waiting for the run's systems this long after they started
 
 # (profile, scenario) pairs of the todo preset not run: none since the Kafka broker has a relayed listener
 # (tests/runtime/setup.sh).
@@ -115,12 +115,22 @@ def start(jobs: Sequence[Job]) -> None:
     owner = os.getppid() if os.environ.get("PYTEST_XDIST_WORKER") else os.getpid()
     # Through sh, so that the process is nobody's child here: no pytest process waits for it or leaves a zombie.
     command = [sys.executable, "-m", "tests.runtime.systems", str(folder), str(owner), *(f"{s}/{p}" for s, p in jobs)]
-    launched = subprocess.run(
-        ["sh", "-c", '"$@" > "$0" 2>&1 < /dev/null & echo $!', str(folder / "systems.log"), *command],
-        cwd=ROOT, capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    os.write(pid_file, launched.stdout.strip().encode())
-    os.close(pid_file)
+    try:
+        launched = subprocess.run(
+            ["sh", "-c", '"$@" > "$0" 2>&1 < /dev/null & echo $!', str(folder / "systems.log"), *command],
+            cwd=ROOT, capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        os.write(pid_file, launched.stdout.strip().encode())
+    finally:
+        os.close(pid_file)
+    _forget_old_runs(folder)
+
+
+def _forget_old_runs(current: Path) -> None:
+    """Delete the outcomes of runs a week old."""
+    for run in current.parent.iterdir():
+        if run != current and time.time() - run.stat().st_mtime > 7 * 86400:
+            shutil.rmtree(run, ignore_errors=True)
 
 
 def _alive(pid: int) -> bool:
@@ -137,19 +147,21 @@ def outcomes(spec: str, profile: str) -> Outcomes:
     folder = _run_folder()
     done = _outcomes_file(folder, (spec, profile))
     pid_file = folder / "systems.pid"
-    started = time.monotonic()
     while not done.exists():
         text = pid_file.read_text(encoding="ascii") if pid_file.exists() else ""
+        # One deadline for the run's systems, from the pid file's creation: a hung system fails the tests that wait
+        # after it at once, not each after a wait of its own.
+        since = time.time() - pid_file.stat().st_mtime if pid_file.exists() else 0.0
         if not text.isdigit():
-            if pid_file.exists() and time.monotonic() < started + 30:  # its pid is being written
+            if pid_file.exists() and since < 30:  # its pid is being written
                 time.sleep(0.2)
                 continue
             raise AssertionError(f"no process runs this pytest run's systems ({folder}): tests/runtime/conftest.py")
         if not _alive(int(text)) and not done.exists():
             log = (folder / "systems.log").read_text(encoding="utf-8", errors="replace")
             raise AssertionError(f"the systems' process ended without running {spec} on {profile}:\n{log[-4000:]}")
-        if time.monotonic() > started + WAIT_SECONDS:
-            raise AssertionError(f"{spec} on {profile} did not end within {WAIT_SECONDS:g} s: {folder}/systems.log")
+        if since > WAIT_SECONDS:
+            raise AssertionError(f"the run's systems did not end within {WAIT_SECONDS:g} s: {folder}/systems.log")
         time.sleep(0.5)
     loaded: Outcomes = json.loads(done.read_text(encoding="utf-8"))
     return loaded
@@ -188,6 +200,9 @@ def _stop_with(owner: int) -> None:
 
 def main(argv: list[str]) -> int:
     folder, owner, jobs = Path(argv[0]), int(argv[1]), [(j.split("/")[0], j.split("/")[1]) for j in argv[2:]]
+    # A session of its own: a terminal's Ctrl-C reaches pytest, which ends, and only the watcher below interrupts
+    # this process, once (a second SIGINT would cut the systems' clean stop short).
+    os.setsid()
     # sh started this process in the background, with SIGINT ignored: a cancelled run must stop its systems.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     threading.Thread(target=_stop_with, args=(owner,), daemon=True).start()
@@ -196,6 +211,8 @@ def main(argv: list[str]) -> int:
         results: Outcomes
         if isinstance(runtime, str):
             results = dict.fromkeys(scenario_names(*job), runtime)
+        elif needs_kafka(*job) and (why := environment.kafka_unavailable(runtime)):
+            results = dict.fromkeys(scenario_names(*job), why)
         else:
             print(f"{time.strftime('%H:%M:%S')} {job[0]} on {job[1]}: starting", flush=True)
             results = _run_one(runtime, job)

@@ -15,7 +15,7 @@ import pytest
 from tests.runtime import real_system, scenarios, systems
 from tests.runtime.environment import RuntimeEnv
 
-pytestmark = [pytest.mark.runtime, pytest.mark.xdist_group("dapr-runtime")]
+pytestmark = pytest.mark.runtime
 
 # Known bugs, open, each citing where it is described: marked as the known failure it is (not strict) rather than
 # left to fail CI at random or hidden. None now ("restart mid-flow" was one: references/dapr-contract.md §18.5).

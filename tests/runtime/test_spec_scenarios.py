@@ -13,7 +13,7 @@ import pytest
 from tests.runtime import real_system, spec_scenarios, systems
 from tests.runtime.environment import RuntimeEnv
 
-pytestmark = [pytest.mark.runtime, pytest.mark.xdist_group("dapr-runtime")]
+pytestmark = pytest.mark.runtime
 
 CASES = [
     pytest.param(spec, profile, scenario.name, id=f"{spec}-{profile}-{scenario.name.replace(' ', '_')}")

@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,14 +15,12 @@ from tests.runtime import environment, systems
 
 
 @pytest.fixture
-def run_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("DAPR_CODER_CACHE", str(tmp_path))
-    monkeypatch.setenv("PYTEST_XDIST_TESTRUNUID", "run-under-test")
-    systems._run_folder.cache_clear()
+def run_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "scenario-runs" / "run-under-test"
     folder.mkdir(parents=True)
-    yield folder
-    systems._run_folder.cache_clear()
+    # Not the run's own folder, which the scenario tests of this very run read.
+    monkeypatch.setattr(systems, "_run_folder", lambda: folder)
+    return folder
 
 
 def _ended_pid() -> int:
