@@ -11,6 +11,11 @@ bindings post to their routes at their schedule (tools/standin/input_feed.py), K
 Kafka topics as their consumer groups (tools/standin/kafka_feed.py), and an app with a generated
 Configuration (resources/kubernetes/<app>-config.yaml) has its access control applied to the invocations it gets
 from the other apps (tools/standin/acl.py).
+
+Not modelled, where daprd differs: a message cut by an app's stop is queued again at once (daprd: Redis reclaims
+it once idle for processingTimeout, Kafka hands it over again from the last commit); a sidecar does not retry a
+publish while the broker is down; the broker does not hand a bulk subscription's RETRY entries over again; and
+daprd's built-in default resiliency policies do not apply (only the ones in resiliency.yaml do).
 """
 
 from __future__ import annotations
