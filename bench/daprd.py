@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import fcntl
 import os
 import pstats
 import socket
@@ -45,6 +44,7 @@ from bench.interference import proc_seconds
 from skill.pipeline import generate
 from tests.runtime import environment, processes, resources
 from tests.runtime.environment import RuntimeEnv
+from tests.runtime.systems import one_system_at_a_time
 
 CONCURRENCIES = (1, 64)
 TARGET = 1.0  # generated / dapr-ext-fastapi deliveries per second, at each concurrency
@@ -93,23 +93,6 @@ class Cell:
 
     def median(self) -> float | None:
         return statistics.median(self.rates) if self.rates else None
-
-
-@contextlib.contextmanager
-def one_system_at_a_time(say: TextIO) -> Iterator[None]:
-    """The runtime tests' lock: two real systems at once would measure each other."""
-    lock = environment.cache_dir() / "systems.lock"
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    with lock.open("w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            print("waiting for a runtime test's system to finish (its lock) ...", file=say, flush=True)
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _render(folder: Path, topic: str) -> None:
@@ -352,6 +335,7 @@ def run_daprd(
         file=say,
         flush=True,
     )
+    # Two real systems at once would measure each other.
     with one_system_at_a_time(say), tempfile.TemporaryDirectory(prefix="bench-daprd-") as tmp:
         cells, latency = asyncio.run(measure(found, Path(tmp), sizes, kinds, say, profile))
     report(cells, latency, sizes, kinds, say)

@@ -29,6 +29,7 @@ import traceback
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TextIO
 
 from tests.runtime import environment, processes, real_system, scenarios, spec_scenarios
 from tests.runtime.environment import RuntimeEnv
@@ -45,38 +46,38 @@ NOT_ON: set[tuple[str, str]] = set()
 
 
 @contextlib.contextmanager
-def one_system_at_a_time() -> Iterator[None]:
+def one_system_at_a_time(say: TextIO | None = None) -> Iterator[None]:
+    """The machine's systems lock; with `say`, a line there when it has to wait for it."""
     lock = environment.cache_dir() / "systems.lock"
     lock.parent.mkdir(parents=True, exist_ok=True)
     with lock.open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if say is not None:
+                print("waiting for another real-runtime system to finish (its lock) ...", file=say, flush=True)
+            fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-async def run_profile(runtime: RuntimeEnv, profile: str, workdir: Path, names: tuple[str, ...]) -> Outcomes:
-    """The todo preset on `profile`, with a scheduler of its own (a job left by an earlier system must not fire
-    into this one, whose apps have the same ids)."""
-    with processes.scheduler(runtime, workdir / "scheduler") as scheduler:
-        async with real_system.running(runtime, real_system.PROFILES[profile], workdir, scheduler.address) as system:
-            results = await scenarios.run_all(system, names)
-            if any(results.values()):
-                (workdir / "logs.txt").write_text(system.logs(), encoding="utf-8")
-            return results
-
-
-async def run_spec_profile(
+async def run_system(
     runtime: RuntimeEnv, spec: str, profile: str, workdir: Path, names: tuple[str, ...] | None = None
 ) -> Outcomes:
-    """The system of `spec` on `profile`, with a scheduler of its own."""
+    """The system of `spec` (TODO: the todo preset) on `profile` running its scenarios (all, or `names`), with a
+    scheduler of its own (a job left by an earlier system must not fire into this one, whose apps have the same
+    ids)."""
     with processes.scheduler(runtime, workdir / "scheduler") as scheduler:
         early = spec_scenarios.BEFORE_START.get(spec, ())
         async with real_system.running(
             runtime, real_system.PROFILES[profile], workdir, scheduler.address, spec, early
         ) as system:
-            results = await spec_scenarios.run_all(system, spec, names)
+            if spec == TODO:
+                results = await scenarios.run_all(system, names)
+            else:
+                results = await spec_scenarios.run_all(system, spec, names)
             if any(results.values()):
                 (workdir / "logs.txt").write_text(system.logs(), encoding="utf-8")
             return results
@@ -175,10 +176,7 @@ def _run_one(runtime: RuntimeEnv, job: Job) -> Outcomes:
     workdir = Path(tempfile.mkdtemp(prefix=f"dapr-coder-{spec}-{profile}-"))
     try:
         with one_system_at_a_time():
-            if spec == TODO:
-                results = asyncio.run(run_profile(runtime, profile, workdir, names))
-            else:
-                results = asyncio.run(run_spec_profile(runtime, spec, profile, workdir, names))
+            results = asyncio.run(run_system(runtime, spec, profile, workdir, names))
     except Exception:
         results = dict.fromkeys(names, f"the system did not run to its end:\n{traceback.format_exc()}")
     except BaseException:  # the run was cancelled: nothing to look at
@@ -199,7 +197,8 @@ def _stop_with(owner: int) -> None:
 
 
 def main(argv: list[str]) -> int:
-    folder, owner, jobs = Path(argv[0]), int(argv[1]), [(j.split("/")[0], j.split("/")[1]) for j in argv[2:]]
+    folder, owner = Path(argv[0]), int(argv[1])
+    jobs = [(spec, profile) for spec, _, profile in (j.partition("/") for j in argv[2:])]
     # A session of its own: a terminal's Ctrl-C reaches pytest, which ends, and only the watcher below interrupts
     # this process, once (a second SIGINT would cut the systems' clean stop short).
     os.setsid()

@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 from tests.runtime import environment, real_system, scenarios, spec_scenarios
-from tests.runtime.systems import NOT_ON, one_system_at_a_time, run_profile, run_spec_profile
+from tests.runtime.systems import NOT_ON, TODO, one_system_at_a_time, run_system
 from tests.runtime.test_standin_scenarios import NOT_MODELLED
 from tests.runtime.test_standin_scenarios import run_profile as run_standin
 
@@ -79,7 +79,7 @@ def main(argv: list[str]) -> int:
         names = tuple(n for n in chosen if (profile, n) not in NOT_ON)
         print(f"running {len(names)} scenarios on {profile} ...", file=sys.stderr, flush=True)
         with one_system_at_a_time():  # not beside a pytest run's system: the same app ids
-            real[profile] = asyncio.run(run_profile(runtime, profile, work / profile, names))
+            real[profile] = asyncio.run(run_system(runtime, TODO, profile, work / profile, names))
     width = max(len(s.name) for s in scenarios.SCENARIOS)
     header = f"{'scenario':<{width}} | " + " | ".join(f"{p + ' runtime':>22} {'stand-in':>8}" for p in profiles)
     print(header)
@@ -121,7 +121,7 @@ def spec_table(runtime: environment.RuntimeEnv, spec: str, profiles: list[str], 
             continue
         print(f"running {len(chosen)} {spec} scenarios on {profile} ...", file=sys.stderr, flush=True)
         with one_system_at_a_time():
-            results[profile] = asyncio.run(run_spec_profile(runtime, spec, profile, work / profile, tuple(chosen)))
+            results[profile] = asyncio.run(run_system(runtime, spec, profile, work / profile, tuple(chosen)))
     width = max(len(n) for n in chosen)
     header = f"{spec + ' scenario':<{width}} | " + " | ".join(f"{p + ' runtime':>22}" for p in profiles)
     print(header)
